@@ -1,0 +1,262 @@
+"""The data contract (``data/contract.yaml``): sheets, columns, codes and cell parsers.
+
+Cell parsers turn what a person typed into the stored value, or raise :class:`CellError`
+with a catalog key saying what was expected. They normalise the usual mess (full-width
+digits, thousands separators, units typed into the cell, "95%", 是/否) and report it.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+CONTRACT_PATH = Path(__file__).resolve().parent.parent / "data" / "contract.yaml"
+PRIMARY, JUNIOR, WHOLE_SCHOOL = "小学", "初中", "全校"
+STAGES = (PRIMARY, JUNIOR)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    type: str
+    required: bool = False
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str
+    zh: str
+    required: bool
+    key_columns: tuple[str, ...]
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    @property
+    def column_keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+
+@lru_cache(maxsize=1)
+def raw_contract() -> dict:
+    with open(CONTRACT_PATH, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@lru_cache(maxsize=1)
+def sheets() -> tuple[Sheet, ...]:
+    out = []
+    for s in raw_contract()["sheets"]:
+        cols = tuple(Column(**c) for c in s["columns"])
+        out.append(Sheet(s["key"], s["zh"], bool(s.get("required")), tuple(s["key_columns"]), cols))
+    return tuple(out)
+
+
+def sheet(key: str) -> Sheet:
+    return next(s for s in sheets() if s.key == key)
+
+
+def codes() -> dict:
+    return raw_contract()["codes"]
+
+
+def part_whole_rules() -> dict[str, list[list[str]]]:
+    return raw_contract()["part_whole"]
+
+
+# ---------------------------------------------------------------- school codes
+
+
+def school_type_code(value: str) -> str:
+    """Canonical 办学类型 code: '211' … '345', or '5xx' for any special-education code."""
+    return "5xx" if str(value).startswith("5") else str(value)
+
+
+def is_special_education(type_code: str) -> bool:
+    return str(type_code).startswith("5")
+
+
+def is_combined_school(type_code: str) -> bool:
+    """九年一贯制 / 十二年一贯制: the G4 size line is the combined one (2500)."""
+    return school_type_code(type_code) in codes()["combined_types"]
+
+
+def urban_rural_group(code: str) -> str:
+    """城乡分类代码 → 城区 / 镇区 / 乡村 (111,112 → 城区; 121–123 → 镇区; 210,220 → 乡村)."""
+    return codes()["urban_rural"][str(code)]
+
+
+def is_village_school(type_code: str, urban_rural_code: str) -> bool:
+    """A village primary school or 教学点: 小学/教学点 in a 乡村 area (210/220)."""
+    c = codes()
+    return school_type_code(type_code) in c["village_types"] and str(urban_rural_code) in c["village_urban_rural"]
+
+
+# ---------------------------------------------------------------- cell parsing
+
+
+class CellError(ValueError):
+    """A cell that cannot be read: ``key`` names the catalog message, ``params`` fill it."""
+
+    def __init__(self, key: str, **params):
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+_UNIT_SUFFIX = re.compile(r"\s*(㎡|m²|m2|平方米|平米|万元|元|人|名|间|个|班|分|册)$", re.IGNORECASE)
+
+
+def clean_text(value) -> str | None:
+    """Strip spaces (also full-width) and fold full-width characters; '' → None."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return text or None
+
+
+def parse_number(value) -> tuple[float, bool]:
+    """A number from a cell; returns (value, normalised?) where normalised says text was cleaned.
+
+    Accepts '1,200', full-width '１２００', '1200㎡', ' 12 '. Raises CellError('expect.number').
+    """
+    if isinstance(value, bool):
+        raise CellError("expect.number", got=str(value))
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and math.isnan(value):
+            raise CellError("expect.number", got="")
+        return float(value), False
+    text = clean_text(value)
+    if text is None:
+        raise CellError("expect.number", got="")
+    original = str(value)
+    stripped = _UNIT_SUFFIX.sub("", text).replace(",", "").replace("，", "").strip()
+    try:
+        number = float(stripped)
+    except ValueError:
+        raise CellError("expect.number", got=original) from None
+    if not math.isfinite(number):
+        raise CellError("expect.number", got=original)
+    return number, stripped != original
+
+
+def parse_cell(col_type: str, value):
+    """Parse one non-empty cell for a contract column type.
+
+    Returns ``(stored_value, normalised)``. Raises :class:`CellError` with what was expected.
+    """
+    if col_type == "text":
+        text = clean_text(value)
+        return text, text != value
+    if col_type == "school_id":
+        text = clean_text(value)
+        if not (text and re.fullmatch(r"\d{10}", text)):
+            raise CellError("expect.school_id", got=str(value))
+        return text, text != value
+    if col_type == "county_code":
+        text = clean_text(value)
+        if not (text and re.fullmatch(r"\d{6}", text)):
+            raise CellError("expect.county_code", got=str(value))
+        return text, text != value
+    if col_type in ("count", "grade", "year"):
+        number, normalised = parse_number(value)
+        if not float(number).is_integer():
+            raise CellError("expect.integer", got=str(value))
+        number = int(number)
+        if number < 0:
+            raise CellError("expect.non_negative", got=str(value))
+        if col_type == "grade" and not 1 <= number <= 9:
+            raise CellError("expect.grade", got=str(value))
+        if col_type == "year" and not 2000 <= number <= 2100:
+            raise CellError("expect.year", got=str(value))
+        return number, normalised
+    if col_type == "amount":
+        number, normalised = parse_number(value)
+        if number < 0:
+            raise CellError("expect.non_negative", got=str(value))
+        return number, normalised
+    if col_type == "number":
+        return parse_number(value)
+    if col_type == "share":
+        text = clean_text(value)
+        percent = isinstance(value, str) and text is not None and text.endswith("%")
+        number, normalised = parse_number(text[:-1] if percent else value)
+        if percent or number > 1:
+            number /= 100.0
+            normalised = True
+        if not 0 <= number <= 1:
+            raise CellError("expect.share", got=str(value))
+        return number, normalised
+    if col_type in ("lon", "lat"):
+        number, normalised = parse_number(value)
+        low, high = (-180, 180) if col_type == "lon" else (-90, 90)
+        if not low <= number <= high:
+            raise CellError(f"expect.{col_type}", got=str(value))
+        return number, normalised
+    if col_type == "yes_no":
+        text = (clean_text(value) or "").upper()
+        if text in ("是", "Y", "YES", "TRUE", "1"):
+            return True, text != "是"
+        if text in ("否", "N", "NO", "FALSE", "0"):
+            return False, text != "否"
+        raise CellError("expect.yes_no", got=str(value))
+    if col_type == "ownership":
+        text = clean_text(value)
+        mapping = {"公办": "公办", "民办": "民办", "PUBLIC": "公办", "PRIVATE": "民办"}
+        if text and text.upper() in mapping:
+            return mapping[text.upper()], mapping[text.upper()] != value
+        raise CellError("expect.ownership", got=str(value))
+    if col_type == "crs":
+        text = (clean_text(value) or "").upper().replace("-", "").replace("_", "")
+        mapping = {"WGS84": "WGS84", "GCJ02": "GCJ02", "BD09": "BD09"}
+        if text in mapping:
+            return mapping[text], mapping[text] != value
+        raise CellError("expect.crs", got=str(value))
+    if col_type == "school_type":
+        text = clean_text(value)
+        by_name = {name: code for code, name in codes()["school_type"].items()}
+        if text in by_name:
+            return by_name[text], False
+        if text and re.fullmatch(r"\d{3}", text) and (text in codes()["school_type"] or text.startswith("5")):
+            return text, True
+        raise CellError("expect.school_type", got=str(value))
+    if col_type == "urban_rural_code":
+        text = clean_text(value)
+        if text in codes()["urban_rural"]:
+            return text, text != value
+        raise CellError("expect.urban_rural_code", got=str(value))
+    if col_type in ("stage", "stage_or_whole"):
+        text = clean_text(value)
+        allowed = STAGES + ((WHOLE_SCHOOL,) if col_type == "stage_or_whole" else ())
+        if text in allowed:
+            return text, text != value
+        raise CellError(f"expect.{col_type}", got=str(value))
+    if col_type == "indicator_code":
+        text = (clean_text(value) or "").upper()
+        if text in codes()["indicator_codes"]:
+            return text, text != value
+        raise CellError("expect.indicator_code", got=str(value))
+    raise ValueError(f"unknown column type {col_type}")
+
+
+def is_blank(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, (datetime, date)):
+        return False
+    return isinstance(value, str) and clean_text(value) is None

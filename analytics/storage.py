@@ -1,0 +1,192 @@
+"""The only module with SQL and database connections.
+
+A database file holds one complete dataset: the contract's tables, county outlines, town
+areas and a ``meta`` table. It is written whole into a new file and swapped in with
+``os.replace`` so readers never see a half-written dataset and a failed import leaves the
+previous file untouched. Readers open it read-only; every query runs on its own cursor
+(a DuckDB connection is not thread-safe).
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analytics import contract
+
+_SQL_TYPES = {
+    "count": "INTEGER", "grade": "INTEGER", "year": "INTEGER",
+    "amount": "DOUBLE", "number": "DOUBLE", "share": "DOUBLE", "lon": "DOUBLE", "lat": "DOUBLE",
+    "yes_no": "BOOLEAN",
+}
+EXTRA_TABLES = {
+    "county_outlines": "county_code VARCHAR PRIMARY KEY, county_name VARCHAR, province VARCHAR, "
+                       "city VARCHAR, geojson VARCHAR, source VARCHAR",
+    "town_areas": "county_code VARCHAR, town VARCHAR, geojson VARCHAR, approximate BOOLEAN",
+    "meta": "key VARCHAR PRIMARY KEY, value VARCHAR",
+}
+
+
+def table_ddl(sheet: contract.Sheet) -> str:
+    cols = [f'"{c.key}" {_SQL_TYPES.get(c.type, "VARCHAR")}' for c in sheet.columns]
+    if sheet.key == "schools":
+        cols.append("urban_rural_group VARCHAR")
+    return f'CREATE TABLE {sheet.key} ({", ".join(cols)})'
+
+
+def write_database(path: str | os.PathLike, tables: dict[str, pd.DataFrame],
+                   outlines: pd.DataFrame | None = None, town_areas: pd.DataFrame | None = None,
+                   meta: dict[str, str] | None = None) -> None:
+    """Write a complete dataset to ``path`` atomically.
+
+    Everything goes into ``<path>.building-<pid>`` inside one transaction, is checkpointed and
+    closed, and only then renamed over ``path``. Any error removes the temporary file and
+    leaves ``path`` as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.building-{os.getpid()}")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("BEGIN TRANSACTION")
+            for sheet in contract.sheets():
+                con.execute(table_ddl(sheet))
+                df = tables.get(sheet.key)
+                if df is not None and len(df):
+                    cols = sheet.column_keys + (["urban_rural_group"] if sheet.key == "schools" else [])
+                    con.register("incoming", df.reindex(columns=cols))
+                    con.execute(f"INSERT INTO {sheet.key} SELECT * FROM incoming")
+                    con.unregister("incoming")
+            for name, ddl in EXTRA_TABLES.items():
+                con.execute(f"CREATE TABLE {name} ({ddl})")
+            for name, df in (("county_outlines", outlines), ("town_areas", town_areas)):
+                if df is not None and len(df):
+                    con.register("incoming", df)
+                    con.execute(f"INSERT INTO {name} SELECT * FROM incoming")
+                    con.unregister("incoming")
+            for key, value in (meta or {}).items():
+                con.execute("INSERT INTO meta VALUES (?, ?)", [key, str(value)])
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+
+
+def file_signature(path: str | os.PathLike) -> tuple[int, int] | None:
+    """(inode, mtime_ns) of the database file: changes when a new dataset is swapped in."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+class Store:
+    """Read-only access to one dataset file; safe to share between threads."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = str(path)
+        self.signature = file_signature(self.path)
+        if self.signature is None:
+            raise FileNotFoundError(self.path)
+        self._con = duckdb.connect(self.path, read_only=True)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def is_stale(self) -> bool:
+        """True when another dataset has been swapped in since this store was opened."""
+        return file_signature(self.path) != self.signature
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        with self._lock:
+            cur = self._con.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    # ------------------------------------------------------------ reads used by the analytics
+
+    def meta(self) -> dict[str, str]:
+        df = self.query("SELECT key, value FROM meta")
+        return dict(zip(df["key"], df["value"]))
+
+    def is_demo(self) -> bool:
+        return self.meta().get("is_demo") == "true"
+
+    def counties(self) -> pd.DataFrame:
+        """One row per county with data: code, name and the school years present."""
+        return self.query(
+            """SELECT s.county_code, any_value(s.county_name) AS county_name,
+                      list_sort(list_distinct(list(st.year))) AS years
+               FROM schools s LEFT JOIN stage_stats st USING (school_id)
+               GROUP BY s.county_code ORDER BY s.county_code""")
+
+    def schools(self, county_code: str | None = None) -> pd.DataFrame:
+        if county_code is None:
+            return self.query("SELECT * FROM schools ORDER BY school_id")
+        return self.query("SELECT * FROM schools WHERE county_code = ? ORDER BY school_id", [county_code])
+
+    def _by_school(self, table: str, county_code: str | None, years: list[int] | None) -> pd.DataFrame:
+        sql = f"SELECT t.* FROM {table} t JOIN schools s USING (school_id) WHERE TRUE"
+        params: list = []
+        if county_code is not None:
+            sql += " AND s.county_code = ?"
+            params.append(county_code)
+        if years is not None:
+            sql += f" AND t.year IN ({', '.join('?' * len(years))})" if years else " AND FALSE"
+            params.extend(int(y) for y in years)
+        return self.query(sql + " ORDER BY ALL", params)
+
+    def stage_stats(self, county_code: str | None = None, years: list[int] | None = None) -> pd.DataFrame:
+        return self._by_school("stage_stats", county_code, years)
+
+    def classes(self, county_code: str | None = None, years: list[int] | None = None) -> pd.DataFrame:
+        return self._by_school("classes", county_code, years)
+
+    def school_table(self, table: str, county_code: str | None = None,
+                     years: list[int] | None = None) -> pd.DataFrame:
+        """Any per-school sheet (funding, teacher_exchange, quality, …) for a county and years."""
+        if table not in {s.key for s in contract.sheets()} or "school_id" not in contract.sheet(table).column_keys:
+            raise ValueError(table)
+        return self._by_school(table, county_code, years)
+
+    def county_table(self, table: str, county_code: str, years: list[int] | None = None) -> pd.DataFrame:
+        """A per-county sheet (county_indicators, population, settlements)."""
+        if table not in ("county_indicators", "population", "settlements"):
+            raise ValueError(table)
+        sql, params = f"SELECT * FROM {table} WHERE county_code = ?", [county_code]
+        if years is not None and table != "settlements":
+            sql += f" AND year IN ({', '.join('?' * len(years))})" if years else " AND FALSE"
+            params.extend(int(y) for y in years)
+        return self.query(sql + " ORDER BY ALL", params)
+
+    def outline(self, county_code: str) -> dict | None:
+        """The county outline as a GeoJSON geometry mapping, or None when none was found."""
+        df = self.query("SELECT geojson FROM county_outlines WHERE county_code = ?", [county_code])
+        return json.loads(df["geojson"].iloc[0]) if len(df) else None
+
+    def outlines(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM county_outlines ORDER BY county_code")
+
+    def town_areas(self, county_code: str) -> pd.DataFrame:
+        return self.query("SELECT * FROM town_areas WHERE county_code = ? ORDER BY town", [county_code])
+
+    def row_counts(self) -> dict[str, int]:
+        out = {}
+        for sheet in contract.sheets():
+            out[sheet.key] = int(self.query(f"SELECT count(*) AS n FROM {sheet.key}")["n"].iloc[0])
+        return out
