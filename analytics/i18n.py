@@ -22,7 +22,7 @@ def catalog() -> dict[str, dict[str, str]]:
         return yaml.safe_load(fh)
 
 
-def t(key: str, lang: str = DEFAULT_LANGUAGE, **kwargs) -> str:
+def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **kwargs) -> str:
     entry = catalog().get(key)
     if entry is None:
         return key
