@@ -139,3 +139,28 @@ def town_summary(store: Store, county_code: str, year: int) -> pd.DataFrame:
     out = parts.pivot_table(index="town", columns="stage", values="students", aggfunc="sum", fill_value=0)
     out["schools"] = parts.groupby("town")["school_id"].nunique()
     return out.reset_index()
+
+
+def school_points(store: Store, county_code: str, year: int) -> pd.DataFrame:
+    """One row per school with students in ``year``: position, size, compliance status.
+
+    status (for the map colour) follows :func:`analytics.mapping.school_status`: 'out' when no
+    学段 is in scope, 'fail' when any in-scope 学段 fails the 6-of-7 rule, 'unknown', 'pass'.
+    """
+    from analytics.mapping import school_status
+    rows = indicator_rows(store, county_code, [year])
+    if rows.empty:
+        return pd.DataFrame(columns=["school_id", "name", "town", "school_type", "lon", "lat", "students", "status"])
+    comp = metrics.school_compliance(rows, standards_for(county_code))
+    comp = comp.merge(rows[["school_id", "stage", "town", "school_type", "lon", "lat", "urban_rural_group"]],
+                      on=["school_id", "stage"])
+    out = []
+    for sid, part in comp.groupby("school_id", sort=False):
+        scoped = part[part["in_scope"]]
+        first = part.iloc[0]
+        out.append({"school_id": sid, "name": first["name"], "town": first["town"],
+                    "school_type": first["school_type"], "urban_rural_group": first["urban_rural_group"],
+                    "lon": first["lon"], "lat": first["lat"], "students": int(part["students"].sum()),
+                    "stages": "、".join(part["stage"]), "met": "/".join(str(m) for m in part["met_count"]),
+                    "status": school_status(scoped["status"].tolist(), len(scoped) > 0)})
+    return pd.DataFrame(out)

@@ -1,0 +1,42 @@
+# Two commands on a fresh machine:  make run  ·  make test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DB     ?= data/equity.duckdb
+PORT   ?= 8501
+
+.PHONY: run test setup vendor demo system-deps bench clean
+
+setup: $(BIN)/.installed
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+vendor: static/vendor/.fetched
+
+static/vendor/.fetched: scripts/fetch_vendor.sh
+	bash scripts/fetch_vendor.sh
+
+$(DB): | setup
+	$(BIN)/python -m analytics demo --db $(DB)
+
+demo: setup
+	$(BIN)/python -m analytics demo --db $(DB)
+
+system-deps:
+	bash scripts/system_deps.sh
+
+run: setup vendor $(DB)
+	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
+
+test: setup vendor system-deps
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/bench_cv.py
+
+clean:
+	rm -rf build screenshots .pytest_cache

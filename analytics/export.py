@@ -1,0 +1,35 @@
+"""Excel export of any table, safe to open: no cell can run as a formula."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Text that a spreadsheet would read as a formula (= + - @, tab, CR) gets a leading
+    apostrophe so it stays text; other values pass through."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def to_excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An .xlsx file with one sheet per entry (sheet names cut to Excel's 31 characters)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, df in sheets.items():
+            safe = df.copy()
+            for col in safe.columns:
+                if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+                    safe[col] = safe[col].map(neutralise)
+            safe.columns = [neutralise(str(c)) for c in safe.columns]
+            safe.to_excel(writer, sheet_name=str(name)[:31], index=False)
+            ws = writer.sheets[str(name)[:31]]
+            ws.freeze_panes = "A2"
+            for i, col in enumerate(safe.columns, start=1):
+                width = max([len(str(col))] + [len(str(v)) for v in safe.iloc[:200, i - 1]]) + 2
+                ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(width, 8), 40)
+    return buffer.getvalue()

@@ -1,0 +1,66 @@
+"""大班额与大校额: classes by size band, schools over the line, schools over 2000/2500 pupils."""
+import streamlit as st
+
+from analytics.export import to_excel_bytes
+from analytics.formatting import fmt_pct
+from analytics.mapping import BAND_COLOURS, marker_radius, worst_band
+from ui import charts, data, maps, page
+from ui.strings import stage_label, tr
+
+sel = page.header("class.title")
+if sel is None:
+    st.stop()
+sig = data.signature()
+with st.spinner():
+    cs = data.class_sizes(sig, sel.county_code, sel.year)
+classes = cs["classes"]
+if classes.empty:
+    page.no_data(sel)
+    st.stop()
+if cs["estimated"]:
+    st.info(tr("class.estimated"))
+
+by_stage = cs["by_stage"]
+totals = by_stage[["large", "big", "huge", "total"]].sum()
+over = int(totals["large"] + totals["big"] + totals["huge"])
+st.markdown("**" + tr("class.summary", over=over, share=fmt_pct(over / totals["total"] if totals["total"] else 0),
+                      big=int(totals["big"]), huge=int(totals["huge"])) + "**")
+c1, c2 = st.columns(2)
+c1.subheader(tr("class.bands_chart"))
+c1.plotly_chart(charts.band_bars(by_stage, "stage", stage_label), use_container_width=True)
+c2.subheader(tr("class.bands_by_group"))
+grp = cs["by_group"][cs["by_group"]["stage"] == sel.stage]
+c2.plotly_chart(charts.band_bars(grp, "urban_rural_group", lambda g: tr(f"group.{g}")), use_container_width=True)
+
+st.subheader(tr("class.map"))
+schools = cs["schools"]
+worst = classes.groupby("school_id")["band"].agg(worst_band)
+pts = schools.assign(band=schools["school_id"].map(worst).fillna("within"))
+pts = pts.assign(radius=pts["students"].map(marker_radius), colour=pts["band"].map(BAND_COLOURS), ring=pts["over"],
+                 tooltip=[maps.tooltip([r.name, page.count(r.students, "unit.persons"), tr(f"band.{r.band}")])
+                          for r in pts.itertuples()])
+m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts)
+maps.add_points(m, pts.sort_values("students", ascending=False), tr("map.schools"))
+maps.show(m, key=f"class_{sel.county_code}_{sel.year}")
+maps.legend([(BAND_COLOURS[b], tr(f"band.{b}")) for b in BAND_COLOURS], ring_label=tr("class.ring"))
+
+st.subheader(tr("class.offending"))
+bs = cs["by_school"]
+bs = bs[(bs["stage"] == sel.stage) & ((bs["large"] + bs["big"] + bs["huge"]) > 0)]
+bs = bs.sort_values(["huge", "big", "large"], ascending=False)
+offending = bs.rename(columns={"name": tr("col.school"), "town": tr("col.town"), "max_class": tr("col.max_class"),
+                               "large": tr("band.large"), "big": tr("band.big"), "huge": tr("band.huge"),
+                               "total": tr("col.classes")}).drop(columns=["school_id", "stage", "within"])
+st.dataframe(offending, hide_index=True, use_container_width=True)
+
+st.subheader(tr("class.big_schools"))
+big = schools[schools["over"]].sort_values("students", ascending=False)
+if big.empty:
+    st.caption(tr("class.none_big"))
+big_table = big[["name", "town", "students", "limit", "excess"]].rename(columns={
+    "name": tr("col.school"), "town": tr("col.town"), "students": tr("col.students"),
+    "limit": tr("col.limit"), "excess": tr("col.excess")})
+st.dataframe(big_table, hide_index=True, use_container_width=True)
+st.download_button(tr("download.excel"), to_excel_bytes({tr("class.offending"): offending,
+                                                         tr("class.big_schools"): big_table}),
+                   file_name=f"大班额大校额_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")

@@ -1,0 +1,69 @@
+"""总览: would the county pass, which indicators fail, how many schools comply, what changed."""
+import streamlit as st
+
+from analytics.formatting import fmt_cv, fmt_pct, fmt_signed
+from ui import charts, data, page
+from ui.strings import indicator_label, stage_label, tr
+
+sel = page.header("overview.title")
+if sel is None:
+    st.stop()
+with st.spinner():
+    ov = data.overview(data.signature(), sel.county_code, sel.year)
+cv = ov["cv"]
+if cv.empty:
+    page.no_data(sel)
+    st.stop()
+
+stages = list(dict.fromkeys(cv["stage"]))
+verdicts = ov["verdicts"].set_index("stage")
+summary = ov["compliance_summary"].set_index("stage") if len(ov["compliance_summary"]) else None
+
+for column, stage in zip(st.columns(len(stages)), stages):
+    with column.container(border=True):
+        v = verdicts.loc[stage]
+        if v["status"] == "pass":
+            st.success(tr("overview.verdict_pass", stage=stage_label(stage)), icon=":material/check_circle:")
+        elif v["status"] == "fail":
+            items = "、".join(indicator_label(c, short=True) for c in v["failing"])
+            st.error(tr("overview.verdict_fail", stage=stage_label(stage), n=len(v["failing"]), items=items),
+                     icon=":material/cancel:")
+        else:
+            st.warning(tr("overview.verdict_unknown", stage=stage_label(stage)), icon=":material/help:")
+        a, b = st.columns(2)
+        if summary is not None and stage in summary.index:
+            s = summary.loc[stage]
+            a.metric(tr("overview.compliance"), tr("overview.compliance_value", passed=int(s["pass"]),
+                     total=int(s["schools"])), delta=fmt_pct(s["pass_share"]), delta_color="off",
+                     delta_arrow="off", help=tr("overview.compliance_help"))
+        b.metric(tr("overview.students_in_scope"), page.count(ov["students_in_scope"].get(stage, 0), "unit.persons"))
+        composite = cv[(cv["stage"] == stage) & (cv["indicator"] == "composite")]["cv"].iloc[0]
+        st.caption(tr("overview.composite_note", value=fmt_cv(composite)))
+        st.plotly_chart(charts.cv_bars(cv, stage), use_container_width=True, key=f"cv_{stage}")
+
+st.subheader(tr("overview.change"))
+prev = ov["cv_previous"]
+if prev.empty:
+    st.caption(tr("overview.no_previous"))
+else:
+    cols = st.columns(len(stages))
+    for column, stage in zip(cols, stages):
+        column.plotly_chart(charts.cv_trend(cv, prev, stage, sel.year), use_container_width=True,
+                            key=f"trend_{stage}")
+    merged = cv.merge(prev[["stage", "indicator", "cv"]], on=["stage", "indicator"], how="left",
+                      suffixes=("", "_prev"))
+    table = merged.assign(
+        **{tr("col.stage"): merged["stage"].map(stage_label),
+           tr("col.indicator"): merged["indicator"].map(indicator_label),
+           tr("col.cv"): merged["cv"].map(fmt_cv),
+           tr("col.change"): (merged["cv"] - merged["cv_prev"]).map(fmt_signed),
+           tr("col.threshold"): merged["threshold"].map(lambda x: f"≤ {x:.2f}"),
+           tr("col.status"): merged["passed"].map(lambda p: "" if p is None else tr("status.pass" if p else "status.fail"))})
+    st.dataframe(table.iloc[:, -6:], hide_index=True, use_container_width=True)
+
+st.subheader(tr("overview.worst_gaps"))
+gaps = ov["gaps"].dropna(subset=["ratio"]).head(5)
+for r in gaps.itertuples():
+    st.markdown("- " + stage_label(r.stage) + " · " + tr(
+        "overview.gap_line", indicator=indicator_label(r.indicator), high=tr(f"group.{r.high_group}"),
+        low=tr(f"group.{r.low_group}"), ratio=f"{r.ratio:.2f}"))

@@ -1,0 +1,69 @@
+"""资源配置与差异系数: CV table and chart, school × indicator grid, schools that pull a CV up."""
+import streamlit as st
+
+from analytics.config import indicator_codes, load_standards
+from analytics.export import to_excel_bytes
+from analytics.formatting import fmt_cv, fmt_indicator, fmt_pct
+from ui import charts, data, page
+from ui.strings import indicator_label, lang, stage_label, tr
+
+sel = page.header("resources.title")
+if sel is None:
+    st.stop()
+with st.spinner():
+    res = data.resources(data.signature(), sel.county_code, sel.year)
+cv = res["cv"]
+cv_stage = cv[cv["stage"] == sel.stage]
+if cv_stage.empty:
+    page.no_data(sel, sel.stage)
+    st.stop()
+std = load_standards(sel.county_code)
+codes = indicator_codes(std)
+st.caption(tr("resources.formula"))
+
+left, right = st.container(), st.container()
+with left:
+    st.subheader(tr("resources.cv_table"))
+    table = cv_stage.assign(**{
+        tr("col.indicator"): cv_stage["indicator"].map(indicator_label),
+        tr("col.mean"): [fmt_indicator(c, m, lang()) if c != "composite" else "" for c, m in
+                         zip(cv_stage["indicator"], cv_stage["mean"])],
+        tr("col.sd"): [fmt_indicator(c, s, lang()) if c != "composite" else "" for c, s in
+                       zip(cv_stage["indicator"], cv_stage["sd"])],
+        tr("col.cv"): cv_stage["cv"].map(fmt_cv),
+        tr("col.threshold"): cv_stage["threshold"].map(lambda x: f"≤ {x:.2f}"),
+        tr("col.status"): cv_stage["passed"].map(lambda p: "—" if p is None else tr("status.pass" if p else "status.fail")),
+    }).iloc[:, -6:]
+    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.download_button(tr("download.excel"), to_excel_bytes({tr("resources.cv_table"): table}),
+                       file_name=f"差异系数_{sel.county_name}_{sel.year}_{sel.stage}.xlsx", icon=":material/download:")
+with right:
+    st.plotly_chart(charts.cv_bars(cv, sel.stage), use_container_width=True)
+
+st.subheader(tr("resources.grid"))
+st.caption(tr("resources.grid_help"))
+comp = res["compliance"]
+comp = comp[(comp["stage"] == sel.stage) & comp["in_scope"]]
+rule = std["resource"]["school_rule"]
+st.plotly_chart(charts.compliance_grid(comp, codes, float(rule["min_ratio_unmet"])), use_container_width=True)
+grid_table = comp[["school_id", "name", "met_count", "status"]].assign(
+    **{indicator_label(c, short=True): comp[f"ratio_{c}"].map(fmt_pct) for c in codes})
+st.download_button(tr("download.excel"), to_excel_bytes({tr("resources.grid"): grid_table}),
+                   file_name=f"学校达标_{sel.county_name}_{sel.year}_{sel.stage}.xlsx", key="grid_xlsx",
+                   icon=":material/download:")
+
+st.subheader(tr("resources.pullers"))
+st.caption(tr("resources.pullers_help"))
+code = st.selectbox(tr("resources.choose_indicator"), codes, format_func=indicator_label,
+                    index=codes.index(cv_stage[cv_stage["indicator"] != "composite"].nlargest(1, "cv")["indicator"].iloc[0]))
+shares = res["variance_shares"]
+shares = shares[(shares["stage"] == sel.stage) & (shares["indicator"] == code)]
+c1, c2 = st.columns([3, 2])
+c1.plotly_chart(charts.variance_share_bars(shares), use_container_width=True)
+top = shares.nlargest(12, "share")
+c2.dataframe(top.assign(**{
+    tr("col.school"): top["name"], tr("col.value"): top["value"].map(lambda v: fmt_indicator(code, v, lang())),
+    tr("col.students"): top["students"].astype(int), tr("col.share"): top["share"].map(fmt_pct),
+    tr("col.direction"): top["above_mean"].map(lambda a: tr("col.above" if a else "col.below"))}).iloc[:, -5:],
+    hide_index=True, use_container_width=True)
+st.caption(stage_label(sel.stage))

@@ -1,0 +1,53 @@
+"""乡村小规模学校: village schools and 教学点 under 100 (and 50) pupils, and their trend."""
+import streamlit as st
+
+from analytics.config import load_standards
+from analytics.export import to_excel_bytes
+from analytics.mapping import SMALL_COLOURS, marker_radius
+from ui import charts, data, maps, page
+from ui.strings import tr
+
+sel = page.header("small.title")
+if sel is None:
+    st.stop()
+sig = data.signature()
+years = tuple(y for y in range(sel.year - 3, sel.year + 1))
+with st.spinner():
+    village = data.small_schools(sig, sel.county_code, years)
+now = village[village["year"] == sel.year]
+if now.empty:
+    page.no_data(sel)
+    st.stop()
+rule = load_standards(sel.county_code)["small_school"]
+small = now[now["small"]]
+st.markdown("**" + tr("small.summary", n=len(now), small=len(small), very_small=int(now["very_small"].sum())) + "**")
+st.caption(tr("small.keep_note"))
+
+c1, c2 = st.columns([1, 1])
+with c1:
+    st.subheader(tr("small.trend"))
+    trend = village[village["school_id"].isin(small["school_id"])]
+    st.plotly_chart(charts.enrolment_trend(trend, rule["max_students"], rule["very_small_students"]),
+                    use_container_width=True)
+with c2:
+    st.subheader(tr("small.map"))
+    kind = now["very_small"].map({True: "very_small"}).fillna(now["small"].map({True: "small", False: "other"}))
+    pts = now.assign(kind=kind, colour=kind.map(SMALL_COLOURS), radius=now["students"].map(marker_radius),
+                     tooltip=[maps.tooltip([r.name, page.count(r.students, "unit.persons")]) for r in now.itertuples()])
+    m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts)
+    maps.add_points(m, pts, tr("map.schools"))
+    maps.show(m, key=f"small_{sel.county_code}_{sel.year}", height=420)
+    maps.legend([(SMALL_COLOURS["very_small"], "< 50"), (SMALL_COLOURS["small"], "50–99"),
+                 (SMALL_COLOURS["other"], "≥ 100")])
+
+st.subheader(tr("small.table"))
+if small.empty:
+    st.caption(tr("small.none"))
+wide = village.pivot_table(index="school_id", columns="year", values="students", aggfunc="sum")
+listing = small[["school_id", "name", "town"]].merge(wide, left_on="school_id", right_index=True, how="left")
+listing = listing.sort_values(sel.year).rename(columns={"school_id": tr("col.school_id"), "name": tr("col.school"),
+                                                        "town": tr("col.town")})
+listing.columns = [str(c) for c in listing.columns]
+st.dataframe(listing, hide_index=True, use_container_width=True)
+st.download_button(tr("download.excel"), to_excel_bytes({tr("small.table"): listing}),
+                   file_name=f"乡村小规模学校_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")

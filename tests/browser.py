@@ -1,0 +1,94 @@
+"""Helpers for the real-browser checks: start Streamlit, open pages in Debian's Chromium."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PAGES = ["overview", "resources", "gaps", "layout", "class_size", "small_schools", "data_tables"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(db_path: str, port: int | None = None, prefix: list[str] | None = None):
+    """Run the app on 127.0.0.1 against ``db_path``; yields the base URL."""
+    port = port or free_port()
+    env = dict(os.environ, EQUITY_DB=str(db_path))
+    cmd = (prefix or []) + [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+                            "--server.headless", "true", "--server.address", "127.0.0.1",
+                            "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("streamlit did not start: " + proc.stdout.read1().decode(errors="replace"))
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_page_drawn(page, timeout_ms: int = 60_000) -> None:
+    """Wait until the script has finished and charts / maps (if any) are drawn."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+    page.wait_for_timeout(500)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+    for sel in ('.js-plotly-plot .main-svg',):
+        if page.locator(sel).count():
+            page.locator(sel).first.wait_for(timeout=timeout_ms)
+    frames = page.locator('iframe[title="streamlit_folium.st_folium"]')
+    if frames.count():
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
+        frame.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane path").first.wait_for(timeout=timeout_ms)
+    page.wait_for_timeout(800)
+
+
+def screenshot_all(base_url: str, out_dir: Path, query: str = "", pages=PAGES, lang_en: bool = False) -> dict:
+    """Open each page, save a full-page PNG, return {page: [error texts]}."""
+    from playwright.sync_api import sync_playwright
+    out_dir.mkdir(parents=True, exist_ok=True)
+    errors = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 2600}, device_scale_factor=1)
+        for name in pages:
+            page.goto(f"{base_url}/{'' if name == PAGES[0] else name}{query}")
+            wait_page_drawn(page)
+            errors[name] = [e.inner_text() for e in page.locator('[data-testid="stException"]').all()]
+            errors[name] += [e.inner_text() for e in page.locator('[data-testid="stAlertContentError"]').all()
+                             if "Traceback" in e.inner_text()]
+            page.screenshot(path=str(out_dir / f"{name}{'_en' if lang_en else ''}.png"), full_page=True)
+        browser.close()
+    return errors
+
+
+if __name__ == "__main__":
+    db = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "data" / "equity.duckdb")
+    query = sys.argv[2] if len(sys.argv) > 2 else ""
+    with streamlit_server(db) as url:
+        for name, errs in screenshot_all(url, ROOT / "screenshots", query).items():
+            print(name, "OK" if not errs else errs[0][:400])

@@ -1,0 +1,113 @@
+"""Cached access to the database and the analytics for the pages.
+
+The store is opened read-only once per process and reopened when a new dataset file is
+swapped in (its inode/mtime changes). Computations are cached per (dataset, county, year).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from analytics import dashboard
+from analytics.storage import Store, file_signature
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_ENV = "EQUITY_DB"
+
+
+def db_path() -> str:
+    return os.environ.get(DB_ENV, str(ROOT / "data" / "equity.duckdb"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _open(path: str, signature: tuple) -> Store:
+    return Store(path)
+
+
+def store() -> Store | None:
+    """The current dataset, or None when no database file exists yet."""
+    path = db_path()
+    sig = file_signature(path)
+    if sig is None:
+        return None
+    return _open(path, sig)
+
+
+def _sig() -> tuple:
+    return (db_path(), file_signature(db_path()))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def counties(sig: tuple):
+    return store().counties()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def meta(sig: tuple) -> dict:
+    return store().meta()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def overview(sig: tuple, county: str, year: int) -> dict:
+    return dashboard.overview(store(), county, year)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def resources(sig: tuple, county: str, year: int) -> dict:
+    return dashboard.resources(store(), county, year)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def gaps(sig: tuple, county: str, year: int):
+    return dashboard.gaps(store(), county, year)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def class_sizes(sig: tuple, county: str, year: int) -> dict:
+    return dashboard.class_sizes(store(), county, year)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def small_schools(sig: tuple, county: str, years: tuple):
+    return dashboard.small_schools(store(), county, list(years))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def town_summary(sig: tuple, county: str, year: int):
+    return dashboard.town_summary(store(), county, year)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def schools(sig: tuple, county: str):
+    return store().schools(county)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def outline(sig: tuple, county: str):
+    return store().outline(county)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def town_areas(sig: tuple, county: str):
+    return store().town_areas(county)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def table(sig: tuple, name: str, county: str, year: int | None):
+    s = store()
+    if name == "schools":
+        return s.schools(county)
+    if name in ("county_indicators", "population", "settlements"):
+        return s.county_table(name, county, None if name == "settlements" else [year])
+    return s.school_table(name, county, [year])
+
+
+def signature() -> tuple:
+    return _sig()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def school_points(sig: tuple, county: str, year: int):
+    return dashboard.school_points(store(), county, year)

@@ -1,0 +1,31 @@
+"""What every page does first: the title, the demo banner, and the selection check."""
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics.formatting import fmt_count
+from ui import data, state
+from ui.strings import lang, stage_label, tr
+
+
+def header(title_key: str) -> state.Selection | None:
+    """Title plus data source line; returns the selection or None (message already shown)."""
+    st.title(tr(title_key))
+    selection = state.current()
+    if selection is None:
+        st.info(tr("app.no_database", path=data.db_path()))
+        return None
+    meta = data.meta(data.signature())
+    if meta.get("is_demo") == "true":
+        st.warning(tr("app.demo_banner"), icon=":material/science:")
+    st.caption(tr("app.data_version", source=meta.get("source_file", "—"), when=meta.get("imported_at", "—")))
+    return selection
+
+
+def no_data(selection: state.Selection, stage: str | None = None) -> None:
+    st.info(tr("app.no_data", county=selection.county_name, year=selection.year or "—",
+               stage=stage_label(stage) if stage else ""), icon=":material/info:")
+
+
+def count(n, unit_key: str = "") -> str:
+    return fmt_count(n, lang(), tr(unit_key) if unit_key else "")

@@ -1,0 +1,56 @@
+"""Session-state keys in one place, and the sidebar selection kept in the URL (st.query_params)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+LANG = "lang"
+COUNTY = "county"
+YEAR = "year"
+STAGE = "stage"
+
+
+@dataclass(frozen=True)
+class Selection:
+    county_code: str | None
+    county_name: str
+    year: int | None
+    stage: str
+    lang: str
+
+
+def from_query(key: str, options: list, default, cast=str):
+    """The option named in the URL (?county=…) when valid, else the default."""
+    raw = st.query_params.get(key)
+    if raw is not None:
+        try:
+            value = cast(raw)
+        except (TypeError, ValueError):
+            return default
+        if value in options:
+            return value
+    return default
+
+
+def init_choice(key: str, options: list, default, cast=str) -> None:
+    """Seed a widget's state from the URL once, and repair it when its options change."""
+    if key not in st.session_state or st.session_state[key] not in options:
+        st.session_state[key] = from_query(key, options, default, cast)
+
+
+def write_query(selection: Selection) -> None:
+    """Mirror the selection into the URL so a copied link reopens the same view."""
+    params = {LANG: selection.lang, STAGE: selection.stage}
+    if selection.county_code:
+        params[COUNTY] = selection.county_code
+    if selection.year is not None:
+        params[YEAR] = str(selection.year)
+    for key, value in params.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def current() -> Selection:
+    """The selection made in the sidebar this run (set by :func:`ui.sidebar.render`)."""
+    return st.session_state["_selection"]
