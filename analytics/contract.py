@@ -203,6 +203,8 @@ def parse_cell(col_type: str, value):
     if col_type in ("lon", "lat"):
         number, normalised = parse_number(value)
         low, high = (-180, 180) if col_type == "lon" else (-90, 90)
+        if col_type == "lat" and 73 <= number <= 135:        # a Chinese longitude in the latitude column
+            raise CellError("expect.lat_swapped", got=str(value))
         if not low <= number <= high:
             raise CellError(f"expect.{col_type}", got=str(value))
         return number, normalised

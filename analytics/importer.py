@@ -235,7 +235,7 @@ def _check_stage_fits_type(stats: pd.DataFrame, schools: pd.DataFrame, problems:
     sheet = contract.sheet("stage_stats")
     for _, r in stats.dropna(subset=["school_id", "stage"]).iterrows():
         code = types.get(r["school_id"])
-        if code is None:
+        if not isinstance(code, str):          # type itself invalid: already reported
             continue
         ok = allowed[contract.school_type_code(code)]
         if r["stage"] not in ok:
@@ -302,7 +302,7 @@ def validate(raw_sheets: dict[str, RawSheet]) -> tuple[dict[str, pd.DataFrame], 
         if "stage_stats" in tables:
             _check_stage_fits_type(tables["stage_stats"], schools, problems)
             _check_plausible(tables["stage_stats"], problems)
-        groups = schools["urban_rural_code"].map(lambda c: contract.urban_rural_group(c) if c else None)
+        groups = schools["urban_rural_code"].map(lambda c: contract.urban_rural_group(c) if isinstance(c, str) else None)
         schools["urban_rural_group"] = groups
     settlements = tables.get("settlements")
     if settlements is not None and "crs" in settlements:

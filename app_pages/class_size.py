@@ -27,10 +27,10 @@ st.markdown("**" + tr("class.summary", over=over, share=fmt_pct(over / totals["t
                       big=int(totals["big"]), huge=int(totals["huge"])) + "**")
 c1, c2 = st.columns(2)
 c1.subheader(tr("class.bands_chart"))
-c1.plotly_chart(charts.band_bars(by_stage, "stage", stage_label), use_container_width=True)
+c1.plotly_chart(charts.band_bars(by_stage, "stage", stage_label), width="stretch")
 c2.subheader(tr("class.bands_by_group"))
 grp = cs["by_group"][cs["by_group"]["stage"] == sel.stage]
-c2.plotly_chart(charts.band_bars(grp, "urban_rural_group", lambda g: tr(f"group.{g}")), use_container_width=True)
+c2.plotly_chart(charts.band_bars(grp, "urban_rural_group", lambda g: tr(f"group.{g}")), width="stretch")
 
 st.subheader(tr("class.map"))
 schools = cs["schools"]
@@ -51,7 +51,7 @@ bs = bs.sort_values(["huge", "big", "large"], ascending=False)
 offending = bs.rename(columns={"name": tr("col.school"), "town": tr("col.town"), "max_class": tr("col.max_class"),
                                "large": tr("band.large"), "big": tr("band.big"), "huge": tr("band.huge"),
                                "total": tr("col.classes")}).drop(columns=["school_id", "stage", "within"])
-st.dataframe(offending, hide_index=True, use_container_width=True)
+st.dataframe(offending, hide_index=True, width="stretch")
 
 st.subheader(tr("class.big_schools"))
 big = schools[schools["over"]].sort_values("students", ascending=False)
@@ -60,7 +60,7 @@ if big.empty:
 big_table = big[["name", "town", "students", "limit", "excess"]].rename(columns={
     "name": tr("col.school"), "town": tr("col.town"), "students": tr("col.students"),
     "limit": tr("col.limit"), "excess": tr("col.excess")})
-st.dataframe(big_table, hide_index=True, use_container_width=True)
+st.dataframe(big_table, hide_index=True, width="stretch")
 st.download_button(tr("download.excel"), to_excel_bytes({tr("class.offending"): offending,
                                                          tr("class.big_schools"): big_table}),
                    file_name=f"大班额大校额_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")

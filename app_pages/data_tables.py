@@ -6,11 +6,11 @@ from analytics.export import to_excel_bytes
 from ui import data, page
 from ui.strings import tr
 
-sel = page.header("data.title")
+sel = page.header("data.title", needs_year=False)
 if sel is None:
     st.stop()
 names = [s.key for s in contract.sheets()]
-name = st.selectbox(tr("data.table"), names, format_func=lambda k: tr(f"table.{k}"))
+name = st.selectbox(tr("data.table"), names, format_func=lambda k: tr(f"table.{k}"), key="table")
 df = data.table(data.signature(), name, sel.county_code, sel.year)
 headers = {c.key: c.zh for c in contract.sheet(name).columns} if sel.lang == "zh" else {}
 shown = df.rename(columns=headers)
@@ -18,7 +18,7 @@ st.caption(tr("data.rows", n=f"{len(df):,}"))
 if df.empty:
     page.no_data(sel)
 else:
-    st.dataframe(shown, hide_index=True, use_container_width=True, height=520)
+    st.dataframe(shown, hide_index=True, width="stretch", height=520)
     st.download_button(tr("data.download"), to_excel_bytes({contract.sheet(name).zh: df.rename(
         columns={c.key: c.zh for c in contract.sheet(name).columns})}),
         file_name=f"{contract.sheet(name).zh}_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")

@@ -22,7 +22,7 @@ groups = contract_codes()["urban_rural_groups"]
 lines = {c: threshold(std, c, sel.stage) for c in indicator_codes(std)}
 
 st.subheader(tr("gaps.dot_chart"))
-st.plotly_chart(charts.gap_dots(gaps, sel.stage, lines, groups), use_container_width=True)
+st.plotly_chart(charts.gap_dots(gaps, sel.stage, lines, groups), width="stretch")
 
 st.subheader(tr("gaps.table"))
 table = part.assign(**{tr("col.indicator"): part["indicator"].map(indicator_label)})
@@ -30,17 +30,17 @@ for g in groups:
     table[tr(f"group.{g}")] = [fmt_indicator(c, v, lang()) for c, v in zip(part["indicator"], part[g])]
 table[tr("col.ratio")] = part["ratio"].map(lambda r: f"{r:.2f}")
 shown = table[[tr("col.indicator")] + [tr(f"group.{g}") for g in groups] + [tr("col.ratio")]]
-st.dataframe(shown, hide_index=True, use_container_width=True)
+st.dataframe(shown, hide_index=True, width="stretch")
 
 st.subheader(tr("gaps.theil"))
 st.caption(tr("gaps.theil_help"))
 c1, c2 = st.columns([3, 2])
-c1.plotly_chart(charts.theil_bars(gaps, sel.stage), use_container_width=True)
+c1.plotly_chart(charts.theil_bars(gaps, sel.stage), width="stretch")
 theil = part.assign(**{tr("col.indicator"): part["indicator"].map(lambda c: indicator_label(c, short=True)),
                        tr("col.theil"): part["theil"].map(lambda x: f"{x:.4f}"),
                        tr("col.theil_between"): part["theil_between"].map(lambda x: f"{x:.4f}"),
                        tr("col.theil_within"): part["theil_within"].map(lambda x: f"{x:.4f}"),
                        tr("col.between_share"): part["between_share"].map(fmt_pct)}).iloc[:, -5:]
-c2.dataframe(theil, hide_index=True, use_container_width=True)
+c2.dataframe(theil, hide_index=True, width="stretch")
 st.download_button(tr("download.excel"), to_excel_bytes({tr("gaps.table"): shown, tr("gaps.theil"): theil}),
                    file_name=f"城乡差距_{sel.county_name}_{sel.year}_{sel.stage}.xlsx", icon=":material/download:")

@@ -39,7 +39,7 @@ for column, stage in zip(st.columns(len(stages)), stages):
         b.metric(tr("overview.students_in_scope"), page.count(ov["students_in_scope"].get(stage, 0), "unit.persons"))
         composite = cv[(cv["stage"] == stage) & (cv["indicator"] == "composite")]["cv"].iloc[0]
         st.caption(tr("overview.composite_note", value=fmt_cv(composite)))
-        st.plotly_chart(charts.cv_bars(cv, stage), use_container_width=True, key=f"cv_{stage}")
+        st.plotly_chart(charts.cv_bars(cv, stage), width="stretch", key=f"cv_{stage}")
 
 st.subheader(tr("overview.change"))
 prev = ov["cv_previous"]
@@ -48,7 +48,7 @@ if prev.empty:
 else:
     cols = st.columns(len(stages))
     for column, stage in zip(cols, stages):
-        column.plotly_chart(charts.cv_trend(cv, prev, stage, sel.year), use_container_width=True,
+        column.plotly_chart(charts.cv_trend(cv, prev, stage, sel.year), width="stretch",
                             key=f"trend_{stage}")
     merged = cv.merge(prev[["stage", "indicator", "cv"]], on=["stage", "indicator"], how="left",
                       suffixes=("", "_prev"))
@@ -59,7 +59,7 @@ else:
            tr("col.change"): (merged["cv"] - merged["cv_prev"]).map(fmt_signed),
            tr("col.threshold"): merged["threshold"].map(lambda x: f"≤ {x:.2f}"),
            tr("col.status"): merged["passed"].map(lambda p: "" if p is None else tr("status.pass" if p else "status.fail"))})
-    st.dataframe(table.iloc[:, -6:], hide_index=True, use_container_width=True)
+    st.dataframe(table.iloc[:, -6:], hide_index=True, width="stretch")
 
 st.subheader(tr("overview.worst_gaps"))
 gaps = ov["gaps"].dropna(subset=["ratio"]).head(5)

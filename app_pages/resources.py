@@ -34,18 +34,18 @@ with left:
         tr("col.threshold"): cv_stage["threshold"].map(lambda x: f"≤ {x:.2f}"),
         tr("col.status"): cv_stage["passed"].map(lambda p: "—" if p is None else tr("status.pass" if p else "status.fail")),
     }).iloc[:, -6:]
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(tr("download.excel"), to_excel_bytes({tr("resources.cv_table"): table}),
                        file_name=f"差异系数_{sel.county_name}_{sel.year}_{sel.stage}.xlsx", icon=":material/download:")
 with right:
-    st.plotly_chart(charts.cv_bars(cv, sel.stage), use_container_width=True)
+    st.plotly_chart(charts.cv_bars(cv, sel.stage), width="stretch")
 
 st.subheader(tr("resources.grid"))
 st.caption(tr("resources.grid_help"))
 comp = res["compliance"]
 comp = comp[(comp["stage"] == sel.stage) & comp["in_scope"]]
 rule = std["resource"]["school_rule"]
-st.plotly_chart(charts.compliance_grid(comp, codes, float(rule["min_ratio_unmet"])), use_container_width=True)
+st.plotly_chart(charts.compliance_grid(comp, codes, float(rule["min_ratio_unmet"])), width="stretch")
 grid_table = comp[["school_id", "name", "met_count", "status"]].assign(
     **{indicator_label(c, short=True): comp[f"ratio_{c}"].map(fmt_pct) for c in codes})
 st.download_button(tr("download.excel"), to_excel_bytes({tr("resources.grid"): grid_table}),
@@ -59,11 +59,11 @@ code = st.selectbox(tr("resources.choose_indicator"), codes, format_func=indicat
 shares = res["variance_shares"]
 shares = shares[(shares["stage"] == sel.stage) & (shares["indicator"] == code)]
 c1, c2 = st.columns([3, 2])
-c1.plotly_chart(charts.variance_share_bars(shares), use_container_width=True)
+c1.plotly_chart(charts.variance_share_bars(shares), width="stretch")
 top = shares.nlargest(12, "share")
 c2.dataframe(top.assign(**{
     tr("col.school"): top["name"], tr("col.value"): top["value"].map(lambda v: fmt_indicator(code, v, lang())),
     tr("col.students"): top["students"].astype(int), tr("col.share"): top["share"].map(fmt_pct),
     tr("col.direction"): top["above_mean"].map(lambda a: tr("col.above" if a else "col.below"))}).iloc[:, -5:],
-    hide_index=True, use_container_width=True)
+    hide_index=True, width="stretch")
 st.caption(stage_label(sel.stage))

@@ -28,7 +28,7 @@ with c1:
     st.subheader(tr("small.trend"))
     trend = village[village["school_id"].isin(small["school_id"])]
     st.plotly_chart(charts.enrolment_trend(trend, rule["max_students"], rule["very_small_students"]),
-                    use_container_width=True)
+                    width="stretch")
 with c2:
     st.subheader(tr("small.map"))
     kind = now["very_small"].map({True: "very_small"}).fillna(now["small"].map({True: "small", False: "other"}))
@@ -48,6 +48,6 @@ listing = small[["school_id", "name", "town"]].merge(wide, left_on="school_id", 
 listing = listing.sort_values(sel.year).rename(columns={"school_id": tr("col.school_id"), "name": tr("col.school"),
                                                         "town": tr("col.town")})
 listing.columns = [str(c) for c in listing.columns]
-st.dataframe(listing, hide_index=True, use_container_width=True)
+st.dataframe(listing, hide_index=True, width="stretch")
 st.download_button(tr("download.excel"), to_excel_bytes({tr("small.table"): listing}),
                    file_name=f"乡村小规模学校_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")

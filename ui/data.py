@@ -99,9 +99,10 @@ def table(sig: tuple, name: str, county: str, year: int | None):
     s = store()
     if name == "schools":
         return s.schools(county)
+    years = [] if year is None else [year]
     if name in ("county_indicators", "population", "settlements"):
-        return s.county_table(name, county, None if name == "settlements" else [year])
-    return s.school_table(name, county, [year])
+        return s.county_table(name, county, None if name == "settlements" else years)
+    return s.school_table(name, county, years)
 
 
 def signature() -> tuple:

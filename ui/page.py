@@ -8,7 +8,7 @@ from ui import data, state
 from ui.strings import lang, stage_label, tr
 
 
-def header(title_key: str) -> state.Selection | None:
+def header(title_key: str, needs_year: bool = True) -> state.Selection | None:
     """Title plus data source line; returns the selection or None (message already shown)."""
     st.title(tr(title_key))
     selection = state.current()
@@ -19,6 +19,9 @@ def header(title_key: str) -> state.Selection | None:
     if meta.get("is_demo") == "true":
         st.warning(tr("app.demo_banner"), icon=":material/science:")
     st.caption(tr("app.data_version", source=meta.get("source_file", "—"), when=meta.get("imported_at", "—")))
+    if needs_year and selection.year is None:
+        no_data(selection)
+        return None
     return selection
 
 

@@ -1,0 +1,119 @@
+"""Every page runs without an exception, for every county of the demo, each 学段, and with
+no data; what 总览 shows equals what ``python -m analytics cv --json`` prints."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics.importer import import_workbook
+from analytics.storage import Store
+from tests import workbooks as wbk
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["overview", "resources", "gaps", "layout", "class_size", "small_schools", "data_tables"]
+
+
+def app(db, monkeypatch, page=None, query=None) -> AppTest:
+    monkeypatch.setenv("EQUITY_DB", str(db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page and page != "overview":
+        at.switch_page(f"app_pages/{page}.py").run()
+    return at
+
+
+def decode(values):
+    """Plotly 7 sends numeric arrays as {"dtype", "bdata"} (base64 of the raw buffer)."""
+    if isinstance(values, dict) and "bdata" in values:
+        import base64
+
+        import numpy as np
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_for_every_county_and_stage(page, demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, page)
+    assert not at.exception, at.exception
+    assert any("合成演示数据" in w.value for w in at.warning)          # the demo is labelled
+    counties = Store(demo_db).counties()["county_code"].tolist()
+    assert len(counties) == 9
+    for county in counties:
+        at.selectbox(key="county").set_value(county).run()
+        assert not at.exception, (county, at.exception)
+    at.radio(key="stage").set_value("初中").run()
+    assert not at.exception
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value and not any("\u4e00" <= ch <= "\u9fff" for ch in at.title[0].value)
+
+
+@pytest.fixture(scope="module")
+def sparse_db(tmp_path_factory):
+    """A dataset where one county has schools but no statistics at all."""
+    tmp = tmp_path_factory.mktemp("sparse")
+    data = wbk.rows()
+    data["学校"].append(["1320903001", "空白小学", "320903", "盐都区", "潘黄街道", "小学", "111", "公办", 120.1, 33.3])
+    report = import_workbook(wbk.write(tmp / "s.xlsx", data), tmp / "s.duckdb", outline_source=wbk.no_outlines)
+    assert report.ok
+    return tmp / "s.duckdb"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_says_so_when_there_is_no_data(page, sparse_db, monkeypatch):
+    at = app(sparse_db, monkeypatch, page, query={"county": "320903"})
+    assert not at.exception, at.exception
+    assert at.selectbox(key="county").value == "320903"
+    if page == "data_tables":                       # the school list exists; its statistics do not
+        at.selectbox(key="table").set_value("stage_stats").run()
+    texts = [i.value for i in at.info] + [c.value for c in at.caption]
+    assert any("没有" in t or "0行" in t for t in texts), texts
+
+
+def test_no_database_gives_instructions(tmp_path, monkeypatch):
+    at = app(tmp_path / "missing.duckdb", monkeypatch)
+    assert not at.exception
+    assert any("python -m analytics demo" in i.value for i in at.info)
+
+
+def test_url_reopens_the_view(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, query={"county": "320981", "year": "2023", "stage": "初中", "lang": "en"})
+    assert at.selectbox(key="county").value == "320981"
+    assert at.selectbox(key="year").value == 2023
+    assert at.radio(key="stage").value == "初中"
+    assert at.query_params["county"] == ["320981"] or at.query_params["county"] == "320981"
+
+
+def test_overview_shows_the_cvs_that_the_cli_prints(demo_db, monkeypatch):
+    out = subprocess.run([sys.executable, "-m", "analytics", "cv", "--db", str(demo_db), "--county", "320902",
+                          "--year", "2024", "--json"], cwd=ROOT, capture_output=True, text=True, check=True)
+    cli = {(r["stage"], r["indicator"]): r for r in json.loads(out.stdout)}
+    assert len(cli) == 16                                     # 2 学段 × (7 + composite)
+    at = app(demo_db, monkeypatch, query={"county": "320902", "year": "2024"})
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    shown = {}
+    for spec in charts[:2]:
+        stage = spec["layout"]["title"]["text"]
+        bar = spec["data"][0]
+        for label, x in zip(decode(bar["y"]), decode(bar["x"])):
+            shown[(stage, label)] = x
+    assert len(shown) == 14
+    from analytics.i18n import t
+    for (stage, code), rec in cli.items():
+        if code == "composite":
+            continue
+        assert shown[(stage, t("indicator_short." + code))] == pytest.approx(rec["cv"], abs=1e-12)
+    # the verdict line names exactly the indicators the CLI marks as failing
+    failing = {t("indicator_short." + c) for (s, c), r in cli.items() if r["passed"] is False and s == "小学"}
+    text = " ".join(e.value for e in at.error) + " ".join(s.value for s in at.success)
+    for name in failing:
+        assert name in text

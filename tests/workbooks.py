@@ -1,0 +1,63 @@
+"""Small contract workbooks built in code, for importer and app tests."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import openpyxl
+
+
+SCHOOLS = [
+    # school_id, name, county_code, county_name, town, type, urban_rural, ownership, lon, lat
+    ["1320902001", "城东小学", "320902", "亭湖区", "五星街道", "小学", "111", "公办", 120.16, 33.39],
+    ["1320902002", "城东初级中学", "320902", "亭湖区", "五星街道", "初级中学", "111", "公办", 120.17, 33.38],
+    ["1320902003", "南洋九年制学校", "320902", "亭湖区", "南洋镇", "九年一贯制学校", "121", "公办", 120.30, 33.42],
+    ["1320902004", "新民教学点", "320902", "亭湖区", "南洋镇", "小学教学点", "220", "公办", 120.33, 33.45],
+]
+STAGE_HEADER = ["学校标识码", "学年", "学段", "在校生数", "班级数", "专任教师数", "高于规定学历教师数",
+                "县级以上骨干教师数", "体育专任教师数", "音乐专任教师数", "美术专任教师数", "持证专任教师数",
+                "教学及辅助用房面积", "体育运动场馆面积", "教学仪器设备值", "网络多媒体教室数",
+                "音乐专用教室数", "音乐专用教室最小面积", "美术专用教室数", "美术专用教室最小面积"]
+STAGES = [
+    ["1320902001", 2024, "小学", 1200, 26, 65, 63, 15, 6, 4, 4, 65, 5600, 8000, 290, 30, 3, 98, 3, 92],
+    ["1320902002", 2024, "初中", 800, 16, 62, 58, 10, 4, 2, 2, 62, 4800, 8500, 220, 20, 2, 100, 2, 95],
+    ["1320902003", 2024, "小学", 166, 6, 14, 13, 1, 1, 1, 0, 14, None, None, None, None, None, None, None, None],
+    ["1320902003", 2024, "初中", 210, 6, 20, 18, 2, 1, 1, 1, 20, None, None, None, None, None, None, None, None],
+    ["1320902003", 2024, "全校", None, None, None, None, None, None, None, None, None, 2600, 5200, 95, 14, 1, 80, 1, 75],
+    ["1320902004", 2024, "小学", 38, 3, 4, 3, 0, 1, 0, 0, 4, 300, 600, 8, 3, 0, None, 0, None],
+]
+CLASSES = [["1320902001", 2024, g, f"{g}年级{k}班", 48 + k] for g in range(1, 7) for k in range(1, 3)]
+
+
+def rows() -> dict[str, list[list]]:
+    """Header + data rows of a small valid workbook (schools, stage_stats, classes)."""
+    return {
+        "学校": [["学校标识码", "学校名称", "区县代码", "区县名称", "乡镇街道", "办学类型", "城乡分类代码",
+                 "举办者", "经度", "纬度"]] + copy.deepcopy(SCHOOLS),
+        "学段": [STAGE_HEADER] + copy.deepcopy(STAGES),
+        "班级": [["学校标识码", "学年", "年级", "班级", "学生数"]] + copy.deepcopy(CLASSES),
+    }
+
+
+def write(path: Path, sheets: dict[str, list[list]]) -> Path:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, data in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in data:
+            ws.append(r)
+    wb.save(path)
+    return path
+
+
+def no_outlines(counties):
+    """Outline source for tests that must not load cnmaps."""
+    import pandas as pd
+    from analytics.boundaries import OUTLINE_COLUMNS
+    return pd.DataFrame(columns=OUTLINE_COLUMNS)
+
+
+def header_index(sheet_rows: list[list], zh: str) -> int:
+    return sheet_rows[0].index(zh)
+
+
