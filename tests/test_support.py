@@ -1,0 +1,64 @@
+"""Formatting, map decisions, Excel export, coordinates and the standards files."""
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from analytics import coords, formatting, mapping
+from analytics.config import load_standards
+from analytics.export import neutralise, to_excel_bytes
+
+
+def test_chinese_number_formats():
+    assert formatting.fmt_count(61626, "zh", "人") == "6.16万人"
+    assert formatting.fmt_count(9876, "zh", "人") == "9,876人"
+    assert formatting.fmt_count(61626, "en") == "61,626"
+    assert formatting.fmt_pct(0.2857) == "28.6%"
+    assert formatting.fmt_cv(0.5152574) == "0.515"
+    assert formatting.fmt_indicator("L4", 5.044, "zh") == "5.04 ㎡/生"
+    assert formatting.fmt_indicator("L6", 2397.3, "zh") == "2,397 元/生"
+    assert formatting.fmt_signed(-0.0042) == "−0.004"
+    assert formatting.fmt_count(None) == "—"
+
+
+def test_marker_area_is_proportional_to_enrolment():
+    r1, r4 = mapping.marker_radius(300), mapping.marker_radius(1200)
+    assert r4 / r1 == pytest.approx(2.0)                 # 4× the pupils → 2× the radius
+    assert mapping.marker_radius(5) == 4.0               # tiny schools stay visible
+    assert mapping.marker_radius(99999) == 18.0
+
+
+def test_school_status_and_worst_band():
+    assert mapping.school_status(["pass", "fail"], True) == "fail"
+    assert mapping.school_status(["pass", "unknown"], True) == "unknown"
+    assert mapping.school_status(["pass", "pass"], True) == "pass"
+    assert mapping.school_status([], False) == "out"
+    assert mapping.worst_band(["within", "big", "large"]) == "big"
+
+
+def test_excel_export_cannot_run_formulas():
+    df = pd.DataFrame({"学校名称": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "正常小学"], "学生": [1, 2, 3, 4, 5]})
+    wb = openpyxl.load_workbook(io.BytesIO(to_excel_bytes({"表": df})))
+    values = [c.value for c in wb["表"]["A"]][1:]
+    assert all(not str(v).startswith(("=", "+", "-", "@")) for v in values)
+    assert values[-1] == "正常小学" and [c.value for c in wb["表"]["B"]][1:] == [1, 2, 3, 4, 5]
+    assert neutralise(-2) == -2                            # numbers stay numbers
+
+
+def test_gcj02_published_pair_and_round_trip():
+    glon, glat = coords.wgs84_to_gcj02(120.0, 40.0)
+    assert float(glon) == pytest.approx(120.00567568355486, abs=1e-9)
+    assert float(glat) == pytest.approx(40.0013047896019, abs=1e-9)
+    wlon, wlat = coords.gcj02_to_wgs84(glon, glat)
+    metres = ((float(wlon) - 120) * 85_000) ** 2 + ((float(wlat) - 40) * 111_000) ** 2
+    assert metres ** 0.5 < 0.5
+
+
+def test_province_override_merges_over_national():
+    national = load_standards()
+    jiangsu = load_standards("320902")
+    assert national["funding"]["per_student"]["小学"] == 650
+    assert jiangsu["funding"]["per_student"]["小学"] == 700
+    assert jiangsu["resource"]["cv_max"] == national["resource"]["cv_max"]      # untouched keys kept
+    assert load_standards("110101")["funding"]["per_student"]["小学"] == 650      # no override file
