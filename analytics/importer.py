@@ -343,6 +343,9 @@ def import_workbook(path: str | Path, db_path: str | Path, *, is_demo: bool = Fa
     schools = report.tables["schools"]
     counties = schools.groupby("county_code", as_index=False)["county_name"].first()
     outlines = (outline_source or boundaries.county_outlines)(counties)
+    report.problems += [Problem(WARNING, "no_outline", contract.sheet("schools").zh, None,
+                                contract.sheet("schools").column("county_name").zh, {"county": code})
+                        for code in missing_outline_counties(counties, outlines)]
     report.problems += _outside_county(tables["schools"], outlines)
     towns = boundaries.approximate_town_areas(schools, report.tables.get("settlements"), outlines)
     meta = {

@@ -11,7 +11,7 @@ sel = page.header("class.title")
 if sel is None:
     st.stop()
 sig = data.signature()
-with st.spinner():
+with st.spinner(tr("app.loading")):
     cs = data.class_sizes(sig, sel.county_code, sel.year)
 classes = cs["classes"]
 if classes.empty:

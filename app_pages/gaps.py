@@ -11,7 +11,7 @@ from ui.strings import indicator_label, lang, tr
 sel = page.header("gaps.title")
 if sel is None:
     st.stop()
-with st.spinner():
+with st.spinner(tr("app.loading")):
     gaps = data.gaps(data.signature(), sel.county_code, sel.year)
 part = gaps[gaps["stage"] == sel.stage] if len(gaps) else gaps
 if part.empty:

@@ -9,7 +9,7 @@ sel = page.header("layout.title")
 if sel is None:
     st.stop()
 sig = data.signature()
-with st.spinner():
+with st.spinner(tr("app.loading")):
     points = data.school_points(sig, sel.county_code, sel.year)
 if points.empty:
     page.no_data(sel)

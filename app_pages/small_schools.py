@@ -12,7 +12,7 @@ if sel is None:
     st.stop()
 sig = data.signature()
 years = tuple(y for y in range(sel.year - 3, sel.year + 1))
-with st.spinner():
+with st.spinner(tr("app.loading")):
     village = data.small_schools(sig, sel.county_code, years)
 now = village[village["year"] == sel.year]
 if now.empty:

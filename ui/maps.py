@@ -84,7 +84,7 @@ def legend(items: list[tuple[str, str]], ring_label: str | None = None) -> None:
         parts.append('<span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
                      'border:3px solid #000;margin:0 4px 0 12px;vertical-align:middle"></span>'
                      + html.escape(ring_label))
-    st.markdown(f'<div style="font-size:0.9rem">{tr("map.legend")}：{"".join(parts)}</div>',
+    st.markdown(f'<div style="font-size:0.9rem">{tr("map.legend")}{"".join(parts)}</div>',
                 unsafe_allow_html=True)
 
 
