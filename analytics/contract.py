@@ -86,7 +86,7 @@ def is_special_education(type_code: str) -> bool:
 
 
 def is_combined_school(type_code: str) -> bool:
-    """九年一贯制 / 十二年一贯制: the G4 size line is the combined one (2500)."""
+    """九年一贯制 / 十二年一贯制: the G4 size line is the combined one (config ``max_combined``)."""
     return school_type_code(type_code) in codes()["combined_types"]
 
 
@@ -180,7 +180,8 @@ def parse_cell(col_type: str, value):
             raise CellError("expect.non_negative", got=str(value))
         if col_type == "grade" and not 1 <= number <= 9:
             raise CellError("expect.grade", got=str(value))
-        if col_type == "year" and not 2000 <= number <= 2100:
+        first, last = codes()["year_range"]
+        if col_type == "year" and not first <= number <= last:
             raise CellError("expect.year", got=str(value))
         return number, normalised
     if col_type == "amount":

@@ -324,7 +324,7 @@ def school_totals(stats: pd.DataFrame) -> pd.DataFrame:
 
 
 def oversized_schools(stats: pd.DataFrame, schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
-    """School size against G4: limit 2000 for a single-学段 school, 2500 for 一贯制 (config).
+    """School size against G4: config ``max_single_stage`` for a one-学段 school, ``max_combined`` for 一贯制.
 
     Columns: school_id, year, students, classes, limit, over (students > limit), excess.
     """

@@ -8,8 +8,6 @@ from ui import charts, data, maps, page
 from ui.strings import stage_label, tr
 
 sel = page.header("class.title")
-if sel is None:
-    st.stop()
 sig = data.signature()
 with st.spinner(tr("app.loading")):
     cs = data.class_sizes(sig, sel.county_code, sel.year)

@@ -7,8 +7,6 @@ from ui import data, page
 from ui.strings import tr
 
 sel = page.header("data.title", needs_year=False)
-if sel is None:
-    st.stop()
 names = [s.key for s in contract.sheets()]
 name = st.selectbox(tr("data.table"), names, format_func=lambda k: tr(f"table.{k}"), key="table")
 df = data.table(data.signature(), name, sel.county_code, sel.year)

@@ -9,8 +9,6 @@ from ui import charts, data, page
 from ui.strings import indicator_label, lang, tr
 
 sel = page.header("gaps.title")
-if sel is None:
-    st.stop()
 with st.spinner(tr("app.loading")):
     gaps = data.gaps(data.signature(), sel.county_code, sel.year)
 part = gaps[gaps["stage"] == sel.stage] if len(gaps) else gaps

@@ -6,8 +6,6 @@ from ui import data, maps, page
 from ui.strings import stage_label, tr
 
 sel = page.header("layout.title")
-if sel is None:
-    st.stop()
 sig = data.signature()
 with st.spinner(tr("app.loading")):
     points = data.school_points(sig, sel.county_code, sel.year)

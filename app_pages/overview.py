@@ -6,8 +6,6 @@ from ui import charts, data, page
 from ui.strings import indicator_label, stage_label, tr
 
 sel = page.header("overview.title")
-if sel is None:
-    st.stop()
 with st.spinner(tr("app.loading")):
     ov = data.overview(data.signature(), sel.county_code, sel.year)
 cv = ov["cv"]

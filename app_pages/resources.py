@@ -8,8 +8,6 @@ from ui import charts, data, page
 from ui.strings import indicator_label, lang, stage_label, tr
 
 sel = page.header("resources.title")
-if sel is None:
-    st.stop()
 with st.spinner(tr("app.loading")):
     res = data.resources(data.signature(), sel.county_code, sel.year)
 cv = res["cv"]

@@ -8,8 +8,6 @@ from ui import charts, data, maps, page
 from ui.strings import tr
 
 sel = page.header("small.title")
-if sel is None:
-    st.stop()
 sig = data.signature()
 years = tuple(y for y in range(sel.year - 3, sel.year + 1))
 with st.spinner(tr("app.loading")):

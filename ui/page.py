@@ -8,20 +8,21 @@ from ui import data, state
 from ui.strings import lang, stage_label, tr
 
 
-def header(title_key: str, needs_year: bool = True) -> state.Selection | None:
-    """Title plus data source line; returns the selection or None (message already shown)."""
+def header(title_key: str, needs_year: bool = True) -> state.Selection:
+    """Title, demo banner and data source line; returns the selection, or stops the page with a
+    message when there is no database (or no school year for the county)."""
     st.title(tr(title_key))
     selection = state.current()
     if selection is None:
         st.info(tr("app.no_database", path=data.db_path()))
-        return None
+        st.stop()
     meta = data.meta(data.signature())
     if meta.get("is_demo") == "true":
         st.warning(tr("app.demo_banner"), icon=":material/science:")
     st.caption(tr("app.data_version", source=meta.get("source_file", "—"), when=meta.get("imported_at", "—")))
     if needs_year and selection.year is None:
         no_data(selection)
-        return None
+        st.stop()
     return selection
 
 
