@@ -12,7 +12,7 @@ DEFAULT_DB = "data/equity.duckdb"
 
 
 def _print_problems(report, lang: str, as_json: bool) -> None:
-    shown = [p for p in report.problems if as_json or p.severity != "note"]
+    shown = report.problems
     if as_json:
         print(json.dumps([p.as_dict(lang) for p in shown], ensure_ascii=False, indent=1), file=sys.stderr)
         return
@@ -20,14 +20,26 @@ def _print_problems(report, lang: str, as_json: bool) -> None:
         print(f"[{p.severity}] {p.format(lang)}", file=sys.stderr)
 
 
+def _progress_to_stderr(lang: str):
+    def say(fraction: float, key: str) -> None:
+        print(f"[{fraction:4.0%}] {t(key, lang)}", file=sys.stderr)
+    return say
+
+
 def cmd_import(args) -> int:
     from analytics.importer import import_workbook
-    report = import_workbook(args.workbook, args.db)
+    report = import_workbook(args.workbook, args.db, accept_warnings=args.accept_warnings, user=args.user,
+                             outline_source=args.outline_source,
+                             progress=_progress_to_stderr(args.lang) if args.progress else None)
     _print_problems(report, args.lang, args.json)
     if not report.ok:
         print(t("cli.rejected", args.lang, n=len(report.errors)), file=sys.stderr)
         return 2
-    print(t("cli.imported", args.lang, counts=json.dumps(report.row_counts(), ensure_ascii=False)))
+    if report.needs_confirmation:
+        print(t("cli.needs_confirmation", args.lang, n=len(report.warnings)), file=sys.stderr)
+        return 2
+    print(t("cli.imported_version", args.lang, version=report.version,
+            counts=json.dumps(report.row_counts(), ensure_ascii=False)))
     return 0
 
 
@@ -36,11 +48,46 @@ def cmd_demo(args) -> int:
     from analytics.importer import import_workbook
     workbook = Path(args.workbook or Path(args.db).with_name("demo_workbook.xlsx"))
     demo.build_workbook(workbook, seed=args.seed)
-    report = import_workbook(workbook, args.db, is_demo=True, user="demo")
-    _print_problems(report, args.lang, False)
+    report = import_workbook(workbook, args.db, accept_warnings=True, is_demo=True, user="demo")
     if not report.ok:
+        _print_problems(report, args.lang, False)
         return 2
-    print(t("cli.imported", args.lang, counts=json.dumps(report.row_counts(), ensure_ascii=False)))
+    print(t("cli.imported_version", args.lang, version=report.version,
+            counts=json.dumps(report.row_counts(), ensure_ascii=False)))
+    return 0
+
+
+def cmd_versions(args) -> int:
+    from analytics import versions
+    listed = versions.list_versions(args.db)
+    if args.json:
+        print(json.dumps([v.as_dict() for v in listed], ensure_ascii=False, indent=1))
+        return 0
+    for v in listed:
+        mark = "*" if v.current else " "
+        added = len(v.changes.get("schools_added", []))
+        removed = len(v.changes.get("schools_removed", []))
+        print(f"{mark} v{v.number:04d}  {v.imported_at}  {v.imported_by}  {v.source_file}  "
+              f"{v.source_sha256[:12]}  {t('cli.version_line', args.lang, schools=v.row_counts.get('schools', 0), added=added, removed=removed)}")
+    return 0
+
+
+def cmd_rollback(args) -> int:
+    from analytics import versions
+    number = int(str(args.version).lstrip("vV"))
+    try:
+        versions.rollback(args.db, number)
+    except FileNotFoundError:
+        print(t("cli.no_such_version", args.lang, version=number), file=sys.stderr)
+        return 2
+    print(t("cli.rolled_back", args.lang, version=number))
+    return 0
+
+
+def cmd_template(args) -> int:
+    from analytics import template
+    template.write_template(args.out)
+    print(t("cli.template_written", args.lang, path=args.out))
     return 0
 
 
@@ -65,16 +112,34 @@ def cmd_cv(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, outline_source=None) -> int:
+    """Run the CLI; ``outline_source`` replaces cnmaps (tests use a fixed outline)."""
     parser = argparse.ArgumentParser(prog="python -m analytics", description="义务教育优质均衡 analytics")
     parser.add_argument("--lang", choices=["zh", "en"], default="zh")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("import", help="validate a contract workbook (.xlsx or CSV folder) and load it")
+    p = sub.add_parser("import", help="validate a contract workbook (.xlsx or CSV folder) and load it as a new version")
     p.add_argument("workbook")
     p.add_argument("--db", default=DEFAULT_DB)
     p.add_argument("--json", action="store_true", help="print problems as a JSON list on stderr")
+    p.add_argument("--accept-warnings", action="store_true", help="import although there are warnings")
+    p.add_argument("--user", help="who imports (default: the OS user)")
+    p.add_argument("--progress", action="store_true", help="print progress on stderr")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("versions", help="list the dataset versions (* = current)")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_versions)
+
+    p = sub.add_parser("rollback", help="make an earlier version current again")
+    p.add_argument("version")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("template", help="write an empty workbook of the data contract with instructions")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("demo", help="write the synthetic demo workbook and load it")
     p.add_argument("--db", default=DEFAULT_DB)
@@ -90,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_cv)
 
     args = parser.parse_args(argv)
+    args.outline_source = outline_source
     return args.func(args)
 
 

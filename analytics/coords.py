@@ -56,6 +56,14 @@ def bd09_to_gcj02(lon, lat):
     return z * np.cos(theta), z * np.sin(theta)
 
 
+def gcj02_to_bd09(lon, lat):
+    """GCJ-02 → BD-09 (Baidu's offset and rotation)."""
+    x, y = np.asarray(lon, float), np.asarray(lat, float)
+    z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
 def to_wgs84(lon, lat, crs: str):
     """Convert points given in ``crs`` (WGS84 / GCJ02 / BD09) to WGS84."""
     if crs == "GCJ02":

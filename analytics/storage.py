@@ -28,6 +28,8 @@ EXTRA_TABLES = {
                        "city VARCHAR, geojson VARCHAR, source VARCHAR",
     "town_areas": "county_code VARCHAR, town VARCHAR, geojson VARCHAR, approximate BOOLEAN",
     "meta": "key VARCHAR PRIMARY KEY, value VARCHAR",
+    # cells of columns the contract does not know: kept aside, never dropped silently
+    "extra_columns": "sheet VARCHAR, excel_row INTEGER, record_key VARCHAR, header VARCHAR, value VARCHAR",
 }
 
 
@@ -40,7 +42,7 @@ def table_ddl(sheet: contract.Sheet) -> str:
 
 def write_database(path: str | os.PathLike, tables: dict[str, pd.DataFrame],
                    outlines: pd.DataFrame | None = None, town_areas: pd.DataFrame | None = None,
-                   meta: dict[str, str] | None = None) -> None:
+                   meta: dict[str, str] | None = None, extra: pd.DataFrame | None = None) -> None:
     """Write a complete dataset to ``path`` atomically.
 
     Everything goes into ``<path>.building-<pid>`` inside one transaction, is checkpointed and
@@ -66,7 +68,7 @@ def write_database(path: str | os.PathLike, tables: dict[str, pd.DataFrame],
                     con.unregister("incoming")
             for name, ddl in EXTRA_TABLES.items():
                 con.execute(f"CREATE TABLE {name} ({ddl})")
-            for name, df in (("county_outlines", outlines), ("town_areas", town_areas)):
+            for name, df in (("county_outlines", outlines), ("town_areas", town_areas), ("extra_columns", extra)):
                 if df is not None and len(df):
                     con.register("incoming", df)
                     con.execute(f"INSERT INTO {name} SELECT * FROM incoming")
@@ -184,6 +186,12 @@ class Store:
 
     def town_areas(self, county_code: str) -> pd.DataFrame:
         return self.query("SELECT * FROM town_areas WHERE county_code = ? ORDER BY town", [county_code])
+
+    def extra_columns(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM extra_columns ORDER BY sheet, excel_row, header")
+
+    def table_names(self) -> set[str]:
+        return set(self.query("SELECT table_name FROM information_schema.tables")["table_name"])
 
     def row_counts(self) -> dict[str, int]:
         out = {}

@@ -63,7 +63,7 @@ def sparse_db(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sparse")
     data = wbk.rows()
     data["学校"].append(["1320903001", "空白小学", "320903", "盐都区", "潘黄街道", "小学", "111", "公办", 120.1, 33.3])
-    report = import_workbook(wbk.write(tmp / "s.xlsx", data), tmp / "s.duckdb", outline_source=wbk.no_outlines)
+    report = import_workbook(wbk.write(tmp / "s.xlsx", data), tmp / "s.duckdb", outline_source=wbk.box_outlines)
     assert report.ok
     return tmp / "s.duckdb"
 

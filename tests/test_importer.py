@@ -22,7 +22,7 @@ def sha(path):
 @pytest.fixture()
 def good_db(tmp_path):
     db = tmp_path / "equity.duckdb"
-    report = import_workbook(wbk.write(tmp_path / "good.xlsx", wbk.rows()), db, outline_source=wbk.no_outlines)
+    report = import_workbook(wbk.write(tmp_path / "good.xlsx", wbk.rows()), db, outline_source=wbk.box_outlines)
     assert report.ok and report.written, [p.format() for p in report.errors]
     return db
 
@@ -75,7 +75,7 @@ BAD_CASES["swapped_lonlat"] = (_swap(wbk.rows()), "学校", 2, "纬度", "填反
 def test_bad_cell_is_rejected_with_sheet_row_column_and_db_untouched(case, good_db, tmp_path):
     sheets, sheet, row, column, words = BAD_CASES[case]
     before = sha(good_db)
-    report = import_workbook(wbk.write(tmp_path / f"{case}.xlsx", sheets), good_db, outline_source=wbk.no_outlines)
+    report = import_workbook(wbk.write(tmp_path / f"{case}.xlsx", sheets), good_db, outline_source=wbk.box_outlines)
     assert not report.ok and not report.written
     hits = [p for p in report.errors if (p.sheet, p.row, p.column) == (sheet, row, column)]
     assert hits, [p.format() for p in report.errors]
@@ -88,7 +88,7 @@ def test_missing_sheet_and_missing_column(good_db, tmp_path):
     del data["学段"]
     for r in data["学校"]:
         del r[wbk.header_index(wbk.rows()["学校"], "办学类型")]
-    report = import_workbook(wbk.write(tmp_path / "m.xlsx", data), good_db, outline_source=wbk.no_outlines)
+    report = import_workbook(wbk.write(tmp_path / "m.xlsx", data), good_db, outline_source=wbk.box_outlines)
     found = {(p.key, p.sheet, p.column) for p in report.errors}
     assert ("missing_sheet", "学段", None) in found
     assert ("missing_column", "学校", "办学类型") in found
@@ -97,7 +97,7 @@ def test_missing_sheet_and_missing_column(good_db, tmp_path):
 def test_all_problems_are_reported_at_once(good_db, tmp_path):
     data = _mutate("学段", 2, "在校生数", "abc")
     data["学校"][3][wbk.header_index(data["学校"], "城乡分类代码")] = "000"
-    report = import_workbook(wbk.write(tmp_path / "two.xlsx", data), good_db, outline_source=wbk.no_outlines)
+    report = import_workbook(wbk.write(tmp_path / "two.xlsx", data), good_db, outline_source=wbk.box_outlines)
     assert {(p.sheet, p.row) for p in report.errors} >= {("学段", 2), ("学校", 4)}
 
 
@@ -105,7 +105,7 @@ def test_not_a_workbook(good_db, tmp_path):
     fake = tmp_path / "report.xlsx"
     fake.write_text("这不是Excel文件")
     before = sha(good_db)
-    report = import_workbook(fake, good_db, outline_source=wbk.no_outlines)
+    report = import_workbook(fake, good_db, outline_source=wbk.box_outlines)
     assert [p.key for p in report.errors] == ["not_workbook"]
     assert sha(good_db) == before
 
@@ -114,7 +114,7 @@ def test_messy_numbers_are_normalised_and_reported(tmp_path):
     data = _mutate("学段", 2, "在校生数", "１,２００")
     data["学段"][2][wbk.header_index(data["学段"], "教学及辅助用房面积")] = "4800㎡"
     report = import_workbook(wbk.write(tmp_path / "messy.xlsx", data), tmp_path / "db.duckdb",
-                             outline_source=wbk.no_outlines)
+                             outline_source=wbk.box_outlines)
     assert report.ok
     stats = report.tables["stage_stats"]
     assert stats.loc[0, "students"] == 1200 and stats.loc[1, "teaching_area_m2"] == 4800
@@ -131,7 +131,7 @@ def test_english_keys_and_csv_folder(tmp_path):
         with open(folder / f"{sheet.key}.csv", "w", encoding="utf-8") as fh:
             for r in [header] + data[1:]:
                 fh.write(",".join("" if v is None else str(v) for v in r) + "\n")
-    report = import_workbook(folder, tmp_path / "db.duckdb", outline_source=wbk.no_outlines)
+    report = import_workbook(folder, tmp_path / "db.duckdb", outline_source=wbk.box_outlines)
     assert report.ok, [p.format() for p in report.errors]
     assert report.row_counts()["stage_stats"] == 6
 
