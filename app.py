@@ -20,6 +20,7 @@ PAGES = {
     ],
     "nav.section.data": [
         ("app_pages/data_tables.py", "nav.data", ":material/table_view:", False),
+        ("app_pages/data_admin.py", "nav.admin", ":material/upload_file:", False),
     ],
 }
 navigation = st.navigation({

@@ -33,3 +33,14 @@ def to_excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
                 width = max([len(str(col))] + [len(str(v)) for v in safe.iloc[:200, i - 1]]) + 2
                 ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(width, 8), 40)
     return buffer.getvalue()
+
+
+def contract_workbook(store) -> bytes:
+    """The whole current dataset as a contract workbook (Chinese headers): it imports back as is."""
+    from analytics import contract
+    sheets = {}
+    for sheet in contract.sheets():
+        df = store.table(sheet.key)
+        sheets[sheet.zh] = df.reindex(columns=sheet.column_keys).rename(
+            columns={c.key: c.zh for c in sheet.columns})
+    return to_excel_bytes(sheets)

@@ -152,6 +152,8 @@ def problems_frame(problems: list[Problem], lang: str = "zh") -> pd.DataFrame:
             "column": t("col.column", lang), "message": t("col.message", lang)}
     df = pd.DataFrame([p.as_dict(lang) for p in problems], columns=list(cols))
     df["severity"] = df["severity"].map(lambda s: t(f"severity.{s}", lang))
+    df["row"] = df["row"].map(lambda r: "" if r is None or pd.isna(r) else str(int(r)))
+    df[["sheet", "column"]] = df[["sheet", "column"]].fillna("")
     return df.rename(columns=cols)
 
 

@@ -94,6 +94,33 @@ def file_signature(path: str | os.PathLike) -> tuple[int, int] | None:
     return st.st_ino, st.st_mtime_ns
 
 
+def versions_dir(db_path: str | os.PathLike) -> Path:
+    """Where the versions of a database live: ``equity.duckdb`` → ``equity.versions/``."""
+    db = Path(db_path)
+    return db.with_name(db.stem + ".versions")
+
+
+def physical_path(db_path: str | os.PathLike) -> str:
+    """The version file the database path currently is (same inode, or same size and mtime when
+    it is a copy), else the path itself.
+
+    DuckDB keeps one database instance per path in a process: reopening ``equity.duckdb`` after a
+    new version was swapped in would silently hand back the old instance. Opening the version's
+    own path gives each version its own instance.
+    """
+    st = os.stat(db_path)
+    vdir = versions_dir(db_path)
+    if vdir.is_dir():
+        for f in vdir.iterdir():
+            if not f.name.endswith(".duckdb"):
+                continue
+            fs = f.stat()
+            if (fs.st_ino, fs.st_dev) == (st.st_ino, st.st_dev) or \
+                    (fs.st_size, fs.st_mtime_ns) == (st.st_size, st.st_mtime_ns):
+                return str(f)
+    return str(db_path)
+
+
 class Store:
     """Read-only access to one dataset file; safe to share between threads."""
 
@@ -102,7 +129,7 @@ class Store:
         self.signature = file_signature(self.path)
         if self.signature is None:
             raise FileNotFoundError(self.path)
-        self._con = duckdb.connect(self.path, read_only=True)
+        self._con = duckdb.connect(physical_path(self.path), read_only=True)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -186,6 +213,12 @@ class Store:
 
     def town_areas(self, county_code: str) -> pd.DataFrame:
         return self.query("SELECT * FROM town_areas WHERE county_code = ? ORDER BY town", [county_code])
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A whole contract table (every county and year)."""
+        if name not in {s.key for s in contract.sheets()}:
+            raise ValueError(name)
+        return self.query(f"SELECT * FROM {name}")
 
     def extra_columns(self) -> pd.DataFrame:
         return self.query("SELECT * FROM extra_columns ORDER BY sheet, excel_row, header")

@@ -28,9 +28,7 @@ from analytics import storage
 VERSION_FILE = re.compile(r"^v(\d{4,})\.duckdb$")
 
 
-def versions_dir(db_path: str | os.PathLike) -> Path:
-    db = Path(db_path)
-    return db.with_name(db.stem + ".versions")
+versions_dir = storage.versions_dir
 
 
 def version_path(db_path, number: int) -> Path:
@@ -176,3 +174,24 @@ def changes_against(previous: storage.Store | None, tables: dict[str, pd.DataFra
     return {"first": False,
             "schools_added": added.to_dict("records"), "schools_removed": removed.to_dict("records"),
             "row_counts": {k: v for k, v in diff_counts.items() if v}, "largest_changes": largest}
+
+
+def versions_table(listed: list[VersionInfo], lang: str = "zh") -> pd.DataFrame:
+    """The version list as a table for the app (newest first)."""
+    from analytics.i18n import t
+    rows = []
+    for v in listed:
+        ch = v.changes
+        summary = t("versions.first", lang) if ch.get("first") else t(
+            "versions.changes", lang, added=len(ch.get("schools_added", [])), removed=len(ch.get("schools_removed", [])),
+            largest="；".join(f"{c['name']} {c['before']}→{c['after']}" for c in ch.get("largest_changes", [])[:3]) or "—")
+        rows.append({
+            t("versions.col.version", lang): f"v{v.number:04d}" + (" ★" if v.current else ""),
+            t("versions.col.when", lang): v.imported_at.replace("T", " ").replace("+00:00", " UTC"),
+            t("versions.col.who", lang): v.imported_by,
+            t("versions.col.file", lang): v.source_file,
+            "SHA-256": v.source_sha256[:16],
+            t("versions.col.rows", lang): "、".join(f"{t('table.' + k, lang)} {n:,}" for k, n in v.row_counts.items() if n),
+            t("versions.col.changes", lang): summary,
+        })
+    return pd.DataFrame(rows)

@@ -36,3 +36,43 @@ def test_every_page_renders_offline_without_errors(demo_db):
     # Streamlit asks for the browser-tab favicon of a :material/ page icon online; offline the tab
     # keeps the default icon. Nothing else may try to leave the machine.
     assert all("/materialsymbolsrounded/" in u for u in outside), sorted(set(outside))
+
+
+def test_upload_check_confirm_import_in_the_browser(tmp_path):
+    """数据管理 end to end: a bad workbook is reported cell by cell and changes nothing; a good one
+    with a warning needs the confirmation, then becomes version 2 for every page."""
+    from playwright.sync_api import sync_playwright
+
+    from analytics.importer import import_workbook
+    from tests import workbooks as wbk
+    db = tmp_path / "equity.duckdb"
+    assert import_workbook(wbk.write(tmp_path / "v1.xlsx", wbk.rows()), db, outline_source=wbk.box_outlines).written
+    bad = wbk.rows()
+    bad["学段"][2][5] = -5
+    wbk.write(tmp_path / "bad.xlsx", bad)
+    warn = wbk.rows()
+    warn["学段"][6][12] = 9000                       # 237 ㎡ per pupil at the 教学点: a warning
+    wbk.write(tmp_path / "warn.xlsx", warn)
+    with streamlit_server(str(db)) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 2000})
+        page.goto(f"{url}/data_admin")
+        wait_page_drawn(page)
+        page.locator('input[type="file"]').set_input_files(str(tmp_path / "bad.xlsx"))
+        page.get_by_text("存在错误，不能导入").wait_for(timeout=60_000)
+        assert page.get_by_text("错误1条").count() == 1
+        page.screenshot(path=str(ROOT / "screenshots" / "data_admin_errors.png"), full_page=True)
+        page.locator('input[type="file"]').set_input_files(str(tmp_path / "warn.xlsx"))
+        page.get_by_text("提醒1条").wait_for(timeout=60_000)
+        button = page.get_by_role("button", name="导入为新版本")
+        assert button.is_disabled()
+        page.get_by_text("我已逐条核实以上提醒").click()
+        button.wait_for(state="visible")
+        page.wait_for_function("() => ![...document.querySelectorAll('button')].find(b => b.innerText.includes('导入为新版本')).disabled")
+        button.click()
+        page.get_by_text("已导入为版本 v2").wait_for(timeout=60_000)
+        page.screenshot(path=str(ROOT / "screenshots" / "data_admin_imported.png"), full_page=True)
+        page.goto(f"{url}/")
+        wait_page_drawn(page)
+        assert page.get_by_text("版本 v2").count() >= 1
+        browser.close()

@@ -19,7 +19,8 @@ def header(title_key: str, needs_year: bool = True) -> state.Selection:
     meta = data.meta(data.signature())
     if meta.get("is_demo") == "true":
         st.warning(tr("app.demo_banner"), icon=":material/science:")
-    st.caption(tr("app.data_version", source=meta.get("source_file", "—"), when=meta.get("imported_at", "—")))
+    st.caption(tr("app.data_version", version=f"v{meta['version']}" if meta.get("version") else "—",
+                  source=meta.get("source_file", "—"), when=meta.get("imported_at", "—")))
     if needs_year and selection.year is None:
         no_data(selection)
         st.stop()

@@ -54,3 +54,14 @@ def write_query(selection: Selection) -> None:
 def current() -> Selection:
     """The selection made in the sidebar this run (set by :func:`ui.sidebar.render`)."""
     return st.session_state["_selection"]
+
+# 数据管理 page
+UPLOAD = "admin_upload"
+CHECKED = "admin_checked"
+CHECKED_HASH = "admin_checked_hash"
+IMPORTED_HASH = "admin_imported_hash"
+CONFIRM = "admin_confirm_warnings"
+IMPORT_USER = "admin_user"
+ROLLBACK = "admin_rollback"
+ROLLBACK_CONFIRM = "admin_rollback_confirm"
+FLASH = "admin_flash"

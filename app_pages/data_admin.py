@@ -1,0 +1,97 @@
+"""数据管理: template, upload → validation report → confirm → import as a new version; versions,
+rollback and export of the whole dataset."""
+import getpass
+import hashlib
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from analytics import importer, template, versions
+from analytics.export import contract_workbook, to_excel_bytes
+from ui import data, state
+from ui.strings import lang, tr
+
+st.title(tr("admin.title"))
+db = data.db_path()
+meta = data.meta(data.signature()) if data.store() is not None else {}
+if meta.get("is_demo") == "true":
+    st.warning(tr("app.demo_banner"), icon=":material/science:")
+
+
+@st.cache_data(show_spinner=False)
+def template_bytes() -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        return template.write_template(Path(tmp) / "template.xlsx").read_bytes()
+
+
+st.subheader(tr("admin.template"))
+st.caption(tr("admin.template_help"))
+st.download_button(tr("template.download"), template_bytes(), file_name="优质均衡数据填报模板.xlsx",
+                   icon=":material/download:")
+
+st.subheader(tr("admin.upload"))
+upload = st.file_uploader(tr("admin.upload_label"), type=["xlsx"], key=state.UPLOAD)
+digest = hashlib.sha256(upload.getvalue()).hexdigest() if upload is not None else None
+if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
+    content = upload.getvalue()
+    if st.session_state.get(state.CHECKED_HASH) != digest:
+        bar = st.progress(0.0)
+        folder = Path(tempfile.mkdtemp(prefix="upload-"))
+        path = folder / Path(upload.name).name
+        path.write_bytes(content)
+        checked = importer.check(path, progress=lambda f, k: bar.progress(f, text=tr(k)))
+        bar.empty()
+        st.session_state[state.CHECKED], st.session_state[state.CHECKED_HASH] = checked, digest
+    checked = st.session_state[state.CHECKED]
+    st.markdown("**" + tr("admin.report") + "** · " + tr(
+        "admin.counts", errors=len(checked.errors), warnings=len(checked.warnings),
+        notes=len([p for p in checked.problems if p.severity == "note"])))
+    if checked.problems:
+        report = importer.problems_frame(checked.problems, lang())
+        st.dataframe(report, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(report)))
+        st.download_button(tr("admin.report_download"), to_excel_bytes({tr("admin.report"): report}),
+                           file_name=f"校验结果_{Path(upload.name).stem}.xlsx", icon=":material/download:")
+    if checked.errors:
+        st.error(tr("admin.has_errors"), icon=":material/block:")
+    else:
+        if checked.tables:
+            counts = {tr(f"table.{k}"): f"{n:,}" for k, n in checked.row_counts().items()}
+            st.caption(tr("admin.rows_found") + "：" + "、".join(f"{k} {v}" for k, v in counts.items()))
+        if not checked.warnings:
+            st.success(tr("admin.clean"), icon=":material/check_circle:")
+        confirmed = not checked.warnings or st.checkbox(tr("admin.confirm_warnings"), key=state.CONFIRM)
+        user = st.text_input(tr("admin.user"), value=getpass.getuser(), key=state.IMPORT_USER)
+        if st.button(tr("admin.import"), type="primary", disabled=not confirmed, icon=":material/upload:"):
+            bar = st.progress(0.0)
+            number = importer.publish(checked, db, user=user, progress=lambda f, k: bar.progress(f, text=tr(k)))
+            for key in (state.CHECKED, state.CHECKED_HASH, state.CONFIRM):
+                st.session_state.pop(key, None)
+            st.session_state[state.IMPORTED_HASH] = digest          # the same file is not offered again
+            st.session_state[state.FLASH] = tr("admin.imported", version=number)
+            st.rerun()
+
+if state.FLASH in st.session_state:
+    st.success(st.session_state.pop(state.FLASH), icon=":material/check_circle:")
+
+st.subheader(tr("admin.versions"))
+listed = versions.list_versions(db) if Path(db).exists() else []
+if not listed:
+    st.caption(tr("admin.no_versions"))
+else:
+    st.dataframe(versions.versions_table(listed, lang()), hide_index=True, width="stretch")
+    numbers = [v.number for v in listed if not v.current]
+    if numbers:
+        c1, c2 = st.columns([1, 2])
+        target = c1.selectbox(tr("admin.rollback"), numbers, format_func=lambda n: f"v{n:04d}", key=state.ROLLBACK)
+        sure = c2.checkbox(tr("admin.rollback_confirm"), key=state.ROLLBACK_CONFIRM)
+        if c2.button(tr("admin.rollback_button"), disabled=not sure, icon=":material/history:"):
+            versions.rollback(db, target)
+            st.session_state.pop(state.ROLLBACK_CONFIRM, None)
+            st.session_state[state.FLASH] = tr("admin.rolled_back", version=target)
+            st.rerun()
+
+if data.store() is not None:
+    st.subheader(tr("admin.export"))
+    st.download_button(tr("admin.export_button"), lambda: contract_workbook(data.store()),  # built on click
+                       file_name=f"全部数据_v{meta.get('version', '')}.xlsx", icon=":material/download:")
