@@ -36,7 +36,8 @@ test: setup vendor system-deps
 	$(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/python bench/bench_cv.py
+	$(BIN)/python bench/bench_cv.py $(DB)
+	$(BIN)/python bench/bench_import.py
 
 clean:
 	rm -rf build screenshots .pytest_cache

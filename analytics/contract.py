@@ -178,6 +178,8 @@ def parse_cell(col_type: str, value):
         number = int(number)
         if number < 0:
             raise CellError("expect.non_negative", got=str(value))
+        if number > raw_contract()["limits"]["max_count"]:
+            raise CellError("expect.too_large", got=str(value), limit=raw_contract()["limits"]["max_count"])
         if col_type == "grade" and not 1 <= number <= 9:
             raise CellError("expect.grade", got=str(value))
         first, last = codes()["year_range"]

@@ -19,7 +19,7 @@ import pandas as pd
 from analytics import contract
 
 _SQL_TYPES = {
-    "count": "INTEGER", "grade": "INTEGER", "year": "INTEGER",
+    "count": "BIGINT", "grade": "INTEGER", "year": "INTEGER",
     "amount": "DOUBLE", "number": "DOUBLE", "share": "DOUBLE", "lon": "DOUBLE", "lat": "DOUBLE",
     "yes_no": "BOOLEAN",
 }

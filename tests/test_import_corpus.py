@@ -65,6 +65,7 @@ CELL_CASES = {
     "text_in_number": (cell("学段", 2, "在校生数", "一千二"), "学段", 2, "在校生数"),
     "negative_count": (cell("学段", 3, "专任教师数", -5), "学段", 3, "专任教师数"),
     "fraction_of_a_person": (cell("学段", 3, "专任教师数", 61.5), "学段", 3, "专任教师数"),
+    "count_too_large": (cell("学段", 2, "在校生数", 2147483648), "学段", 2, "在校生数"),   # found by hypothesis
     "unknown_school_type": (cell("学校", 3, "办学类型", "职业高中"), "学校", 3, "办学类型"),
     "unknown_urban_rural": (cell("学校", 4, "城乡分类代码", "999"), "学校", 4, "城乡分类代码"),
     "bad_school_id": (cell("学校", 2, "学校标识码", "12345"), "学校", 2, "学校标识码"),

@@ -34,7 +34,7 @@ def rows() -> dict[str, list[list]]:
     return {
         "学校": [["学校标识码", "学校名称", "区县代码", "区县名称", "乡镇街道", "办学类型", "城乡分类代码",
                  "举办者", "经度", "纬度"]] + copy.deepcopy(SCHOOLS),
-        "学段": [STAGE_HEADER] + copy.deepcopy(STAGES),
+        "学段": [list(STAGE_HEADER)] + copy.deepcopy(STAGES),
         "班级": [["学校标识码", "学年", "年级", "班级", "学生数"]] + copy.deepcopy(CLASSES),
     }
 
