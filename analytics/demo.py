@@ -42,7 +42,7 @@ class School:
     lat: float
     base: dict                       # 学段 → students in 2024
     growth: float                    # yearly factor of enrolment
-    opens: int = 2000
+    opens: int = 0                   # school year it opened (0: before the data begins)
     ownership: str = "公办"
     boarding: bool = False
     group: str | None = None

@@ -99,8 +99,22 @@ class RawSheet:
     examples_skipped: int = 0
 
 
+class _Findings:
+    """Errors and warnings among ``self.problems``."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+
 @dataclass
-class Checked:
+class Checked(_Findings):
     """A validated workbook, ready to publish (or not, see ``errors``)."""
 
     source: Path
@@ -110,33 +124,17 @@ class Checked:
     towns: pd.DataFrame | None = None
     extra: pd.DataFrame | None = None
 
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
-
     def row_counts(self) -> dict[str, int]:
         return {k: int(len(v)) for k, v in self.tables.items()}
 
 
 @dataclass
-class ImportReport:
+class ImportReport(_Findings):
     problems: list[Problem]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     written: bool = False
     needs_confirmation: bool = False
     version: int | None = None
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
 
     @property
     def ok(self) -> bool:
