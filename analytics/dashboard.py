@@ -19,7 +19,7 @@ def standards_for(county_code: str) -> Standards:
     return load_standards(county_code)
 
 
-def indicator_rows(store: Store, county_code: str, years: list[int]) -> pd.DataFrame:
+def indicator_rows(store: Store, county_code: str, years: list[int] | None) -> pd.DataFrame:
     """Seven indicators per school × 学段 for the county and years (with scope)."""
     stats = store.stage_stats(county_code, years)
     schools = store.schools(county_code)
@@ -152,7 +152,7 @@ def school_points(store: Store, county_code: str, year: int) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=["school_id", "name", "town", "school_type", "lon", "lat", "students", "status"])
     comp = metrics.school_compliance(rows, standards_for(county_code))
-    comp = comp.merge(rows[["school_id", "stage", "town", "school_type", "lon", "lat", "urban_rural_group"]],
+    comp = comp.merge(rows[["school_id", "stage", "town", "school_type", "lon", "lat", "urban_rural_group", "classes"]],
                       on=["school_id", "stage"])
     out = []
     for sid, part in comp.groupby("school_id", sort=False):
@@ -161,6 +161,97 @@ def school_points(store: Store, county_code: str, year: int) -> pd.DataFrame:
         out.append({"school_id": sid, "name": first["name"], "town": first["town"],
                     "school_type": first["school_type"], "urban_rural_group": first["urban_rural_group"],
                     "lon": first["lon"], "lat": first["lat"], "students": int(part["students"].sum()),
+                    "classes": int(part["classes"].fillna(0).sum()),
                     "stages": "、".join(part["stage"]), "met": "/".join(str(m) for m in part["met_count"]),
                     "status": school_status(scoped["status"].tolist(), len(scoped) > 0)})
-    return pd.DataFrame(out)
+    points = pd.DataFrame(out)
+    capacity = store.schools(county_code)[["school_id", "capacity"]]
+    return points.merge(capacity, on="school_id", how="left")
+
+
+def indicator_values(store: Store, county_code: str, year: int, stage: str, code: str) -> pd.DataFrame:
+    """One indicator of one 学段 per school (school_id, value, line) for colouring a map."""
+    rows = indicator_rows(store, county_code, [year])
+    rows = rows[(rows["stage"] == stage) & rows["in_scope"]]
+    from analytics.config import threshold
+    return pd.DataFrame({"school_id": rows["school_id"], "value": rows[code],
+                         "line": threshold(standards_for(county_code), code, stage)})
+
+
+def school_card(store: Store, county_code: str, school_id: str, year: int) -> dict:
+    """Everything the click card shows: per 学段 the seven indicators against their lines, students,
+    classes, capacity use, compliance, and the enrolment trend over all years."""
+    std = standards_for(county_code)
+    rows = indicator_rows(store, county_code, None)
+    mine = rows[rows["school_id"] == school_id]
+    now = mine[mine["year"] == year]
+    comp = metrics.school_compliance(now, std) if len(now) else pd.DataFrame()
+    from analytics.config import indicator_codes, threshold
+    indicators = []
+    for _, r in now.iterrows():
+        for code in indicator_codes(std):
+            line = threshold(std, code, r["stage"])
+            indicators.append({"stage": r["stage"], "indicator": code, "value": r[code], "line": line,
+                               "ratio": r[code] / line if pd.notna(r[code]) else None})
+    school = store.schools(county_code).set_index("school_id").loc[school_id]
+    students = int(now["students"].sum()) if len(now) else 0
+    capacity = school["capacity"] if pd.notna(school["capacity"]) else None
+    return {"name": school["name"], "town": school["town"], "students": students,
+            "classes": int(now["classes"].fillna(0).sum()) if len(now) else 0,
+            "capacity": capacity, "capacity_use": students / capacity if capacity else None,
+            "indicators": pd.DataFrame(indicators),
+            "status": dict(zip(comp["stage"], comp["status"])) if len(comp) else {},
+            "trend": mine.groupby("year")["students"].sum().reset_index()}
+
+
+def layout_assignment(store: Store, county_code: str, year: int, stage: str) -> dict:
+    """Settlements assigned to their nearest school of ``stage`` and the share of children beyond
+    the norm per town (see :mod:`analytics.spatial`)."""
+    from analytics import spatial
+    settlements = store.county_table("settlements", county_code).dropna(subset=["lon", "lat"])
+    points = school_points(store, county_code, year)
+    if settlements.empty or points.empty:
+        return {"settlements": settlements, "by_town": pd.DataFrame(), "epsg": None}
+    epsg = spatial.metric_epsg(float(points["lon"].median()))
+    assigned = spatial.assign_children(settlements, points, stage, standards_for(county_code), epsg)
+    return {"settlements": assigned, "by_town": spatial.beyond_by_town(assigned), "epsg": epsg}
+
+
+def class_fixes(store: Store, county_code: str, year: int) -> dict:
+    """Extra classes, classrooms and teachers to bring every class to the line, per school and town,
+    and nearby schools with free seats for the schools that need them."""
+    from analytics import spatial
+    std = standards_for(county_code)
+    classes = store.classes(county_code, [year])
+    fixes = spatial.class_fixes(classes, std)
+    points = school_points(store, county_code, year)
+    if fixes.empty or points.empty:
+        return {"by_grade": fixes, "by_school": pd.DataFrame(), "by_town": pd.DataFrame(), "nearby": {}}
+    info = points[["school_id", "name", "town"]]
+    by_grade = fixes.merge(info, on="school_id")
+    by_school = by_grade.groupby(["school_id", "name", "town"], as_index=False)[
+        ["extra_classes", "classrooms", "teachers"]].sum()
+    by_school = by_school[by_school["extra_classes"] > 0].sort_values("extra_classes", ascending=False)
+    by_town = by_school.groupby("town", as_index=False)[["extra_classes", "classrooms", "teachers"]].sum()
+    epsg = spatial.metric_epsg(float(points["lon"].median()))
+    targets = points[points["school_id"].isin(by_school["school_id"])]
+    return {"by_grade": by_grade[by_grade["extra_classes"] > 0], "by_school": by_school, "by_town": by_town,
+            "nearby": spatial.spare_nearby(targets, points, std, epsg)}
+
+
+def small_school_options(store: Store, county_code: str, year: int) -> pd.DataFrame:
+    """Small village schools of ``year`` with distance to the nearest larger school, what the
+    100-student floor adds to their funds and the neutral keep / discuss flag."""
+    from analytics import spatial
+    std = standards_for(county_code)
+    small = small_schools(store, county_code, [year])
+    small = small[small["small"]]
+    points = school_points(store, county_code, year)
+    if small.empty or points.empty:
+        return small.assign(nearest_larger=None, distance_m=None, floor_adds_yuan=None, option=None)
+    funding = store.school_table("funding", county_code, [year])
+    per_student = (float(funding["funds_per_student_standard"].median())
+                   if len(funding) and funding["funds_per_student_standard"].notna().any()
+                   else float(std["funding"]["per_student"]["小学"]))
+    epsg = spatial.metric_epsg(float(points["lon"].median()))
+    return spatial.small_school_options(small, points, std, epsg, per_student)

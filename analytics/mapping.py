@@ -53,3 +53,68 @@ def map_bounds(lon: pd.Series, lat: pd.Series, outline_bounds: tuple | None = No
             return [[18.0, 73.0], [54.0, 135.0]]
         minx, maxx, miny, maxy = lon.min(), lon.max(), lat.min(), lat.max()
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
+# ---------------------------------------------------------------- base maps and classes
+
+MAPS_CONFIG = __import__("pathlib").Path(__file__).resolve().parent.parent / "data" / "maps.yaml"
+
+
+def base_layers() -> list[dict]:
+    """Base map choices from data/maps.yaml: the tile-free default first, then enabled tile layers."""
+    import yaml
+    with open(MAPS_CONFIG, encoding="utf-8") as fh:
+        cfg = yaml.safe_load(fh)
+    return [layer for layer in cfg["layers"] if layer["key"] == "none" or layer.get("enabled")]
+
+
+def display_coords(lon, lat, crs: str):
+    """Coordinates to draw on a base map in ``crs``: WGS84 as stored, GCJ02 converted (高德)."""
+    import numpy as np
+
+    from analytics import coords
+    if crs == "GCJ02":
+        return coords.wgs84_to_gcj02(lon, lat)
+    return np.asarray(lon, float), np.asarray(lat, float)
+
+
+def display_geojson(geometry: dict, crs: str) -> dict:
+    """A GeoJSON geometry converted for a base map in ``crs`` (see :func:`display_coords`)."""
+    if crs != "GCJ02":
+        return geometry
+    import shapely
+    from shapely.geometry import mapping, shape
+    geom = shapely.transform(shape(geometry), lambda xy: __import__("numpy").column_stack(
+        display_coords(xy[:, 0], xy[:, 1], crs)))
+    return mapping(geom)
+
+
+INDICATOR_CLASS_COLOURS = ("#D55E00", "#F0C05A", "#009E73")   # below 85 %, 85–100 %, met
+QUANTILE_COLOURS = ("#FDE725", "#5EC962", "#21918C", "#3B528B", "#440154")   # viridis, colour-blind safe
+
+
+def policy_classes(values, line: float, min_ratio: float) -> list[int]:
+    """Classes by the policy lines: 0 below min_ratio × line, 1 up to the line, 2 at or above it;
+    -1 for a missing value."""
+    out = []
+    for v in values:
+        if v is None or v != v:
+            out.append(-1)
+        else:
+            out.append(2 if v >= line else 1 if v >= min_ratio * line else 0)
+    return out
+
+
+def quantile_classes(values, k: int = 5) -> tuple[list[int], list[float]]:
+    """Quantile classes from mapclassify (k classes); returns (class per value, upper bins)."""
+    import mapclassify
+    import numpy as np
+    arr = np.asarray(values, float)
+    ok = np.isfinite(arr)
+    out = np.full(len(arr), -1)
+    if ok.sum() == 0:
+        return out.tolist(), []
+    k = max(1, min(k, len(np.unique(arr[ok]))))
+    q = mapclassify.Quantiles(arr[ok], k=k)
+    out[ok] = q.yb
+    return out.tolist(), [float(b) for b in q.bins]

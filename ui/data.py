@@ -112,3 +112,28 @@ def signature() -> tuple:
 @st.cache_data(show_spinner=False, max_entries=64)
 def school_points(sig: tuple, county: str, year: int):
     return dashboard.school_points(store(), county, year)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def indicator_values(sig: tuple, county: str, year: int, stage: str, code: str):
+    return dashboard.indicator_values(store(), county, year, stage, code)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def school_card(sig: tuple, county: str, school_id: str, year: int) -> dict:
+    return dashboard.school_card(store(), county, school_id, year)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def layout_assignment(sig: tuple, county: str, year: int, stage: str) -> dict:
+    return dashboard.layout_assignment(store(), county, year, stage)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def class_fixes(sig: tuple, county: str, year: int) -> dict:
+    return dashboard.class_fixes(store(), county, year)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def small_school_options(sig: tuple, county: str, year: int):
+    return dashboard.small_school_options(store(), county, year)

@@ -1,7 +1,9 @@
 """Folium maps that work offline: Leaflet is served by the app, no tiles are needed.
 
-The county outline (and approximate town areas) are the base; schools are circle markers.
-Styling decisions come from :mod:`analytics.mapping`, which is unit-tested.
+Schools are drawn by ONE compact layer (a JSON array turned into canvas circle markers in the
+browser, clustered above ``layout.cluster_above``), never one folium object per school, so a
+province of 10,000 schools stays well under 1 MB. Styling decisions come from
+:mod:`analytics.mapping`, which is unit-tested.
 """
 from __future__ import annotations
 
@@ -12,11 +14,13 @@ import folium
 import folium.plugins
 import pandas as pd
 import streamlit as st
+from branca.element import MacroElement
+from jinja2 import Template
 from shapely.geometry import shape
 from streamlit_folium import st_folium
 
-from analytics.mapping import OUTLINE_STYLE, TOWN_STYLE, map_bounds
-from ui.strings import tr
+from analytics.mapping import OUTLINE_STYLE, TOWN_STYLE, base_layers, display_coords, display_geojson, map_bounds
+from ui.strings import lang, tr
 
 VENDOR = "/app/static/vendor"
 LEAFLET_JS = [("leaflet", f"{VENDOR}/leaflet/leaflet.js")]
@@ -38,44 +42,112 @@ def use_local_assets() -> None:
 use_local_assets()
 
 
-def base_map(outline: dict | None, towns: pd.DataFrame | None, points: pd.DataFrame) -> folium.Map:
-    """A tile-free map framed on the county: outline, town areas (示意), no tile layer."""
-    m = folium.Map(tiles=None, max_zoom=18, min_zoom=6, control_scale=True, prefer_canvas=True,
-                   zoom_snap=0.25)
+class CircleLayer(folium.elements.JSCSSMixin, MacroElement):
+    """Many circle markers from one compact array: [lat, lon, radius, colour index, label, ring, id]."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var rows = {{ this.rows_json }};
+            var colours = {{ this.colours_json }};
+            var group = {{ 'L.markerClusterGroup({maxClusterRadius: 40, disableClusteringAtZoom: 14})'
+                           if this.cluster else 'L.featureGroup()' }};
+            var renderer = L.canvas({padding: 0.5});
+            for (var i = 0; i < rows.length; i++) {
+                var r = rows[i];
+                var m = L.circleMarker([r[0], r[1]], {renderer: renderer, radius: r[2],
+                    color: r[5] ? '#000000' : '#ffffff', weight: r[5] ? 3 : 1,
+                    fillColor: colours[r[3]], fillOpacity: 0.85});
+                m.bindTooltip(r[4]);
+                m.options.schoolId = r[6];
+                group.addLayer(m);
+            }
+            group.addTo({{ this._parent.get_name() }});
+            window.{{ this.get_name() }} = group;
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list, colours: list[str], cluster: bool):
+        super().__init__()
+        self._name = "CircleLayer"
+        self.rows_json = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+        self.colours_json = json.dumps(colours)
+        self.cluster = cluster
+        self.count = len(rows)
+        self.default_js = CLUSTER_JS if cluster else []
+        self.default_css = CLUSTER_CSS if cluster else []
+
+
+def base_map_choice(key: str) -> dict:
+    """A small selector for the base map (tile-free by default); returns the chosen layer config."""
+    layers = base_layers()
+    names = {layer["key"]: layer["name"][lang()] for layer in layers}
+    chosen = st.selectbox(tr("map.base"), list(names), format_func=names.get, key=key)
+    return next(layer for layer in layers if layer["key"] == chosen)
+
+
+def base_map(outline: dict | None, towns: pd.DataFrame | None, points: pd.DataFrame,
+             base: dict | None = None) -> folium.Map:
+    """County outline and town areas (示意) on no tiles, or on the chosen tile layer."""
+    base = base or {"key": "none"}
+    crs = base.get("crs", "WGS84")
+    m = folium.Map(tiles=None, max_zoom=18, min_zoom=5, control_scale=True, prefer_canvas=True, zoom_snap=0.25)
+    if base["key"] != "none":
+        url = base["url"].replace("{tk}", str(base.get("tk", "")))
+        folium.TileLayer(url, attr=base.get("attribution", ""), name=base["name"][lang()],
+                         subdomains=base.get("subdomains", "abc"), max_zoom=18, overlay=False).add_to(m)
     if towns is not None and len(towns):
         fg = folium.FeatureGroup(name=tr("map.towns"), show=True)
         for r in towns.itertuples():
-            folium.GeoJson(json.loads(r.geojson), style_function=lambda _f: TOWN_STYLE,
-                           tooltip=f"{r.town}（示意）" if r.approximate else r.town).add_to(fg)
+            label = f"{r.town}（{tr('map.approximate')}）" if r.approximate else r.town
+            folium.GeoJson(display_geojson(json.loads(r.geojson), crs), style_function=lambda _f: TOWN_STYLE,
+                           tooltip=label).add_to(fg)
         fg.add_to(m)
     bounds_src = None
     if outline:
-        folium.GeoJson(outline, name=tr("map.outline"), style_function=lambda _f: OUTLINE_STYLE).add_to(m)
-        bounds_src = shape(outline).bounds
-    m.fit_bounds(map_bounds(points.get("lon", pd.Series(dtype=float)),
-                            points.get("lat", pd.Series(dtype=float)), bounds_src))
+        folium.GeoJson(display_geojson(outline, crs), name=tr("map.outline"),
+                       style_function=lambda _f: OUTLINE_STYLE).add_to(m)
+        bounds_src = shape(display_geojson(outline, crs)).bounds
+    lon, lat = display_coords(points.get("lon", pd.Series(dtype=float)), points.get("lat", pd.Series(dtype=float)), crs)
+    m.fit_bounds(map_bounds(pd.Series(lon), pd.Series(lat), bounds_src))
+    m.display_crs = crs
     return m
 
 
-def add_points(m: folium.Map, points: pd.DataFrame, name: str) -> None:
-    """Circle markers from columns lon, lat, radius, colour, tooltip (and optional ring)."""
+def add_points(m: folium.Map, points: pd.DataFrame, name: str, colours: list[str], cluster_above: int = 600) -> CircleLayer:
+    """One compact layer of circles from columns lon, lat, radius, colour_index, tooltip, ring, school_id."""
+    pts = points.dropna(subset=["lon", "lat"])
+    lon, lat = display_coords(pts["lon"], pts["lat"], getattr(m, "display_crs", "WGS84"))
+    ring = pts["ring"] if "ring" in pts else pd.Series(False, index=pts.index)
+    ids = pts["school_id"] if "school_id" in pts else pd.Series("", index=pts.index)
+    rows = [[round(float(y), 6), round(float(x), 6), round(float(r), 1), int(c), t, int(bool(g)), str(i)]
+            for x, y, r, c, t, g, i in zip(lon, lat, pts["radius"], pts["colour_index"], pts["tooltip"], ring, ids)]
+    layer = CircleLayer(rows, colours, cluster=len(rows) > cluster_above)
     fg = folium.FeatureGroup(name=name, show=True)
-    for r in points.dropna(subset=["lon", "lat"]).itertuples():
-        ring = getattr(r, "ring", False)
-        folium.CircleMarker(
-            location=[r.lat, r.lon], radius=float(r.radius), color="#000000" if ring else "#FFFFFF",
-            weight=3 if ring else 1, fill=True, fill_color=r.colour, fill_opacity=0.85,
-            tooltip=folium.Tooltip(r.tooltip),
-        ).add_to(fg)
+    layer.add_to(fg)
+    fg.add_to(m)
+    return layer
+
+
+def add_rings(m: folium.Map, points: pd.DataFrame, radius_m: pd.Series, name: str) -> None:
+    """Service-radius rings (metres) around schools, in one feature group, hidden by default."""
+    fg = folium.FeatureGroup(name=name, show=False)
+    lon, lat = display_coords(points["lon"], points["lat"], getattr(m, "display_crs", "WGS84"))
+    for x, y, r in zip(lon, lat, radius_m):
+        folium.Circle([float(y), float(x)], radius=float(r), color="#0072B2", weight=1, fill=False,
+                      dash_array="3 3").add_to(fg)
     fg.add_to(m)
 
 
-def show(m: folium.Map, key: str, height: int = 520) -> None:
-    folium.LayerControl(collapsed=False).add_to(m)
-    st_folium(m, height=height, use_container_width=True, returned_objects=[], key=key)
+def show(m: folium.Map, key: str, height: int = 520, clicks: bool = False):
+    """Draw the map; only maps whose clicks are used return them (else pan/zoom would rerun the page)."""
+    folium.LayerControl(collapsed=True).add_to(m)
+    return st_folium(m, height=height, use_container_width=True, key=key,
+                     returned_objects=["last_object_clicked"] if clicks else [])
 
 
-def legend(items: list[tuple[str, str]], ring_label: str | None = None) -> None:
+def legend(items: list[tuple[str, str]], ring_label: str | None = None, note: str | None = None) -> None:
     """A legend under the map: coloured dots with labels (plain HTML, no external assets)."""
     parts = [f'<span style="display:inline-block;width:12px;height:12px;border-radius:50%;'
              f'background:{colour};margin:0 4px 0 12px;vertical-align:middle"></span>{html.escape(label)}'
@@ -84,7 +156,8 @@ def legend(items: list[tuple[str, str]], ring_label: str | None = None) -> None:
         parts.append('<span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
                      'border:3px solid #000;margin:0 4px 0 12px;vertical-align:middle"></span>'
                      + html.escape(ring_label))
-    st.markdown(f'<div style="font-size:0.9rem">{tr("map.legend")}{"".join(parts)}</div>',
+    extra = f'<span style="color:#666;margin-left:12px">{html.escape(note)}</span>' if note else ""
+    st.markdown(f'<div style="font-size:0.9rem">{tr("map.legend")}{"".join(parts)}{extra}</div>',
                 unsafe_allow_html=True)
 
 
