@@ -118,3 +118,17 @@ def quantile_classes(values, k: int = 5) -> tuple[list[int], list[float]]:
     q = mapclassify.Quantiles(arr[ok], k=k)
     out[ok] = q.yb
     return out.tolist(), [float(b) for b in q.bins]
+
+
+def clicked_school(points, lat: float | None, lng: float | None, crs: str = "WGS84",
+                   tolerance_m: float = 300.0) -> str | None:
+    """The school nearest a map click (display coordinates), if one lies within ``tolerance_m``."""
+    import numpy as np
+    if lat is None or lng is None or len(points) == 0:
+        return None
+    lon, la = display_coords(points["lon"], points["lat"], crs)
+    dx = (np.asarray(lon) - lng) * 111_320 * np.cos(np.radians(lat))
+    dy = (np.asarray(la) - lat) * 110_540
+    d = np.hypot(dx, dy)
+    i = int(np.nanargmin(d))
+    return str(points["school_id"].iloc[i]) if d[i] <= tolerance_m else None

@@ -34,13 +34,37 @@ st.subheader(tr("class.map"))
 schools = cs["schools"]
 worst = classes.groupby("school_id")["band"].agg(worst_band)
 pts = schools.assign(band=schools["school_id"].map(worst).fillna("within"))
-pts = pts.assign(radius=pts["students"].map(marker_radius), colour=pts["band"].map(BAND_COLOURS), ring=pts["over"],
-                 tooltip=[maps.tooltip([r.name, page.count(r.students, "unit.persons"), tr(f"band.{r.band}")])
-                          for r in pts.itertuples()])
-m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts)
-maps.add_points(m, pts.sort_values("students", ascending=False), tr("map.schools"))
-maps.show(m, key=f"class_{sel.county_code}_{sel.year}")
+band_order = list(BAND_COLOURS)
+pts = pts.assign(radius=pts["students"].map(marker_radius), colour_index=pts["band"].map(band_order.index),
+                 ring=pts["over"], tooltip=[maps.tooltip([r.name, page.count(r.students, "unit.persons"),
+                                                          tr(f"band.{r.band}")]) for r in pts.itertuples()])
+base = maps.base_map_choice("class_base")
+m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts, base)
+maps.add_points(m, pts.sort_values("students", ascending=False), tr("map.schools"), list(BAND_COLOURS.values()))
+maps.show(m, key=f"class_{sel.county_code}_{sel.year}_{base['key']}")
 maps.legend([(BAND_COLOURS[b], tr(f"band.{b}")) for b in BAND_COLOURS], ring_label=tr("class.ring"))
+
+st.subheader(tr("class.fix"))
+st.caption(tr("class.fix_help"))
+fixes = data.class_fixes(sig, sel.county_code, sel.year)
+if fixes["by_school"].empty:
+    st.caption(tr("class.no_fix"))
+else:
+    t = fixes["by_town"][["extra_classes", "classrooms", "teachers"]].sum()
+    k = st.columns(3)
+    k[0].metric(tr("class.extra_classes"), f"{int(t['extra_classes'])}")
+    k[1].metric(tr("class.classrooms"), f"{int(t['classrooms'])}")
+    k[2].metric(tr("class.teachers"), f"{t['teachers']:.0f}")
+    fix_cols = {"name": tr("col.school"), "town": tr("col.town"), "extra_classes": tr("class.extra_classes"),
+                "classrooms": tr("class.classrooms"), "teachers": tr("class.teachers")}
+    by_school = fixes["by_school"].assign(
+        nearby=fixes["by_school"]["school_id"].map(lambda sid: "；".join(
+            f"{n}（{d / 1000:.1f}km，{tr('class.spare', n=s)}）" for n, d, s in fixes["nearby"].get(sid, [])) or "—"))
+    fix_cols["nearby"] = tr("class.nearby")
+    left, right = st.columns([3, 1])
+    left.dataframe(by_school.drop(columns="school_id").rename(columns=fix_cols).round(1), hide_index=True,
+                   width="stretch")
+    right.dataframe(fixes["by_town"].rename(columns=fix_cols).round(1), hide_index=True, width="stretch")
 
 st.subheader(tr("class.offending"))
 bs = cs["by_school"]
@@ -50,6 +74,13 @@ offending = bs.rename(columns={"name": tr("col.school"), "town": tr("col.town"),
                                "large": tr("band.large"), "big": tr("band.big"), "huge": tr("band.huge"),
                                "total": tr("col.classes")}).drop(columns=["school_id", "stage", "within"])
 st.dataframe(offending, hide_index=True, width="stretch")
+with st.expander(tr("class.by_grade")):
+    over = classes[(classes["stage"] == sel.stage) & classes["over_line"]]
+    by_grade = over.groupby(["name", "grade"]).agg(classes=("students", "size"), largest=("students", "max"),
+                                                   pupils=("students", "sum")).reset_index()
+    st.dataframe(by_grade.rename(columns={"name": tr("col.school"), "grade": tr("col.grade"),
+                                          "classes": tr("class.over_classes"), "largest": tr("col.max_class"),
+                                          "pupils": tr("col.students")}), hide_index=True, width="stretch")
 
 st.subheader(tr("class.big_schools"))
 big = schools[schools["over"]].sort_values("students", ascending=False)

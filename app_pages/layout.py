@@ -1,9 +1,17 @@
-"""学校布局: where the schools are, how big, whether they comply; schools and pupils per town."""
+"""学校布局: schools by type and 城乡, sized by enrolment, coloured by compliance or an indicator;
+settlements, service radii, distance to school per town; click a school for its card."""
+import math
+
+import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.mapping import STATUS_COLOURS, marker_radius
-from ui import data, maps, page
-from ui.strings import stage_label, tr
+from analytics import contract
+from analytics.config import indicator_codes, load_standards
+from analytics.formatting import fmt_pct
+from analytics.mapping import STATUS_COLOURS, clicked_school, marker_radius, policy_classes
+from ui import cards, data, maps, page
+from ui.charts import _layout
+from ui.strings import indicator_label, stage_label, tr
 
 sel = page.header("layout.title")
 sig = data.signature()
@@ -12,25 +20,95 @@ with st.spinner(tr("app.loading")):
 if points.empty:
     page.no_data(sel)
     st.stop()
-outline = data.outline(sig, sel.county_code)
-if outline is None:
-    st.info(tr("map.no_outline"))
+std = load_standards(sel.county_code)
+type_names = contract.codes()["school_type"]
+points["type_name"] = points["school_type"].map(lambda c: type_names[contract.school_type_code(c)])
 
+c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
+codes = indicator_codes(std)
+colour_by = c1.selectbox(tr("layout.colour_by"), ["status"] + codes, key="layout_colour",
+                         format_func=lambda c: tr("layout.colour_status") if c == "status" else
+                         f"{indicator_label(c, short=True)}（{stage_label(sel.stage)}）")
+types = sorted(points["type_name"].unique())
+chosen_types = c2.multiselect(tr("layout.types"), types, default=types, key="layout_types")
+groups = [g for g in contract.codes()["urban_rural_groups"] if g in set(points["urban_rural_group"])]
+chosen_groups = c3.multiselect(tr("layout.groups"), groups, default=groups, key="layout_groups",
+                               format_func=lambda g: tr(f"group.{g}"))
+with c4:
+    base = maps.base_map_choice("layout_base")
+shown = points[points["type_name"].isin(chosen_types) & points["urban_rural_group"].isin(chosen_groups)].copy()
+
+if colour_by == "status":
+    order = list(STATUS_COLOURS)
+    colours = [STATUS_COLOURS[s] for s in order]
+    shown["colour_index"] = shown["status"].map(order.index)
+    legend = [(STATUS_COLOURS[s], tr(f"layout.status_legend_{s}")) for s in order]
+else:
+    values = data.indicator_values(sig, sel.county_code, sel.year, sel.stage, colour_by)
+    shown = shown.merge(values, on="school_id", how="left")
+    line = float(values["line"].iloc[0]) if len(values) else math.nan
+    cls = policy_classes(shown["value"], line, std["resource"]["school_rule"]["min_ratio_unmet"])
+    colours = ["#D55E00", "#F0C05A", "#009E73", "#BBBBBB"]
+    shown["colour_index"] = [c if c >= 0 else 3 for c in cls]
+    legend = list(zip(colours, [tr(k) for k in ("layout.class_below85", "layout.class_85", "layout.class_met",
+                                                "layout.class_none")]))
+shown["radius"] = shown["students"].map(marker_radius)
+shown["tooltip"] = [maps.tooltip([r.name, f"{r.town} · {r.type_name}", page.count(r.students, "unit.persons"),
+                                  tr(f"layout.status_legend_{r.status}") + (f"（{r.met}/7）" if r.status != "out" else "")])
+                    for r in shown.itertuples()]
+
+assign = data.layout_assignment(sig, sel.county_code, sel.year, sel.stage)
 st.subheader(tr("layout.map"))
-status_label = {s: tr(f"layout.status_legend_{s}") for s in STATUS_COLOURS}
-points = points.assign(
-    radius=points["students"].map(marker_radius),
-    colour=points["status"].map(STATUS_COLOURS),
-    tooltip=[maps.tooltip([r.name, f"{r.town} · {r.stages}", page.count(r.students, "unit.persons"),
-                           status_label[r.status] + (f"（{r.met}/7）" if r.status != "out" else "")])
-             for r in points.itertuples()])
-m = maps.base_map(outline, data.town_areas(sig, sel.county_code), points)
-maps.add_points(m, points.sort_values("students", ascending=False), tr("map.schools"))
-maps.show(m, key=f"layout_{sel.county_code}_{sel.year}")
-maps.legend([(STATUS_COLOURS[s], status_label[s]) for s in STATUS_COLOURS])
+m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), points, base)
+settlements = assign["settlements"]
+if len(settlements) and "beyond" in settlements:
+    bubbles = settlements.assign(
+        colour_index=settlements["beyond"].astype(int),
+        radius=settlements["children"].map(lambda n: max(2.5, min(10.0, math.sqrt(max(n, 0)) / 2.5))),
+        tooltip=[maps.tooltip([r.name, f"{tr('layout.children')} {int(r.children)}",
+                               f"→ {r.school} {r.distance_m:,.0f} m"]) for r in settlements.itertuples()])
+    maps.add_points(m, bubbles, tr("map.settlements"), ["#56B4E9", "#CC79A7"])
+    stage_points = points[points["stages"].str.contains(sel.stage)]
+    kinds = settlements.groupby("town")["norm_m"].first()
+    maps.add_rings(m, stage_points, stage_points["town"].map(kinds).fillna(
+        std["layout"]["service_radius_m"][sel.stage]["rural"]), f"{tr('map.rings')}（{stage_label(sel.stage)}）")
+maps.add_points(m, shown.sort_values("students", ascending=False), tr("map.schools"), colours,
+                std["layout"]["cluster_above"])
+clicked = maps.show(m, key=f"layout_{sel.county_code}_{sel.year}_{base['key']}", clicks=True)
+maps.legend(legend + [("#56B4E9", tr("layout.within_legend")), ("#CC79A7", tr("layout.beyond_legend"))],
+            note=tr("map.tiles_note") if base["key"] != "none" else None)
+
+hit = (clicked or {}).get("last_object_clicked") or {}
+school_id = clicked_school(points, hit.get("lat"), hit.get("lng"), getattr(m, "display_crs", "WGS84"))
+if school_id:
+    cards.school_card(data.school_card(sig, sel.county_code, school_id, sel.year))
+else:
+    st.caption(tr("card.hint"))
+
+st.subheader(tr("layout.distance"))
+if assign["epsg"] is None:
+    st.info(tr("layout.no_settlements"))
+else:
+    radius = std["layout"]["service_radius_m"][sel.stage]
+    st.caption(tr("layout.distance_help", stage=stage_label(sel.stage), urban=radius["urban"], rural=radius["rural"],
+                  epsg=assign["epsg"]))
+    left, right = st.columns([1, 1])
+    by_town = assign["by_town"]
+    left.dataframe(by_town.assign(share_beyond=by_town["share_beyond"].map(fmt_pct),
+                                  mean_distance_m=by_town["mean_distance_m"].round(0)).rename(columns={
+        "town": tr("col.town"), "children": tr("layout.children"), "beyond": tr("layout.beyond"),
+        "norm_m": tr("layout.norm"), "share_beyond": tr("layout.share_beyond"),
+        "mean_distance_m": tr("layout.mean_distance")}), hide_index=True, width="stretch")
+    hist = go.Figure(go.Histogram(x=settlements["distance_m"] / 1000, y=settlements["children"], histfunc="sum",
+                                  xbins=dict(size=0.5), marker_color="#0072B2"))
+    for r, name in ((radius["urban"], "urban"), (radius["rural"], "rural")):
+        hist.add_vline(x=r / 1000, line_dash="dash", annotation_text=f"{r} m")
+    hist.update_xaxes(title=tr("layout.distance_km"))
+    hist.update_yaxes(title=tr("layout.children"), showgrid=True, gridcolor="#EEEEEE")
+    right.plotly_chart(_layout(hist, height=340, title=tr("layout.histogram")), width="stretch")
 
 st.subheader(tr("layout.town_table"))
 towns = data.town_summary(sig, sel.county_code, sel.year)
 rename = {"town": tr("col.town"), "schools": tr("col.schools")}
-rename.update({s: f"{stage_label(s)}{tr('col.students')}" for s in ("小学", "初中")})
+rename.update({s: f"{stage_label(s)}{tr('col.students')}" for s in contract.STAGES})
 st.dataframe(towns.rename(columns=rename), hide_index=True, width="stretch")

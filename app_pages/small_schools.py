@@ -29,11 +29,12 @@ with c1:
                     width="stretch")
 with c2:
     st.subheader(tr("small.map"))
+    kinds = ["very_small", "small", "other"]
     kind = now["very_small"].map({True: "very_small"}).fillna(now["small"].map({True: "small", False: "other"}))
-    pts = now.assign(kind=kind, colour=kind.map(SMALL_COLOURS), radius=now["students"].map(marker_radius),
+    pts = now.assign(colour_index=kind.map(kinds.index), radius=now["students"].map(marker_radius),
                      tooltip=[maps.tooltip([r.name, page.count(r.students, "unit.persons")]) for r in now.itertuples()])
     m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts)
-    maps.add_points(m, pts, tr("map.schools"))
+    maps.add_points(m, pts, tr("map.schools"), [SMALL_COLOURS[k] for k in kinds])
     maps.show(m, key=f"small_{sel.county_code}_{sel.year}", height=420)
     maps.legend([(SMALL_COLOURS["very_small"], "< 50"), (SMALL_COLOURS["small"], "50–99"),
                  (SMALL_COLOURS["other"], "≥ 100")])
@@ -41,11 +42,20 @@ with c2:
 st.subheader(tr("small.table"))
 if small.empty:
     st.caption(tr("small.none"))
+options = data.small_school_options(sig, sel.county_code, sel.year)
+rules = load_standards(sel.county_code)["small_school_rules"]
+st.caption(tr("small.options_help", distance=rules["merge_max_distance_m"], size=rules["larger_min_students"]))
 wide = village.pivot_table(index="school_id", columns="year", values="students", aggfunc="sum")
-listing = small[["school_id", "name", "town"]].merge(wide, left_on="school_id", right_index=True, how="left")
-listing = listing.sort_values(sel.year).rename(columns={"school_id": tr("col.school_id"), "name": tr("col.school"),
-                                                        "town": tr("col.town")})
-listing.columns = [str(c) for c in listing.columns]
+wide.columns = [str(c) for c in wide.columns]
+listing = options[["school_id", "name", "town", "nearest_larger", "distance_m", "floor_adds_yuan", "option"]].merge(
+    wide, left_on="school_id", right_index=True, how="left").sort_values(str(sel.year))
+listing = listing.assign(distance_m=(listing["distance_m"] / 1000).round(1),
+                         floor_adds_yuan=listing["floor_adds_yuan"].round(0),
+                         option=listing["option"].map(lambda o: tr(f"small.option_{o}") if o else "—"))
+listing = listing.rename(columns={"school_id": tr("col.school_id"), "name": tr("col.school"), "town": tr("col.town"),
+                                  "nearest_larger": tr("small.nearest_larger"), "distance_m": tr("small.distance_km"),
+                                  "floor_adds_yuan": tr("small.floor_adds"), "option": tr("small.option")})
 st.dataframe(listing, hide_index=True, width="stretch")
+st.caption(tr("small.floor_total", total=page.count(options["floor_adds_yuan"].sum(), "unit.yuan")))
 st.download_button(tr("download.excel"), to_excel_bytes({tr("small.table"): listing}),
                    file_name=f"乡村小规模学校_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")

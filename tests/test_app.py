@@ -9,6 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from analytics import dashboard
 from analytics.importer import import_workbook
 from analytics.storage import Store
 from tests import workbooks as wbk
@@ -144,3 +145,32 @@ def test_data_admin_without_a_database_offers_the_template(tmp_path, monkeypatch
     at = app(tmp_path / "none.duckdb", monkeypatch, "data_admin")
     assert not at.exception
     assert any("还没有导入" in c.value for c in at.caption)
+
+
+def map_rows(at) -> list[list]:
+    """The compact circle arrays of every map on the page (schools, settlements …)."""
+    import re
+    out = []
+    for comp in at.get("component_instance"):
+        script = json.loads(comp.proto.json_args)["script"]
+        out += [json.loads(x) for x in re.findall(r"var rows = (\[.*?\]);\n", script, re.S)]
+    return out
+
+
+def test_maps_draw_exactly_the_schools_in_scope(demo_db, monkeypatch):
+    store = Store(demo_db)
+    stats = store.stage_stats("320902", [2024])
+    in_scope = set(stats.loc[stats["stage"] != "全校", "school_id"])
+    settlements = len(store.county_table("settlements", "320902"))
+    at = app(demo_db, monkeypatch, "layout", query={"county": "320902", "year": "2024"})
+    arrays = map_rows(at)
+    school_ids = {r[6] for rows in arrays for r in rows if r[6]}
+    assert school_ids == in_scope                                          # every school, once
+    assert sorted(len(a) for a in arrays) == sorted([len(in_scope), settlements])
+    payload = sum(len(c.proto.json_args) for c in at.get("component_instance"))
+    assert payload < 1_000_000
+    at.switch_page("app_pages/class_size.py").run()
+    assert {r[6] for r in map_rows(at)[0]} == in_scope
+    at.switch_page("app_pages/small_schools.py").run()
+    village = dashboard.small_schools(store, "320902", [2024])
+    assert {r[6] for r in map_rows(at)[0]} == set(village["school_id"])

@@ -89,3 +89,11 @@ def test_map_classes_and_gcj_display():
     assert moved["coordinates"][0][0][0] == pytest.approx(float(coords.wgs84_to_gcj02(120, 33)[0]))
     assert mapping.display_geojson(square, "WGS84") is square
     assert np.all(np.isfinite(moved["coordinates"][0]))
+
+
+def test_click_picks_the_school_under_the_pointer():
+    pts = _points()
+    assert mapping.clicked_school(pts, 33.3801, 120.1601) == "A"
+    assert mapping.clicked_school(pts, 33.50, 120.50) is None                         # nothing within 300 m
+    glon, glat = coords.wgs84_to_gcj02(120.300, 33.420)
+    assert mapping.clicked_school(pts, float(glat), float(glon), "GCJ02") == "B"      # on 高德 tiles
