@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from analytics import metrics
@@ -114,9 +115,18 @@ def class_sizes(store: Store, county_code: str, year: int) -> dict:
     if len(banded):
         largest = banded.groupby(["school_id", "stage"])["students"].max().rename("max_class").reset_index()
         by_school = by_school.merge(largest, on=["school_id", "stage"], how="left")
+    order = {b: i for i, b in enumerate(metrics.BANDS)}
+    worst = banded.assign(_o=banded["band"].map(order)).groupby("school_id")["_o"].max().map(
+        dict(enumerate(metrics.BANDS))) if len(banded) else pd.Series(dtype=object)
+    over = banded[banded["over_line"]] if len(banded) else banded
+    by_grade = over.groupby(["stage", "name", "grade"]).agg(classes=("students", "size"), largest=("students", "max"),
+                                                            pupils=("students", "sum")).reset_index() \
+        if len(over) else pd.DataFrame(columns=["stage", "name", "grade", "classes", "largest", "pupils"])
     return {
         "estimated": estimated,
-        "classes": banded,
+        "n_classes": int(len(banded)),
+        "worst_band": worst,
+        "over_by_grade": by_grade,
         "by_stage": metrics.band_counts(banded, ["stage"]),
         "by_group": metrics.band_counts(banded, ["stage", "urban_rural_group"]),
         "by_school": by_school,
@@ -147,24 +157,26 @@ def school_points(store: Store, county_code: str, year: int) -> pd.DataFrame:
     status (for the map colour) follows :func:`analytics.mapping.school_status`: 'out' when no
     学段 is in scope, 'fail' when any in-scope 学段 fails the 6-of-7 rule, 'unknown', 'pass'.
     """
-    from analytics.mapping import school_status
     rows = indicator_rows(store, county_code, [year])
     if rows.empty:
         return pd.DataFrame(columns=["school_id", "name", "town", "school_type", "lon", "lat", "students", "status"])
     comp = metrics.school_compliance(rows, standards_for(county_code))
     comp = comp.merge(rows[["school_id", "stage", "town", "school_type", "lon", "lat", "urban_rural_group", "classes"]],
                       on=["school_id", "stage"])
-    out = []
-    for sid, part in comp.groupby("school_id", sort=False):
-        scoped = part[part["in_scope"]]
-        first = part.iloc[0]
-        out.append({"school_id": sid, "name": first["name"], "town": first["town"],
-                    "school_type": first["school_type"], "urban_rural_group": first["urban_rural_group"],
-                    "lon": first["lon"], "lat": first["lat"], "students": int(part["students"].sum()),
-                    "classes": int(part["classes"].fillna(0).sum()),
-                    "stages": "、".join(part["stage"]), "met": "/".join(str(m) for m in part["met_count"]),
-                    "status": school_status(scoped["status"].tolist(), len(scoped) > 0)})
-    points = pd.DataFrame(out)
+    # vectorised version of mapping.school_status over each school's 学段 rows (10k schools: < 0.1 s)
+    scoped = comp["in_scope"]
+    comp = comp.assign(_fail=scoped & (comp["status"] == "fail"), _unknown=scoped & (comp["status"] == "unknown"),
+                       _met=comp["met_count"].astype(str))
+    g = comp.groupby("school_id", sort=False)
+    out = g.agg(name=("name", "first"), town=("town", "first"), school_type=("school_type", "first"),
+                urban_rural_group=("urban_rural_group", "first"), lon=("lon", "first"), lat=("lat", "first"),
+                students=("students", "sum"), classes=("classes", lambda c: c.fillna(0).sum()),
+                stages=("stage", "、".join), met=("_met", "/".join), any_scope=("in_scope", "any"),
+                any_fail=("_fail", "any"), any_unknown=("_unknown", "any")).reset_index()
+    out["status"] = np.select([~out["any_scope"], out["any_fail"], out["any_unknown"]], ["out", "fail", "unknown"],
+                              "pass")
+    out = out.drop(columns=["any_scope", "any_fail", "any_unknown"]).astype({"students": int, "classes": int})
+    points = out
     capacity = store.schools(county_code)[["school_id", "capacity"]]
     return points.merge(capacity, on="school_id", how="left")
 

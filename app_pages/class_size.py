@@ -3,16 +3,16 @@ import streamlit as st
 
 from analytics.export import to_excel_bytes
 from analytics.formatting import fmt_pct
-from analytics.mapping import BAND_COLOURS, marker_radius, worst_band
+from analytics.mapping import BAND_COLOURS, marker_radius
 from ui import charts, data, maps, page
 from ui.strings import stage_label, tr
 
 sel = page.header("class.title")
 sig = data.signature()
+persons = page.counter("unit.persons")
 with st.spinner(tr("app.loading")):
     cs = data.class_sizes(sig, sel.county_code, sel.year)
-classes = cs["classes"]
-if classes.empty:
+if cs["n_classes"] == 0:
     page.no_data(sel)
     st.stop()
 if cs["estimated"]:
@@ -32,13 +32,14 @@ c2.plotly_chart(charts.band_bars(grp, "urban_rural_group", lambda g: tr(f"group.
 
 st.subheader(tr("class.map"))
 schools = cs["schools"]
-worst = classes.groupby("school_id")["band"].agg(worst_band)
-pts = schools.assign(band=schools["school_id"].map(worst).fillna("within"))
+pts = schools.assign(band=schools["school_id"].map(cs["worst_band"]).fillna("within"))
 band_order = list(BAND_COLOURS)
+band_names = {b: tr(f"band.{b}") for b in band_order}
 pts = pts.assign(radius=pts["students"].map(marker_radius), colour_index=pts["band"].map(band_order.index),
-                 ring=pts["over"], tooltip=[maps.tooltip([r.name, page.count(r.students, "unit.persons"),
-                                                          tr(f"band.{r.band}")]) for r in pts.itertuples()])
-base = maps.base_map_choice("class_base")
+                 ring=pts["over"], tooltip=[maps.tooltip([r.name, persons(r.students), band_names[r.band]])
+                                            for r in pts.itertuples()])
+with st.columns([1, 3])[0]:
+    base = maps.base_map_choice("class_base")
 m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts, base)
 maps.add_points(m, pts.sort_values("students", ascending=False), tr("map.schools"), list(BAND_COLOURS.values()))
 maps.show(m, key=f"class_{sel.county_code}_{sel.year}_{base['key']}")
@@ -62,8 +63,8 @@ else:
             f"{n}（{d / 1000:.1f}km，{tr('class.spare', n=s)}）" for n, d, s in fixes["nearby"].get(sid, [])) or "—"))
     fix_cols["nearby"] = tr("class.nearby")
     left, right = st.columns([3, 1])
-    left.dataframe(by_school.drop(columns="school_id").rename(columns=fix_cols).round(1), hide_index=True,
-                   width="stretch")
+    with left:
+        page.table(by_school.drop(columns="school_id").rename(columns=fix_cols).round(1))
     right.dataframe(fixes["by_town"].rename(columns=fix_cols).round(1), hide_index=True, width="stretch")
 
 st.subheader(tr("class.offending"))
@@ -73,14 +74,13 @@ bs = bs.sort_values(["huge", "big", "large"], ascending=False)
 offending = bs.rename(columns={"name": tr("col.school"), "town": tr("col.town"), "max_class": tr("col.max_class"),
                                "large": tr("band.large"), "big": tr("band.big"), "huge": tr("band.huge"),
                                "total": tr("col.classes")}).drop(columns=["school_id", "stage", "within"])
-st.dataframe(offending, hide_index=True, width="stretch")
+page.table(offending)
 with st.expander(tr("class.by_grade")):
-    over = classes[(classes["stage"] == sel.stage) & classes["over_line"]]
-    by_grade = over.groupby(["name", "grade"]).agg(classes=("students", "size"), largest=("students", "max"),
-                                                   pupils=("students", "sum")).reset_index()
-    st.dataframe(by_grade.rename(columns={"name": tr("col.school"), "grade": tr("col.grade"),
-                                          "classes": tr("class.over_classes"), "largest": tr("col.max_class"),
-                                          "pupils": tr("col.students")}), hide_index=True, width="stretch")
+    by_grade = cs["over_by_grade"]
+    by_grade = by_grade[by_grade["stage"] == sel.stage].drop(columns="stage")
+    page.table(by_grade.rename(columns={"name": tr("col.school"), "grade": tr("col.grade"),
+                                        "classes": tr("class.over_classes"), "largest": tr("col.max_class"),
+                                        "pupils": tr("col.students")}))
 
 st.subheader(tr("class.big_schools"))
 big = schools[schools["over"]].sort_values("students", ascending=False)
@@ -89,7 +89,7 @@ if big.empty:
 big_table = big[["name", "town", "students", "limit", "excess"]].rename(columns={
     "name": tr("col.school"), "town": tr("col.town"), "students": tr("col.students"),
     "limit": tr("col.limit"), "excess": tr("col.excess")})
-st.dataframe(big_table, hide_index=True, width="stretch")
-st.download_button(tr("download.excel"), to_excel_bytes({tr("class.offending"): offending,
+page.table(big_table)
+st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("class.offending"): offending,
                                                          tr("class.big_schools"): big_table}),
                    file_name=f"大班额大校额_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")

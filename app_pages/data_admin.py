@@ -50,7 +50,7 @@ if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
     if checked.problems:
         report = importer.problems_frame(checked.problems, lang())
         st.dataframe(report, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(report)))
-        st.download_button(tr("admin.report_download"), to_excel_bytes({tr("admin.report"): report}),
+        st.download_button(tr("admin.report_download"), lambda: to_excel_bytes({tr("admin.report"): report}),
                            file_name=f"校验结果_{Path(upload.name).stem}.xlsx", icon=":material/download:")
     if checked.errors:
         st.error(tr("admin.has_errors"), icon=":material/block:")

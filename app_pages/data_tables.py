@@ -17,6 +17,6 @@ if df.empty:
     page.no_data(sel)
 else:
     st.dataframe(shown, hide_index=True, width="stretch", height=520)
-    st.download_button(tr("data.download"), to_excel_bytes({contract.sheet(name).zh: df.rename(
+    st.download_button(tr("data.download"), lambda: to_excel_bytes({contract.sheet(name).zh: df.rename(
         columns={c.key: c.zh for c in contract.sheet(name).columns})}),
         file_name=f"{contract.sheet(name).zh}_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")

@@ -40,5 +40,5 @@ theil = part.assign(**{tr("col.indicator"): part["indicator"].map(lambda c: indi
                        tr("col.theil_within"): part["theil_within"].map(lambda x: f"{x:.4f}"),
                        tr("col.between_share"): part["between_share"].map(fmt_pct)}).iloc[:, -5:]
 c2.dataframe(theil, hide_index=True, width="stretch")
-st.download_button(tr("download.excel"), to_excel_bytes({tr("gaps.table"): shown, tr("gaps.theil"): theil}),
+st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("gaps.table"): shown, tr("gaps.theil"): theil}),
                    file_name=f"城乡差距_{sel.county_name}_{sel.year}_{sel.stage}.xlsx", icon=":material/download:")

@@ -15,6 +15,7 @@ from ui.strings import indicator_label, stage_label, tr
 
 sel = page.header("layout.title")
 sig = data.signature()
+persons = page.counter("unit.persons")
 with st.spinner(tr("app.loading")):
     points = data.school_points(sig, sel.county_code, sel.year)
 if points.empty:
@@ -53,8 +54,9 @@ else:
     legend = list(zip(colours, [tr(k) for k in ("layout.class_below85", "layout.class_85", "layout.class_met",
                                                 "layout.class_none")]))
 shown["radius"] = shown["students"].map(marker_radius)
-shown["tooltip"] = [maps.tooltip([r.name, f"{r.town} · {r.type_name}", page.count(r.students, "unit.persons"),
-                                  tr(f"layout.status_legend_{r.status}") + (f"（{r.met}/7）" if r.status != "out" else "")])
+status_names = {s: tr(f"layout.status_legend_{s}") for s in STATUS_COLOURS}
+shown["tooltip"] = [maps.tooltip([r.name, f"{r.town} · {r.type_name}", persons(r.students),
+                                  status_names[r.status] + (f"（{r.met}/7）" if r.status != "out" else "")])
                     for r in shown.itertuples()]
 
 assign = data.layout_assignment(sig, sel.county_code, sel.year, sel.stage)
@@ -67,7 +69,7 @@ if len(settlements) and "beyond" in settlements:
         radius=settlements["children"].map(lambda n: max(2.5, min(10.0, math.sqrt(max(n, 0)) / 2.5))),
         tooltip=[maps.tooltip([r.name, f"{tr('layout.children')} {int(r.children)}",
                                f"→ {r.school} {r.distance_m:,.0f} m"]) for r in settlements.itertuples()])
-    maps.add_points(m, bubbles, tr("map.settlements"), ["#56B4E9", "#CC79A7"])
+    maps.add_points(m, bubbles, tr("map.settlements"), ["#F0E442", "#CC79A7"])
     stage_points = points[points["stages"].str.contains(sel.stage)]
     kinds = settlements.groupby("town")["norm_m"].first()
     maps.add_rings(m, stage_points, stage_points["town"].map(kinds).fillna(
@@ -75,7 +77,7 @@ if len(settlements) and "beyond" in settlements:
 maps.add_points(m, shown.sort_values("students", ascending=False), tr("map.schools"), colours,
                 std["layout"]["cluster_above"])
 clicked = maps.show(m, key=f"layout_{sel.county_code}_{sel.year}_{base['key']}", clicks=True)
-maps.legend(legend + [("#56B4E9", tr("layout.within_legend")), ("#CC79A7", tr("layout.beyond_legend"))],
+maps.legend(legend + [("#F0E442", tr("layout.within_legend")), ("#CC79A7", tr("layout.beyond_legend"))],
             note=tr("map.tiles_note") if base["key"] != "none" else None)
 
 hit = (clicked or {}).get("last_object_clicked") or {}

@@ -33,7 +33,7 @@ with left:
         tr("col.status"): cv_stage["passed"].map(lambda p: "—" if p is None else tr("status.pass" if p else "status.fail")),
     }).iloc[:, -6:]
     st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button(tr("download.excel"), to_excel_bytes({tr("resources.cv_table"): table}),
+    st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("resources.cv_table"): table}),
                        file_name=f"差异系数_{sel.county_name}_{sel.year}_{sel.stage}.xlsx", icon=":material/download:")
 with right:
     st.plotly_chart(charts.cv_bars(cv, sel.stage), width="stretch")
@@ -46,7 +46,7 @@ rule = std["resource"]["school_rule"]
 st.plotly_chart(charts.compliance_grid(comp, codes, float(rule["min_ratio_unmet"])), width="stretch")
 grid_table = comp[["school_id", "name", "met_count", "status"]].assign(
     **{indicator_label(c, short=True): comp[f"ratio_{c}"].map(fmt_pct) for c in codes})
-st.download_button(tr("download.excel"), to_excel_bytes({tr("resources.grid"): grid_table}),
+st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("resources.grid"): grid_table}),
                    file_name=f"学校达标_{sel.county_name}_{sel.year}_{sel.stage}.xlsx", key="grid_xlsx",
                    icon=":material/download:")
 

@@ -9,6 +9,7 @@ from ui.strings import tr
 
 sel = page.header("small.title")
 sig = data.signature()
+persons = page.counter("unit.persons")
 years = tuple(y for y in range(sel.year - 3, sel.year + 1))
 with st.spinner(tr("app.loading")):
     village = data.small_schools(sig, sel.county_code, years)
@@ -32,7 +33,7 @@ with c2:
     kinds = ["very_small", "small", "other"]
     kind = now["very_small"].map({True: "very_small"}).fillna(now["small"].map({True: "small", False: "other"}))
     pts = now.assign(colour_index=kind.map(kinds.index), radius=now["students"].map(marker_radius),
-                     tooltip=[maps.tooltip([r.name, page.count(r.students, "unit.persons")]) for r in now.itertuples()])
+                     tooltip=[maps.tooltip([r.name, persons(r.students)]) for r in now.itertuples()])
     m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts)
     maps.add_points(m, pts, tr("map.schools"), [SMALL_COLOURS[k] for k in kinds])
     maps.show(m, key=f"small_{sel.county_code}_{sel.year}", height=420)
@@ -55,7 +56,7 @@ listing = listing.assign(distance_m=(listing["distance_m"] / 1000).round(1),
 listing = listing.rename(columns={"school_id": tr("col.school_id"), "name": tr("col.school"), "town": tr("col.town"),
                                   "nearest_larger": tr("small.nearest_larger"), "distance_m": tr("small.distance_km"),
                                   "floor_adds_yuan": tr("small.floor_adds"), "option": tr("small.option")})
-st.dataframe(listing, hide_index=True, width="stretch")
+page.table(listing)
 st.caption(tr("small.floor_total", total=page.count(options["floor_adds_yuan"].sum(), "unit.yuan")))
-st.download_button(tr("download.excel"), to_excel_bytes({tr("small.table"): listing}),
+st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("small.table"): listing}),
                    file_name=f"乡村小规模学校_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")

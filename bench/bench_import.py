@@ -25,7 +25,9 @@ def jiangsu_counties() -> list[str]:
     return sorted(names[~names.duplicated(keep=False)].tolist())      # names that identify one county
 
 
-def build(path: Path, n_schools: int, seed: int = 1) -> dict:
+def build(path: Path, n_schools: int, seed: int = 1, one_county: str | None = None) -> dict:
+    """Schools spread over Jiangsu's counties; with ``one_county`` every school gets that code (a
+    province-scale scope for the map benchmark)."""
     rng = np.random.default_rng(seed)
     names = jiangsu_counties()
     rows = {"学校": [[c.zh for c in contract.sheet("schools").columns]],
@@ -34,14 +36,15 @@ def build(path: Path, n_schools: int, seed: int = 1) -> dict:
     outlines = importer.boundaries._province_counties("江苏省").drop_duplicates("district", keep=False).set_index("district")
     for i in range(n_schools):
         county = names[i % len(names)]
-        code = f"32{(i % len(names)):02d}{i % 7:02d}"
+        code = one_county or f"32{(i % len(names)):02d}{i % 7:02d}"
         geom = outlines.loc[county].geometry
         p = geom.representative_point()
         sid = f"2{code}{i // len(names):03d}"
         primary = i % 3 != 2
         students = int(rng.integers(60, 2400))
         classes = max(1, students // 45)
-        rows["学校"].append([sid, f"第{i}学校", code, county, f"{county}第{i % 9}街道", "小学" if primary else "初级中学",
+        sid = sid if not one_county else f"2{one_county}{i:03d}"[:4] + f"{i:06d}"
+        rows["学校"].append([sid, f"第{i}学校", code, "江苏省（全省演示）" if one_county else county, f"{county}第{i % 9}街道", "小学" if primary else "初级中学",
                             "111" if i % 2 else "220", "公办", round(float(p.x + rng.normal(0, .01)), 6),
                             round(float(p.y + rng.normal(0, .01)), 6), "WGS84", "否", None, None])
         t = max(6, students // 17)

@@ -76,3 +76,22 @@ def test_upload_check_confirm_import_in_the_browser(tmp_path):
         wait_page_drawn(page)
         assert page.get_by_text("版本 v2").count() >= 1
         browser.close()
+
+
+def test_map_pages_draw_with_the_network_cut(demo_db):
+    """`unshare -n`: no network namespace but loopback. Outline and schools drawn inside each frame."""
+    import json
+    import subprocess
+    import sys
+    out = ROOT / "screenshots"
+    cmd = ["unshare", "-n", "bash", "-c",
+           f"ip link set lo up && {sys.executable} {ROOT / 'tests' / 'offline_maps.py'} {demo_db} {out}"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    for name, r in result.items():
+        assert r["errors"] == 0, name
+        frame, overlay = r["frame"], r["overlay"]
+        assert overlay["width"] > 100 and overlay["height"] > 100, name           # the outline is drawn …
+        assert frame["x"] <= overlay["x"] + overlay["width"] and overlay["x"] <= frame["x"] + frame["width"], name
+        assert r["painted_pixels"] > 500, name                                   # … and the school circles

@@ -58,3 +58,15 @@ def test_same_seed_gives_the_same_workbook(tmp_path, demo_db):
     b = demo.build_workbook(tmp_path / "b.xlsx", seed=7)
     sheet = lambda p: list(openpyxl.load_workbook(p, read_only=True)["学段"].iter_rows(values_only=True))  # noqa: E731
     assert sheet(a) == sheet(b)
+
+
+def test_map_status_per_school_follows_the_rule(store):
+    """school_points' vectorised status equals mapping.school_status applied school by school."""
+    from analytics import mapping
+    points = dashboard.school_points(store, "320902", 2024).set_index("school_id")
+    rows = dashboard.indicator_rows(store, "320902", [2024])
+    comp = metrics.school_compliance(rows, dashboard.standards_for("320902"))
+    for sid, part in comp.groupby("school_id"):
+        scoped = part[part["in_scope"]]
+        assert points.loc[sid, "status"] == mapping.school_status(scoped["status"].tolist(), len(scoped) > 0)
+    assert set(points["status"]) >= {"pass", "fail", "out"}

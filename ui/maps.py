@@ -121,7 +121,7 @@ def add_points(m: folium.Map, points: pd.DataFrame, name: str, colours: list[str
     lon, lat = display_coords(pts["lon"], pts["lat"], getattr(m, "display_crs", "WGS84"))
     ring = pts["ring"] if "ring" in pts else pd.Series(False, index=pts.index)
     ids = pts["school_id"] if "school_id" in pts else pd.Series("", index=pts.index)
-    rows = [[round(float(y), 6), round(float(x), 6), round(float(r), 1), int(c), t, int(bool(g)), str(i)]
+    rows = [[round(float(y), 5), round(float(x), 5), round(float(r), 1), int(c), t, int(bool(g)), str(i)]
             for x, y, r, c, t, g, i in zip(lon, lat, pts["radius"], pts["colour_index"], pts["tooltip"], ring, ids)]
     layer = CircleLayer(rows, colours, cluster=len(rows) > cluster_above)
     fg = folium.FeatureGroup(name=name, show=True)

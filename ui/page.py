@@ -34,3 +34,20 @@ def no_data(selection: state.Selection, stage: str | None = None) -> None:
 
 def count(n, unit_key: str = "") -> str:
     return fmt_count(n, lang(), tr(unit_key) if unit_key else "")
+
+
+def counter(unit_key: str):
+    """A count formatter with the language and unit looked up once (for thousands of tooltips)."""
+    language, unit = lang(), tr(unit_key)
+    return lambda n: fmt_count(n, language, unit)
+
+
+TABLE_ROWS = 200
+
+
+def table(df, **kwargs) -> None:
+    """A table of at most TABLE_ROWS rows (the worst first, as sorted by the caller); a caption says
+    how many more there are — the Excel download next to it has them all."""
+    st.dataframe(df.head(TABLE_ROWS), hide_index=True, width="stretch", **kwargs)
+    if len(df) > TABLE_ROWS:
+        st.caption(tr("table.more_rows", shown=TABLE_ROWS, total=f"{len(df):,}"))
