@@ -38,6 +38,7 @@ test: setup vendor system-deps
 bench: setup
 	$(BIN)/python bench/bench_cv.py $(DB)
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_maps.py
 
 clean:
 	rm -rf build screenshots .pytest_cache

@@ -29,7 +29,7 @@ def _progress_to_stderr(lang: str):
 def cmd_import(args) -> int:
     from analytics.importer import import_workbook
     report = import_workbook(args.workbook, args.db, accept_warnings=args.accept_warnings, user=args.user,
-                             outline_source=args.outline_source,
+                             outline_source=args.outline_source, towns_geojson=args.towns,
                              progress=_progress_to_stderr(args.lang) if args.progress else None)
     _print_problems(report, args.lang, args.json)
     if not report.ok:
@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p.add_argument("--accept-warnings", action="store_true", help="import although there are warnings")
     p.add_argument("--user", help="who imports (default: the OS user)")
     p.add_argument("--progress", action="store_true", help="print progress on stderr")
+    p.add_argument("--towns", help="GeoJSON of town (乡镇街道) outlines; features need a 'town' property")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("versions", help="list the dataset versions (* = current)")

@@ -104,3 +104,44 @@ def approximate_town_areas(schools: pd.DataFrame, settlements: pd.DataFrame | No
                 rows.append({"county_code": county, "town": town,
                              "geojson": json.dumps(mapping(cell)), "approximate": True})
     return pd.DataFrame(rows, columns=["county_code", "town", "geojson", "approximate"])
+
+
+def read_town_geojson(path, counties: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, dict]]]:
+    """Town outlines supplied by the user: a GeoJSON FeatureCollection whose features carry a
+    ``town`` property (and ``county_code`` when the workbook has several counties).
+
+    Returns (rows for the town_areas table with approximate = False, problems as (key, params)).
+    """
+    problems: list[tuple[str, dict]] = []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        features = data["features"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return pd.DataFrame(columns=["county_code", "town", "geojson", "approximate"]), [
+            ("towns_not_geojson", {"detail": type(exc).__name__})]
+    only_county = counties["county_code"].iloc[0] if len(counties) == 1 else None
+    rows = []
+    for i, f in enumerate(features, start=1):
+        props = f.get("properties") or {}
+        town = props.get("town") or props.get("乡镇街道") or props.get("name")
+        county = str(props.get("county_code") or props.get("区县代码") or only_county or "")
+        try:
+            geom = shapely.make_valid(shape(f["geometry"]))
+        except Exception:  # noqa: BLE001 — any malformed geometry
+            problems.append(("towns_bad_feature", {"n": i}))
+            continue
+        if not town or not county or geom.is_empty:
+            problems.append(("towns_bad_feature", {"n": i}))
+            continue
+        rows.append({"county_code": county, "town": str(town).strip(), "geojson": json.dumps(mapping(geom)),
+                     "approximate": False})
+    return pd.DataFrame(rows, columns=["county_code", "town", "geojson", "approximate"]), problems
+
+
+def merge_town_areas(approximate: pd.DataFrame, supplied: pd.DataFrame | None) -> pd.DataFrame:
+    """Supplied outlines replace the approximate ones of the same county; other counties keep theirs."""
+    if supplied is None or supplied.empty:
+        return approximate
+    keep = approximate[~approximate["county_code"].isin(set(supplied["county_code"]))]
+    return pd.concat([keep, supplied], ignore_index=True)

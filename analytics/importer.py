@@ -522,8 +522,10 @@ def _extra_frame(raw: dict[str, RawSheet]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["sheet", "excel_row", "record_key", "header", "value"])
 
 
-def check(path: str | Path, *, outline_source=None, progress=None) -> Checked:
-    """Read and validate ``path`` completely; nothing is written. ``progress(fraction, key)``."""
+def check(path: str | Path, *, outline_source=None, progress=None, towns_geojson=None) -> Checked:
+    """Read and validate ``path`` completely; nothing is written. ``progress(fraction, key)``.
+    ``towns_geojson``: optional town outlines (features with a ``town`` property) that replace the
+    approximate town areas of their county."""
     path = Path(path)
     say = progress or (lambda f, k: None)
     say(0.05, "progress.reading")
@@ -548,6 +550,14 @@ def check(path: str | Path, *, outline_source=None, progress=None) -> Checked:
     checked.problems = sorted(checked.problems + more, key=lambda p: (SEVERITY_ORDER[p.severity], p.sheet or "", p.row or 0))
     checked.outlines = outlines
     checked.towns = boundaries.approximate_town_areas(schools, tables.get("settlements"), outlines)
+    if towns_geojson:
+        supplied, found = boundaries.read_town_geojson(towns_geojson, counties)
+        sev = ERROR if any(k == "towns_not_geojson" for k, _ in found) else WARNING
+        checked.problems += [Problem(sev, key, Path(towns_geojson).name, None, None, params) for key, params in found]
+        known = set(zip(schools["county_code"], schools["town"]))
+        checked.problems += [Problem(WARNING, "towns_unknown", Path(towns_geojson).name, None, None, {"town": t})
+                             for c, t in zip(supplied["county_code"], supplied["town"]) if (c, t) not in known]
+        checked.towns = boundaries.merge_town_areas(checked.towns, supplied)
     return checked
 
 
@@ -581,9 +591,9 @@ def publish(checked: Checked, db_path: str | Path, *, is_demo: bool = False, use
 
 
 def import_workbook(path: str | Path, db_path: str | Path, *, accept_warnings: bool = False, is_demo: bool = False,
-                    user: str | None = None, outline_source=None, progress=None) -> ImportReport:
+                    user: str | None = None, outline_source=None, progress=None, towns_geojson=None) -> ImportReport:
     """Check ``path``; publish it when it has no error and its warnings (if any) are accepted."""
-    checked = check(path, outline_source=outline_source, progress=progress)
+    checked = check(path, outline_source=outline_source, progress=progress, towns_geojson=towns_geojson)
     tables = {k: v.drop(columns="_row") for k, v in checked.tables.items()}
     report = ImportReport(checked.problems, tables)
     if checked.errors:

@@ -32,7 +32,9 @@ st.download_button(tr("template.download"), template_bytes(), file_name="优质�
 
 st.subheader(tr("admin.upload"))
 upload = st.file_uploader(tr("admin.upload_label"), type=["xlsx"], key=state.UPLOAD)
-digest = hashlib.sha256(upload.getvalue()).hexdigest() if upload is not None else None
+towns_file = st.file_uploader(tr("admin.towns_label"), type=["geojson", "json"], key=state.TOWNS)
+digest = hashlib.sha256(upload.getvalue() + (towns_file.getvalue() if towns_file else b"")).hexdigest() \
+    if upload is not None else None
 if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
     content = upload.getvalue()
     if st.session_state.get(state.CHECKED_HASH) != digest:
@@ -40,7 +42,11 @@ if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
         folder = Path(tempfile.mkdtemp(prefix="upload-"))
         path = folder / Path(upload.name).name
         path.write_bytes(content)
-        checked = importer.check(path, progress=lambda f, k: bar.progress(f, text=tr(k)))
+        towns_path = None
+        if towns_file is not None:
+            towns_path = folder / Path(towns_file.name).name
+            towns_path.write_bytes(towns_file.getvalue())
+        checked = importer.check(path, progress=lambda f, k: bar.progress(f, text=tr(k)), towns_geojson=towns_path)
         bar.empty()
         st.session_state[state.CHECKED], st.session_state[state.CHECKED_HASH] = checked, digest
     checked = st.session_state[state.CHECKED]

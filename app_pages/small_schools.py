@@ -37,8 +37,7 @@ with c2:
     m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts)
     maps.add_points(m, pts, tr("map.schools"), [SMALL_COLOURS[k] for k in kinds])
     maps.show(m, key=f"small_{sel.county_code}_{sel.year}", height=420)
-    maps.legend([(SMALL_COLOURS["very_small"], "< 50"), (SMALL_COLOURS["small"], "50–99"),
-                 (SMALL_COLOURS["other"], "≥ 100")])
+    maps.legend([(SMALL_COLOURS[k], tr(f"small.legend_{k}")) for k in kinds])
 
 st.subheader(tr("small.table"))
 if small.empty:

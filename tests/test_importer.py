@@ -78,3 +78,27 @@ def test_cli_rejects_with_exit_2_and_lists_problems(good_db, tmp_path):
     assert {"sheet": "学段", "row": 3, "column": "专任教师数"}.items() <= problems[0].items()
     assert sha(good_db) == before
     duckdb.connect(str(good_db), read_only=True).close()     # still a readable database
+
+
+def test_user_town_outlines_replace_the_approximate_ones(tmp_path, capsys):
+    from shapely.geometry import box, mapping
+
+    from analytics.__main__ import main
+    geo = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"town": "五星街道"}, "geometry": mapping(box(120.1, 33.3, 120.2, 33.45))},
+        {"type": "Feature", "properties": {"town": "南洋镇"}, "geometry": mapping(box(120.2, 33.3, 120.5, 33.6))},
+        {"type": "Feature", "properties": {}, "geometry": mapping(box(120.5, 33.3, 120.6, 33.6))}]}
+    towns = tmp_path / "towns.geojson"
+    towns.write_text(json.dumps(geo), encoding="utf-8")
+    db = tmp_path / "db.duckdb"
+    workbook = wbk.write(tmp_path / "w.xlsx", wbk.rows())
+    code = main(["import", str(workbook), "--db", str(db), "--towns", str(towns)], outline_source=wbk.box_outlines)
+    err = capsys.readouterr().err
+    assert code == 2 and "第3个要素" in err                      # the nameless feature is a warning to confirm
+    assert main(["import", str(workbook), "--db", str(db), "--towns", str(towns), "--accept-warnings"],
+                outline_source=wbk.box_outlines) == 0
+    areas = Store(db).town_areas("320902").set_index("town")
+    assert set(areas.index) == {"五星街道", "南洋镇"} and not areas["approximate"].any()
+    towns.write_text("not json", encoding="utf-8")
+    assert main(["import", str(workbook), "--db", str(db), "--towns", str(towns), "--accept-warnings"],
+                outline_source=wbk.box_outlines) == 2            # a broken file is an error

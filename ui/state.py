@@ -57,6 +57,7 @@ def current() -> Selection:
 
 # 数据管理 page
 UPLOAD = "admin_upload"
+TOWNS = "admin_towns"
 CHECKED = "admin_checked"
 CHECKED_HASH = "admin_checked_hash"
 IMPORTED_HASH = "admin_imported_hash"
