@@ -267,3 +267,20 @@ def small_school_options(store: Store, county_code: str, year: int) -> pd.DataFr
                    else float(std["funding"]["per_student"]["小学"]))
     epsg = spatial.metric_epsg(float(points["lon"].median()))
     return spatial.small_school_options(small, points, std, epsg, per_student)
+
+
+def county_year_tables(store: Store, county_code: str, year: int) -> dict:
+    """The tables of one county and school year that the scorecard and the plan read."""
+    return {"schools": store.schools(county_code), "stats": store.stage_stats(county_code, [year]),
+            "classes": store.classes(county_code, [year]),
+            "funding": store.school_table("funding", county_code, [year]),
+            "exchange": store.school_table("teacher_exchange", county_code, [year]),
+            "quality": store.school_table("quality", county_code, [year]),
+            "county": store.county_table("county_indicators", county_code, [year])}
+
+
+def scorecard(store: Store, county_code: str, year: int):
+    """Every item of the standard for the county and year, and the verdict."""
+    from analytics import scorecard as sc
+    items = sc.scorecard(county_year_tables(store, county_code, year), standards_for(county_code))
+    return items, sc.verdict(items)
