@@ -112,6 +112,55 @@ def cmd_cv(args) -> int:
     return 0
 
 
+def _open_county(args):
+    from analytics.storage import Store
+    store = Store(args.db)
+    if args.county not in set(store.counties()["county_code"]):
+        store.close()
+        print(t("cli.no_such_county", args.lang, county=args.county), file=sys.stderr)
+        return None
+    return store
+
+
+def cmd_scorecard(args) -> int:
+    from analytics import dashboard
+    store = _open_county(args)
+    if store is None:
+        return 2
+    items, verdict = dashboard.scorecard(store, args.county, args.year)
+    store.close()
+    if args.json:
+        keys = ("part", "code", "stage", "value", "threshold", "status", "failing_schools")
+        print(json.dumps([{**{k: i.as_dict()[k] for k in keys}, "name": t("item." + i.code.split("·")[0], args.lang)}
+                          for i in items], ensure_ascii=False, indent=1))
+    else:
+        for i in items:
+            value = "—" if i.value is None else f"{i.value:.4g}"
+            print(f"{i.part}\t{i.code}\t{i.stage or ''}\t{value}\t{i.threshold if i.threshold is not None else ''}\t"
+                  f"{t('status.' + i.status, args.lang)}\t{'、'.join(i.failing_schools[:5])}")
+        print(t("verdict." + verdict["status"], args.lang, n=len(verdict["failing"]), m=len(verdict["unknown"])))
+    return 0
+
+
+def cmd_plan(args) -> int:
+    from analytics import dashboard, export
+    from analytics import plan as planning
+    store = _open_county(args)
+    if store is None:
+        return 2
+    plan = dashboard.plan(store, args.county, args.year)
+    schools = store.schools(args.county)
+    store.close()
+    summary = planning.plan_summary(plan, dashboard.standards_for(args.county))
+    if args.xlsx:
+        Path(args.xlsx).write_bytes(export.to_excel_bytes(planning.plan_sheets(plan, schools, args.lang)))
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+    else:
+        print(t("plan.total_line", args.lang, n=len(summary["actions"]), total=f"{summary['total_cost_yuan'] / 1e4:,.1f}"))
+    return 0
+
+
 def main(argv: list[str] | None = None, outline_source=None) -> int:
     """Run the CLI; ``outline_source`` replaces cnmaps (tests use a fixed outline)."""
     parser = argparse.ArgumentParser(prog="python -m analytics", description="义务教育优质均衡 analytics")
@@ -154,6 +203,17 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_cv)
+
+    for name, func, help_text in (("scorecard", cmd_scorecard, "every item of the standard and the verdict"),
+                                  ("plan", cmd_plan, "the costed rectification plan")):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--db", default=DEFAULT_DB)
+        p.add_argument("--county", required=True)
+        p.add_argument("--year", type=int, required=True)
+        p.add_argument("--json", action="store_true")
+        if name == "plan":
+            p.add_argument("--xlsx", help="also write the plan as an Excel workbook with Chinese headers")
+        p.set_defaults(func=func)
 
     args = parser.parse_args(argv)
     args.outline_source = outline_source

@@ -284,3 +284,10 @@ def scorecard(store: Store, county_code: str, year: int):
     from analytics import scorecard as sc
     items = sc.scorecard(county_year_tables(store, county_code, year), standards_for(county_code))
     return items, sc.verdict(items)
+
+
+def plan(store: Store, county_code: str, year: int) -> dict:
+    """The costed rectification plan of the county and year (see :mod:`analytics.plan`)."""
+    from analytics import plan as planning
+    t = county_year_tables(store, county_code, year)
+    return planning.make_plan(t["stats"], t["schools"], standards_for(county_code))

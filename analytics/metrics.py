@@ -15,6 +15,9 @@ from analytics import contract
 from analytics.config import Standards, cv_max, indicator_codes, threshold
 
 COMPOSITE = "composite"
+# Comparisons with a line allow for binary floating point (201.4 万元 stored as 201.39999…): a value
+# within one part in 10⁹ of its line counts as on it. Far below any figure a bureau reports.
+FLOAT_SLACK = 1e-9
 
 
 # ---------------------------------------------------------------- 差异系数
@@ -91,7 +94,7 @@ def cv_table(rows: pd.DataFrame, standards: Standards) -> pd.DataFrame:
         cvs = []
         for code in indicator_codes(standards):
             res = weighted_cv(part[code], part["students"])
-            passed = None if math.isnan(res.cv) else bool(res.cv <= line)
+            passed = None if math.isnan(res.cv) else bool(res.cv <= line * (1 + FLOAT_SLACK))
             cvs.append(res.cv)
             out.append({"stage": stage, "indicator": code, "n_schools": res.n, "students": res.weight,
                         "mean": res.mean, "sd": res.sd, "cv": res.cv, "threshold": line, "passed": passed})
@@ -145,14 +148,14 @@ def school_compliance(rows: pd.DataFrame, standards: Standards) -> pd.DataFrame:
         value = rows[code].astype(float) if len(rows) else []
         ratio = value / line
         out[f"ratio_{code}"] = ratio
-        out[f"met_{code}"] = value >= line
+        out[f"met_{code}"] = ratio >= 1 - FLOAT_SLACK
         out[f"shortfall_{code}"] = (line - value).clip(lower=0)
         known = np.isfinite(np.asarray(value, dtype=float))
-        met = known & np.asarray(value >= line, dtype=bool)
+        met = known & np.asarray(ratio >= 1 - FLOAT_SLACK, dtype=bool)
         met_count += met
         missing += ~known
         unmet_known += known & ~met
-        too_low |= known & ~met & np.asarray(ratio < float(rule["min_ratio_unmet"]), dtype=bool)
+        too_low |= known & ~met & np.asarray(ratio < float(rule["min_ratio_unmet"]) - FLOAT_SLACK, dtype=bool)
     out["met_count"] = met_count
     out["missing_count"] = missing
     fail = too_low | (unmet_known > allowed_unmet)

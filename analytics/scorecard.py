@@ -135,7 +135,8 @@ def g3_rooms(stats: pd.DataFrame, schools: pd.DataFrame, rule: dict) -> pd.DataF
     g["music_small"] = (g["music"] > 0) & (g["music_min"] < rule["music_room_min_m2"])
     g["art_small"] = (g["art"] > 0) & (g["art_min"] < rule["art_room_min_m2"])
     g["ok"] = (g["music_short"] == 0) & (g["art_short"] == 0) & ~g["music_small"] & ~g["art_small"]
-    g.loc[~g["has_music"], "ok"] = np.nan
+    g["ok"] = g["ok"].astype(object)
+    g.loc[~g["has_music"].astype(bool), "ok"] = None          # rooms not reported: unknown
     return g.merge(schools[["school_id", "name"]], on="school_id")
 
 

@@ -1,0 +1,326 @@
+"""整改方案: the cheapest additions that make every school comply and every CV pass, checked by
+recomputing everything with the same code the pages use.
+
+1. Per school and 学段 (in scope, not complying): for each indicator k the quantity to reach the
+   line (full) and to reach 85 % of it, in natural units (whole teachers and rooms, ㎡, 元); choose
+   the indicator j left at ≥ 85 % so that Σ_{k≠j} cost_full(k) + cost_85(j) is least.
+2. For every CV still above its line: raise every school below a floor F to F, with the least F
+   that brings the CV under the line (scan the schools' values, then bisect); whole units rounded up.
+3. Alternative for teacher indicators (L1–L3): move teachers (交流轮岗) one at a time from the
+   best-supplied school to the worst, while the source stays at or above the line.
+Unit costs: data/standards/costs.yaml.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from analytics import contract, metrics
+from analytics.config import STANDARDS_DIR, Standards, indicator_codes, threshold
+from analytics.indicators import INDICATOR_SOURCES, school_stage_indicators
+
+# indicator → (natural unit, cost key, integer units?)
+UNITS = {"L1": ("人", "teacher_per_year", True), "L2": ("人", "backbone_training", True),
+         "L3": ("人", "teacher_per_year", True), "L4": ("㎡", "teaching_area_per_m2", False),
+         "L5": ("㎡", "sports_area_per_m2", False), "L6": ("元", "equipment_per_yuan", False),
+         "L7": ("间", "multimedia_room", True)}
+
+
+@lru_cache(maxsize=4)
+def load_costs(path: str | None = None) -> dict:
+    with open(path or STANDARDS_DIR / "costs.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@dataclass
+class Action:
+    school_id: str
+    stage: str
+    indicator: str
+    quantity: float
+    unit: str
+    cost_yuan: float
+    step: str = "school"        # school (6-of-7 rule) / floor (CV) / move (交流轮岗 alternative)
+    name: str = ""
+    source_school: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def natural_quantity(code: str, value_now: float, students: float, target: float) -> float:
+    """Natural units to add so that the indicator reaches ``target`` (0 when already there).
+
+    per 100 students (L1–L3, L7): ⌈target·P/100 − count⌉ whole persons / rooms;
+    per student (L4, L5 ㎡; L6 元): target·P − quantity, rounded up to 1 ㎡ / 1 元.
+    """
+    scale = INDICATOR_SOURCES[code][1]
+    have = value_now * students / scale if scale == 100.0 else value_now * students
+    need = target * students / scale if scale == 100.0 else target * students
+    gap = need - have
+    if gap <= 1e-9:
+        return 0.0
+    return float(math.ceil(gap - 1e-9))
+
+
+def _cost(code: str, qty: float, costs: dict) -> float:
+    return qty * float(costs[UNITS[code][1]])
+
+
+def school_choice(values: dict, students: float, stage: str, std: Standards, costs: dict) -> tuple[list[tuple], float]:
+    """Cheapest additions making one school-学段 comply: [(indicator, quantity)], total cost.
+
+    Tries each indicator j as the one left at ≥ 85 % (plus 'none': all seven met) and keeps the least
+    cost. Missing values cannot be planned (returns None, nan).
+    """
+    codes = indicator_codes(std)
+    ratio = float(std["resource"]["school_rule"]["min_ratio_unmet"])
+    allowed_unmet = len(codes) - int(std["resource"]["school_rule"]["min_met"])
+    if any(values[c] is None or (isinstance(values[c], float) and math.isnan(values[c])) for c in codes):
+        return None, math.nan
+    full = {c: natural_quantity(c, values[c], students, threshold(std, c, stage)) for c in codes}
+    part = {c: natural_quantity(c, values[c], students, ratio * threshold(std, c, stage)) for c in codes}
+    best, best_cost = None, math.inf
+    for j in [None] + codes if allowed_unmet else [None]:
+        plan = [(c, part[c] if c == j else full[c]) for c in codes]
+        cost = sum(_cost(c, q, costs) for c, q in plan)
+        if cost < best_cost - 1e-9:
+            best, best_cost = [(c, q) for c, q in plan if q > 0], cost
+    return best, best_cost
+
+
+def apply_actions(stats: pd.DataFrame, actions: list[Action]) -> pd.DataFrame:
+    """The stage statistics after the actions (what a recompute from scratch reads).
+
+    L1 adds qualified teachers (teachers too); L2 trains existing teachers as backbone; L3 adds PE /
+    music / art teachers to the kind the school has fewest of; L4/L5 add ㎡; L6 adds 元 (as 万元);
+    L7 adds rooms. A missing own value counts as 0 when a 全校 value is split onto the row.
+    """
+    out = stats.copy()
+    cols = ["teachers", "teachers_above_degree", "backbone_teachers", "pe_teachers", "music_teachers",
+            "art_teachers", "teaching_area_m2", "sports_area_m2", "equipment_value_wan", "multimedia_rooms"]
+    for c in cols:
+        out[c] = out[c].astype("float64")
+    index = {(r.school_id, r.stage): i for i, r in out.iterrows() if r["stage"] != contract.WHOLE_SCHOOL}
+
+    def add(i, col, q):
+        v = out.at[i, col]
+        out.at[i, col] = (0.0 if pd.isna(v) else v) + q
+
+    for a in actions:
+        if a.indicator not in UNITS:
+            continue
+        q = a.quantity
+        for sid, sign in ((a.school_id, 1), (a.source_school, -1)) if a.source_school else ((a.school_id, 1),):
+            i = index[(sid, a.stage)]
+            if a.indicator == "L1":
+                add(i, "teachers", sign * q)
+                add(i, "teachers_above_degree", sign * q)
+            elif a.indicator == "L2":
+                add(i, "backbone_teachers", sign * q)
+                if a.source_school:
+                    add(i, "teachers", sign * q)
+            elif a.indicator == "L3":
+                for _ in range(int(q)):
+                    kinds = ["pe_teachers", "music_teachers", "art_teachers"]
+                    kind = min(kinds, key=lambda k: out.at[i, k] if pd.notna(out.at[i, k]) else 0) if sign > 0 else \
+                        max(kinds, key=lambda k: out.at[i, k] if pd.notna(out.at[i, k]) else 0)
+                    add(i, kind, sign)
+                    add(i, "teachers", sign)
+            elif a.indicator == "L4":
+                add(i, "teaching_area_m2", sign * q)
+            elif a.indicator == "L5":
+                add(i, "sports_area_m2", sign * q)
+            elif a.indicator == "L6":
+                add(i, "equipment_value_wan", sign * q / 10_000)
+            elif a.indicator == "L7":
+                add(i, "multimedia_rooms", sign * q)
+    return out
+
+
+def cv_with_floor(x: np.ndarray, p: np.ndarray, floor: float) -> float:
+    return metrics.weighted_cv(np.maximum(x, floor), p).cv
+
+
+def least_floor(x, p, line: float, tol: float = 1e-9) -> float | None:
+    """Least F such that the weighted CV of max(Xᵢ, F) is ≤ ``line`` (None if even F = max X fails).
+
+    Scans the schools' own values (the CV is piecewise smooth between them) for the first that
+    passes, then bisects between it and the previous one."""
+    x, p = np.asarray(x, float), np.asarray(p, float)
+    if cv_with_floor(x, p, x.min()) <= line:
+        return float(x.min())
+    candidates = np.unique(x)
+    prev = candidates[0]
+    for c in candidates[1:]:
+        if cv_with_floor(x, p, c) <= line:
+            lo, hi = prev, c
+            while hi - lo > tol * max(1.0, abs(hi)):
+                mid = (lo + hi) / 2
+                lo, hi = (lo, mid) if cv_with_floor(x, p, mid) <= line else (mid, hi)
+            return float(hi)
+        prev = c
+    return None
+
+
+def recompute(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards) -> dict:
+    """The seven CVs and the complying schools per 学段 from scratch (same code as the pages)."""
+    rows = school_stage_indicators(stats, schools, std)
+    cv = metrics.cv_table(rows, std)
+    comp = metrics.school_compliance(rows, std)
+    scoped = comp[comp["in_scope"]]
+    return {"rows": rows, "cv": cv, "compliance": comp,
+            "complying": {s: int((g["status"] == "pass").sum()) for s, g in scoped.groupby("stage")},
+            "schools": {s: int(len(g)) for s, g in scoped.groupby("stage")}}
+
+
+def make_plan(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs: dict | None = None) -> dict:
+    """The costed plan: actions (school step, then CV floors), totals, the check after, alternatives."""
+    costs = costs or load_costs()
+    names = dict(zip(schools["school_id"], schools["name"]))
+    before = recompute(stats, schools, std)
+    actions: list[Action] = []
+    unplanned = []
+    for _, r in before["compliance"].iterrows():
+        if not r["in_scope"] or r["status"] == "pass":
+            continue
+        row = before["rows"][(before["rows"]["school_id"] == r["school_id"]) & (before["rows"]["stage"] == r["stage"])].iloc[0]
+        chosen, _ = school_choice({c: row[c] for c in indicator_codes(std)}, float(row["students"]), r["stage"], std, costs)
+        if chosen is None:
+            unplanned.append(r["school_id"])
+            continue
+        for code, q in chosen:
+            actions.append(Action(r["school_id"], r["stage"], code, q, UNITS[code][0], _cost(code, q, costs),
+                                  "school", names.get(r["school_id"], "")))
+    current = apply_actions(stats, actions)
+    alternatives = []
+    after = recompute(current, schools, std)
+    for _, c in after["cv"][after["cv"]["indicator"] != metrics.COMPOSITE].iterrows():
+        if c["passed"] is not False:
+            continue
+        stage, code = c["stage"], c["indicator"]
+        rows = after["rows"]
+        part = rows[(rows["stage"] == stage) & rows["in_scope"] & rows[code].notna() & (rows["students"] > 0)]
+        if code in ("L1", "L2", "L3"):
+            alternatives.append(teacher_moves(part, stage, code, float(c["threshold"]), std, costs, names, current, schools))
+        floor = least_floor(part[code], part["students"], float(c["threshold"]))
+        if floor is None:
+            continue
+        for _, s in part[part[code] < floor].iterrows():
+            q = natural_quantity(code, s[code], float(s["students"]), floor)
+            if q > 0:
+                actions.append(Action(s["school_id"], stage, code, q, UNITS[code][0], _cost(code, q, costs), "floor",
+                                      names.get(s["school_id"], "")))
+        current = apply_actions(stats, actions)
+        after = recompute(current, schools, std)
+    after = recompute(current, schools, std)
+    g_actions = guarantee_actions(current, schools, std, costs, names)
+    return {"actions": actions, "guarantee_actions": g_actions, "unplanned": unplanned,
+            "total_cost_yuan": float(sum(a.cost_yuan for a in actions) + sum(a.cost_yuan for a in g_actions)),
+            "before": before, "after": after, "alternatives": alternatives, "stats_after": current}
+
+
+def teacher_moves(part: pd.DataFrame, stage: str, code: str, line: float, std: Standards, costs: dict,
+                  names: dict, stats: pd.DataFrame, schools: pd.DataFrame, max_moves: int = 500) -> dict:
+    """Greedy 交流轮岗: move one teacher at a time from the school with the highest value to the
+    lowest, keeping the source at or above the indicator's line; stop when the CV passes."""
+    x = part[code].to_numpy(float).copy()
+    p = part["students"].to_numpy(float)
+    ids = part["school_id"].to_list()
+    school_line = threshold(std, code, stage)
+    moves = []
+    for _ in range(max_moves):
+        if metrics.weighted_cv(x, p).cv <= line:
+            break
+        lo = int(np.argmin(x))
+        donors = [i for i in np.argsort(-x) if i != lo and x[i] - 100.0 / p[i] >= school_line]
+        if not donors:
+            break
+        hi = donors[0]
+        trial = x.copy()
+        trial[hi] -= 100.0 / p[hi]
+        trial[lo] += 100.0 / p[lo]
+        if metrics.weighted_cv(trial, p).cv >= metrics.weighted_cv(x, p).cv:
+            break
+        x = trial
+        moves.append(Action(ids[lo], stage, code, 1.0, "人", float(costs["teacher_exchange_per_year"]), "move",
+                            names.get(ids[lo], ""), source_school=ids[hi]))
+    merged: dict = {}
+    for m in moves:
+        key = (m.school_id, m.source_school)
+        merged[key] = merged.get(key, 0) + 1
+    moves = [Action(t, stage, code, float(n), "人", n * float(costs["teacher_exchange_per_year"]), "move",
+                    names.get(t, ""), source_school=s) for (t, s), n in merged.items()]
+    check = recompute(apply_actions(stats, moves), schools, std)
+    cv = check["cv"][(check["cv"]["stage"] == stage) & (check["cv"]["indicator"] == code)].iloc[0]
+    return {"stage": stage, "indicator": code, "moves": moves, "cost_yuan": float(sum(m.cost_yuan for m in moves)),
+            "cv_after": float(cv["cv"]), "passes": bool(cv["passed"]), "complying_after": check["complying"]}
+
+
+def guarantee_actions(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs: dict, names: dict) -> list[Action]:
+    """G3 music/art rooms short or too small (each built at the minimum area) and the classes to
+    split so every class is within the line (G5 is handled by the class fixes of the layout pages)."""
+    from analytics.scorecard import g3_rooms
+    ordinary = schools[~schools["school_type"].map(contract.is_special_education)]
+    g = g3_rooms(stats[stats["school_id"].isin(ordinary["school_id"])], ordinary, std["guarantee"]["G3"])
+    out = []
+    for _, r in g[g["ok"] == False].iterrows():  # noqa: E712
+        rooms = r["music_short"] + r["art_short"] + int(bool(r["music_small"])) + int(bool(r["art_small"]))
+        if rooms:
+            out.append(Action(r["school_id"], "全校", "G3", float(rooms), "间", rooms * float(costs["special_room"]),
+                              "guarantee", names.get(r["school_id"], "")))
+    return out
+
+
+def plan_summary(plan: dict, std: Standards) -> dict:
+    """JSON-ready plan as printed by ``python -m analytics plan --json``."""
+    after = plan["after"]
+    cvs = {f"{r.stage}·{r.indicator}": (None if math.isnan(r.cv) else r.cv)
+           for r in after["cv"].itertuples() if r.indicator != metrics.COMPOSITE}
+    return {
+        "actions": [{k: v for k, v in a.as_dict().items() if k in ("school_id", "stage", "indicator", "quantity",
+                                                                    "unit", "cost_yuan", "step", "source_school")}
+                    for a in plan["actions"] + plan["guarantee_actions"]],
+        "total_cost_yuan": plan["total_cost_yuan"],
+        "after": {"cv": cvs, "cv_passed": {k: bool(v is not None and v <= std["resource"]["cv_max"][k.split("·")[0]])
+                                           for k, v in cvs.items()},
+                  "complying_schools": after["complying"], "schools": after["schools"]},
+        "unplanned_schools": plan["unplanned"],
+        "alternatives": [{"stage": a["stage"], "indicator": a["indicator"], "moves": len(a["moves"]),
+                          "teachers_moved": sum(m.quantity for m in a["moves"]), "cost_yuan": a["cost_yuan"],
+                          "cv_after": a["cv_after"], "passes": a["passes"]} for a in plan["alternatives"]],
+    }
+
+
+
+
+def plan_sheets(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The plan as Excel sheets with Chinese headers: actions, totals per school / indicator / town, check."""
+    from analytics.i18n import t
+    towns = dict(zip(schools["school_id"], schools["town"]))
+    acts = pd.DataFrame([a.as_dict() for a in plan["actions"] + plan["guarantee_actions"]],
+                        columns=["school_id", "stage", "indicator", "quantity", "unit", "cost_yuan", "step", "name",
+                                 "source_school"])
+    acts["town"] = acts["school_id"].map(towns)
+    acts["indicator_name"] = acts["indicator"].map(lambda c: t(f"item.{c}", lang))
+    cols = {"school_id": t("col.school_id", lang), "name": t("col.school", lang), "town": t("col.town", lang),
+            "stage": t("col.stage", lang), "indicator_name": t("col.indicator", lang),
+            "quantity": t("plan.quantity", lang), "unit": t("plan.unit", lang), "cost_yuan": t("plan.cost", lang),
+            "step": t("plan.step", lang)}
+    sheet = acts[list(cols)].assign(step=acts["step"].map(lambda s: t(f"plan.step_{s}", lang))).rename(columns=cols)
+    by = lambda key: acts.groupby(key, as_index=False)["cost_yuan"].sum().sort_values("cost_yuan", ascending=False)  # noqa: E731
+    after = plan["after"]["cv"]
+    check = after[after["indicator"] != metrics.COMPOSITE].assign(
+        indicator=lambda d: d["indicator"].map(lambda c: t(f"indicator.{c}", lang)))[["stage", "indicator", "cv", "threshold", "passed"]]
+    return {t("plan.sheet_actions", lang): sheet,
+            t("plan.sheet_by_school", lang): by(["school_id", "name", "town"]).rename(columns=cols),
+            t("plan.sheet_by_indicator", lang): by(["indicator_name"]).rename(columns=cols),
+            t("plan.sheet_by_town", lang): by(["town"]).rename(columns=cols),
+            t("plan.sheet_check", lang): check.rename(columns={"stage": t("col.stage", lang), "indicator": t("col.indicator", lang),
+                                                               "cv": t("col.cv", lang), "threshold": t("col.threshold", lang),
+                                                               "passed": t("col.status", lang)})}

@@ -1,0 +1,171 @@
+"""The scorecard and the rectification plan: checked by recomputing, against brute force, and
+unknown never counted as a pass."""
+import itertools
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import dashboard, metrics
+from analytics import plan as planning
+from analytics import scorecard as sc
+from analytics.config import indicator_codes, load_standards, threshold
+from analytics.storage import Store
+
+STD = load_standards("320902")
+COSTS = planning.load_costs()
+
+
+@pytest.fixture(scope="module")
+def store(demo_db):
+    s = Store(demo_db)
+    yield s
+    s.close()
+
+
+def all_pass(result) -> bool:
+    cv = result["cv"][result["cv"]["indicator"] != metrics.COMPOSITE]
+    comp = result["compliance"][result["compliance"]["in_scope"]]
+    return bool(cv["passed"].all()) and bool((comp["status"] == "pass").all())
+
+
+@pytest.mark.parametrize("county", ["320902", "320924"])
+def test_applying_the_plan_makes_every_school_comply_and_every_cv_pass(store, county):
+    t = dashboard.county_year_tables(store, county, 2024)
+    std = dashboard.standards_for(county)
+    plan = planning.make_plan(t["stats"], t["schools"], std)
+    assert plan["actions"] and not plan["unplanned"]
+    assert not all_pass(planning.recompute(t["stats"], t["schools"], std))          # it did not pass before
+    after = planning.recompute(planning.apply_actions(t["stats"], plan["actions"]), t["schools"], std)  # from scratch
+    assert all_pass(after)
+    for a in plan["actions"]:                                                     # whole units where units are whole
+        if a.unit in ("人", "间"):
+            assert float(a.quantity).is_integer() and a.quantity > 0
+    assert plan["total_cost_yuan"] == pytest.approx(sum(a.cost_yuan for a in plan["actions"] + plan["guarantee_actions"]))
+
+
+def test_a_county_that_already_passes_gets_an_empty_plan(store):
+    t = dashboard.county_year_tables(store, "320902", 2024)
+    first = planning.make_plan(t["stats"], t["schools"], STD)
+    fixed = planning.apply_actions(t["stats"], first["actions"])
+    again = planning.make_plan(fixed, t["schools"], STD)
+    assert again["actions"] == [] and all_pass(again["after"])
+
+
+def _county(backbone_per100, students, others=1.3):
+    """Stage statistics of a synthetic county: every indicator comfortably met except L2 as given."""
+    rows = []
+    for i, (x, p) in enumerate(zip(backbone_per100, students)):
+        teachers = math.ceil(p / 12)
+        rows.append({"school_id": f"99{i:08d}", "year": 2024, "stage": "小学", "students": p, "classes": math.ceil(p / 40),
+                     "teachers": teachers, "teachers_above_degree": math.ceil(4.2 * others * p / 100),
+                     "backbone_teachers": round(x * p / 100), "pe_teachers": math.ceil(0.9 * others * p / 300),
+                     "music_teachers": math.ceil(0.9 * others * p / 300), "art_teachers": math.ceil(0.9 * others * p / 300),
+                     "certified_teachers": teachers, "teaching_area_m2": 4.5 * others * p, "sports_area_m2": 7.5 * others * p,
+                     "equipment_value_wan": 2000 * others * p / 1e4, "multimedia_rooms": math.ceil(2.3 * others * p / 100),
+                     "music_rooms": 1, "music_room_min_m2": 100, "art_rooms": 1, "art_room_min_m2": 100})
+    stats = pd.DataFrame(rows)
+    schools = pd.DataFrame({"school_id": stats["school_id"], "name": [f"学校{i}" for i in range(len(rows))],
+                            "town": "镇", "school_type": "211", "urban_rural_code": "111", "urban_rural_group": "城区",
+                            "ownership": "公办", "lon": 120.0, "lat": 33.0, "capacity": None})
+    return stats, schools
+
+
+def test_a_cv_that_school_additions_alone_cannot_fix_gets_a_floor_and_a_move_alternative():
+    # every school meets L2 ≥ 1.0, yet backbone teachers are concentrated: the CV fails
+    stats, schools = _county([1.0, 1.0, 1.1, 1.0, 4.0], [800, 700, 900, 600, 500])
+    before = planning.recompute(stats, schools, STD)
+    assert (before["compliance"]["status"] == "pass").all()
+    assert before["cv"].set_index("indicator").loc["L2", "passed"] is False
+    plan = planning.make_plan(stats, schools, STD)
+    assert {a.step for a in plan["actions"]} == {"floor"} and all_pass(plan["after"])
+    after = planning.recompute(planning.apply_actions(stats, plan["actions"]), schools, STD)
+    assert all_pass(after)
+    alt = plan["alternatives"][0]
+    assert alt["indicator"] == "L2" and alt["moves"] and alt["cost_yuan"] < plan["total_cost_yuan"]
+    moved = planning.recompute(planning.apply_actions(stats, alt["moves"]), schools, STD)
+    cv = moved["cv"].set_index("indicator").loc["L2"]
+    assert cv["passed"] == alt["passes"]                                        # the alternative is checked too
+    assert (moved["compliance"]["status"] == "pass").all()                     # sources stay at their line
+
+
+def test_least_floor_matches_brute_force():
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        x = rng.uniform(0.2, 3.0, 6)
+        p = rng.integers(30, 900, 6).astype(float)
+        line = rng.uniform(0.1, 0.45)
+        found = planning.least_floor(x, p, line)
+        grid = np.linspace(x.min(), x.max(), 20001)
+        ok = [f for f in grid if planning.cv_with_floor(x, p, f) <= line]
+        if found is None:
+            assert not ok
+        else:
+            assert planning.cv_with_floor(x, p, found) <= line + 1e-9
+            assert found <= ok[0] + 1e-9 and found >= ok[0] - (grid[1] - grid[0])
+
+
+def test_school_choice_matches_brute_force():
+    rng = np.random.default_rng(5)
+    codes = indicator_codes(STD)
+    for _ in range(40):
+        p = float(rng.integers(40, 1500))
+        values = {c: threshold(STD, c, "小学") * rng.uniform(0.6, 1.2) for c in codes}
+        chosen, cost = planning.school_choice(values, p, "小学", STD, COSTS)
+        best = math.inf
+        for targets in itertools.product((None, 0.85, 1.0), repeat=len(codes)):
+            q = {c: (planning.natural_quantity(c, values[c], p, tg * threshold(STD, c, "小学")) if tg else 0.0)
+                 for c, tg in zip(codes, targets)}
+            new = {c: values[c] + (q[c] * (100 if planning.INDICATOR_SOURCES[c][1] == 100 else 1) / p) for c in codes}
+            ratios = [new[c] / threshold(STD, c, "小学") for c in codes]
+            met = sum(r >= 1 - 1e-12 for r in ratios)
+            if met >= 6 and min(ratios) >= 0.85 - 1e-12:
+                best = min(best, sum(planning._cost(c, q[c], COSTS) for c in codes))
+        assert cost == pytest.approx(best)
+
+
+def test_anova_share_by_hand():
+    # two schools, n = 3 each, means 60 and 70, sd 0 → all variance between schools → ICC = 1
+    assert sc.between_school_share([3, 3], [60, 70], [0, 0]) == pytest.approx(1.0)
+    # identical means → no between-school variance → 0
+    assert sc.between_school_share([50, 40], [70, 70], [10, 12]) == 0.0
+    # by hand: n=(10,10) means (70,74) sd (10,10): MSB=80, MSW=100, n0=10 → (80−100)/(80+900) < 0 → 0
+    assert sc.between_school_share([10, 10], [70, 74], [10, 10]) == 0.0
+    assert sc.between_school_share([10, 10], [60, 80], [10, 10]) == pytest.approx((2000 - 100) / (2000 + 900))
+
+
+def test_unknown_never_shows_as_pass(store):
+    t = dashboard.county_year_tables(store, "320902", 2024)
+    t["county"] = t["county"].iloc[0:0]                                        # the 县级指标 sheet removed
+    items = sc.scorecard(t, STD)
+    by_code = {(i.code, i.stage): i for i in items}
+    for code in ("G1", "G2", "G8", "G10", "G13", "G14", "G15", "Q1", "Q2", "Q3", "Q5", "Q6", "Q7", "Q8", "S1"):
+        assert by_code[(code, None)].status == "unknown"
+    assert sc.verdict(items)["status"] != "pass"
+    t["funding"] = t["funding"].iloc[0:0]
+    items = sc.scorecard(t, STD)
+    assert {i.code: i.status for i in items}["Q4"] == "unknown"
+
+
+def test_cli_scorecard_and_plan_json(demo_db, tmp_path):
+    out = subprocess.run([sys.executable, "-m", "analytics", "scorecard", "--db", str(demo_db), "--county", "320902",
+                          "--year", "2024", "--json"], capture_output=True, text=True, check=True)
+    items = json.loads(out.stdout)
+    assert {"part", "code", "name", "stage", "value", "threshold", "status", "failing_schools"} <= set(items[0])
+    assert {i["part"] for i in items} == {"resource", "guarantee", "quality", "recognition"}
+    l2 = next(i for i in items if i["code"] == "L2" and i["stage"] == "小学")
+    assert l2["status"] == "fail" and l2["failing_schools"]
+    xlsx = tmp_path / "plan.xlsx"
+    out = subprocess.run([sys.executable, "-m", "analytics", "plan", "--db", str(demo_db), "--county", "320902",
+                          "--year", "2024", "--json", "--xlsx", str(xlsx)], capture_output=True, text=True, check=True)
+    plan = json.loads(out.stdout)
+    assert plan["actions"] and plan["total_cost_yuan"] == pytest.approx(sum(a["cost_yuan"] for a in plan["actions"]))
+    assert all(plan["after"]["cv_passed"].values())
+    assert plan["after"]["complying_schools"] == plan["after"]["schools"]
+    assert {"school_id", "stage", "indicator", "quantity", "unit", "cost_yuan"} <= set(plan["actions"][0])
+    import openpyxl
+    assert "整改措施" in openpyxl.load_workbook(xlsx).sheetnames
