@@ -10,8 +10,13 @@ sidebar.render()
 PAGES = {
     "nav.section.assess": [
         ("app_pages/overview.py", "nav.overview", ":material/dashboard:", True),
+        ("app_pages/scorecard.py", "nav.scorecard", ":material/checklist:", False),
         ("app_pages/resources.py", "nav.resources", ":material/equalizer:", False),
         ("app_pages/gaps.py", "nav.gaps", ":material/compare_arrows:", False),
+        ("app_pages/school_profile.py", "nav.profile", ":material/badge:", False),
+    ],
+    "nav.section.plan": [
+        ("app_pages/plan.py", "nav.plan", ":material/construction:", False),
     ],
     "nav.section.layout": [
         ("app_pages/layout.py", "nav.layout", ":material/map:", False),

@@ -291,3 +291,44 @@ def plan(store: Store, county_code: str, year: int) -> dict:
     from analytics import plan as planning
     t = county_year_tables(store, county_code, year)
     return planning.make_plan(t["stats"], t["schools"], standards_for(county_code))
+
+
+def school_profile(store: Store, county_code: str, school_id: str, year: int) -> dict:
+    """One school against the county: the card, its rank among in-scope schools of each 学段 per
+    indicator (1 = best), its share of each CV's weighted variance, and what it lacks (the cheapest
+    additions to comply, as in the plan)."""
+    from analytics import plan as planning
+    from analytics.config import indicator_codes
+    std = standards_for(county_code)
+    rows = indicator_rows(store, county_code, [year])
+    card = school_card(store, county_code, school_id, year)
+    ranks, lacks = [], []
+    for stage, part in rows[rows["in_scope"]].groupby("stage"):
+        if school_id not in set(part["school_id"]):
+            continue
+        me = part[part["school_id"] == school_id].iloc[0]
+        for code in indicator_codes(std):
+            shares = metrics.variance_shares(part[code], part["students"])
+            pos = list(part["school_id"]).index(school_id)
+            rank = int((part[code] > me[code]).sum()) + 1 if pd.notna(me[code]) else None
+            ranks.append({"stage": stage, "indicator": code, "value": me[code], "rank": rank, "of": len(part),
+                          "variance_share": shares[pos]})
+        chosen, cost = planning.school_choice({c: me[c] for c in indicator_codes(std)}, float(me["students"]), stage,
+                                              std, planning.load_costs())
+        for code, q in chosen or []:
+            lacks.append({"stage": stage, "indicator": code, "quantity": q, "unit": planning.UNITS[code][0],
+                          "cost_yuan": planning._cost(code, q, planning.load_costs())})
+    return {"card": card, "ranks": pd.DataFrame(ranks), "lacks": pd.DataFrame(lacks)}
+
+
+def what_if(store: Store, county_code: str, year: int, actions: list) -> dict:
+    """CVs and complying schools before and after hypothetical actions (moves or additions)."""
+    from analytics import plan as planning
+    t = county_year_tables(store, county_code, year)
+    std = standards_for(county_code)
+    before = planning.recompute(t["stats"], t["schools"], std)
+    after = planning.recompute(planning.apply_actions(t["stats"], actions), t["schools"], std)
+    cv = before["cv"][["stage", "indicator", "cv", "threshold"]].merge(
+        after["cv"][["stage", "indicator", "cv", "passed"]], on=["stage", "indicator"], suffixes=("_before", "_after"))
+    return {"cv": cv[cv["indicator"] != metrics.COMPOSITE], "complying_before": before["complying"],
+            "complying_after": after["complying"], "schools": after["schools"]}

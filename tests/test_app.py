@@ -15,7 +15,8 @@ from analytics.storage import Store
 from tests import workbooks as wbk
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "resources", "gaps", "layout", "class_size", "small_schools", "data_tables", "data_admin"]
+PAGES = ["overview", "scorecard", "resources", "gaps", "school_profile", "plan", "layout", "class_size",
+         "small_schools", "data_tables", "data_admin"]
 
 
 def app(db, monkeypatch, page=None, query=None) -> AppTest:

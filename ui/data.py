@@ -137,3 +137,25 @@ def class_fixes(sig: tuple, county: str, year: int) -> dict:
 @st.cache_data(show_spinner=False, max_entries=64)
 def small_school_options(sig: tuple, county: str, year: int):
     return dashboard.small_school_options(store(), county, year)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def scorecard(sig: tuple, county: str, year: int):
+    items, verdict = dashboard.scorecard(store(), county, year)
+    return [i.as_dict() for i in items], verdict
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def plan(sig: tuple, county: str, year: int) -> dict:
+    p = dashboard.plan(store(), county, year)
+    return {k: v for k, v in p.items() if k not in ("stats_after",)}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def school_profile(sig: tuple, county: str, school_id: str, year: int) -> dict:
+    return dashboard.school_profile(store(), county, school_id, year)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def what_if(sig: tuple, county: str, year: int, actions: tuple) -> dict:
+    return dashboard.what_if(store(), county, year, list(actions))

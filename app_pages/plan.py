@@ -1,0 +1,82 @@
+"""整改方案: the cheapest plan that passes, its cost by indicator / school / town, the teacher-exchange
+alternative, and a what-if panel."""
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import plan as planning
+from analytics.config import indicator_codes, load_standards
+from analytics.export import to_excel_bytes
+from analytics.formatting import fmt_count, fmt_cv
+from ui import data, page
+from ui.charts import _layout
+from ui.strings import indicator_label, lang, stage_label, tr
+
+sel = page.header("plan.title")
+sig = data.signature()
+with st.spinner(tr("app.loading")):
+    plan = data.plan(sig, sel.county_code, sel.year)
+schools = data.schools(sig, sel.county_code)
+if plan["before"]["rows"].empty:
+    page.no_data(sel)
+    st.stop()
+st.caption(tr("plan.intro"))
+actions = pd.DataFrame([a.as_dict() for a in plan["actions"] + plan["guarantee_actions"]])
+after = plan["after"]
+cv_after = after["cv"][after["cv"]["indicator"] != "composite"]
+ok = bool(cv_after["passed"].all()) and after["complying"] == after["schools"]
+k = st.columns(3)
+k[0].metric(tr("plan.total"), fmt_count(plan["total_cost_yuan"], lang(), tr("unit.yuan")))
+k[1].metric(tr("plan.actions_n"), len(actions))
+for stage in after["schools"]:
+    k[2].caption(tr("plan.complying", stage=stage_label(stage), before=plan["before"]["complying"].get(stage, 0),
+                    after=after["complying"].get(stage, 0), total=after["schools"][stage]))
+(st.success if ok else st.error)(tr("plan.after_ok" if ok else "plan.after_bad"), icon=":material/fact_check:")
+
+sheets = planning.plan_sheets(plan, schools, lang())
+if len(actions):
+    cost = actions.groupby("indicator")["cost_yuan"].sum().sort_values()
+    fig = go.Figure(go.Bar(x=cost.values / 1e4, y=[tr(f"item.{c}") for c in cost.index], orientation="h",
+                           marker_color="#0072B2", text=[f"{v / 1e4:,.1f}万" for v in cost.values], textposition="auto"))
+    fig.update_xaxes(title=tr("plan.cost") + "（万元）")
+    st.plotly_chart(_layout(fig, height=320, title=tr("plan.by_indicator")), width="stretch")
+    tabs = st.tabs(list(sheets))
+    for tab, (name, sheet) in zip(tabs, sheets.items()):
+        with tab:
+            page.table(sheet)
+st.download_button(tr("plan.download"), lambda: to_excel_bytes(sheets),
+                   file_name=f"整改方案_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")
+
+st.subheader(tr("plan.alternatives"))
+if not plan["alternatives"]:
+    st.caption(tr("plan.no_alternatives"))
+for alt in plan["alternatives"]:
+    st.markdown(f"**{stage_label(alt['stage'])} · {indicator_label(alt['indicator'])}**：{len(alt['moves'])} · "
+                f"{fmt_count(alt['cost_yuan'], lang(), tr('unit.yuan'))} · CV {fmt_cv(alt['cv_after'])} "
+                f"{tr('status.pass' if alt['passes'] else 'status.fail')}")
+
+st.subheader(tr("plan.whatif"))
+st.caption(tr("plan.whatif_help"))
+std = load_standards(sel.county_code)
+rows = plan["before"]["rows"]
+rows = rows[rows["stage"] == sel.stage]
+names = dict(zip(rows["school_id"], rows["name"]))
+c = st.columns(5)
+kind = c[0].radio(tr("plan.whatif_kind"), ["move", "add"], format_func=lambda x: tr(f"plan.whatif_{x}"), key="wi_kind")
+codes = ["L1", "L2", "L3"] if kind == "move" else indicator_codes(std)
+code = c[1].selectbox(tr("plan.whatif_indicator"), codes, format_func=lambda x: indicator_label(x, short=True), key="wi_code")
+source = c[2].selectbox(tr("plan.whatif_from"), list(names), format_func=names.get, key="wi_from") if kind == "move" else None
+target = c[3].selectbox(tr("plan.whatif_to"), list(names), format_func=names.get, key="wi_to")
+amount = c[4].number_input(f"{tr('plan.whatif_n')}（{planning.UNITS[code][0]}）", min_value=0.0, value=1.0, key="wi_n")
+if amount > 0 and target:
+    act = planning.Action(target, sel.stage, code, float(amount), planning.UNITS[code][0], 0.0, "move" if source else "school",
+                          source_school=source)
+    result = data.what_if(sig, sel.county_code, sel.year, (act,))
+    cv = result["cv"][result["cv"]["stage"] == sel.stage]
+    st.dataframe(pd.DataFrame({tr("col.indicator"): cv["indicator"].map(indicator_label),
+                               tr("plan.cv_before"): cv["cv_before"].map(fmt_cv), tr("plan.cv_after"): cv["cv_after"].map(fmt_cv),
+                               tr("col.threshold"): cv["threshold"].map(lambda x: f"≤ {x:.2f}"),
+                               tr("col.status"): cv["passed"].map(lambda p: tr("status.pass" if p else "status.fail"))}),
+                 hide_index=True, width="stretch")
+    st.caption(tr("plan.complying", stage=stage_label(sel.stage), before=result["complying_before"].get(sel.stage, 0),
+                  after=result["complying_after"].get(sel.stage, 0), total=result["schools"].get(sel.stage, 0)))

@@ -1,0 +1,42 @@
+"""学校画像: one school's every indicator against its line, its rank, its share of each CV's variance,
+its trend, and what it lacks."""
+import pandas as pd
+import streamlit as st
+
+from analytics.formatting import fmt_count, fmt_indicator, fmt_pct
+from ui import cards, data, page
+from ui.strings import indicator_label, lang, stage_label, tr
+
+sel = page.header("profile.title")
+sig = data.signature()
+points = data.school_points(sig, sel.county_code, sel.year)
+if points.empty:
+    page.no_data(sel)
+    st.stop()
+points = points.sort_values(["town", "name"])
+names = dict(zip(points["school_id"], points["name"] + "（" + points["town"] + "）"))
+school_id = st.selectbox(tr("profile.choose"), list(names), format_func=names.get, key="profile_school")
+with st.spinner(tr("app.loading")):
+    profile = data.school_profile(sig, sel.county_code, school_id, sel.year)
+cards.school_card(profile["card"])
+ranks = profile["ranks"]
+if ranks.empty:
+    st.info(tr("profile.out_of_scope"))
+    st.stop()
+st.subheader(tr("profile.rank"))
+st.dataframe(pd.DataFrame({
+    tr("col.stage"): ranks["stage"].map(stage_label),
+    tr("col.indicator"): ranks["indicator"].map(indicator_label),
+    tr("col.value"): [fmt_indicator(c, v, lang()) for c, v in zip(ranks["indicator"], ranks["value"])],
+    tr("profile.rank"): [f"{r} / {n}" if r else "—" for r, n in zip(ranks["rank"], ranks["of"])],
+    tr("profile.share"): ranks["variance_share"].map(fmt_pct)}), hide_index=True, width="stretch")
+st.subheader(tr("profile.lacks"))
+lacks = profile["lacks"]
+if lacks.empty:
+    st.success(tr("profile.complies"), icon=":material/check_circle:")
+else:
+    st.dataframe(pd.DataFrame({
+        tr("col.stage"): lacks["stage"].map(stage_label), tr("col.indicator"): lacks["indicator"].map(indicator_label),
+        tr("plan.quantity"): lacks["quantity"].map(lambda q: f"{q:,.0f}"), tr("plan.unit"): lacks["unit"],
+        tr("plan.cost"): lacks["cost_yuan"].map(lambda c: fmt_count(c, lang(), tr("unit.yuan")))}),
+        hide_index=True, width="stretch")
