@@ -290,7 +290,7 @@ def plan(store: Store, county_code: str, year: int) -> dict:
     """The costed rectification plan of the county and year (see :mod:`analytics.plan`)."""
     from analytics import plan as planning
     t = county_year_tables(store, county_code, year)
-    return planning.make_plan(t["stats"], t["schools"], standards_for(county_code))
+    return planning.make_plan(t["stats"], t["schools"], standards_for(county_code), classes=t["classes"])
 
 
 def school_profile(store: Store, county_code: str, school_id: str, year: int) -> dict:

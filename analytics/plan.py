@@ -179,8 +179,10 @@ def recompute(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards) -> dic
             "schools": {s: int(len(g)) for s, g in scoped.groupby("stage")}}
 
 
-def make_plan(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs: dict | None = None) -> dict:
-    """The costed plan: actions (school step, then CV floors), totals, the check after, alternatives."""
+def make_plan(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs: dict | None = None,
+              classes: pd.DataFrame | None = None) -> dict:
+    """The costed plan: actions (school step, then CV floors), totals, the check after, alternatives.
+    With ``classes`` the oversized classes to split (G5) are costed too."""
     costs = costs or load_costs()
     names = dict(zip(schools["school_id"], schools["name"]))
     before = recompute(stats, schools, std)
@@ -219,7 +221,7 @@ def make_plan(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs:
         current = apply_actions(stats, actions)
         after = recompute(current, schools, std)
     after = recompute(current, schools, std)
-    g_actions = guarantee_actions(current, schools, std, costs, names)
+    g_actions = guarantee_actions(current, schools, std, costs, names, classes)
     return {"actions": actions, "guarantee_actions": g_actions, "unplanned": unplanned,
             "total_cost_yuan": float(sum(a.cost_yuan for a in actions) + sum(a.cost_yuan for a in g_actions)),
             "before": before, "after": after, "alternatives": alternatives, "stats_after": current}
@@ -262,9 +264,11 @@ def teacher_moves(part: pd.DataFrame, stage: str, code: str, line: float, std: S
             "cv_after": float(cv["cv"]), "passes": bool(cv["passed"]), "complying_after": check["complying"]}
 
 
-def guarantee_actions(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs: dict, names: dict) -> list[Action]:
-    """G3 music/art rooms short or too small (each built at the minimum area) and the classes to
-    split so every class is within the line (G5 is handled by the class fixes of the layout pages)."""
+def guarantee_actions(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs: dict, names: dict,
+                      classes: pd.DataFrame | None = None) -> list[Action]:
+    """G3 music/art rooms short or too small (each built at the minimum area), and G5 classes to
+    split so every grade fits the line: each extra class costs a classroom and
+    ``teachers_per_extra_class`` teachers for a year (see spatial.class_fixes)."""
     from analytics.scorecard import g3_rooms
     ordinary = schools[~schools["school_type"].map(contract.is_special_education)]
     g = g3_rooms(stats[stats["school_id"].isin(ordinary["school_id"])], ordinary, std["guarantee"]["G3"])
@@ -274,6 +278,14 @@ def guarantee_actions(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards
         if rooms:
             out.append(Action(r["school_id"], "全校", "G3", float(rooms), "间", rooms * float(costs["special_room"]),
                               "guarantee", names.get(r["school_id"], "")))
+    if classes is not None and len(classes):
+        from analytics.spatial import class_fixes
+        fixes = class_fixes(classes, std)
+        per_class = {st: float(costs["classroom"]) + n * float(costs["teacher_per_year"])
+                     for st, n in std["layout"]["teachers_per_extra_class"].items()}
+        for (sid, stage), g in fixes[fixes["extra_classes"] > 0].groupby(["school_id", "stage"]):
+            n = float(g["extra_classes"].sum())
+            out.append(Action(sid, stage, "G5", n, "个班", n * per_class[stage], "guarantee", names.get(sid, "")))
     return out
 
 
@@ -299,6 +311,12 @@ def plan_summary(plan: dict, std: Standards) -> dict:
 
 
 
+def action_label(code: str, lang: str = "zh") -> str:
+    """What an action adds: the resource indicator's short name (L1–L7) or the guarantee item (G3)."""
+    from analytics.i18n import t
+    return t(f"indicator_short.{code}" if code.startswith("L") else f"item.{code}", lang)
+
+
 def plan_sheets(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> dict[str, pd.DataFrame]:
     """The plan as Excel sheets with Chinese headers: actions, totals per school / indicator / town, check."""
     from analytics.i18n import t
@@ -307,7 +325,7 @@ def plan_sheets(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> dict[str
                         columns=["school_id", "stage", "indicator", "quantity", "unit", "cost_yuan", "step", "name",
                                  "source_school"])
     acts["town"] = acts["school_id"].map(towns)
-    acts["indicator_name"] = acts["indicator"].map(lambda c: t(f"item.{c}", lang))
+    acts["indicator_name"] = acts["indicator"].map(lambda c: action_label(c, lang))
     cols = {"school_id": t("col.school_id", lang), "name": t("col.school", lang), "town": t("col.town", lang),
             "stage": t("col.stage", lang), "indicator_name": t("col.indicator", lang),
             "quantity": t("plan.quantity", lang), "unit": t("plan.unit", lang), "cost_yuan": t("plan.cost", lang),

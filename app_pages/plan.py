@@ -36,7 +36,7 @@ for stage in after["schools"]:
 sheets = planning.plan_sheets(plan, schools, lang())
 if len(actions):
     cost = actions.groupby("indicator")["cost_yuan"].sum().sort_values()
-    fig = go.Figure(go.Bar(x=cost.values / 1e4, y=[tr(f"item.{c}") for c in cost.index], orientation="h",
+    fig = go.Figure(go.Bar(x=cost.values / 1e4, y=[planning.action_label(c, lang()) for c in cost.index], orientation="h",
                            marker_color="#0072B2", text=[f"{v / 1e4:,.1f}万" for v in cost.values], textposition="auto"))
     fig.update_xaxes(title=tr("plan.cost") + "（万元）")
     st.plotly_chart(_layout(fig, height=320, title=tr("plan.by_indicator")), width="stretch")
@@ -66,7 +66,8 @@ kind = c[0].radio(tr("plan.whatif_kind"), ["move", "add"], format_func=lambda x:
 codes = ["L1", "L2", "L3"] if kind == "move" else indicator_codes(std)
 code = c[1].selectbox(tr("plan.whatif_indicator"), codes, format_func=lambda x: indicator_label(x, short=True), key="wi_code")
 source = c[2].selectbox(tr("plan.whatif_from"), list(names), format_func=names.get, key="wi_from") if kind == "move" else None
-target = c[3].selectbox(tr("plan.whatif_to"), list(names), format_func=names.get, key="wi_to")
+target = c[3].selectbox(tr("plan.whatif_to"), list(names), format_func=names.get, key="wi_to",
+                        index=min(1, len(names) - 1))
 amount = c[4].number_input(f"{tr('plan.whatif_n')}（{planning.UNITS[code][0]}）", min_value=0.0, value=1.0, key="wi_n")
 if amount > 0 and target:
     act = planning.Action(target, sel.stage, code, float(amount), planning.UNITS[code][0], 0.0, "move" if source else "school",

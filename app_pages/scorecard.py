@@ -32,7 +32,7 @@ def fmt(v):
 
 table = pd.DataFrame({
     tr("score.part"): df["part"].map(lambda p: tr(f"part.{p}")),
-    tr("col.stage"): df["stage"].map(lambda s: stage_label(s) if s else ""),
+    tr("col.stage"): df["stage"].map(lambda s: stage_label(s) if isinstance(s, str) else ""),
     tr("score.item"): df.apply(label, axis=1),
     tr("col.value"): df["value"].map(fmt),
     tr("col.threshold"): df["threshold"].map(fmt),

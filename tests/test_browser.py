@@ -58,11 +58,11 @@ def test_upload_check_confirm_import_in_the_browser(tmp_path):
         page = browser.new_page(viewport={"width": 1440, "height": 2000})
         page.goto(f"{url}/data_admin")
         wait_page_drawn(page)
-        page.locator('input[type="file"]').set_input_files(str(tmp_path / "bad.xlsx"))
+        page.locator('input[type="file"]').first.set_input_files(str(tmp_path / "bad.xlsx"))
         page.get_by_text("存在错误，不能导入").wait_for(timeout=60_000)
         assert page.get_by_text("错误1条").count() == 1
         page.screenshot(path=str(ROOT / "screenshots" / "data_admin_errors.png"), full_page=True)
-        page.locator('input[type="file"]').set_input_files(str(tmp_path / "warn.xlsx"))
+        page.locator('input[type="file"]').first.set_input_files(str(tmp_path / "warn.xlsx"))
         page.get_by_text("提醒1条").wait_for(timeout=60_000)
         button = page.get_by_role("button", name="导入为新版本")
         assert button.is_disabled()
