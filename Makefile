@@ -39,6 +39,7 @@ bench: setup
 	$(BIN)/python bench/bench_cv.py $(DB)
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_maps.py
+	$(BIN)/python bench/bench_briefing.py $(DB)
 
 clean:
 	rm -rf build screenshots .pytest_cache

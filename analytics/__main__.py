@@ -161,6 +161,22 @@ def cmd_plan(args) -> int:
     return 0
 
 
+def cmd_briefing(args) -> int:
+    from analytics import briefing
+    store = _open_county(args)
+    if store is None:
+        return 2
+    try:
+        result = briefing.build(store, args.county, args.year, args.out, pdf=args.pdf, pptx=args.pptx)
+    finally:
+        store.close()
+    if result["message"]:
+        print(result["message"], file=sys.stderr)
+    paths = [p for p in (result["docx"], result["pdf"], result["pptx"]) if p]
+    print(t("briefing.written", args.lang, paths="、".join(paths)))
+    return 0
+
+
 def main(argv: list[str] | None = None, outline_source=None) -> int:
     """Run the CLI; ``outline_source`` replaces cnmaps (tests use a fixed outline)."""
     parser = argparse.ArgumentParser(prog="python -m analytics", description="义务教育优质均衡 analytics")
@@ -214,6 +230,15 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
         if name == "plan":
             p.add_argument("--xlsx", help="also write the plan as an Excel workbook with Chinese headers")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("briefing", help="the leadership briefing (.docx, optional .pdf and .pptx)")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--county", required=True)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--pdf", action="store_true")
+    p.add_argument("--pptx", action="store_true")
+    p.set_defaults(func=cmd_briefing)
 
     args = parser.parse_args(argv)
     args.outline_source = outline_source

@@ -1,4 +1,6 @@
 """总览: would the county pass, which indicators fail, how many schools comply, what changed."""
+from pathlib import Path
+
 import streamlit as st
 
 from analytics.formatting import fmt_cv, fmt_pct, fmt_signed
@@ -65,3 +67,22 @@ for r in gaps.itertuples():
     st.markdown("- " + stage_label(r.stage) + " · " + tr(
         "overview.gap_line", indicator=indicator_label(r.indicator), high=tr(f"group.{r.high_group}"),
         low=tr(f"group.{r.low_group}"), ratio=f"{r.ratio:.2f}"))
+
+st.divider()
+if st.button(tr("briefing.button"), icon=":material/description:"):
+    import tempfile
+
+    from analytics import briefing
+    with st.spinner(tr("app.loading")):
+        out = Path(tempfile.mkdtemp(prefix="briefing-")) / f"{sel.county_name}{sel.year}学年优质均衡情况汇报.docx"
+        result = briefing.build(data.store(), sel.county_code, sel.year, out, pdf=True, pptx=True)
+    st.session_state["briefing_files"] = result
+files = st.session_state.get("briefing_files")
+if files:
+    if files["message"]:
+        st.info(files["message"])
+    cols = st.columns(3)
+    for col, key in zip(cols, ("docx", "pdf", "pptx")):
+        if files[key]:
+            col.download_button(tr(f"briefing.download_{key}"), Path(files[key]).read_bytes(),
+                                file_name=Path(files[key]).name, icon=":material/download:", key=f"dl_{key}")

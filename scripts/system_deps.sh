@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# System packages the browser tests need (Debian): chromium and Chinese fonts. Installs only
+# System packages the tests need (Debian): chromium and Chinese fonts (browser tests, kaleido),
+# LibreOffice and poppler (briefing PDF). Installs only
 # what is missing, as root or through sudo.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)    # briefing → PDF
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)             # PDF checks in the tests
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "Please install: ${missing[*]} (no apt-get here)" >&2

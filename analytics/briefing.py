@@ -1,0 +1,402 @@
+"""The leadership briefing: one document a leader reads in five minutes (.docx, .pdf, .pptx).
+
+``content()`` gathers every figure from the same functions as the CLI and the pages (cv_records,
+the scorecard, the plan), ``figures()`` renders charts and a tile-free map to PNG with kaleido
+(Debian's Chromium, offline), ``write_docx()`` lays it out in 公文 style, ``to_pdf()`` converts it
+with LibreOffice when installed (Chinese faces mapped to Noto CJK by data/fonts/fonts.conf).
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics import dashboard, metrics
+from analytics import plan as planning
+from analytics.formatting import fmt_count, fmt_cv, fmt_pct
+from analytics.i18n import t
+from analytics.mapping import BAND_COLOURS, STATUS_COLOURS
+from analytics.storage import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+FONTS_CONF = ROOT / "data" / "fonts" / "fonts.conf"
+BODY_FONT, TITLE_FONT, HEADING_FONT = "仿宋", "宋体", "黑体"
+CHART_FONT = "Noto Sans CJK SC"
+
+
+def content(store: Store, county: str, year: int) -> dict:
+    """Every figure of the briefing, from the functions the CLI and pages use."""
+    meta = store.meta()
+    name = store.counties().set_index("county_code").loc[county, "county_name"]
+    items, verdict = dashboard.scorecard(store, county, year)
+    plan = dashboard.plan(store, county, year)
+    std = dashboard.standards_for(county)
+    cv = dashboard.cv_records(store, county, year)
+    ov = dashboard.overview(store, county, year)
+    sizes = dashboard.class_sizes(store, county, year)
+    small = dashboard.small_schools(store, county, [year - 3, year])
+    return {"county": county, "county_name": name, "year": year, "meta": meta, "is_demo": meta.get("is_demo") == "true",
+            "items": items, "verdict": verdict, "cv": cv, "compliance": ov["compliance_summary"],
+            "gaps": ov["gaps"], "sizes": sizes, "small": small, "plan": plan,
+            "plan_summary": planning.plan_summary(plan, std), "std": std,
+            "in_scope": ov["schools_in_scope"], "students": ov["students_in_scope"],
+            "points": dashboard.school_points(store, county, year), "outline": store.outline(county)}
+
+
+# ---------------------------------------------------------------- figures
+
+
+_KALEIDO = {"started": False}
+
+
+def _png(fig: go.Figure, width: int = 900, height: int = 420) -> bytes:
+    import warnings
+
+    import kaleido
+    if not _KALEIDO["started"]:                      # one Chromium for every chart of the process
+        kaleido.start_sync_server()
+        _KALEIDO["started"] = True
+    warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+    fig.update_layout(font=dict(family=CHART_FONT, size=15), paper_bgcolor="white", plot_bgcolor="white",
+                      margin=dict(l=10, r=20, t=50, b=10))
+    return fig.to_image(format="png", width=width, height=height, scale=2)
+
+
+def cv_figure(c: dict, stage: str) -> go.Figure:
+    rows = [r for r in c["cv"] if r["stage"] == stage and r["indicator"] != metrics.COMPOSITE][::-1]
+    colours = [STATUS_COLOURS["pass"] if r["passed"] else STATUS_COLOURS["fail"] for r in rows]
+    fig = go.Figure(go.Bar(x=[r["cv"] for r in rows], y=[t("indicator_short." + r["indicator"]) for r in rows],
+                           orientation="h", marker_color=colours, text=[fmt_cv(r["cv"]) for r in rows],
+                           textposition="outside", cliponaxis=False))
+    line = rows[0]["threshold"] if rows else 0.5
+    fig.add_vline(x=line, line_dash="dash", annotation_text=f"标准线 {line:.2f}")
+    fig.update_layout(title=f"{stage}：7项差异系数", showlegend=False)
+    fig.update_xaxes(range=[0, max([line * 1.3] + [r["cv"] * 1.2 for r in rows if r["cv"]])], gridcolor="#EEEEEE")
+    return fig
+
+
+def map_figure(c: dict) -> go.Figure:
+    """Schools by status on the county outline, oversized ringed, small schools as diamonds — no tiles."""
+    fig = go.Figure()
+    outline = c["outline"]
+    if outline:
+        polys = outline["coordinates"] if outline["type"] == "MultiPolygon" else [outline["coordinates"]]
+        for poly in polys:
+            ring = poly[0]
+            fig.add_trace(go.Scatter(x=[p[0] for p in ring], y=[p[1] for p in ring], mode="lines",
+                                     line=dict(color="#333333", width=2), showlegend=False, hoverinfo="skip"))
+    pts = c["points"]
+    oversized = set(c["sizes"]["schools"].loc[c["sizes"]["schools"]["over"], "school_id"])
+    small_ids = set(c["small"].loc[(c["small"]["year"] == c["year"]) & c["small"]["small"], "school_id"])
+    for status in ("pass", "fail", "unknown", "out"):
+        part = pts[pts["status"] == status]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part["lon"], y=part["lat"], mode="markers", name=t(f"layout.status_legend_{status}"),
+            marker=dict(size=[max(6, min(26, math.sqrt(n) / 2)) for n in part["students"]], color=STATUS_COLOURS[status],
+                        symbol=["diamond" if s in small_ids else "circle" for s in part["school_id"]],
+                        line=dict(color=["#000000" if s in oversized else "#FFFFFF" for s in part["school_id"]],
+                                  width=[3 if s in oversized else 1 for s in part["school_id"]]))))
+    fig.update_yaxes(scaleanchor="x", scaleratio=1 / math.cos(math.radians(float(pts["lat"].mean()))),
+                     visible=False)
+    fig.update_xaxes(visible=False)
+    fig.update_layout(title="学校布局（黑圈：超规模学校；菱形：乡村小规模学校）", legend=dict(orientation="h", y=-0.05))
+    return fig
+
+
+def bands_figure(c: dict) -> go.Figure:
+    counts = c["sizes"]["by_stage"]
+    fig = go.Figure()
+    for band in ("within", "large", "big", "huge"):
+        fig.add_trace(go.Bar(x=counts["stage"], y=counts[band], name=t(f"band.{band}"), marker_color=BAND_COLOURS[band],
+                             text=counts[band], textposition="inside"))
+    fig.update_layout(barmode="stack", title="班额分布（个班）", legend=dict(orientation="h", y=-0.15))
+    return fig
+
+
+def figures(c: dict) -> dict[str, bytes]:
+    stages = sorted({r["stage"] for r in c["cv"]}, key=["小学", "初中"].index)
+    out = {f"cv_{s}": _png(cv_figure(c, s), 800, 380) for s in stages}
+    out["map"] = _png(map_figure(c), 900, 700)
+    out["bands"] = _png(bands_figure(c), 800, 380)
+    return out
+
+
+# ---------------------------------------------------------------- text
+
+
+def verdict_paragraph(c: dict) -> str:
+    """The verdict in one paragraph, with the failing items and by how much."""
+    v = c["verdict"]
+    if v["status"] == "pass":
+        return f"按现有数据测算，{c['county_name']}{c['year']}学年义务教育优质均衡发展各项指标均已达到国家标准，可望通过督导评估。"
+    fails = [i for i in c["items"] if i.status == "fail"]
+    parts = [_fail_phrase(i) for i in fails]
+    unknown = len(v["unknown"])
+    return (f"按现有数据测算，{c['county_name']}{c['year']}学年尚不能通过督导评估：共{len(fails)}项未达标，"
+            + "；".join(parts) + "。" + (f"另有{unknown}项数据不全，需补充后再判定。" if unknown else ""))
+
+
+def _fail_phrase(i) -> str:
+    """How far one failing item is from its line, in words a leader reads."""
+    stage = f"{i.stage}" if i.stage else ""
+    n = len(i.failing_schools)
+    if i.part == "resource" and i.code != "R8":
+        return f"{stage}{t('indicator_short.' + i.code)}差异系数{fmt_cv(i.value)}（标准≤{i.threshold:.2f}）"
+    if i.code == "R8":
+        return f"{stage}学校达标率{fmt_pct(i.value)}（{n}所未达标）"
+    if i.code == "G3":
+        return f"音乐、美术专用教室不足或面积不够（{n}所学校）"
+    if i.code == "G4":
+        return f"超规模学校{n}所（最大{i.value:,.0f}人）"
+    if i.code == "G5":
+        return f"超标准班额{i.value:,.0f}个班（涉及{n}所学校）"
+    label = t("item." + i.code.split("·")[0])
+    if i.value is not None and i.threshold is not None and i.threshold <= 1 and i.value <= 1.5:
+        return f"{label}：{fmt_pct(i.value)}（标准{fmt_pct(i.threshold, 0)}）" + (f"，{n}所学校未达标" if n else "")
+    return label
+
+
+def _short(x: float) -> str:
+    return f"{x:.3f}" if abs(x) < 10 else f"{x:,.0f}"
+
+
+def problems(c: dict) -> list[str]:
+    """The main problems, ranked: failing CVs (and the schools behind them), school compliance,
+    大校额/大班额, 乡村小规模学校, urban–rural gaps."""
+    out = []
+    for i in c["items"]:
+        if i.part == "resource" and i.status == "fail" and i.code != "R8":
+            out.append(f"{i.stage}{t('indicator.' + i.code)}差异系数{fmt_cv(i.value)}，超过{i.threshold:.2f}；"
+                       f"主要拉高差异的学校：{'、'.join(i.failing_schools[:5])}。")
+    for r in c["compliance"].itertuples():
+        out.append(f"{r.stage}{r.schools}所学校中{r._3}所达标（{fmt_pct(r.pass_share)}），{r.fail}所未达到“7项至少6项、余项不低于85%”。")
+    big = c["sizes"]["schools"][c["sizes"]["schools"]["over"]]
+    if len(big):
+        out.append("超规模学校{}所：{}。".format(len(big), "、".join(f"{n}（{s:,}人）" for n, s in zip(big["name"], big["students"]))))
+    bands = c["sizes"]["by_stage"][["large", "big", "huge", "total"]].sum()
+    out.append(f"超过标准班额的班级{int(bands['large'] + bands['big'] + bands['huge'])}个，"
+               f"其中56–65人大班额{int(bands['big'])}个、66人以上超大班额{int(bands['huge'])}个。")
+    small = c["small"][c["small"]["year"] == c["year"]]
+    out.append(f"乡村小学和教学点{len(small)}所，不足100人的{int(small['small'].sum())}所、不足50人的{int(small['very_small'].sum())}所。")
+    for g in c["gaps"].dropna(subset=["ratio"]).head(3).itertuples():
+        out.append(f"{g.stage}{t('indicator.' + g.indicator)}：{g.high_group}是{g.low_group}的{g.ratio:.2f}倍。")
+    return out
+
+
+# ---------------------------------------------------------------- docx
+
+
+def _font(run, name: str, size: float | None = None, bold: bool | None = None) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+    run.font.name = name
+    rpr = run._element.get_or_add_rPr()
+    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), name)
+    if size:
+        run.font.size = Pt(size)
+    if bold is not None:
+        run.bold = bold
+
+
+def _para(doc, text: str, font=BODY_FONT, size=16, bold=False, align=None, indent=True):
+    from docx.shared import Pt
+    p = doc.add_paragraph()
+    if align is not None:
+        p.alignment = align
+    if indent:
+        p.paragraph_format.first_line_indent = Pt(size * 2)
+    p.paragraph_format.line_spacing = Pt(28)
+    _font(p.add_run(text), font, size, bold)
+    return p
+
+
+def _heading(doc, text: str):
+    return _para(doc, text, HEADING_FONT, 16, False, indent=True)
+
+
+def _table(doc, header: list[str], rows: list[list[str]], widths_cm: list[float] | None = None):
+    from docx.shared import Cm, Pt
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    table.autofit = False
+    for cell, text in zip(table.rows[0].cells, header):
+        cell.text = ""
+        _font(cell.paragraphs[0].add_run(text), HEADING_FONT, 11)
+    for r in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, r):
+            cell.text = ""
+            _font(cell.paragraphs[0].add_run(str(text)), BODY_FONT, 11)
+    if widths_cm:                                   # LibreOffice reads the grid, Word the cells: set both
+        for k, col in enumerate(table.columns):
+            col.width = Cm(widths_cm[k])
+    for row in table.rows:
+        for k, cell in enumerate(row.cells):
+            cell.paragraphs[0].paragraph_format.space_after = Pt(0)
+            if widths_cm:
+                cell.width = Cm(widths_cm[k])
+    return table
+
+
+def _page_numbers(section) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    p = section.footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run("— ")
+    _font(run, "宋体", 14)
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        r = p.add_run()
+        _font(r, "宋体", 14)
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        r._element.append(el)
+    _font(p.add_run(" —"), "宋体", 14)
+
+
+def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+    doc = Document()
+    sec = doc.sections[0]
+    sec.page_height, sec.page_width = Cm(29.7), Cm(21.0)
+    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Cm(3.7), Cm(3.5), Cm(2.8), Cm(2.6)
+    _page_numbers(sec)
+    style = doc.styles["Normal"]
+    style.font.name = BODY_FONT
+    style.element.get_or_add_rPr().get_or_add_rFonts().set("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia", BODY_FONT)
+    style.font.size = Pt(16)
+    _para(doc, f"{c['county_name']}义务教育优质均衡发展情况汇报", TITLE_FONT, 22, True, WD_ALIGN_PARAGRAPH.CENTER, False)
+    meta = c["meta"]
+    _para(doc, f"（{c['year']}—{c['year'] + 1}学年 · 数据版本 v{meta.get('version', '—')} · {date.today():%Y年%m月%d日}）",
+          "楷体", 16, False, WD_ALIGN_PARAGRAPH.CENTER, False)
+    if c["is_demo"]:
+        _para(doc, "注：本文使用合成演示数据，仅用于展示，不代表真实情况。", HEADING_FONT, 14, True, WD_ALIGN_PARAGRAPH.CENTER, False)
+    _heading(doc, "一、总体结论")
+    _para(doc, verdict_paragraph(c))
+    _heading(doc, "二、资源配置差异系数")
+    rows = []
+    for r in c["cv"]:
+        name = t("indicator." + r["indicator"])
+        status = "仅供参考" if r["indicator"] == metrics.COMPOSITE else ("达标" if r["passed"] else "未达标")
+        rows.append([r["stage"], name, fmt_cv(r["cv"]), f"≤{r['threshold']:.2f}", status])
+    _table(doc, ["学段", "指标", "差异系数", "标准", "结果"], rows, [1.6, 8.4, 2.0, 1.8, 1.8])
+    comp = "；".join(f"{r.stage}{r.schools}所学校中{r._3}所达标" for r in c["compliance"].itertuples())
+    _para(doc, f"学校达标情况（7项中至少6项达标、其余不低于标准的85%）：{comp}。")
+    for stage in ("小学", "初中"):
+        if f"cv_{stage}" in images:
+            doc.add_picture(io.BytesIO(images[f"cv_{stage}"]), width=Cm(15.5))
+    _heading(doc, "三、主要问题")
+    for k, text in enumerate(problems(c), start=1):
+        _para(doc, f"{k}. {text}")
+    doc.add_picture(io.BytesIO(images["map"]), width=Cm(15.5))
+    doc.add_picture(io.BytesIO(images["bands"]), width=Cm(14))
+    _heading(doc, "四、评估项目一览")
+    _table(doc, ["部分", "项目", "数值", "标准", "结果"], widths_cm=[2.4, 8.0, 1.9, 1.6, 1.7], rows=
+           [[t(f"part.{i.part}"), t("item." + i.code.split("·")[0]) + (f"·{i.code.split('·')[1]}" if "·" in i.code else "")
+             + (f"（{i.stage}）" if i.stage else ""), "—" if i.value is None else _short(i.value),
+             "—" if i.threshold is None else _short(i.threshold), t(f"status.{i.status}")] for i in c["items"]])
+    _heading(doc, "五、整改方案与投入")
+    ps = c["plan_summary"]
+    by = pd.DataFrame(ps["actions"]).groupby("indicator")["cost_yuan"].sum().sort_values(ascending=False) \
+        if ps["actions"] else pd.Series(dtype=float)
+    _para(doc, f"按最省投入测算，共需{len(ps['actions'])}项措施，合计{fmt_count(ps['total_cost_yuan'], 'zh', '元')}。"
+               f"整改后全部学校达标、7项差异系数全部达标（按同一方法复核）。")
+    _table(doc, ["措施", "投入（万元）"], [[planning.action_label(k), f"{v / 1e4:,.1f}"] for k, v in by.items()], [11.0, 4.6])
+    _heading(doc, "附：方法与口径")
+    _para(doc, "差异系数按学生数加权：X̄=ΣPᵢXᵢ/ΣPᵢ，S=√(Σ(Pᵢ/P)(Xᵢ−X̄)²)，CV=S/X̄，Pᵢ为学校该学段在校生数，"
+               "每项指标分别判定（小学≤0.50、初中≤0.45），综合差异系数仅供参考。")
+    scope = "、".join(f"{s}{n}所" for s, n in c["in_scope"].items())
+    _para(doc, f"纳入计算的学校：{scope}；特殊教育学校不纳入，不足50人的教学点不纳入，民办学校纳入。"
+               f"数据来源：{meta.get('source_file', '—')}（SHA-256 {meta.get('source_sha256', '')[:12]}，导入于{meta.get('imported_at', '—')}）。")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(path)
+    return path
+
+
+def to_pdf(docx: Path) -> Path | None:
+    """PDF next to the .docx via LibreOffice headless (None when soffice is not installed)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        return None
+    env = dict(os.environ, FONTCONFIG_FILE=str(FONTS_CONF), HOME=tempfile.mkdtemp(prefix="lo-home-"))
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(docx.parent), str(docx)],
+                   check=True, capture_output=True, env=env, timeout=180)
+    pdf = docx.with_suffix(".pdf")
+    return pdf if pdf.exists() else None
+
+
+def write_pptx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
+    """Five slides with the same figures: verdict, CVs, map, problems, plan."""
+    from pptx import Presentation
+    from pptx.util import Cm, Pt
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Cm(33.867), Cm(19.05)
+
+    def slide(title: str):
+        s = prs.slides.add_slide(prs.slide_layouts[5])
+        s.shapes.title.text = title
+        s.shapes.title.text_frame.paragraphs[0].runs[0].font.size = Pt(30)
+        return s
+
+    def text(s, lines, top=Cm(4)):
+        box = s.shapes.add_textbox(Cm(2), top, Cm(30), Cm(13)).text_frame
+        box.word_wrap = True
+        for k, line in enumerate(lines):
+            p = box.paragraphs[0] if k == 0 else box.add_paragraph()
+            p.text = line
+            p.runs[0].font.size = Pt(18)
+
+    s = slide(f"{c['county_name']} {c['year']}学年 优质均衡发展情况")
+    text(s, [verdict_paragraph(c)] + (["（合成演示数据）"] if c["is_demo"] else []))
+    s = slide("资源配置差异系数")
+    for k, stage in enumerate(("小学", "初中")):
+        if f"cv_{stage}" in images:
+            s.shapes.add_picture(io.BytesIO(images[f"cv_{stage}"]), Cm(1 + 16 * k), Cm(4), width=Cm(15.5))
+    s = slide("学校布局")
+    s.shapes.add_picture(io.BytesIO(images["map"]), Cm(7), Cm(3.5), height=Cm(15))
+    s = slide("主要问题")
+    text(s, problems(c)[:7])
+    s = slide("整改方案与投入")
+    ps = c["plan_summary"]
+    text(s, [f"措施{len(ps['actions'])}项，合计{fmt_count(ps['total_cost_yuan'], 'zh', '元')}",
+             "整改后全部学校达标、7项差异系数全部达标（同一方法复核）"])
+    path = Path(path)
+    prs.save(path)
+    return path
+
+
+def build(store: Store, county: str, year: int, out: str | Path, pdf: bool = False, pptx: bool = False) -> dict:
+    """Write the briefing; returns the paths written and a message when the PDF could not be made."""
+    c = content(store, county, year)
+    images = figures(c)
+    docx = write_docx(c, images, out)
+    result = {"docx": str(docx), "pdf": None, "pptx": None, "message": None}
+    if pdf:
+        made = to_pdf(docx)
+        result["pdf"] = str(made) if made else None
+        if not made:
+            result["message"] = t("briefing.no_soffice")
+    if pptx:
+        result["pptx"] = str(write_pptx(c, images, Path(out).with_suffix(".pptx")))
+    return result
+
+

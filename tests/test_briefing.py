@@ -1,0 +1,75 @@
+"""The leadership briefing: every figure in the .docx equals what `cv --json` and `scorecard --json`
+print; the PDF (LibreOffice) carries the key figures in Chinese; the slides exist."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from analytics.formatting import fmt_cv
+from analytics.i18n import t
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args) -> str:
+    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def briefing(demo_db, tmp_path_factory):
+    out = tmp_path_factory.mktemp("brief") / "亭湖区汇报.docx"
+    cli("briefing", "--db", str(demo_db), "--county", "320902", "--year", "2024", "--out", str(out), "--pdf", "--pptx")
+    return out
+
+
+def test_docx_figures_equal_the_cli(briefing, demo_db):
+    doc = Document(briefing)
+    cv = json.loads(cli("cv", "--db", str(demo_db), "--county", "320902", "--year", "2024", "--json"))
+    items = json.loads(cli("scorecard", "--db", str(demo_db), "--county", "320902", "--year", "2024", "--json"))
+    cv_table = next(tb for tb in doc.tables if tb.rows[0].cells[2].text == "差异系数")
+    shown = {(r.cells[0].text, r.cells[1].text): (r.cells[2].text, r.cells[4].text) for r in cv_table.rows[1:]}
+    assert len(shown) == len(cv) == 16
+    for r in cv:
+        value, status = shown[(r["stage"], t("indicator." + r["indicator"]))]
+        assert value == fmt_cv(r["cv"])
+        assert status == ("仅供参考" if r["indicator"] == "composite" else "达标" if r["passed"] else "未达标")
+    item_table = next(tb for tb in doc.tables if tb.rows[0].cells[1].text == "项目")
+    statuses = [r.cells[4].text for r in item_table.rows[1:]]
+    assert statuses == [t("status." + i["status"]) for i in items]
+    text = "\n".join(p.text for p in doc.paragraphs)
+    failing = sum(1 for i in items if i["status"] == "fail")
+    assert f"共{failing}项未达标" in text
+    assert "合成演示数据" in text and "数据版本 v" in text
+    plan = json.loads(cli("plan", "--db", str(demo_db), "--county", "320902", "--year", "2024", "--json"))
+    assert f"{plan['total_cost_yuan'] / 1e4:.2f}万元" in text
+    assert len(doc.inline_shapes) >= 4                           # two CV charts, the map, the class bands
+
+
+def test_fonts_are_set_for_chinese(briefing):
+    doc = Document(briefing)
+    rpr = doc.paragraphs[0].runs[0]._element.rPr
+    assert rpr.rFonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "宋体"
+    footer = doc.sections[0].footer.paragraphs[0]._element.xml
+    assert "PAGE" in footer
+
+
+def test_pdf_carries_the_key_figures(briefing, demo_db):
+    pdf = briefing.with_suffix(".pdf")
+    assert pdf.exists()
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    cv = json.loads(cli("cv", "--db", str(demo_db), "--county", "320902", "--year", "2024", "--json"))
+    l2 = next(r for r in cv if r["stage"] == "小学" and r["indicator"] == "L2")
+    assert "亭湖区义务教育优质均衡发展情况汇报" in text
+    assert fmt_cv(l2["cv"]) in text and "未达标" in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "NotoSerifCJK" in fonts.replace(" ", "") or "Noto" in fonts
+
+
+def test_slides(briefing):
+    from pptx import Presentation
+    prs = Presentation(briefing.with_suffix(".pptx"))
+    assert len(prs.slides) == 5
