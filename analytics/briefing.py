@@ -297,7 +297,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
         name = t("indicator." + r["indicator"])
         status = "仅供参考" if r["indicator"] == metrics.COMPOSITE else ("达标" if r["passed"] else "未达标")
         rows.append([r["stage"], name, fmt_cv(r["cv"]), f"≤{r['threshold']:.2f}", status])
-    _table(doc, ["学段", "指标", "差异系数", "标准", "结果"], rows, [1.6, 8.4, 2.0, 1.8, 1.8])
+    _table(doc, ["学段", "指标", "差异系数", "标准", "结果"], rows, [1.4, 8.0, 2.0, 1.8, 2.4])
     comp = "；".join(f"{r.stage}{r.schools}所学校中{r._3}所达标" for r in c["compliance"].itertuples())
     _para(doc, f"学校达标情况（7项中至少6项达标、其余不低于标准的85%）：{comp}。")
     for stage in ("小学", "初中"):
