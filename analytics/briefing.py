@@ -321,8 +321,9 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
                f"整改后全部学校达标、7项差异系数全部达标（按同一方法复核）。")
     _table(doc, ["措施", "投入（万元）"], [[planning.action_label(k), f"{v / 1e4:,.1f}"] for k, v in by.items()], [11.0, 4.6])
     _heading(doc, "附：方法与口径")
+    lines = "、".join(f"{s}≤{v:.2f}" for s, v in c["std"]["resource"]["cv_max"].items())
     _para(doc, "差异系数按学生数加权：X̄=ΣPᵢXᵢ/ΣPᵢ，S=√(Σ(Pᵢ/P)(Xᵢ−X̄)²)，CV=S/X̄，Pᵢ为学校该学段在校生数，"
-               "每项指标分别判定（小学≤0.50、初中≤0.45），综合差异系数仅供参考。")
+               f"每项指标分别判定（{lines}），综合差异系数仅供参考。")
     scope = "、".join(f"{s}{n}所" for s, n in c["in_scope"].items())
     _para(doc, f"纳入计算的学校：{scope}；特殊教育学校不纳入，不足50人的教学点不纳入，民办学校纳入。"
                f"数据来源：{meta.get('source_file', '—')}（SHA-256 {meta.get('source_sha256', '')[:12]}，导入于{meta.get('imported_at', '—')}）。")

@@ -15,3 +15,14 @@ def demo_db(tmp_path_factory):
     db = tmp_path_factory.mktemp("demo") / "equity.duckdb"
     assert main(["demo", "--db", str(db)]) == 0
     return db
+
+
+@pytest.fixture()
+def good_db(tmp_path):
+    """The small valid workbook of tests/workbooks.py imported as version 1 (no cnmaps)."""
+    from analytics.importer import import_workbook
+    from tests import workbooks as wbk
+    db = tmp_path / "equity.duckdb"
+    report = import_workbook(wbk.write(tmp_path / "good.xlsx", wbk.rows()), db, outline_source=wbk.box_outlines)
+    assert report.ok and report.written, [p.format() for p in report.errors]
+    return db

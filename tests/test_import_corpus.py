@@ -21,11 +21,8 @@ def sha(path):
 
 
 @pytest.fixture()
-def db(tmp_path):
-    path = tmp_path / "equity.duckdb"
-    report = import_workbook(wbk.write(tmp_path / "good.xlsx", wbk.rows()), path, outline_source=wbk.box_outlines)
-    assert report.written
-    return path
+def db(good_db):
+    return good_db
 
 
 def run_cli(args, capsys):

@@ -19,12 +19,6 @@ def sha(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture()
-def good_db(tmp_path):
-    db = tmp_path / "equity.duckdb"
-    report = import_workbook(wbk.write(tmp_path / "good.xlsx", wbk.rows()), db, outline_source=wbk.box_outlines)
-    assert report.ok and report.written, [p.format() for p in report.errors]
-    return db
 
 
 def test_valid_workbook_loads_and_splits_whole_school_rows(good_db):
