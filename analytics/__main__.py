@@ -177,6 +177,43 @@ def cmd_briefing(args) -> int:
     return 0
 
 
+def cmd_forecast(args) -> int:
+    from analytics import dashboard
+    store = _open_county(args)
+    if store is None:
+        return 2
+    out = dashboard.forecast(store, args.county)
+    store.close()
+    if not out:
+        print(t("forecast.no_data", args.lang), file=sys.stderr)
+        return 2
+    bal = out["balance"]
+    records = [{"town": r.town, "stage": r.stage, "year": int(r.year), "demand": round(float(r.pupils), 1),
+                "capacity": float(r.seats), "gap": round(float(r.gap), 1)} for r in bal.itertuples()]
+    if args.json:
+        print(json.dumps(records, ensure_ascii=False, indent=1))
+    else:
+        for r in out["shortages"].itertuples():
+            print(f"{r.town}\t{r.stage}\t{r.seats:,.0f}\t{r.first_shortage or '—'}\t{r.seats_needed:,.0f}")
+    return 0
+
+
+def cmd_sites(args) -> int:
+    from analytics import dashboard
+    store = _open_county(args)
+    if store is None:
+        return 2
+    year = args.year or int(store.stage_stats(args.county)["year"].max())
+    result = dashboard.suggest_sites(store, args.county, year, args.stage, args.k, args.model)
+    store.close()
+    out = {"model": result["model"], "k": result["k"], "status": result["status"], "epsg": result["epsg"],
+           "objective_before": result["before"], "objective_after": result["objective"],
+           "sites": result["sites"].to_dict("records")}
+    print(json.dumps(out, ensure_ascii=False, indent=1) if args.json else
+          "\n".join(f"{s['town']} {s['name']} ({s['lon']:.5f}, {s['lat']:.5f})" for s in out["sites"]))
+    return 0
+
+
 def main(argv: list[str] | None = None, outline_source=None) -> int:
     """Run the CLI; ``outline_source`` replaces cnmaps (tests use a fixed outline)."""
     parser = argparse.ArgumentParser(prog="python -m analytics", description="义务教育优质均衡 analytics")
@@ -239,6 +276,22 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p.add_argument("--pdf", action="store_true")
     p.add_argument("--pptx", action="store_true")
     p.set_defaults(func=cmd_briefing)
+
+    p = sub.add_parser("forecast", help="enrolment forecast and seats per town, 学段 and year")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--county", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_forecast)
+
+    p = sub.add_parser("sites", help="suggest k new school sites (p-median or MCLP, existing schools fixed)")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--county", required=True)
+    p.add_argument("--year", type=int)
+    p.add_argument("--stage", choices=["小学", "初中"], required=True)
+    p.add_argument("--k", type=int, default=2)
+    p.add_argument("--model", choices=["pmedian", "mclp"], default="pmedian")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sites)
 
     args = parser.parse_args(argv)
     args.outline_source = outline_source

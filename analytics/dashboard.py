@@ -332,3 +332,30 @@ def what_if(store: Store, county_code: str, year: int, actions: list) -> dict:
         after["cv"][["stage", "indicator", "cv", "passed"]], on=["stage", "indicator"], suffixes=("_before", "_after"))
     return {"cv": cv[cv["indicator"] != metrics.COMPOSITE], "complying_before": before["complying"],
             "complying_after": after["complying"], "schools": after["schools"]}
+
+
+def forecast(store: Store, county_code: str, urban_shift: float | None = None) -> dict:
+    """Enrolment forecast per town × 学段 (low / central / high), backtest, seats and the balance."""
+    from analytics import forecast as fc
+    from analytics import spatial
+    std = standards_for(county_code)
+    classes, schools = store.classes(county_code), store.schools(county_code)
+    births = store.county_table("population", county_code)
+    if classes.empty or births.empty:
+        return {}
+    last = int(classes["year"].max())
+    points = school_points(store, county_code, last)
+    urban = {t for t, k in spatial.town_area_kind(points).items() if k == "urban"}
+    out = fc.forecast(classes, schools, births, std, urban, urban_shift)
+    seats = fc.seats(store.stage_stats(county_code, [last]), schools, std)
+    out["seats"] = seats
+    out["balance"] = fc.seat_balance(out["forecast"], seats)
+    out["shortages"] = fc.shortage_summary(out["balance"])
+    return out
+
+
+def suggest_sites(store: Store, county_code: str, year: int, stage: str, k: int, model: str = "pmedian") -> dict:
+    """k new school sites for ``stage`` (existing schools fixed), see :mod:`analytics.sites`."""
+    from analytics import sites
+    return sites.suggest(store.county_table("settlements", county_code), school_points(store, county_code, year),
+                         stage, k, standards_for(county_code), model)

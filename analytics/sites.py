@@ -1,0 +1,112 @@
+"""Where to build: k new sites among candidates with the existing schools fixed, and accessibility.
+
+p-median (least pupil-weighted distance to the nearest school) or MCLP (most children within the
+service radius), solved by ``spopt`` with PuLP's CBC; distances in metres in the county's projected
+CRS (analytics.spatial). Accessibility per settlement by the two-step floating catchment (``access``).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pulp
+from scipy.spatial.distance import cdist
+
+from analytics import spatial
+
+
+def cost_matrix(demand_xy: np.ndarray, facility_xy: np.ndarray) -> np.ndarray:
+    """Straight-line distances (m) from every demand point to every facility."""
+    return cdist(demand_xy, facility_xy)
+
+
+def solve(cost: np.ndarray, weights: np.ndarray, n_existing: int, k: int, model: str = "pmedian",
+          radius: float | None = None, time_limit: int = 120) -> dict:
+    """Choose k of the facilities after the first ``n_existing`` (which stay open).
+
+    Returns chosen (indices among the candidates), objective (pupil-weighted metres for p-median,
+    children covered for MCLP) and the solver status."""
+    from spopt.locate import MCLP, PMedian
+    predefined = np.zeros(cost.shape[1], dtype=int)
+    predefined[:n_existing] = 1
+    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+    if model == "mclp":
+        m = MCLP.from_cost_matrix(cost, weights, service_radius=radius, p_facilities=n_existing + k,
+                                  predefined_facilities_arr=predefined)
+    else:
+        m = PMedian.from_cost_matrix(cost, weights, p_facilities=n_existing + k, predefined_facilities_arr=predefined)
+    try:
+        m.solve(solver)
+    except RuntimeError:                    # spopt raises when CBC stops (time limit) without a solution
+        return {"chosen": [], "objective": math.nan, "status": pulp.LpStatus[m.problem.status]}
+    chosen = sorted(j - n_existing for j in range(n_existing, cost.shape[1]) if _is_open(m, j))
+    return {"chosen": chosen, "objective": objective(cost, weights, n_existing, chosen, model, radius),
+            "status": pulp.LpStatus[m.problem.status]}
+
+
+def _is_open(m, j) -> bool:
+    var = m.fac_vars[j]
+    return bool(var.value() and var.value() > 0.5)
+
+
+def objective(cost, weights, n_existing, chosen, model="pmedian", radius=None) -> float:
+    """Pupil-weighted distance to the nearest open facility (p-median) or children within the radius (MCLP)."""
+    cols = list(range(n_existing)) + [n_existing + c for c in chosen]
+    nearest = cost[:, cols].min(axis=1)
+    if model == "mclp":
+        return float(weights[nearest <= radius].sum())
+    return float((weights * nearest).sum())
+
+
+def brute_force(cost, weights, n_existing, k, model="pmedian", radius=None) -> tuple[list[int], float]:
+    """Every combination of k candidates (small instances only): the best and its objective."""
+    n_candidates = cost.shape[1] - n_existing
+    best, best_value = None, None
+    for combo in itertools.combinations(range(n_candidates), k):
+        v = objective(cost, weights, n_existing, list(combo), model, radius)
+        better = best_value is None or (v > best_value + 1e-9 if model == "mclp" else v < best_value - 1e-9)
+        if better:
+            best, best_value = list(combo), v
+    return best, best_value
+
+
+def suggest(settlements: pd.DataFrame, schools: pd.DataFrame, stage: str, k: int, standards: dict,
+            model: str = "pmedian", epsg: int | None = None) -> dict:
+    """k new sites for ``stage`` among the settlements, existing schools of the stage fixed."""
+    existing = spatial.stage_schools(schools, stage)
+    demand = settlements.dropna(subset=["lon", "lat"]).reset_index(drop=True)
+    weights = demand["age_6_11" if stage == "小学" else "age_12_14"].fillna(0).to_numpy(float)
+    epsg = epsg or spatial.metric_epsg(float(demand["lon"].median()))
+    dx, dy = spatial.project(demand["lon"], demand["lat"], epsg)
+    ex, ey = spatial.project(existing["lon"], existing["lat"], epsg)
+    demand_xy = np.column_stack([dx, dy])
+    facilities = np.vstack([np.column_stack([ex, ey]), demand_xy])        # candidates: the settlements
+    cost = cost_matrix(demand_xy, facilities)
+    radius = float(standards["layout"]["service_radius_m"][stage]["rural"])
+    result = solve(cost, weights, len(existing), k, model, radius)
+    before = objective(cost, weights, len(existing), [], model, radius)
+    sites = demand.iloc[result["chosen"]][["town", "name", "lon", "lat"]].reset_index(drop=True)
+    return {**result, "before": before, "sites": sites, "epsg": epsg, "model": model, "k": k,
+            "children": float(weights.sum())}
+
+
+def two_step_fca(settlements: pd.DataFrame, schools: pd.DataFrame, stage: str, radius_m: float, epsg: int) -> pd.Series:
+    """Seats per child reachable within ``radius_m`` for each settlement (2SFCA, ``access`` package).
+    Supply: each school's pupils-of-stage capacity proxy (students); demand: the settlement's children."""
+    from access import Access
+    demand = settlements.dropna(subset=["lon", "lat"]).reset_index(drop=True).copy()
+    supply = spatial.stage_schools(schools, stage).copy()
+    demand["children"] = demand["age_6_11" if stage == "小学" else "age_12_14"].fillna(0)
+    dx, dy = spatial.project(demand["lon"], demand["lat"], epsg)
+    sx, sy = spatial.project(supply["lon"], supply["lat"], epsg)
+    d = cdist(np.column_stack([dx, dy]), np.column_stack([sx, sy]))
+    ii, jj = np.meshgrid(range(len(demand)), range(len(supply)), indexing="ij")
+    costs = pd.DataFrame({"origin": ii.ravel(), "dest": jj.ravel(), "cost": d.ravel()})
+    demand["id"], supply["id"] = range(len(demand)), range(len(supply))
+    acc = Access(demand_df=demand, demand_index="id", demand_value="children",
+                 supply_df=supply, supply_index="id", supply_value="students",
+                 cost_df=costs, cost_origin="origin", cost_dest="dest", cost_name="cost")
+    out = acc.two_stage_fca(name="fca", max_cost=radius_m, normalize=False)
+    return out.iloc[:, 0].reindex(range(len(demand))).fillna(0.0)
