@@ -32,90 +32,93 @@ def grade_history(classes: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
     return df.groupby(["town", "year", "grade"], as_index=False)["students"].sum().rename(columns={"students": "pupils"})
 
 
-def _pooled(num: pd.Series, den: pd.Series) -> float:
-    d = den.sum()
-    return float(num.sum() / d) if d > 0 else math.nan
+def _cube(history: pd.DataFrame) -> tuple[list[str], list[int], np.ndarray]:
+    """Pupils as an array [town, year, grade 1–9] (NaN where a town-year is absent)."""
+    towns = sorted(history["town"].unique())
+    years = list(range(int(history["year"].min()), int(history["year"].max()) + 1))
+    cube = np.full((len(towns), len(years), 9), np.nan)
+    ti = {t: i for i, t in enumerate(towns)}
+    for t, y in history.groupby(["town", "year"]).size().index:
+        cube[ti[t], y - years[0], :] = 0.0
+    cube[history["town"].map(ti).to_numpy(), history["year"].to_numpy() - years[0],
+         history["grade"].to_numpy().astype(int) - 1] = history["pupils"].to_numpy(float)
+    return towns, years, cube
+
+
+def _births_matrix(births: pd.DataFrame, towns: list[str], first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """Births [town, year first…last] and whether each was known: known where given, else the town's
+    geometric trend of its last five known years (0 for a town without births)."""
+    out = np.zeros((len(towns), last - first + 1))
+    known_mask = np.zeros_like(out, dtype=bool)
+    by_town = {t: g.set_index("year")["births"].sort_index() for t, g in births.groupby("town")} if len(births) else {}
+    for i, t in enumerate(towns):
+        known = by_town.get(t)
+        if known is None or known.empty:
+            continue
+        k_last = int(known.index.max())
+        recent = known.loc[k_last - 5:k_last]
+        trend = (recent.iloc[-1] / recent.iloc[0]) ** (1 / max(len(recent) - 1, 1)) \
+            if len(recent) > 1 and recent.iloc[0] > 0 else 1.0
+        for j, y in enumerate(range(first, last + 1)):
+            if y in known.index:
+                out[i, j], known_mask[i, j] = float(known[y]), True
+            else:
+                out[i, j] = float(known.iloc[-1]) * trend ** (y - k_last)
+    return out, known_mask
 
 
 def calibrate(history: pd.DataFrame, births: pd.DataFrame, std: Standards) -> dict:
-    """Intake, progression and transition ratios per town (county-wide where a town has too few pupils)."""
+    """Intake ratio per town (county-wide where its births are too few), progression and transition
+    ratios county-wide, and each town's share of grade 7 in the last year."""
     minimum = std["planning"]["min_pupils_for_town_ratio"]
-    g = history.pivot_table(index=["town", "year"], columns="grade", values="pupils", aggfunc="sum", fill_value=0)
-    b = births.set_index(["town", "year"])["births"]
-    towns = sorted(history["town"].unique())
-    ratios = {"intake": {}, "progress": {}, "transition": {}}
-    # intake: grade 1 over births six years earlier
-    rows = [(t, y, g.loc[(t, y)].get(1, 0), b.get((t, y - 6), np.nan)) for t, y in g.index]
-    intake = pd.DataFrame(rows, columns=["town", "year", "g1", "births"]).dropna()
-    county_intake = _pooled(intake["g1"], intake["births"])
-    for t in towns:
-        part = intake[intake["town"] == t]
-        ratios["intake"][t] = _pooled(part["g1"], part["births"]) if part["births"].sum() >= minimum else county_intake
-    # progression and transition: grade g in y → grade g+1 in y+1
-    pairs = []
-    for (t, y) in g.index:
-        if (t, y + 1) in g.index:
-            for grade in list(PRIMARY_GRADES) + list(JUNIOR_GRADES)[:-1]:
-                pairs.append((t, grade, g.loc[(t, y)].get(grade, 0), g.loc[(t, y + 1)].get(grade + 1, 0)))
-    pairs = pd.DataFrame(pairs, columns=["town", "grade", "from", "to"])
-    # county-wide: pupils change towns between grades (and into 初中 in another town), so progression and
-    # transition are pooled over the county; the 初中 intake is shared out by each town's grade-7 share
+    towns, years, cube = _cube(history)
+    b, known = _births_matrix(births, towns, years[0] - 6, years[-1] - 6)
+    g1 = cube[:, :, 0]
+    use = ~np.isnan(g1) & known
+    num, den = np.where(use, g1, 0).sum(axis=1), np.where(use, b, 0).sum(axis=1)
+    county = num.sum() / den.sum() if den.sum() > 0 else math.nan
+    ratios = {"intake": {t: float(num[i] / den[i]) if den[i] >= minimum else county for i, t in enumerate(towns)},
+              "progress": {}, "transition": {}}
+    now, nxt = cube[:, :-1, :], cube[:, 1:, :]
+    pair = ~np.isnan(now[:, :, 0]) & ~np.isnan(nxt[:, :, 0])
     for grade in list(PRIMARY_GRADES) + list(JUNIOR_GRADES)[:-1]:
-        part = pairs[pairs["grade"] == grade]
-        ratios["transition" if grade == 6 else "progress"][grade] = _pooled(part["to"], part["from"])
-    last = int(history["year"].max())
-    g7 = history[(history["year"] == last) & (history["grade"] == 7)].set_index("town")["pupils"]
-    ratios["junior_share"] = (g7 / g7.sum()).to_dict() if g7.sum() > 0 else {}
+        f, to = np.where(pair, now[:, :, grade - 1], 0).sum(), np.where(pair, nxt[:, :, grade], 0).sum()
+        ratios["transition" if grade == 6 else "progress"][grade] = float(to / f) if f > 0 else math.nan
+    g7 = np.nan_to_num(cube[:, -1, 6])
+    ratios["junior_share"] = {t: float(g7[i] / g7.sum()) if g7.sum() > 0 else 0.0 for i, t in enumerate(towns)}
     return ratios
-
-
-def births_path(births: pd.DataFrame, town: str, years) -> dict:
-    """Births per year: known where given, else the town's geometric trend of the last five years."""
-    known = births[births["town"] == town].set_index("year")["births"].sort_index()
-    last = int(known.index.max())
-    recent = known.loc[last - 5:last]
-    trend = (recent.iloc[-1] / recent.iloc[0]) ** (1 / max(len(recent) - 1, 1)) if len(recent) > 1 and recent.iloc[0] > 0 else 1.0
-    out = {}
-    for y in years:
-        base = float(known[y]) if y in known.index else float(known.iloc[-1]) * trend ** (y - last)
-        out[y] = base
-    return out
 
 
 def project(history: pd.DataFrame, births: pd.DataFrame, ratios: dict, start_year: int, horizon: int,
             urban_towns: set, urban_shift: float, variant: int, spread: float) -> pd.DataFrame:
     """Pupils per town × grade for start_year+1 … start_year+horizon from the grades of start_year."""
     towns = sorted(history["town"].unique())
-    now = {t: {g: 0.0 for g in range(1, 10)} for t in towns}
-    for r in history[history["year"] == start_year].itertuples():
-        now[r.town][int(r.grade)] = float(r.pupils)
-    paths = {t: births_path(births, t, range(start_year - 6, start_year + horizon + 1))
-             if t in set(births["town"]) else {} for t in towns}
-    rows = []
+    ti = {t: i for i, t in enumerate(towns)}
+    now = np.zeros((len(towns), 9))
+    last = history[history["year"] == start_year]
+    now[last["town"].map(ti).to_numpy(), last["grade"].to_numpy().astype(int) - 1] = last["pupils"].to_numpy(float)
+    b, _ = _births_matrix(births, towns, start_year + 1 - 6, start_year + horizon - 6)
+    intake = np.array([ratios["intake"].get(t, 0.0) for t in towns])
+    share = np.array([ratios["junior_share"].get(t, 0.0) for t in towns])
+    progress = {g: ratios["progress"].get(g, 1.0) for g in (1, 2, 3, 4, 5, 7, 8)}
+    transition = ratios["transition"].get(6, 1.0)
+    urban = np.array([t in urban_towns for t in towns])
+    frames = []
     for step in range(1, horizon + 1):
-        y = start_year + step
-        nxt = {t: {} for t in towns}
-        for t in towns:
-            nxt[t][1] = ratios["intake"].get(t, 0.0) * paths[t].get(y - 6, 0.0) if paths[t] else 0.0
-            nxt[t][1] *= (1 + variant * spread) ** step          # the fan: intake off the central path
-            for grade in (1, 2, 3, 4, 5, 7, 8):
-                nxt[t][grade + 1] = now[t][grade] * ratios["progress"].get(grade, 1.0)
-        grade7 = sum(now[t][6] for t in towns) * ratios["transition"].get(6, 1.0)
-        for t in towns:
-            nxt[t][7] = grade7 * ratios["junior_share"].get(t, 0.0)
-        rural = [t for t in towns if t not in urban_towns]
-        urban = [t for t in towns if t in urban_towns]
-        moved = sum(nxt[t][1] * urban_shift for t in rural)
-        urban_total = sum(nxt[t][1] for t in urban)
-        for t in rural:
-            nxt[t][1] *= 1 - urban_shift
-        for t in urban:
-            nxt[t][1] += moved * (nxt[t][1] / urban_total if urban_total else 1 / len(urban))
-        for t in towns:
-            for grade in range(1, 10):
-                rows.append({"town": t, "year": y, "grade": grade, "pupils": nxt[t][grade]})
+        nxt = np.zeros_like(now)
+        nxt[:, 0] = intake * b[:, step - 1] * (1 + variant * spread) ** step     # the fan: intake off the path
+        for g, r in progress.items():
+            nxt[:, g] = now[:, g - 1] * r
+        nxt[:, 6] = now[:, 5].sum() * transition * share
+        if urban_shift and urban.any() and (~urban).any():
+            moved = (nxt[~urban, 0] * urban_shift).sum()
+            nxt[~urban, 0] *= 1 - urban_shift
+            u = nxt[urban, 0]
+            nxt[urban, 0] += moved * (u / u.sum() if u.sum() > 0 else np.full(len(u), 1 / len(u)))
+        frames.append(pd.DataFrame({"town": np.repeat(towns, 9), "year": start_year + step,
+                                    "grade": np.tile(np.arange(1, 10), len(towns)), "pupils": nxt.ravel()}))
         now = nxt
-    return pd.DataFrame(rows)
+    return pd.concat(frames, ignore_index=True)
 
 
 def by_stage(grades: pd.DataFrame) -> pd.DataFrame:
