@@ -43,7 +43,9 @@ def content(store: Store, county: str, year: int) -> dict:
     ov = dashboard.overview(store, county, year)
     sizes = dashboard.class_sizes(store, county, year)
     small = dashboard.small_schools(store, county, [year - 3, year])
+    outlook = dashboard.forecast(store, county)
     return {"county": county, "county_name": name, "year": year, "meta": meta, "is_demo": meta.get("is_demo") == "true",
+            "outlook": outlook,
             "items": items, "verdict": verdict, "cv": cv, "compliance": ov["compliance_summary"],
             "gaps": ov["gaps"], "sizes": sizes, "small": small, "plan": plan,
             "plan_summary": planning.plan_summary(plan, std), "std": std,
@@ -320,6 +322,23 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     _para(doc, f"按最省投入测算，共需{len(ps['actions'])}项措施，合计{fmt_count(ps['total_cost_yuan'], 'zh', '元')}。"
                f"整改后全部学校达标、7项差异系数全部达标（按同一方法复核）。")
     _table(doc, ["措施", "投入（万元）"], [[planning.action_label(k), f"{v / 1e4:,.1f}"] for k, v in by.items()], [11.0, 4.6])
+    outlook = c.get("outlook") or {}
+    if outlook:
+        _heading(doc, "六、学位展望")
+        f = outlook["forecast"]
+        central = f[f["variant"] == "central"].groupby(["stage", "year"])["pupils"].sum()
+        horizon = int(f["year"].max())
+        now = outlook["history"].groupby(["stage", "year"])["pupils"].sum()
+        last = outlook["last_year"]
+        trend = "；".join(f"{st}在校生由{now[(st, last)]:,.0f}人变为{central[(st, horizon)]:,.0f}人"
+                          for st in ("小学", "初中") if (st, last) in now.index and (st, horizon) in central.index)
+        _para(doc, f"按队列法预测（出生人口、升级率、小升初比例由历史数据校准，中方案），到{horizon}年{trend}。")
+        short = outlook["shortages"]
+        short = short[short["seats_needed"] > 0].head(8)
+        if len(short):
+            _table(doc, ["乡镇街道", "学段", "现有学位", "首次出现缺口", "需新增学位"],
+                   [[r.town, r.stage, f"{r.seats:,.0f}", f"{int(r.first_shortage)}年", f"{r.seats_needed:,.0f}"]
+                    for r in short.itertuples()], [4.0, 1.8, 2.6, 3.2, 3.0])
     _heading(doc, "附：方法与口径")
     lines = "、".join(f"{s}≤{v:.2f}" for s, v in c["std"]["resource"]["cv_max"].items())
     _para(doc, "差异系数按学生数加权：X̄=ΣPᵢXᵢ/ΣPᵢ，S=√(Σ(Pᵢ/P)(Xᵢ−X̄)²)，CV=S/X̄，Pᵢ为学校该学段在校生数，"

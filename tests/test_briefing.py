@@ -73,3 +73,16 @@ def test_slides(briefing):
     from pptx import Presentation
     prs = Presentation(briefing.with_suffix(".pptx"))
     assert len(prs.slides) == 5
+
+
+def test_seat_outlook_follows_the_forecast(briefing, demo_db):
+    doc = Document(briefing)
+    rows = json.loads(cli("forecast", "--db", str(demo_db), "--county", "320902", "--json"))
+    gaps = {}
+    for r in rows:
+        gaps[(r["town"], r["stage"])] = min(gaps.get((r["town"], r["stage"]), 0.0), r["gap"])
+    worst = min(gaps, key=gaps.get)
+    table = next(tb for tb in doc.tables if tb.rows[0].cells[0].text == "乡镇街道")
+    first = table.rows[1].cells
+    assert (first[0].text, first[1].text) == worst
+    assert abs(float(first[4].text.replace(",", "")) + gaps[worst]) <= 1      # the CLI rounds gaps to 0.1
