@@ -15,7 +15,7 @@ from analytics.storage import Store
 from tests import workbooks as wbk
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "scorecard", "resources", "gaps", "school_profile", "plan", "layout", "class_size",
+PAGES = ["overview", "scorecard", "resources", "gaps", "school_profile", "plan", "planning", "layout", "class_size",
          "small_schools", "data_tables", "data_admin"]
 
 
@@ -175,3 +175,13 @@ def test_maps_draw_exactly_the_schools_in_scope(demo_db, monkeypatch):
     at.switch_page("app_pages/small_schools.py").run()
     village = dashboard.small_schools(store, "320902", [2024])
     assert {r[6] for r in map_rows(at)[0]} == set(village["school_id"])
+
+
+def test_planning_page_suggests_sites(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, "planning", query={"county": "320902", "year": "2024"})
+    assert not at.exception
+    at.button[-1].click().run()
+    assert not at.exception
+    assert any("Optimal" in c.value for c in at.caption)
+    arrays = map_rows(at)
+    assert sum(1 for rows in arrays for r in rows if r[3] == 1) == 2        # two suggested sites drawn

@@ -159,3 +159,13 @@ def school_profile(sig: tuple, county: str, school_id: str, year: int) -> dict:
 @st.cache_data(show_spinner=False, max_entries=64)
 def what_if(sig: tuple, county: str, year: int, actions: tuple) -> dict:
     return dashboard.what_if(store(), county, year, list(actions))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def forecast(sig: tuple, county: str, urban_shift: float) -> dict:
+    return dashboard.forecast(store(), county, urban_shift)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def suggest_sites(sig: tuple, county: str, year: int, stage: str, k: int, model: str) -> dict:
+    return dashboard.suggest_sites(store(), county, year, stage, k, model)
