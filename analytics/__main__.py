@@ -93,12 +93,10 @@ def cmd_template(args) -> int:
 
 def cmd_cv(args) -> int:
     from analytics import dashboard
-    from analytics.storage import Store
-    store = Store(args.db)
+    store = _open_county(args)
+    if store is None:
+        return 2
     try:
-        if args.county not in set(store.counties()["county_code"]):
-            print(t("cli.no_such_county", args.lang, county=args.county), file=sys.stderr)
-            return 2
         records = dashboard.cv_records(store, args.county, args.year)
     finally:
         store.close()
@@ -250,14 +248,8 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p.add_argument("--workbook", help="where to keep the demo workbook (default beside the database)")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("cv", help="student-weighted CVs of the seven indicators")
-    p.add_argument("--db", default=DEFAULT_DB)
-    p.add_argument("--county", required=True)
-    p.add_argument("--year", type=int, required=True)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_cv)
-
-    for name, func, help_text in (("scorecard", cmd_scorecard, "every item of the standard and the verdict"),
+    for name, func, help_text in (("cv", cmd_cv, "student-weighted CVs of the seven indicators"),
+                                  ("scorecard", cmd_scorecard, "every item of the standard and the verdict"),
                                   ("plan", cmd_plan, "the costed rectification plan")):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--db", default=DEFAULT_DB)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -52,9 +53,15 @@ class School:
     rates: dict = field(default_factory=dict)
 
 
+@lru_cache(maxsize=1)
 def load_spec() -> dict:
     with open(DEMO_PATH, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+def shape() -> dict:
+    """How the synthetic figures are drawn (data/demo_counties.yaml ``shape``)."""
+    return load_spec()["shape"]
 
 
 def _km_to_deg(lat: float) -> tuple[float, float]:
@@ -246,7 +253,7 @@ def _students(s: School, stage: str, year: int) -> int:
         return 0
     base = s.base[stage] * s.growth ** (year - 2024)
     if s.opens > 2021:
-        base *= min(1.0, 0.45 + 0.3 * (year - s.opens))
+        base *= min(1.0, shape()["new_school_first_year_fill"] + shape()["new_school_fill_per_year"] * (year - s.opens))
     return max(int(round(base)), 0)
 
 
@@ -390,7 +397,7 @@ def _school_year_rows(rng, s: School, year: int, rows: dict) -> None:
                             "inclusive_students": int(rng.poisson(students / 400))})
     teachers = sum(x["teachers"] for x in rows["stage_stats"][-len(stage_students) - int(s.whole_school_rows):]
                    if x["stage"] != contract.WHOLE_SCHOOL)
-    eligible = max(1, round(teachers * rng.uniform(0.45, 0.65)))
+    eligible = max(1, round(teachers * rng.uniform(*shape()["exchange_eligible_share"])))
     exchanged = min(eligible, int(rng.binomial(eligible, rng.uniform(0.09, 0.16))))
     rows["teacher_exchange"].append({"school_id": s.school_id, "year": year, "eligible": eligible,
                                      "exchanged": exchanged,
@@ -406,7 +413,7 @@ def _school_year_rows(rng, s: School, year: int, rows: dict) -> None:
                 rows["quality"].append({"school_id": s.school_id, "year": year, "stage": stage, "subject": subject,
                                         "n": tested, "mean": round(mean, 1), "sd": round(rng.uniform(10, 16), 1),
                                         "pass_rate": round(min(0.995, 0.6 + mean / 250), 3),
-                                        "level3_rate": round(min(0.98, 0.45 + mean / 200), 3)})
+                                        "level3_rate": round(min(0.98, shape()["level3_base"] + mean / 200), 3)})
 
 
 COUNTY_INDICATOR_DEFAULTS = {
