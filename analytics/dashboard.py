@@ -359,3 +359,20 @@ def suggest_sites(store: Store, county_code: str, year: int, stage: str, k: int,
     from analytics import sites
     return sites.suggest(store.county_table("settlements", county_code), school_points(store, county_code, year),
                          stage, k, standards_for(county_code), model)
+
+
+def scenario_base(store: Store, county_code: str, year: int):
+    """The county-year a layout scenario starts from (see :mod:`analytics.scenarios`) and its tables."""
+    from analytics import scenarios
+    tables = county_year_tables(store, county_code, year)
+    state = scenarios.base_state(tables, store.county_table("settlements", county_code), standards_for(county_code), year)
+    return state, tables
+
+
+def run_scenario(store: Store, county_code: str, year: int, steps: list, urban_shift: float | None = None) -> dict:
+    """A scenario's steps applied to the county-year and evaluated (seats use the forecast)."""
+    from analytics import scenarios
+    std = standards_for(county_code)
+    state, tables = scenario_base(store, county_code, year)
+    after = scenarios.apply(state, [s if isinstance(s, scenarios.Step) else scenarios.Step.from_dict(s) for s in steps], std)
+    return scenarios.evaluate(after, tables, forecast(store, county_code, urban_shift), std)

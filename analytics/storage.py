@@ -231,3 +231,75 @@ class Store:
         for sheet in contract.sheets():
             out[sheet.key] = int(self.query(f"SELECT count(*) AS n FROM {sheet.key}")["n"].iloc[0])
         return out
+
+
+def scenarios_path(db_path: str | os.PathLike) -> Path:
+    """Where saved layout scenarios live: ``equity.duckdb`` → ``equity.scenarios.duckdb``. Dataset
+    versions are immutable, so scenarios sit in their own small writable file beside them."""
+    db = Path(db_path)
+    return db.with_name(db.stem + ".scenarios.duckdb")
+
+
+_SCENARIO_DDL = ("CREATE TABLE IF NOT EXISTS scenarios (county_code VARCHAR, name VARCHAR, author VARCHAR, "
+                 "created_at TIMESTAMP, base_year INTEGER, base_version VARCHAR, steps VARCHAR, "
+                 "PRIMARY KEY (county_code, name))")
+
+
+class ScenarioStore:
+    """Saved scenarios (name, author, date, base year and version, steps as JSON) of one database.
+    Each call opens and closes its own connection, so the app, the CLI and tests can share the file."""
+
+    def __init__(self, db_path: str | os.PathLike):
+        self.path = scenarios_path(db_path)
+
+    def _connect(self, write: bool):
+        """Always read-write: DuckDB refuses a second connection to a file with another configuration
+        in the same process (two sessions of the app reading and saving at once)."""
+        if not write and not self.path.exists():
+            return None
+        con = duckdb.connect(str(self.path))
+        con.execute(_SCENARIO_DDL)
+        return con
+
+    def save(self, county_code: str, name: str, author: str, base_year: int, base_version: str,
+             steps: list[dict]) -> None:
+        """Save (or replace, same county and name) one scenario in a single transaction."""
+        con = self._connect(write=True)
+        try:
+            con.execute("BEGIN")
+            con.execute("DELETE FROM scenarios WHERE county_code = ? AND name = ?", [county_code, name])
+            con.execute("INSERT INTO scenarios VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?, ?)",
+                        [county_code, name, author, int(base_year), base_version,
+                         json.dumps(steps, ensure_ascii=False)])
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    def list(self, county_code: str) -> pd.DataFrame:
+        """The county's scenarios, newest first (name, author, created_at, base_year, base_version, steps)."""
+        con = self._connect(write=False)
+        if con is None:
+            return pd.DataFrame(columns=["name", "author", "created_at", "base_year", "base_version", "steps"])
+        try:
+            return con.execute("SELECT name, author, created_at, base_year, base_version, steps FROM scenarios "
+                               "WHERE county_code = ? ORDER BY created_at DESC, name", [county_code]).df()
+        finally:
+            con.close()
+
+    def load(self, county_code: str, name: str) -> dict | None:
+        found = self.list(county_code)
+        found = found[found["name"] == name]
+        if found.empty:
+            return None
+        row = found.iloc[0].to_dict()
+        row["steps"] = json.loads(row["steps"])
+        return row
+
+    def delete(self, county_code: str, name: str) -> bool:
+        con = self._connect(write=True)
+        try:
+            n = con.execute("DELETE FROM scenarios WHERE county_code = ? AND name = ? RETURNING name",
+                            [county_code, name]).fetchall()
+            return bool(n)
+        finally:
+            con.close()
