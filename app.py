@@ -18,6 +18,7 @@ PAGES = {
     "nav.section.plan": [
         ("app_pages/plan.py", "nav.plan", ":material/construction:", False),
         ("app_pages/planning.py", "nav.planning", ":material/trending_up:", False),
+        ("app_pages/scenarios.py", "nav.scenarios", ":material/alt_route:", False),
     ],
     "nav.section.layout": [
         ("app_pages/layout.py", "nav.layout", ":material/map:", False),

@@ -376,3 +376,21 @@ def run_scenario(store: Store, county_code: str, year: int, steps: list, urban_s
     state, tables = scenario_base(store, county_code, year)
     after = scenarios.apply(state, [s if isinstance(s, scenarios.Step) else scenarios.Step.from_dict(s) for s in steps], std)
     return scenarios.evaluate(after, tables, forecast(store, county_code, urban_shift), std)
+
+
+def accessibility(store: Store, county_code: str, year: int, stage: str) -> pd.DataFrame:
+    """Seats per child within reach of every settlement (2SFCA, see sites.two_step_fca): supply is each
+    school's seats (核定学位, else classes × the class-size line), the catchment radius the rural walking
+    norm of the 学段 (``access`` takes one radius for all settlements)."""
+    from analytics import sites, spatial
+    settlements = store.county_table("settlements", county_code).dropna(subset=["lon", "lat"]).reset_index(drop=True)
+    points = school_points(store, county_code, year)
+    if settlements.empty or points.empty:
+        return pd.DataFrame(columns=["town", "name", "children", "access"])
+    std = standards_for(county_code)
+    epsg = spatial.metric_epsg(float(points["lon"].median()))
+    radius = float(std["layout"]["service_radius_m"][stage]["rural"])
+    seats = spatial.spare_seats(points, std) + points["students"]          # capacity − students + students
+    access = sites.two_step_fca(settlements, points.assign(seats=seats), stage, radius, epsg, supply="seats")
+    kids = settlements["age_6_11" if stage == "小学" else "age_12_14"].fillna(0)
+    return pd.DataFrame({"town": settlements["town"], "name": settlements["name"], "children": kids, "access": access})

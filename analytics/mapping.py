@@ -132,3 +132,23 @@ def clicked_school(points, lat: float | None, lng: float | None, crs: str = "WGS
     d = np.hypot(dx, dy)
     i = int(np.nanargmin(d))
     return str(points["school_id"].iloc[i]) if d[i] <= tolerance_m else None
+
+
+def clicked_point(click: dict | None, crs: str = "WGS84") -> tuple[float, float] | None:
+    """A click on empty map ({'lat', 'lng'} from the map widget, in the base map's datum) as WGS84
+    (lon, lat) rounded to 6 decimals (≈ 0.1 m); None when there was no click."""
+    from analytics.coords import to_wgs84
+    if not click or click.get("lat") is None or click.get("lng") is None:
+        return None
+    lon, lat = to_wgs84([float(click["lng"])], [float(click["lat"])], crs)
+    return round(float(lon[0]), 6), round(float(lat[0]), 6)
+
+
+SEAT_COLOURS = ["#0072B2", "#D55E00", "#CC79A7"]     # free seats / over its seats / new school (Okabe–Ito)
+
+
+def seat_classes(points: pd.DataFrame) -> list[int]:
+    """Map colour per school of a scenario: 2 new school (id starts with NEW), 1 pupils above its seats
+    (spare < 0), 0 otherwise."""
+    return [2 if str(sid).startswith("NEW") else 1 if spare < 0 else 0
+            for sid, spare in zip(points["school_id"], points["spare"])]

@@ -534,3 +534,72 @@ def compare(results: dict[str, dict], std: Standards) -> pd.DataFrame:
     for name, r in results.items():
         frames.append(pd.DataFrame(summary(r, std), columns=["metric", "stage", name]).set_index(["metric", "stage"]))
     return pd.concat(frames, axis=1).reset_index()
+
+
+METRIC_UNITS = {"shortage": "unit.seats", "schools_short": "unit.schools", "complying": "unit.schools",
+                "cv_passed": "unit.items", "big_classes": "unit.classes", "huge_classes": "unit.classes"}
+
+
+def format_value(metric: str, value, lang: str = "zh") -> str:
+    """One comparison cell for reading: shares as %, CVs at 3 decimals, costs in 万元, counts with units."""
+    from analytics.formatting import fmt_count, fmt_cv, fmt_pct
+    from analytics.i18n import t
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if metric == "beyond":
+        return fmt_pct(value)
+    if metric.startswith("cv."):
+        return fmt_cv(value)
+    if metric == "verdict":
+        return t(f"status.{value}", lang)
+    if metric == "cost":
+        return f"{value / 10_000:,.0f} {t('unit.wan_yuan', lang)}"
+    return fmt_count(value, lang, t(METRIC_UNITS[metric], lang) if metric in METRIC_UNITS else "")
+
+
+def display_table(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The comparison of :func:`compare` with labels and formatted cells (what the page and the Excel show)."""
+    from analytics.i18n import t
+    names = [c for c in table.columns if c not in ("metric", "stage")]
+    label = [t(f"scen.metric.{m.split('.')[0]}", lang) + (f"·{t(f'indicator_short.{m[3:]}', lang)}" if m.startswith("cv.") else "")
+             for m in table["metric"]]
+    out = pd.DataFrame({t("col.indicator", lang): label,
+                        t("col.stage", lang): table["stage"].map(lambda s: t(f"stage.{s}", lang) if isinstance(s, str) else "")})
+    for n in names:
+        out[n] = [format_value(m, v, lang) for m, v in zip(table["metric"], table[n])]
+    return out
+
+
+def describe(step: dict, names: dict, std: Standards, lang: str = "zh") -> str:
+    """A step in words for the step list: what it does, where, how many classes and seats, from when."""
+    from analytics.i18n import t
+    kind = step["kind"]
+    stage = t(f"stage.{step.get('stage', contract.PRIMARY)}", lang)
+    classes = int(step.get("classes", 0))
+    seats = classes * int(std["planning"]["seats_per_class"][step.get("stage", contract.PRIMARY)])
+    return t(f"scen.step.{kind}", lang, stage=stage, name=step.get("name", ""), classes=classes, seats=f"{seats:,}",
+             opens=step.get("opens") or "—", school=names.get(step.get("school_id"), step.get("school_id", "")))
+
+
+def describe_log(entry: dict, lang: str = "zh") -> str:
+    """What a step did, from :attr:`State.log`: pupils moved, schools involved, hires."""
+    from analytics.i18n import t
+    kind = entry["kind"]
+    if kind == "open":
+        return t("scen.did.open", lang, name=entry["name"], n=len(entry["from"]), pupils=f"{entry['pupils']:,}",
+                 hires=entry["hires"])
+    if kind == "expand":
+        return t("scen.did.expand", lang, classes=entry["classes"], hires=entry["hires"])
+    if kind == "close":
+        over = t("scen.did.over", lang) if any(r["over_capacity"] for r in entry["to"]) else ""
+        return t("scen.did.close", lang, name=entry["name"], pupils=f"{entry['pupils']:,}",
+                 n=len({r["school_id"] for r in entry["to"]}), over=over)
+    return t("scen.did.redraw", lang, pupils=f"{entry['pupils']:,}")
+
+
+def shortage_by_year(result: dict) -> pd.DataFrame:
+    """Seats short per 学段 and year: Σ over towns of max(0, demand − seats) (central forecast)."""
+    b = result.get("balance")
+    if b is None or b.empty:
+        return pd.DataFrame(columns=["stage", "year", "short"])
+    return b.assign(short=(-b["gap"]).clip(lower=0)).groupby(["stage", "year"], as_index=False)["short"].sum()

@@ -92,12 +92,14 @@ def suggest(settlements: pd.DataFrame, schools: pd.DataFrame, stage: str, k: int
             "children": float(weights.sum())}
 
 
-def two_step_fca(settlements: pd.DataFrame, schools: pd.DataFrame, stage: str, radius_m: float, epsg: int) -> pd.Series:
+def two_step_fca(settlements: pd.DataFrame, schools: pd.DataFrame, stage: str, radius_m: float, epsg: int,
+                 supply: str = "students") -> pd.Series:
     """Seats per child reachable within ``radius_m`` for each settlement (2SFCA, ``access`` package).
-    Supply: each school's pupils-of-stage capacity proxy (students); demand: the settlement's children."""
+    Supply: the schools' ``supply`` column (seats); demand: the settlement's children of the 学段.
+    Step 1: R_j = S_j / Σ_{d_kj ≤ r} D_k; step 2: A_i = Σ_{d_ij ≤ r} R_j."""
     from access import Access
     demand = settlements.dropna(subset=["lon", "lat"]).reset_index(drop=True).copy()
-    supply = spatial.stage_schools(schools, stage).copy()
+    supply_col, supply = supply, spatial.stage_schools(schools, stage).copy()
     demand["children"] = demand["age_6_11" if stage == "小学" else "age_12_14"].fillna(0)
     dx, dy = spatial.project(demand["lon"], demand["lat"], epsg)
     sx, sy = spatial.project(supply["lon"], supply["lat"], epsg)
@@ -106,7 +108,7 @@ def two_step_fca(settlements: pd.DataFrame, schools: pd.DataFrame, stage: str, r
     costs = pd.DataFrame({"origin": ii.ravel(), "dest": jj.ravel(), "cost": d.ravel()})
     demand["id"], supply["id"] = range(len(demand)), range(len(supply))
     acc = Access(demand_df=demand, demand_index="id", demand_value="children",
-                 supply_df=supply, supply_index="id", supply_value="students",
+                 supply_df=supply, supply_index="id", supply_value=supply_col,
                  cost_df=costs, cost_origin="origin", cost_dest="dest", cost_name="cost")
     out = acc.two_stage_fca(name="fca", max_cost=radius_m, normalize=False)
     return out.iloc[:, 0].reindex(range(len(demand))).fillna(0.0)

@@ -4,7 +4,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import scenarios, spatial
 from analytics.config import load_standards
 from analytics.formatting import fmt_pct
 from analytics.mapping import STATUS_COLOURS, marker_radius
@@ -40,7 +39,7 @@ left, right = st.columns([1, 1])
 with left:
     st.subheader(tr("plan2.shortages"))
     short = out["shortages"].query("stage == @sel.stage")
-    page.table(short.assign(first_shortage=short["first_shortage"].map(lambda y: "—" if pd.isna(y) else int(y))).round(0).rename(
+    page.table(short.assign(first_shortage=short["first_shortage"].map(lambda y: "—" if pd.isna(y) else str(int(y)))).round(0).rename(
         columns={"town": tr("col.town"), "stage": tr("col.stage"), "seats": tr("plan2.seats_line"),
                  "first_shortage": tr("plan2.first_shortage"), "seats_needed": tr("plan2.seats_needed"),
                  "demand_horizon": tr("plan2.demand_horizon")}))
@@ -51,39 +50,15 @@ with right:
         columns={"town": tr("col.town"), "stage": tr("col.stage"), "actual": tr("plan2.actual"),
                  "forecast": tr("plan2.forecast"), "error": tr("plan2.error"), "error_share": tr("plan2.error_share")}))
 
-st.subheader(tr("plan2.scenario"))
-st.caption(tr("plan2.scenario_help"))
-c = st.columns(3)
-towns = sorted(out["balance"]["town"].unique())
-town = c[0].selectbox(tr("col.town"), towns, key="open_town")
-seats = c[1].number_input(tr("plan2.open_seats"), 0, 5000, 1080, 45, key="open_seats")
-years = sorted(out["balance"]["year"].unique())
-opens = c[2].selectbox(tr("plan2.open_year"), years, index=min(2, len(years) - 1), key="open_year")
-after = scenarios.open_school(out["balance"], town, sel.stage, seats, opens)
-row = out["balance"].query("town == @town and stage == @sel.stage").set_index("year")["gap"]
-row2 = after.query("town == @town and stage == @sel.stage").set_index("year")["gap"]
-st.dataframe(pd.DataFrame({"year": row.index, tr("plan2.gap_now"): row.round(0).values,
-                           tr("plan2.gap_after"): row2.round(0).values}).set_index("year").T, width="stretch")
-
-st.subheader(tr("plan2.merge"))
+st.page_link("app_pages/scenarios.py", label=tr("plan2.more_scenarios"), icon=":material/alt_route:")
 points = data.school_points(sig, sel.county_code, sel.year)
-small = data.small_schools(sig, sel.county_code, (sel.year,))
-small = small[small["small"]]
-if len(small):
-    sid = st.selectbox(tr("col.school"), small["school_id"], format_func=dict(zip(small["school_id"], small["name"])).get,
-                       key="merge_school")
-    merged = scenarios.merge_school(points, sid, std, spatial.metric_epsg(float(points["lon"].median())))
-    st.caption(tr("plan2.merge_result", name=merged["closed"], pupils=merged["pupils"]))
-    st.dataframe(merged["reassigned"].assign(distance_m=merged["reassigned"]["distance_m"].round(0)).drop(columns="school_id")
-                 .rename(columns={"name": tr("col.school"), "pupils": tr("col.students"), "distance_m": tr("plan2.distance_m"),
-                                  "over_capacity": tr("plan2.over_capacity")}), hide_index=True, width="stretch")
 
 st.subheader(tr("plan2.sites"))
 st.caption(tr("plan2.sites_help"))
 c = st.columns(3)
 k = c[0].number_input(tr("plan2.k"), 1, 10, 2, key="sites_k")
 model = c[1].selectbox(tr("plan2.model"), ["pmedian", "mclp"], key="sites_model")
-if c[2].button(tr("plan2.run"), icon=":material/add_location:") or st.session_state.get("sites_done"):
+if c[2].button(tr("plan2.run"), icon=":material/add_location:", key="sites_run") or st.session_state.get("sites_done"):
     st.session_state["sites_done"] = True
     with st.spinner(tr("app.loading")):
         result = data.suggest_sites(sig, sel.county_code, sel.year, sel.stage, int(k), model)
@@ -96,3 +71,12 @@ if c[2].button(tr("plan2.run"), icon=":material/add_location:") or st.session_st
     maps.add_points(m, new, tr("plan2.site"), [STATUS_COLOURS["unknown"], "#CC79A7"])
     maps.show(m, key=f"sites_{sel.county_code}_{k}_{model}", height=460)
     st.dataframe(result["sites"], hide_index=True, width="stretch")
+
+st.subheader(tr("plan2.access"))
+st.caption(tr("plan2.access_help"))
+with st.spinner(tr("app.loading")):
+    acc = data.accessibility(sig, sel.county_code, sel.year, sel.stage)
+if len(acc):
+    page.table(acc.sort_values("access").round({"access": 3, "children": 0})[["town", "name", "children", "access"]].rename(
+        columns={"town": tr("col.town"), "name": tr("map.settlements"), "children": tr("plan2.children"),
+                 "access": tr("plan2.access_value")}))

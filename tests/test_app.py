@@ -11,12 +11,12 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import dashboard
 from analytics.importer import import_workbook
-from analytics.storage import Store
+from analytics.storage import ScenarioStore, Store
 from tests import workbooks as wbk
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["overview", "scorecard", "resources", "gaps", "school_profile", "plan", "planning", "layout", "class_size",
-         "small_schools", "data_tables", "data_admin"]
+         "small_schools", "scenarios", "data_tables", "data_admin"]
 
 
 def app(db, monkeypatch, page=None, query=None) -> AppTest:
@@ -180,8 +180,57 @@ def test_maps_draw_exactly_the_schools_in_scope(demo_db, monkeypatch):
 def test_planning_page_suggests_sites(demo_db, monkeypatch):
     at = app(demo_db, monkeypatch, "planning", query={"county": "320902", "year": "2024"})
     assert not at.exception
-    at.button[-1].click().run()
+    at.button(key="sites_run").click().run()
     assert not at.exception
     assert any("Optimal" in c.value for c in at.caption)
     arrays = map_rows(at)
     assert sum(1 for rows in arrays for r in rows if r[3] == 1) == 2        # two suggested sites drawn
+
+
+def _metric(at, label_start: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def test_scenario_page_builds_compares_saves_reopens_and_deletes(tmp_path, demo_db, monkeypatch):
+    import shutil
+    db = tmp_path / "equity.duckdb"
+    shutil.copy(demo_db, db)                             # scenarios are written beside the database
+    store = Store(db)
+    short = dashboard.forecast(store, "320902")["shortages"]
+    worst = short[short["stage"] == "初中"].iloc[0]
+    site = store.county_table("settlements", "320902").query("town == @worst.town").iloc[0]
+    at = app(db, monkeypatch, "scenarios", query={"county": "320902", "year": "2024"})
+    assert not at.exception
+    today = dashboard.run_scenario(store, "320902", 2024, [])
+    assert _metric(at, "学位缺口") == f"{sum(today['shortage'].values()):,.0f}个学位"
+    at.selectbox(key="scen_stage").set_value("初中").run()
+    at.number_input(key="scen_lon").set_value(float(site["lon"])).run()
+    at.number_input(key="scen_lat").set_value(float(site["lat"])).run()
+    at.number_input(key="scen_classes").set_value(12).run()
+    at.selectbox(key="scen_opens").set_value(2025).run()
+    at.button(key="scen_add").click().run()
+    assert not at.exception
+    assert any("新建初中" in m.value and "600个学位" in m.value for m in at.markdown)
+    step = {"kind": "open", "stage": "初中", "name": "新建初中1", "lon": float(site["lon"]), "lat": float(site["lat"]),
+            "classes": 12, "opens": 2025}
+    expected = dashboard.run_scenario(store, "320902", 2024, [step])
+    assert sum(expected["shortage"].values()) < sum(today["shortage"].values())
+    assert _metric(at, "学位缺口") == f"{sum(expected['shortage'].values()):,.0f}个学位"
+    assert len(map_rows(at)) >= 3                        # placement map + the two scenario maps
+    at.text_input(key="scen_save_name").set_value("城区新建初中").run()
+    at.text_input(key="scen_author").set_value("规划股").run()
+    at.button(key="scen_save").click().run()
+    assert any("已保存方案" in s.value for s in at.success)
+    saved = ScenarioStore(db).load("320902", "城区新建初中")
+    assert saved["author"] == "规划股" and saved["steps"] == [step]
+    at.button(key="scen_clear").click().run()
+    assert not any("新建初中1" in m.value for m in at.markdown)
+    at.button(key="scen_open").click().run()
+    assert any("已打开方案" in s.value for s in at.success)
+    assert any("新建初中1" in m.value for m in at.markdown)
+    at.selectbox(key="scen_b").set_value("saved:城区新建初中").run()    # compare the reopened one with itself
+    assert not at.exception
+    at.checkbox(key="scen_delete_sure").check().run()
+    at.button(key="scen_delete").click().run()
+    assert any("已删除方案" in s.value for s in at.success)
+    assert ScenarioStore(db).list("320902").empty

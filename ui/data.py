@@ -5,13 +5,14 @@ swapped in (its inode/mtime changes). Computations are cached per (dataset, coun
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import streamlit as st
 
 from analytics import dashboard
-from analytics.storage import Store, file_signature
+from analytics.storage import ScenarioStore, Store, file_signature
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_ENV = "EQUITY_DB"
@@ -169,3 +170,19 @@ def forecast(sig: tuple, county: str, urban_shift: float) -> dict:
 @st.cache_data(show_spinner=False, max_entries=32)
 def suggest_sites(sig: tuple, county: str, year: int, stage: str, k: int, model: str) -> dict:
     return dashboard.suggest_sites(store(), county, year, stage, k, model)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def run_scenario(sig: tuple, county: str, year: int, steps_json: str, urban_shift: float | None = None) -> dict:
+    """A scenario (steps as JSON, so the cache key is plain text) applied and evaluated."""
+    return dashboard.run_scenario(store(), county, year, json.loads(steps_json), urban_shift)
+
+
+def scenario_store() -> ScenarioStore:
+    """Saved scenarios of the current database (not cached: saving and deleting change them)."""
+    return ScenarioStore(db_path())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def accessibility(sig: tuple, county: str, year: int, stage: str):
+    return dashboard.accessibility(store(), county, year, stage)

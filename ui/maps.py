@@ -140,11 +140,12 @@ def add_rings(m: folium.Map, points: pd.DataFrame, radius_m: pd.Series, name: st
     fg.add_to(m)
 
 
-def show(m: folium.Map, key: str, height: int = 520, clicks: bool = False):
-    """Draw the map; only maps whose clicks are used return them (else pan/zoom would rerun the page)."""
+def show(m: folium.Map, key: str, height: int = 520, clicks: bool = False, places: bool = False):
+    """Draw the map; only maps whose clicks are used return them (else pan/zoom would rerun the page):
+    ``clicks`` a click on a marker, ``places`` a click anywhere (placing a new school)."""
     folium.LayerControl(collapsed=True).add_to(m)
-    return st_folium(m, height=height, use_container_width=True, key=key,
-                     returned_objects=["last_object_clicked"] if clicks else [])
+    returned = (["last_object_clicked"] if clicks else []) + (["last_clicked"] if places else [])
+    return st_folium(m, height=height, use_container_width=True, key=key, returned_objects=returned)
 
 
 def legend(items: list[tuple[str, str]], ring_label: str | None = None, note: str | None = None) -> None:

@@ -66,3 +66,15 @@ IMPORT_USER = "admin_user"
 ROLLBACK = "admin_rollback"
 ROLLBACK_CONFIRM = "admin_rollback_confirm"
 FLASH = "admin_flash"
+
+# 布局方案比选 page
+SCEN_PREFIX = "scen_"
+
+
+def scenario_steps(county_code: str) -> list:
+    """The steps of the scenario being built for a county (kept per county for the session)."""
+    return st.session_state.setdefault(f"{SCEN_PREFIX}steps_{county_code}", [])
+
+
+SCEN_LON, SCEN_LAT = "scen_lon", "scen_lat"
+SCEN_FLASH = "scen_flash"

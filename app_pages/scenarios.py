@@ -1,0 +1,174 @@
+"""布局方案比选: build a layout scenario from steps, see what it changes, compare two scenarios side by
+side (table, chart, two maps), and save / open / delete scenarios."""
+import json
+import os
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import contract, scenarios
+from analytics.config import load_standards
+from analytics.export import to_excel_bytes
+from analytics.formatting import fmt_count, fmt_pct
+from ui import data, maps, page, state
+from ui import scenario as widgets
+from ui.charts import _layout
+from ui.strings import lang, stage_label, tr
+
+sel = page.header("scen.title")
+sig = data.signature()
+std = load_standards(sel.county_code)
+st.caption(tr("scen.intro"))
+st.caption(tr("scen.assumptions"))
+points = data.school_points(sig, sel.county_code, sel.year)
+settlements = data.table(sig, "settlements", sel.county_code, None).dropna(subset=["lon", "lat"])
+if points.empty or settlements.empty:
+    page.no_data(sel)
+    st.stop()
+names = dict(zip(points["school_id"], points["name"]))
+steps = state.scenario_steps(sel.county_code)
+saved_store = data.scenario_store()
+flash = st.session_state.pop(state.SCEN_FLASH, None)
+if flash:
+    st.success(flash)
+
+# ---------------------------------------------------------------- 1. build
+st.subheader(tr("scen.build"))
+left, right = st.columns([3, 2], gap="large")
+with left:
+    years = list(range(sel.year + 1, sel.year + 1 + std["planning"]["horizon_years"]))
+    n_new = sum(1 for s in steps if s["kind"] == "open") + 1
+    new_step = widgets.step_form(sel, points, settlements, years, std, data.outline(sig, sel.county_code),
+                                 data.town_areas(sig, sel.county_code), n_new)
+    if new_step:
+        steps.append(new_step)
+        st.rerun()
+with right:
+    st.markdown(f"**{tr('scen.steps')}**")
+    if not steps:
+        st.caption(tr("scen.no_steps"))
+    for i, s in enumerate(steps):
+        c = st.columns([6, 1])
+        c[0].markdown(f"{i + 1}. {scenarios.describe(s, names, std, lang())}")
+        if c[1].button("✕", key=f"scen_remove_{i}", help=tr("scen.remove")):
+            steps.pop(i)
+            st.rerun()
+    if steps and st.button(tr("scen.clear"), icon=":material/delete_sweep:", key="scen_clear"):
+        steps.clear()
+        st.rerun()
+
+# ---------------------------------------------------------------- 2. results and comparison
+st.subheader(tr("scen.results"))
+saved = saved_store.list(sel.county_code)
+options = {"__current__": tr("scen.current"), "__today__": tr("scen.today"),
+           **{f"saved:{n}": n for n in saved["name"]}}
+c = st.columns(2)
+pick_a = c[0].selectbox(tr("scen.left"), list(options), format_func=options.get, key="scen_a")
+pick_b = c[1].selectbox(tr("scen.right"), list(options), index=1, format_func=options.get, key="scen_b")
+
+
+def steps_of(pick: str) -> list:
+    if pick == "__current__":
+        return steps
+    if pick == "__today__":
+        return []
+    found = saved_store.load(sel.county_code, pick.removeprefix("saved:"))
+    return found["steps"] if found else []
+
+
+with st.spinner(tr("scen.computing")):
+    results = {options[p]: data.run_scenario(sig, sel.county_code, sel.year, json.dumps(steps_of(p), ensure_ascii=False))
+               for p in dict.fromkeys([pick_a, pick_b])}
+a_name, b_name = options[pick_a], options[pick_b]
+res_a, res_b = results[a_name], results[b_name]
+for entry in res_a["log"]:
+    st.caption("• " + scenarios.describe_log(entry, lang()))
+
+kpi = st.columns(5)
+short = lambda r: sum(r.get("shortage", {}).values())  # noqa: E731
+kpi[0].metric(tr("scen.kpi.shortage"), fmt_count(short(res_a), lang(), tr("unit.seats")),
+              delta=f"{short(res_a) - short(res_b):+,.0f}", delta_color="inverse")
+ba, bb = res_a["beyond"].get(sel.stage), res_b["beyond"].get(sel.stage)
+kpi[1].metric(tr("scen.kpi.beyond", stage=stage_label(sel.stage)), fmt_pct(ba),
+              delta=None if ba is None or bb is None else f"{100 * (ba - bb):+.1f} pp", delta_color="inverse")
+kpi[2].metric(tr("scen.kpi.big"), f"{res_a['big_classes']}{tr('unit.classes')}",
+              delta=res_a["big_classes"] - res_b["big_classes"], delta_color="inverse")
+ca, cb = res_a["complying"].get(sel.stage, 0), res_b["complying"].get(sel.stage, 0)
+kpi[3].metric(tr("scen.kpi.complying", stage=stage_label(sel.stage)), f"{ca}{tr('unit.schools')}", delta=ca - cb)
+kpi[4].metric(tr("scen.kpi.cost"), scenarios.format_value("cost", res_a["cost_total"], lang()))
+
+table = scenarios.display_table(scenarios.compare(results, std), lang())
+page.table(table)
+st.download_button(tr("scen.download"), lambda: to_excel_bytes({tr("scen.results"): table}),
+                   file_name=f"布局方案比选_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")
+
+if "balance" in res_a:
+    st.markdown(f"**{tr('scen.balance_chart')}**")
+    fig = go.Figure()
+    for (name, res), dash in zip(results.items(), ("solid", "dot")):
+        by_year = scenarios.shortage_by_year(res)
+        for stage, colour in ((contract.PRIMARY, "#0072B2"), (contract.JUNIOR, "#D55E00")):
+            g = by_year[by_year["stage"] == stage]
+            fig.add_trace(go.Scatter(x=g["year"], y=g["short"], name=f"{name} · {stage_label(stage)}",
+                                     line=dict(color=colour, dash=dash, width=3 if dash == "solid" else 2)))
+    fig.update_xaxes(dtick=1)
+    fig.update_yaxes(title=tr("unit.seats").strip(), gridcolor="#EEEEEE", rangemode="tozero")
+    st.plotly_chart(_layout(fig, height=320), width="stretch")
+
+maps_cols = st.columns(2)
+for col, (name, res) in zip(maps_cols, [(a_name, res_a), (b_name, res_b)]):
+    with col:
+        st.markdown(f"**{name}** · {stage_label(sel.stage)}")
+        widgets.result_map(res, data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), sel.stage,
+                           key=f"scen_map_{sel.county_code}_{name}_{len(steps)}")
+maps.legend([("#0072B2", tr("scen.map_legend_ok")), ("#D55E00", tr("scen.map_legend_over")),
+        ("#CC79A7", tr("scen.map_legend_new"))], note=tr("scen.map_legend_beyond"))
+
+if "catchments" in res_a:
+    st.markdown(f"**{tr('scen.catchments')}** · {a_name}")
+    cat = res_a["catchments"]
+    cat = cat[(cat["year"] == cat["year"].max()) & (cat["stage"] == sel.stage)].sort_values("gap")
+    page.table(cat[["name", "town", "seats", "demand", "gap"]].round(0).rename(columns={
+        "name": tr("col.school"), "town": tr("col.town"), "seats": tr("scen.col.seats"),
+        "demand": tr("scen.col.demand"), "gap": tr("scen.col.gap")}))
+
+# ---------------------------------------------------------------- 3. save / open / delete
+st.subheader(tr("scen.save"))
+c = st.columns([2, 2, 1])
+name = c[0].text_input(tr("scen.save_name"), key="scen_save_name")
+author = c[1].text_input(tr("scen.author"), value=os.environ.get("USER", ""), key="scen_author")
+if c[2].button(tr("scen.save_button"), icon=":material/save:", disabled=not steps, key="scen_save"):
+    if not name.strip():
+        st.warning(tr("scen.need_name"))
+    else:
+        existed = name.strip() in set(saved["name"])
+        version = data.meta(sig).get("version", "")
+        saved_store.save(sel.county_code, name.strip(), author.strip(), sel.year, f"v{version}" if version else "", steps)
+        st.session_state[state.SCEN_FLASH] = tr("scen.replaced" if existed else "scen.saved", name=name.strip())
+        st.rerun()
+st.markdown(f"**{tr('scen.saved_list')}**")
+if saved.empty:
+    st.caption(tr("scen.none_saved"))
+    st.stop()
+st.dataframe(pd.DataFrame({tr("scen.col.name"): saved["name"], tr("scen.col.author"): saved["author"],
+                           tr("scen.col.created"): saved["created_at"].dt.strftime("%Y-%m-%d %H:%M"),
+                           tr("scen.col.base"): saved["base_year"].astype(str) + " · " + saved["base_version"].fillna(""),
+                           tr("scen.col.steps"): saved["steps"].map(lambda s: len(json.loads(s)))}),
+             hide_index=True, width="stretch")
+c = st.columns([3, 1, 1, 1])
+chosen = c[0].selectbox(tr("scen.saved_list"), saved["name"], key="scen_chosen", label_visibility="collapsed")
+if c[1].button(tr("scen.open_button"), icon=":material/folder_open:", key="scen_open"):
+    found = saved_store.load(sel.county_code, chosen)
+    steps[:] = found["steps"]
+    message = tr("scen.opened", name=chosen, n=len(found["steps"]))
+    if int(found["base_year"]) != sel.year:
+        message += " " + tr("scen.other_base", year=found["base_year"], now=sel.year)
+    st.session_state[state.SCEN_FLASH] = message
+    st.rerun()
+sure = c[3].checkbox(tr("scen.delete_confirm"), key="scen_delete_sure")
+if c[2].button(tr("scen.delete_button"), icon=":material/delete:", disabled=not sure, key="scen_delete"):
+    saved_store.delete(sel.county_code, chosen)
+    st.session_state[state.SCEN_FLASH] = tr("scen.deleted", name=chosen)
+    st.session_state.pop("scen_delete_sure", None)
+    st.rerun()

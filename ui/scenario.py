@@ -1,0 +1,90 @@
+"""Widgets of the 布局方案比选 page: the step form, and the map of one evaluated scenario."""
+from __future__ import annotations
+
+import math
+
+import folium
+import pandas as pd
+import streamlit as st
+
+from analytics import contract
+from analytics.mapping import SEAT_COLOURS, clicked_point, marker_radius, seat_classes
+from ui import maps, state
+from ui.strings import stage_label, tr
+
+KINDS = ("open", "expand", "close", "redraw")
+
+
+def step_form(sel, points: pd.DataFrame, settlements: pd.DataFrame, years: list[int], std: dict,
+              outline, towns, n_new: int) -> dict | None:
+    """Inputs for one step; returns the step (a dict for scenarios.Step) when 加入方案 is pressed."""
+    kind = st.segmented_control(tr("scen.kind"), KINDS, default="open", key="scen_kind",
+                                format_func=lambda k: tr(f"scen.kind.{k}")) or "open"
+    names = dict(zip(points["school_id"], points["name"]))
+    step: dict = {"kind": kind}
+    if kind == "open":
+        c = st.columns([2, 1, 1, 1])
+        stage = c[1].selectbox(tr("col.stage"), contract.STAGES, key="scen_stage", format_func=stage_label)
+        name = c[0].text_input(tr("scen.name"), value=tr("scen.default_name", stage=stage_label(stage), n=n_new),
+                               key=f"scen_name_{stage}_{n_new}")
+        classes = c[2].number_input(tr("scen.classes"), 6, 72, 24 if stage == contract.PRIMARY else 18, 6, key="scen_classes")
+        opens = c[3].selectbox(tr("scen.opens"), years, index=min(2, len(years) - 1), key="scen_opens")
+        st.session_state.setdefault(state.SCEN_LON, round(float(settlements["lon"].median()), 6))
+        st.session_state.setdefault(state.SCEN_LAT, round(float(settlements["lat"].median()), 6))
+        st.caption(tr("scen.click_help"))
+        base = maps.base_map_choice("scen_base")
+        m = maps.base_map(outline, towns, points, base)
+        maps.add_points(m, settlements.assign(colour_index=0, radius=3.0, tooltip=settlements["name"], school_id=""),
+                        tr("map.settlements"), ["#CC79A7"])
+        maps.add_points(m, points.assign(colour_index=0, radius=points["students"].map(marker_radius),
+                                         tooltip=points["name"]), tr("map.schools"), ["#E69F00"])
+        folium.Marker([st.session_state[state.SCEN_LAT], st.session_state[state.SCEN_LON]],
+                      tooltip=name, icon=folium.DivIcon(html='<div style="font-size:22px;color:#CC79A7">✚</div>')).add_to(m)
+        out = maps.show(m, key=f"scen_place_{sel.county_code}_{base['key']}", height=380, places=True)
+        picked = clicked_point((out or {}).get("last_clicked"), base.get("crs", "WGS84"))
+        if picked and picked != st.session_state.get("scen_last_pick"):
+            st.session_state["scen_last_pick"] = picked
+            st.session_state[state.SCEN_LON], st.session_state[state.SCEN_LAT] = picked
+            st.rerun()
+        c = st.columns(2)
+        lon = c[0].number_input(tr("scen.lon"), 70.0, 140.0, key=state.SCEN_LON, format="%.6f", step=0.001)
+        lat = c[1].number_input(tr("scen.lat"), 3.0, 55.0, key=state.SCEN_LAT, format="%.6f", step=0.001)
+        step.update(stage=stage, name=name, classes=int(classes), opens=int(opens), lon=float(lon), lat=float(lat))
+    elif kind == "expand":
+        c = st.columns([3, 1, 1, 1])
+        stage = c[1].selectbox(tr("col.stage"), contract.STAGES, key="scen_x_stage", format_func=stage_label)
+        pick = points[points["stages"].str.contains(stage)].sort_values("students", ascending=False)
+        sid = c[0].selectbox(tr("scen.school"), pick["school_id"], format_func=names.get, key="scen_x_school")
+        classes = c[2].number_input(tr("scen.add_classes"), 1, 36, 6, 1, key="scen_x_classes")
+        opens = c[3].selectbox(tr("scen.opens"), years, index=min(1, len(years) - 1), key="scen_x_opens")
+        step.update(stage=stage, school_id=sid, classes=int(classes), opens=int(opens))
+    elif kind == "close":
+        pick = points.sort_values("students")
+        label = lambda s: f"{names[s]}（{int(pick.set_index('school_id').at[s, 'students'])}{tr('unit.persons')}）"  # noqa: E731
+        step.update(school_id=st.selectbox(tr("scen.school"), pick["school_id"], format_func=label, key="scen_c_school"))
+    else:
+        st.caption(tr("scen.redraw_help"))
+    if st.button(tr("scen.add"), icon=":material/add:", type="primary", key="scen_add"):
+        return step
+    return None
+
+
+def result_map(result: dict, outline, towns, stage: str, key: str, height: int = 420) -> None:
+    """Schools coloured by seats (free / over / new), settlements beyond the walking norm of ``stage``."""
+    pts = result["points"]
+    m = maps.base_map(outline, towns, pts)
+    assigned = result["assigned"].get(stage)
+    if assigned is not None and len(assigned):
+        far = assigned[assigned["beyond"]]
+        maps.add_points(m, far.assign(colour_index=0, school_id="",
+                                      radius=far["children"].map(lambda n: max(2.5, min(10.0, math.sqrt(max(n, 0)) / 2.5))),
+                                      tooltip=[maps.tooltip([r.name, f"{int(r.children)}{tr('unit.persons')}",
+                                                             f"→ {r.school} {r.distance_m:,.0f} m"]) for r in far.itertuples()]),
+                        tr("scen.map_legend_beyond"), ["#CC79A7"])
+    shown = pts[pts["stages"].str.contains(stage)]
+    shown = shown.assign(colour_index=seat_classes(shown), radius=shown["students"].map(marker_radius),
+                         ring=shown["school_id"].str.startswith("NEW"),
+                         tooltip=[maps.tooltip([r.name, f"{int(r.students):,}{tr('unit.persons')}",
+                                                f"{tr('scen.col.gap')} {r.spare:+,.0f}"]) for r in shown.itertuples()])
+    maps.add_points(m, shown, tr("map.schools"), SEAT_COLOURS)
+    maps.show(m, key=key, height=height)
