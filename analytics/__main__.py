@@ -212,6 +212,54 @@ def cmd_sites(args) -> int:
     return 0
 
 
+def cmd_scenario(args) -> int:
+    """A layout scenario (steps from a JSON file or a saved scenario) against today, or the saved list."""
+    from analytics import dashboard, scenarios
+    from analytics.storage import ScenarioStore
+    store = _open_county(args)
+    if store is None:
+        return 2
+    saved = ScenarioStore(args.db)
+    if args.list:
+        rows = saved.list(args.county)
+        rows["steps"] = rows["steps"].map(lambda x: len(json.loads(x)))
+        print(rows.to_json(orient="records", force_ascii=False, date_format="iso") if args.json else rows.to_string(index=False))
+        return 0
+    try:
+        if args.saved:
+            found = saved.load(args.county, args.saved)
+            if found is None:
+                raise ValueError(t("cli.no_such_scenario", args.lang, name=args.saved))
+            steps = found["steps"]
+        else:
+            with open(args.steps, encoding="utf-8") as fh:
+                steps = json.load(fh)
+        steps = [scenarios.Step.from_dict(s) for s in steps]
+    except (OSError, ValueError, TypeError) as exc:
+        print(t("cli.bad_steps", args.lang, error=str(exc)), file=sys.stderr)
+        return 2
+    year = args.year or int(store.stage_stats(args.county)["year"].max())
+    std = dashboard.standards_for(args.county)
+    results = {"today": dashboard.run_scenario(store, args.county, year, []),
+               "scenario": dashboard.run_scenario(store, args.county, year, steps)}
+    table = scenarios.compare(results, std)
+    shown = scenarios.display_table(table.rename(columns={"today": t("scen.today", args.lang),
+                                                          "scenario": args.saved or Path(args.steps).stem}), args.lang)
+    if args.xlsx:
+        from analytics.export import to_excel_bytes
+        with open(args.xlsx, "wb") as fh:
+            fh.write(to_excel_bytes({t("scen.results", args.lang)[:31]: shown}))
+    if args.json:
+        print(json.dumps({"year": year, "steps": [s.as_dict() for s in steps], "log": results["scenario"]["log"],
+                          "comparison": table.astype(object).where(table.notna(), None).to_dict("records")},
+                         ensure_ascii=False, indent=1, default=str))
+    else:
+        for entry in results["scenario"]["log"]:
+            print(scenarios.describe_log(entry, args.lang))
+        print(shown.to_string(index=False))
+    return 0
+
+
 def main(argv: list[str] | None = None, outline_source=None) -> int:
     """Run the CLI; ``outline_source`` replaces cnmaps (tests use a fixed outline)."""
     parser = argparse.ArgumentParser(prog="python -m analytics", description="义务教育优质均衡 analytics")
@@ -284,6 +332,19 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p.add_argument("--model", choices=["pmedian", "mclp"], default="pmedian")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sites)
+
+    p = sub.add_parser("scenario", help="a layout scenario (steps in a JSON file, or a saved one) compared with today")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--county", required=True)
+    p.add_argument("--year", type=int, help="base school year (default: the latest)")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--steps", help='JSON list of steps, e.g. [{"kind": "open", "stage": "小学", "lon": 120.1, '
+                                       '"lat": 33.4, "classes": 24, "opens": 2027}, {"kind": "close", "school_id": "…"}]')
+    group.add_argument("--saved", help="the name of a scenario saved on the 布局方案比选 page")
+    group.add_argument("--list", action="store_true", help="list the saved scenarios of the county")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--xlsx", help="also write the comparison as an Excel workbook")
+    p.set_defaults(func=cmd_scenario)
 
     args = parser.parse_args(argv)
     args.outline_source = outline_source

@@ -1,6 +1,8 @@
 """Benchmarks of layout planning, in one run:
-- p-median (spopt + CBC) with ~2,000 demand points and ~200 candidates, 60 existing schools fixed;
-  baseline: evaluating the objective of one solution (numpy) — the ratio shows the solver's cost;
+- p-median with ~2,000 demand points and ~200 candidates, 60 existing schools fixed: the exact sparse
+  model (sites.pmedian_sparse, PuLP + CBC) and spopt's full model where it finishes; baseline: evaluating
+  the objective of one solution (numpy) — the ratio shows the solver's cost;
+- one layout scenario on the demo (open a school, recompute everything) against evaluating today;
 - the cohort forecast for a province-scale history (1,000 towns × 6 years × 9 grades).
 
 Run: .venv/bin/python bench/bench_planning.py
@@ -21,7 +23,7 @@ from analytics import sites  # noqa: E402
 from analytics.config import load_standards  # noqa: E402
 
 
-def bench_pmedian(n_demand=2000, n_candidates=200, n_existing=60, k=5) -> None:
+def bench_pmedian(n_demand=2000, n_candidates=200, n_existing=60, k=5, full: bool = False) -> None:
     rng = np.random.default_rng(11)
     demand = rng.uniform(0, 40_000, (n_demand, 2))
     facilities = np.vstack([rng.uniform(0, 40_000, (n_existing, 2)), demand[rng.choice(n_demand, n_candidates, replace=False)]])
@@ -33,8 +35,38 @@ def bench_pmedian(n_demand=2000, n_candidates=200, n_existing=60, k=5) -> None:
     t0 = time.perf_counter()
     result = sites.solve(cost, w, n_existing, k, time_limit=60)
     solve = time.perf_counter() - t0
-    print(f"p-median {n_demand} demand × {n_candidates} candidates (+{n_existing} fixed), k={k}: "
-          f"{solve:.1f} s, status {result['status']}, {solve / base:,.0f}× one objective evaluation ({base * 1000:.2f} ms)")
+    print(f"p-median sparse {n_demand} demand × {n_candidates} candidates (+{n_existing} fixed), k={k}: "
+          f"{solve:.2f} s, status {result['status']}, {solve / base:,.0f}× one objective evaluation ({base * 1000:.2f} ms)")
+    if full:
+        t0 = time.perf_counter()
+        ref = sites.solve(cost, w, n_existing, k, time_limit=60, sparse=False)
+        spent = time.perf_counter() - t0
+        same = "same objective" if abs(ref["objective"] - result["objective"]) <= 1e-6 * result["objective"] else \
+            f"objective {ref['objective']:,.0f} vs {result['objective']:,.0f}"
+        print(f"  spopt full model: {spent:.1f} s ({spent / solve:.0f}× the sparse model), status {ref['status']}, {same}")
+
+
+def bench_scenario() -> None:
+    import tempfile
+    from analytics import dashboard
+    from analytics.__main__ import main
+    from analytics.storage import Store
+    db = Path(tempfile.mkdtemp()) / "equity.duckdb"
+    main(["demo", "--db", str(db)])
+    store = Store(db)
+    dashboard.forecast(store, "320902")
+    t0 = time.perf_counter()
+    dashboard.run_scenario(store, "320902", 2024, [])
+    base = time.perf_counter() - t0
+    site = store.county_table("settlements", "320902").iloc[0]
+    steps = [{"kind": "open", "stage": "小学", "lon": float(site["lon"]), "lat": float(site["lat"]), "classes": 24, "opens": 2026},
+             {"kind": "close", "school_id": dashboard.small_schools(store, "320902", [2024]).query("small")["school_id"].iloc[0]},
+             {"kind": "redraw"}]
+    t0 = time.perf_counter()
+    dashboard.run_scenario(store, "320902", 2024, steps)
+    spent = time.perf_counter() - t0
+    print(f"scenario (open + close + redraw, 亭湖区 76 schools / 199 settlements, everything recomputed): "
+          f"{spent:.2f} s = {spent / base:.2f}× evaluating today ({base:.2f} s)")
 
 
 def bench_forecast(n_towns=1000, years=range(2019, 2025)) -> None:
@@ -58,7 +90,9 @@ def bench_forecast(n_towns=1000, years=range(2019, 2025)) -> None:
 
 
 if __name__ == "__main__":
-    bench_pmedian(500, 50, 20)
-    bench_pmedian(1000, 100, 30)
-    bench_pmedian(2000, 200, 60)
+    bench_pmedian(500, 50, 20, full=True)
+    bench_pmedian(1000, 100, 30, full=True)
+    bench_pmedian(2000, 200, 60, full=True)
+    bench_pmedian(5000, 500, 150)
     bench_forecast()
+    bench_scenario()

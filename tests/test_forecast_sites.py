@@ -109,3 +109,17 @@ def test_cli_forecast_and_sites(demo_db):
     result = json.loads(out.stdout)
     assert result["status"] == "Optimal" and len(result["sites"]) == 2
     assert result["objective_after"] < result["objective_before"]
+
+
+def test_sparse_pmedian_equals_spopts_full_model():
+    rng = np.random.default_rng(3)
+    demand = rng.uniform(0, 20_000, (150, 2))
+    facilities = np.vstack([rng.uniform(0, 20_000, (8, 2)), demand[rng.choice(150, 30, replace=False)]])
+    cost = sites.cost_matrix(demand, facilities)
+    w = rng.integers(10, 300, 150).astype(float)
+    for k in (1, 3):
+        full = sites.solve(cost, w, 8, k, sparse=False)
+        sparse = sites.solve(cost, w, 8, k)
+        assert full["status"] == sparse["status"] == "Optimal"
+        assert sparse["objective"] == pytest.approx(full["objective"])
+        assert sparse["objective"] < sites.objective(cost, w, 8, [])

@@ -212,3 +212,30 @@ def test_scenarios_are_saved_reopened_replaced_and_deleted(tmp_path):
     assert again.load("320902", "方案一")["steps"] == [] and len(again.list("320902")) == 2
     assert again.delete("320902", "方案二") and not again.delete("320902", "方案二")
     assert list(again.list("320902")["name"]) == ["方案一"] and len(again.list("320903")) == 1
+
+
+def test_cli_scenario_compares_with_today_and_refuses_bad_steps(demo_db, tmp_path):
+    import json
+    import subprocess
+    import sys
+    from analytics import dashboard
+    from analytics.storage import Store
+    store = Store(demo_db)
+    site = store.county_table("settlements", "320902").iloc[0]
+    steps = [{"kind": "open", "stage": "小学", "name": "城东新小学", "lon": float(site["lon"]), "lat": float(site["lat"]),
+              "classes": 24, "opens": 2026}, {"kind": "redraw"}]
+    path = tmp_path / "steps.json"
+    path.write_text(json.dumps(steps, ensure_ascii=False), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "analytics", "scenario", "--db", str(demo_db), "--county", "320902",
+                          "--steps", str(path), "--json", "--xlsx", str(tmp_path / "cmp.xlsx")],
+                         capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout)
+    direct = dashboard.run_scenario(store, "320902", 2024, steps)
+    row = next(r for r in got["comparison"] if r["metric"] == "shortage" and r["stage"] == "小学")
+    assert row["scenario"] == pytest.approx(direct["shortage"]["小学"])
+    assert [e["kind"] for e in got["log"]] == ["open", "redraw"] and got["year"] == 2024
+    assert pd.read_excel(tmp_path / "cmp.xlsx").shape[0] == len(got["comparison"])
+    path.write_text('[{"kind": "demolish"}]', encoding="utf-8")
+    bad = subprocess.run([sys.executable, "-m", "analytics", "scenario", "--db", str(demo_db), "--county", "320902",
+                          "--steps", str(path)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown step kind" in bad.stderr
