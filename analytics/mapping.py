@@ -144,7 +144,8 @@ def clicked_point(click: dict | None, crs: str = "WGS84") -> tuple[float, float]
     return round(float(lon[0]), 6), round(float(lat[0]), 6)
 
 
-SEAT_COLOURS = ["#0072B2", "#D55E00", "#CC79A7"]     # free seats / over its seats / new school (Okabe–Ito)
+SEAT_COLOURS = ["#0072B2", "#D55E00", "#009E73"]     # free seats / over its seats / new school (Okabe–Ito)
+BEYOND_COLOUR = "#CC79A7"                           # settlements beyond the walking norm (as on 学校布局)
 
 
 def seat_classes(points: pd.DataFrame) -> list[int]:
@@ -152,3 +153,12 @@ def seat_classes(points: pd.DataFrame) -> list[int]:
     (spare < 0), 0 otherwise."""
     return [2 if str(sid).startswith("NEW") else 1 if spare < 0 else 0
             for sid, spare in zip(points["school_id"], points["spare"])]
+
+
+def inside_outline(lon: float, lat: float, outline: dict | None, tolerance_m: float = 200.0) -> bool | None:
+    """Whether a WGS84 point lies in the county outline (GeoJSON geometry), within ``tolerance_m``
+    (≈ degrees × 111 km); None without an outline."""
+    from shapely.geometry import Point, shape
+    if not outline:
+        return None
+    return bool(shape(outline).buffer(tolerance_m / 111_000).contains(Point(lon, lat)))

@@ -11,6 +11,7 @@ from analytics import contract, scenarios
 from analytics.config import load_standards
 from analytics.export import to_excel_bytes
 from analytics.formatting import fmt_count, fmt_pct
+from analytics.mapping import BEYOND_COLOUR, SEAT_COLOURS
 from ui import data, maps, page, state
 from ui import scenario as widgets
 from ui.charts import _layout
@@ -64,7 +65,8 @@ saved = saved_store.list(sel.county_code)
 options = {"__current__": tr("scen.current"), "__today__": tr("scen.today"),
            **{f"saved:{n}": n for n in saved["name"]}}
 c = st.columns(2)
-pick_a = c[0].selectbox(tr("scen.left"), list(options), format_func=options.get, key="scen_a")
+first_a = 2 if not steps and len(options) > 2 else 0          # nothing built yet: the newest saved scenario
+pick_a = c[0].selectbox(tr("scen.left"), list(options), index=first_a, format_func=options.get, key="scen_a")
 pick_b = c[1].selectbox(tr("scen.right"), list(options), index=1, format_func=options.get, key="scen_b")
 
 
@@ -87,15 +89,16 @@ for entry in res_a["log"]:
 
 kpi = st.columns(5)
 short = lambda r: sum(r.get("shortage", {}).values())  # noqa: E731
-kpi[0].metric(tr("scen.kpi.shortage"), fmt_count(short(res_a), lang(), tr("unit.seats")),
-              delta=f"{short(res_a) - short(res_b):+,.0f}", delta_color="inverse")
+kpi[0].metric(tr("scen.kpi.shortage"), fmt_count(short(res_a), lang()),
+              delta=int(round(short(res_a) - short(res_b))), delta_color="inverse")
 ba, bb = res_a["beyond"].get(sel.stage), res_b["beyond"].get(sel.stage)
+pp = None if ba is None or bb is None else round(100 * (ba - bb), 1)
 kpi[1].metric(tr("scen.kpi.beyond", stage=stage_label(sel.stage)), fmt_pct(ba),
-              delta=None if ba is None or bb is None else f"{100 * (ba - bb):+.1f} pp", delta_color="inverse")
-kpi[2].metric(tr("scen.kpi.big"), f"{res_a['big_classes']}{tr('unit.classes')}",
+              delta=pp if not pp else f"{pp:+.1f} pp", delta_color="inverse")
+kpi[2].metric(tr("scen.kpi.big"), f"{res_a['big_classes']}",
               delta=res_a["big_classes"] - res_b["big_classes"], delta_color="inverse")
 ca, cb = res_a["complying"].get(sel.stage, 0), res_b["complying"].get(sel.stage, 0)
-kpi[3].metric(tr("scen.kpi.complying", stage=stage_label(sel.stage)), f"{ca}{tr('unit.schools')}", delta=ca - cb)
+kpi[3].metric(tr("scen.kpi.complying", stage=stage_label(sel.stage)), f"{ca}", delta=ca - cb)
 kpi[4].metric(tr("scen.kpi.cost"), scenarios.format_value("cost", res_a["cost_total"], lang()))
 
 table = scenarios.display_table(scenarios.compare(results, std), lang())
@@ -113,7 +116,7 @@ if "balance" in res_a:
             fig.add_trace(go.Scatter(x=g["year"], y=g["short"], name=f"{name} · {stage_label(stage)}",
                                      line=dict(color=colour, dash=dash, width=3 if dash == "solid" else 2)))
     fig.update_xaxes(dtick=1)
-    fig.update_yaxes(title=tr("unit.seats").strip(), gridcolor="#EEEEEE", rangemode="tozero")
+    fig.update_yaxes(title=tr("scen.col.seats"), gridcolor="#EEEEEE", rangemode="tozero")
     st.plotly_chart(_layout(fig, height=320), width="stretch")
 
 maps_cols = st.columns(2)
@@ -122,8 +125,8 @@ for col, (name, res) in zip(maps_cols, [(a_name, res_a), (b_name, res_b)]):
         st.markdown(f"**{name}** · {stage_label(sel.stage)}")
         widgets.result_map(res, data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), sel.stage,
                            key=f"scen_map_{sel.county_code}_{name}_{len(steps)}")
-maps.legend([("#0072B2", tr("scen.map_legend_ok")), ("#D55E00", tr("scen.map_legend_over")),
-        ("#CC79A7", tr("scen.map_legend_new"))], note=tr("scen.map_legend_beyond"))
+maps.legend(list(zip(SEAT_COLOURS + [BEYOND_COLOUR], [tr("scen.map_legend_ok"), tr("scen.map_legend_over"),
+                                                     tr("scen.map_legend_new"), tr("scen.map_legend_beyond")])))
 
 if "catchments" in res_a:
     st.markdown(f"**{tr('scen.catchments')}** · {a_name}")

@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = ["overview", "scorecard", "resources", "gaps", "school_profile", "plan", "planning", "layout", "class_size",
-         "small_schools", "data_tables", "data_admin"]
+PAGES = ["overview", "scorecard", "resources", "gaps", "school_profile", "plan", "planning", "scenarios", "layout",
+         "class_size", "small_schools", "data_tables", "data_admin"]
 
 
 def free_port() -> int:

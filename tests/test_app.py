@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import dashboard
+from analytics.formatting import fmt_count
 from analytics.importer import import_workbook
 from analytics.storage import ScenarioStore, Store
 from tests import workbooks as wbk
@@ -202,7 +203,7 @@ def test_scenario_page_builds_compares_saves_reopens_and_deletes(tmp_path, demo_
     at = app(db, monkeypatch, "scenarios", query={"county": "320902", "year": "2024"})
     assert not at.exception
     today = dashboard.run_scenario(store, "320902", 2024, [])
-    assert _metric(at, "学位缺口") == f"{sum(today['shortage'].values()):,.0f}个学位"
+    assert _metric(at, "学位缺口") == fmt_count(sum(today['shortage'].values()), "zh")
     at.selectbox(key="scen_stage").set_value("初中").run()
     at.number_input(key="scen_lon").set_value(float(site["lon"])).run()
     at.number_input(key="scen_lat").set_value(float(site["lat"])).run()
@@ -215,7 +216,7 @@ def test_scenario_page_builds_compares_saves_reopens_and_deletes(tmp_path, demo_
             "classes": 12, "opens": 2025}
     expected = dashboard.run_scenario(store, "320902", 2024, [step])
     assert sum(expected["shortage"].values()) < sum(today["shortage"].values())
-    assert _metric(at, "学位缺口") == f"{sum(expected['shortage'].values()):,.0f}个学位"
+    assert _metric(at, "学位缺口") == fmt_count(sum(expected['shortage'].values()), "zh")
     assert len(map_rows(at)) >= 3                        # placement map + the two scenario maps
     at.text_input(key="scen_save_name").set_value("城区新建初中").run()
     at.text_input(key="scen_author").set_value("规划股").run()

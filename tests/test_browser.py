@@ -95,3 +95,46 @@ def test_map_pages_draw_with_the_network_cut(demo_db):
         assert overlay["width"] > 100 and overlay["height"] > 100, name           # the outline is drawn …
         assert frame["x"] <= overlay["x"] + overlay["width"] and overlay["x"] <= frame["x"] + frame["width"], name
         assert r["painted_pixels"] > 500, name                                   # … and the school circles
+
+
+def test_scenario_school_placed_by_clicking_the_map(demo_db, tmp_path):
+    """布局方案比选: a click on the map fills the new school's coordinates (WGS84, inside the county),
+    and 加入方案 lists the step with the recomputed results below."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    from analytics.storage import Store
+    db = tmp_path / "equity.duckdb"
+    shutil.copy(demo_db, db)
+    outline = Store(db).outline("320902")
+    from shapely.geometry import shape
+    with streamlit_server(str(db)) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 2600})
+        page.goto(f"{url}/scenarios?county=320902&year=2024")
+        wait_page_drawn(page)
+        lon_box = page.get_by_label("经度（WGS84）")
+        before = float(lon_box.input_value())
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
+        box = frame.locator(".leaflet-container").bounding_box()
+        centre = shape(outline).representative_point()          # a point inside the county, on screen:
+        frame.locator(".leaflet-container").wait_for()
+        px = frame.locator(".leaflet-container").evaluate(
+            f"(el) => {{ const m = Object.values(window).find(v => v && v._container === el);"   # folium's global map_…
+            f" const p = m.latLngToContainerPoint([{centre.y}, {centre.x}]); return [p.x, p.y]; }}")
+        page.mouse.click(box["x"] + px[0], box["y"] + px[1])
+        page.wait_for_function(f"() => {{ const e = [...document.querySelectorAll('input')].find(i => "
+                               f"i.getAttribute('aria-label') === '经度（WGS84）'); return e && Math.abs(parseFloat(e.value) - {before}) > 1e-6; }}",
+                               timeout=30_000)
+        lon, lat = float(lon_box.input_value()), float(page.get_by_label("纬度（WGS84）").input_value())
+        assert abs(lon - centre.x) < 0.01 and abs(lat - centre.y) < 0.01     # where we clicked (WGS84)
+        assert page.get_by_text("新校位置在县区边界之外").count() == 0
+        page.get_by_role("button", name="加入方案").click()
+        page.get_by_text("新建小学“新建小学1”").wait_for(timeout=60_000)
+        wait_page_drawn(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        took = page.get_by_text("新建小学1：从").inner_text()
+        assert "接收0名学生" not in took                 # inside the county it takes its catchment's pupils
+        page.screenshot(path=str(ROOT / "screenshots" / "scenarios_placed.png"), full_page=True)
+        browser.close()

@@ -97,3 +97,25 @@ def test_click_picks_the_school_under_the_pointer():
     assert mapping.clicked_school(pts, 33.50, 120.50) is None                         # nothing within 300 m
     glon, glat = coords.wgs84_to_gcj02(120.300, 33.420)
     assert mapping.clicked_school(pts, float(glat), float(glon), "GCJ02") == "B"      # on 高德 tiles
+
+
+def test_map_click_becomes_wgs84_and_scenario_colours():
+    import pandas as pd
+
+    from analytics import coords, mapping
+    assert mapping.clicked_point(None) is None and mapping.clicked_point({"lat": None, "lng": 120.1}) is None
+    assert mapping.clicked_point({"lat": 33.4, "lng": 120.2}) == (120.2, 33.4)
+    gx, gy = coords.wgs84_to_gcj02([120.2], [33.4])            # a click on 高德 tiles is GCJ-02
+    lon, lat = mapping.clicked_point({"lat": float(gy[0]), "lng": float(gx[0])}, "GCJ02")
+    assert abs(lon - 120.2) < 1e-5 and abs(lat - 33.4) < 1e-5
+    pts = pd.DataFrame({"school_id": ["NEW01", "1", "2"], "spare": [-10, -1, 0]})
+    assert mapping.seat_classes(pts) == [2, 1, 0]
+
+
+def test_a_new_school_outside_the_county_is_flagged():
+    from analytics import mapping
+    box = {"type": "Polygon", "coordinates": [[[120.0, 33.0], [120.5, 33.0], [120.5, 33.5], [120.0, 33.5], [120.0, 33.0]]]}
+    assert mapping.inside_outline(120.2, 33.2, box) is True
+    assert mapping.inside_outline(120.6, 33.2, box) is False
+    assert mapping.inside_outline(120.501, 33.2, box) is True        # 111 m outside: within the 200 m tolerance
+    assert mapping.inside_outline(120.2, 33.2, None) is None

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import math
 
-import folium
 import pandas as pd
 import streamlit as st
 
 from analytics import contract
-from analytics.mapping import SEAT_COLOURS, clicked_point, marker_radius, seat_classes
+from analytics.mapping import BEYOND_COLOUR, SEAT_COLOURS, clicked_point, inside_outline, marker_radius, seat_classes
 from ui import maps, state
 from ui.strings import stage_label, tr
 
@@ -35,11 +34,12 @@ def step_form(sel, points: pd.DataFrame, settlements: pd.DataFrame, years: list[
         base = maps.base_map_choice("scen_base")
         m = maps.base_map(outline, towns, points, base)
         maps.add_points(m, settlements.assign(colour_index=0, radius=3.0, tooltip=settlements["name"], school_id=""),
-                        tr("map.settlements"), ["#CC79A7"])
+                        tr("map.settlements"), [BEYOND_COLOUR])
         maps.add_points(m, points.assign(colour_index=0, radius=points["students"].map(marker_radius),
                                          tooltip=points["name"]), tr("map.schools"), ["#E69F00"])
-        folium.Marker([st.session_state[state.SCEN_LAT], st.session_state[state.SCEN_LON]],
-                      tooltip=name, icon=folium.DivIcon(html='<div style="font-size:22px;color:#CC79A7">✚</div>')).add_to(m)
+        here = pd.DataFrame({"lon": [st.session_state[state.SCEN_LON]], "lat": [st.session_state[state.SCEN_LAT]],
+                             "radius": [11.0], "colour_index": [0], "tooltip": [name], "ring": [True], "school_id": [""]})
+        maps.add_points(m, here, tr("scen.map_legend_new"), [SEAT_COLOURS[2]])     # last layer: drawn on top
         out = maps.show(m, key=f"scen_place_{sel.county_code}_{base['key']}", height=380, places=True)
         picked = clicked_point((out or {}).get("last_clicked"), base.get("crs", "WGS84"))
         if picked and picked != st.session_state.get("scen_last_pick"):
@@ -49,6 +49,8 @@ def step_form(sel, points: pd.DataFrame, settlements: pd.DataFrame, years: list[
         c = st.columns(2)
         lon = c[0].number_input(tr("scen.lon"), 70.0, 140.0, key=state.SCEN_LON, format="%.6f", step=0.001)
         lat = c[1].number_input(tr("scen.lat"), 3.0, 55.0, key=state.SCEN_LAT, format="%.6f", step=0.001)
+        if inside_outline(lon, lat, outline) is False:
+            st.warning(tr("scen.outside"), icon=":material/wrong_location:")
         step.update(stage=stage, name=name, classes=int(classes), opens=int(opens), lon=float(lon), lat=float(lat))
     elif kind == "expand":
         c = st.columns([3, 1, 1, 1])
@@ -80,7 +82,7 @@ def result_map(result: dict, outline, towns, stage: str, key: str, height: int =
                                       radius=far["children"].map(lambda n: max(2.5, min(10.0, math.sqrt(max(n, 0)) / 2.5))),
                                       tooltip=[maps.tooltip([r.name, f"{int(r.children)}{tr('unit.persons')}",
                                                              f"→ {r.school} {r.distance_m:,.0f} m"]) for r in far.itertuples()]),
-                        tr("scen.map_legend_beyond"), ["#CC79A7"])
+                        tr("scen.map_legend_beyond"), [BEYOND_COLOUR])
     shown = pts[pts["stages"].str.contains(stage)]
     shown = shown.assign(colour_index=seat_classes(shown), radius=shown["students"].map(marker_radius),
                          ring=shown["school_id"].str.startswith("NEW"),
