@@ -26,5 +26,7 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **kwargs) -> str:
     entry = catalog().get(key)
     if entry is None:
         return key
-    text = entry.get(lang) or entry.get(DEFAULT_LANGUAGE) or key
+    text = entry.get(lang)
+    if text is None:                   # missing in this language; an empty string (no unit in English) is kept
+        text = entry.get(DEFAULT_LANGUAGE) or key
     return text.format(**kwargs) if kwargs else text

@@ -553,7 +553,7 @@ def format_value(metric: str, value, lang: str = "zh") -> str:
     if metric == "verdict":
         return t(f"status.{value}", lang)
     if metric == "cost":
-        return f"{value / 10_000:,.0f} {t('unit.wan_yuan', lang)}"
+        return f"{value / 10_000:,.0f} 万元" if lang == "zh" else f"{value / 1e6:,.1f} M yuan"
     return fmt_count(value, lang, t(METRIC_UNITS[metric], lang) if metric in METRIC_UNITS else "")
 
 
