@@ -71,3 +71,12 @@ def test_an_empty_english_unit_is_not_replaced_by_the_chinese_one():
     assert format_value("complying", 16, "en") == "16" and format_value("complying", 16, "zh") == "16所"
     assert format_value("cost", 60_960_000, "zh") == "6,096 万元" and format_value("cost", 60_960_000, "en") == "61.0 M yuan"
     assert format_value("beyond", 0.6612, "en") == "66.1%" and format_value("verdict", "fail", "zh") == "未达标"
+
+
+def test_every_string_has_a_chinese_and_an_english_text():
+    """An unquoted comma or 'Yes' in the catalog's flow mappings silently cut the English text (a
+    checkbox read 'True'): every entry must be exactly {zh: text, en: text}."""
+    from analytics.i18n import catalog
+    broken = {k: v for k, v in catalog().items()
+              if not isinstance(v, dict) or set(v) != {"zh", "en"} or not all(isinstance(x, str) for x in v.values())}
+    assert not broken, broken
