@@ -43,17 +43,19 @@ from analytics.config import Standards, indicator_codes, threshold
 TEACHER_COLUMNS = ("teachers", "teachers_above_degree", "backbone_teachers", "pe_teachers", "music_teachers",
                    "art_teachers", "certified_teachers")
 KINDS = ("open", "expand", "close", "redraw")
+THROUGH = "九年一贯"          # a new 九年一贯制 school: ``classes`` 小学 classes and ``junior_classes`` 初中 classes
 
 
 @dataclass
 class Step:
     kind: str                      # open / expand / close / redraw
     school_id: str | None = None   # expand / close
-    stage: str = contract.PRIMARY  # open / expand
+    stage: str = contract.PRIMARY  # open (also THROUGH) / expand
     name: str = ""                 # open: the new school's name
     lon: float | None = None       # open
     lat: float | None = None
-    classes: int = 0               # open / expand
+    classes: int = 0               # open / expand (小学 classes of a THROUGH school)
+    junior_classes: int = 0        # open, THROUGH only: its 初中 classes
     opens: int | None = None       # open / expand: first school year with the seats (None: at once)
 
     def as_dict(self) -> dict:
@@ -215,6 +217,13 @@ def _catchment_moves(state: State, stage: str, new: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["src", "dst", "pupils"])
 
 
+def new_school_parts(step: Step) -> list[tuple[str, int]]:
+    """(学段, classes) of a new school: one 学段, or both for a 九年一贯制 school."""
+    if step.stage == THROUGH:
+        return [(contract.PRIMARY, int(step.classes)), (contract.JUNIOR, int(step.junior_classes))]
+    return [(step.stage, int(step.classes))]
+
+
 def _new_school(state: State, step: Step, std: Standards) -> str:
     cfg = std["scenarios"]["new_school"]
     n = sum(1 for s in state.schools["school_id"] if str(s).startswith("NEW")) + 1
@@ -225,7 +234,8 @@ def _new_school(state: State, step: Step, std: Standards) -> str:
     same = pts[pts["town"] == town]
     ref = same if len(same) else pts
     k = spatial.nearest([step.lon], [step.lat], ref["lon"], ref["lat"], state.epsg)[0][0]
-    seats = float(step.classes * std["planning"]["seats_per_class"][step.stage])
+    parts = [(stage, c, float(c * std["planning"]["seats_per_class"][stage])) for stage, c in new_school_parts(step) if c > 0]
+    total = sum(seats for _, _, seats in parts)
     school = {c: None for c in state.schools.columns}
     school.update(school_id=sid, name=step.name or sid, county_code=state.schools["county_code"].iloc[0],
                   county_name=state.schools["county_name"].iloc[0], town=town,
@@ -233,26 +243,25 @@ def _new_school(state: State, step: Step, std: Standards) -> str:
                   urban_rural_code=state.schools.loc[state.schools["school_id"] == ref["school_id"].iloc[k],
                                                      "urban_rural_code"].iloc[0],
                   urban_rural_group=ref["urban_rural_group"].iloc[k], ownership="公办", lon=step.lon, lat=step.lat,
-                  crs="WGS84", boarding=False, capacity=seats)
+                  crs="WGS84", boarding=False, capacity=total if len(parts) == 1 else np.nan)
     state.schools = pd.concat([state.schools, pd.DataFrame([school])], ignore_index=True)
     f = float(cfg["build_factor"])
-    row = {c: np.nan for c in state.stats.columns}
-    row.update(school_id=sid, year=state.year, stage=step.stage, students=0.0, classes=float(step.classes),
-               **{c: 0.0 for c in TEACHER_COLUMNS},
-               teaching_area_m2=f * threshold(std, "L4", step.stage) * seats,
-               sports_area_m2=f * threshold(std, "L5", step.stage) * seats,
-               equipment_value_wan=f * threshold(std, "L6", step.stage) * seats / 10_000,
-               multimedia_rooms=math.ceil(f * threshold(std, "L7", step.stage) * seats / 100))
     g3 = std["guarantee"]["G3"]
-    rooms = math.ceil(step.classes / g3["classes_per_room"])
-    row.update(music_rooms=rooms, art_rooms=rooms, music_room_min_m2=g3["music_room_min_m2"],
-               art_room_min_m2=g3["art_room_min_m2"])
-    state.stats = pd.concat([state.stats, pd.DataFrame([row])], ignore_index=True)
-    per_grade = allocate(step.classes, np.ones(len(_grades(step.stage))))
-    for grade, n_classes in zip(_grades(step.stage), per_grade):
-        _spread(state, sid, grade, 0, int(n_classes))
-    costs = _costs()
-    state.cost["build"] = state.cost.get("build", 0.0) + seats * float(costs["school_seat"])
+    for stage, classes, seats in parts:
+        row = {c: np.nan for c in state.stats.columns}
+        rooms = math.ceil(classes / g3["classes_per_room"])
+        row.update(school_id=sid, year=state.year, stage=stage, students=0.0, classes=float(classes),
+                   **{c: 0.0 for c in TEACHER_COLUMNS},
+                   teaching_area_m2=f * threshold(std, "L4", stage) * seats,
+                   sports_area_m2=f * threshold(std, "L5", stage) * seats,
+                   equipment_value_wan=f * threshold(std, "L6", stage) * seats / 10_000,
+                   multimedia_rooms=math.ceil(f * threshold(std, "L7", stage) * seats / 100),
+                   music_rooms=rooms, art_rooms=rooms, music_room_min_m2=g3["music_room_min_m2"],
+                   art_room_min_m2=g3["art_room_min_m2"])
+        state.stats = pd.concat([state.stats, pd.DataFrame([row])], ignore_index=True)
+        for grade, n_classes in zip(_grades(stage), allocate(classes, np.ones(len(_grades(stage))))):
+            _spread(state, sid, grade, 0, int(n_classes))
+    state.cost["build"] = state.cost.get("build", 0.0) + total * float(_costs()["school_seat"])
     if step.opens:
         state.opens[sid] = int(step.opens)
     return sid
@@ -287,17 +296,22 @@ def _costs() -> dict:
 def open_school(state: State, step: Step, std: Standards) -> State:
     s = state.copy()
     sid = _new_school(s, step, std)
-    new = nearest_school(s, step.stage)
-    moves = _catchment_moves(s, step.stage, new)
-    moves = moves[moves["dst"] == sid]
-    cap = float(std["scenarios"]["new_school"]["max_fill"]) * float(s.schools.loc[s.schools["school_id"] == sid, "capacity"].iloc[0])
-    wanted = int(moves["pupils"].sum())
-    if wanted > cap:
-        moves = moves.assign(pupils=allocate(int(cap), moves["pupils"].to_numpy()))
-    for r in moves.itertuples():
-        move_pupils(s, r.src, sid, step.stage, int(r.pupils), std)
-    s.catchment[step.stage] = np.where(new == sid, sid, s.catchment[step.stage])
-    hires = _hire_to_line(s, sid, step.stage, std) if std["scenarios"]["new_school"]["staff_to_line"] else 0
+    taken, hires = [], 0
+    for stage, classes in new_school_parts(step):
+        if classes <= 0:
+            continue
+        new = nearest_school(s, stage)
+        moves = _catchment_moves(s, stage, new)
+        moves = moves[moves["dst"] == sid]
+        cap = float(std["scenarios"]["new_school"]["max_fill"]) * classes * std["planning"]["seats_per_class"][stage]
+        if int(moves["pupils"].sum()) > cap:
+            moves = moves.assign(pupils=allocate(int(cap), moves["pupils"].to_numpy()))
+        for r in moves.itertuples():
+            move_pupils(s, r.src, sid, stage, int(r.pupils), std)
+        s.catchment[stage] = np.where(new == sid, sid, s.catchment[stage])
+        hires += _hire_to_line(s, sid, stage, std) if std["scenarios"]["new_school"]["staff_to_line"] else 0
+        taken.append(moves.assign(stage=stage))
+    moves = pd.concat(taken, ignore_index=True) if taken else pd.DataFrame(columns=["src", "dst", "pupils", "stage"])
     s.cost["teachers"] = s.cost.get("teachers", 0.0) + hires * float(_costs()["teacher_per_year"])
     s.log.append({"kind": "open", "school_id": sid, "name": step.name or sid, "stage": step.stage,
                   "pupils": int(moves["pupils"].sum()), "hires": hires, "from": moves.to_dict("records")})
@@ -575,9 +589,12 @@ def describe(step: dict, names: dict, std: Standards, lang: str = "zh") -> str:
     from analytics.i18n import t
     kind = step["kind"]
     stage = t(f"stage.{step.get('stage', contract.PRIMARY)}", lang)
-    classes = int(step.get("classes", 0))
-    seats = classes * int(std["planning"]["seats_per_class"][step.get("stage", contract.PRIMARY)])
-    return t(f"scen.step.{kind}", lang, stage=stage, name=step.get("name", ""), classes=classes, seats=f"{seats:,}",
+    classes, junior = int(step.get("classes", 0)), int(step.get("junior_classes", 0))
+    seats = sum(c * int(std["planning"]["seats_per_class"][st]) for st, c in new_school_parts(Step.from_dict(step))) \
+        if kind == "open" else classes * int(std["planning"]["seats_per_class"][step.get("stage", contract.PRIMARY)])
+    if kind == "open" and step.get("stage") == THROUGH:
+        kind = "open_through"
+    return t(f"scen.step.{kind}", lang, stage=stage, name=step.get("name", ""), classes=classes, junior=junior, seats=f"{seats:,}",
              opens=step.get("opens") or "—", school=names.get(step.get("school_id"), step.get("school_id", "")))
 
 
@@ -586,7 +603,7 @@ def describe_log(entry: dict, lang: str = "zh") -> str:
     from analytics.i18n import t
     kind = entry["kind"]
     if kind == "open":
-        return t("scen.did.open", lang, name=entry["name"], n=len(entry["from"]), pupils=f"{entry['pupils']:,}",
+        return t("scen.did.open", lang, name=entry["name"], n=len({r["src"] for r in entry["from"]}), pupils=f"{entry['pupils']:,}",
                  hires=entry["hires"])
     if kind == "expand":
         return t("scen.did.expand", lang, classes=entry["classes"], hires=entry["hires"])

@@ -70,7 +70,7 @@ def test_open_takes_pupils_in_proportion_to_the_children_who_switch():
     after = scenarios.apply(base, [Step("open", stage=PRIMARY, name="新小学", lon=120.33, lat=33.40, classes=12)], STD)
     log = after.log[-1]
     # s2 (40 of A's 100 children) is now nearest the new school: 300 × 40 / 100 = 120 pupils move
-    assert log["pupils"] == 120 and log["from"] == [{"src": "A", "dst": "NEW01", "pupils": 120}]
+    assert log["pupils"] == 120 and log["from"] == [{"src": "A", "dst": "NEW01", "pupils": 120, "stage": PRIMARY}]
     s = after.stats.set_index(["school_id", "stage"])
     assert s.loc[("A", PRIMARY), "students"] == 180 and s.loc[("NEW01", PRIMARY), "students"] == 120
     # teachers follow: round(30 × 120/300) = 12 leave A; then hires bring L1 to the line for 120 pupils
@@ -91,6 +91,21 @@ def test_open_takes_pupils_in_proportion_to_the_children_who_switch():
     assert totals(after)["class_pupils"] == totals(base)["class_pupils"]
     assert after.cost["build"] == 12 * 45 * scenarios._costs()["school_seat"]
     assert base.stats["students"].sum() == 1310          # the input state is not changed
+
+
+def test_a_new_nine_year_school_takes_pupils_of_both_stages():
+    base = small_county()
+    step = Step("open", stage=scenarios.THROUGH, name="一贯制", lon=120.33, lat=33.40, classes=12, junior_classes=12)
+    after = scenarios.apply(base, [step], STD)
+    s = after.stats.set_index(["school_id", "stage"])["students"]
+    # 小学 as before (s2: 300 × 40/100 = 120 from A); 初中: s2 and s3 are now nearer it than C (6.5 vs 9.2 km
+    # for s3): C sends 500 × (20 + 50) / 100 = 350
+    assert s[("NEW01", PRIMARY)] == 120 and s[("NEW01", contract.JUNIOR)] == 350 and s[("C", contract.JUNIOR)] == 150
+    assert after.schools.set_index("school_id").at["NEW01", "school_type"] == "312"
+    seats = scenarios.school_seats(after, STD).query("school_id == 'NEW01'").set_index("stage")["seats"]
+    assert seats[PRIMARY] == 12 * 45 and seats[contract.JUNIOR] == 12 * 50
+    assert totals(after)["pupils"] == totals(base)["pupils"]
+    assert "小学12个班、初中12个班（1,140个学位）" in scenarios.describe(step.as_dict(), {}, STD)
 
 
 def test_a_new_school_takes_no_more_than_its_seats():

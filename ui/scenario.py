@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import contract
+from analytics.scenarios import THROUGH
 from analytics.mapping import BEYOND_COLOUR, SEAT_COLOURS, clicked_point, inside_outline, marker_radius, seat_classes
 from ui import maps, state
 from ui.strings import stage_label, tr
@@ -22,12 +23,15 @@ def step_form(sel, points: pd.DataFrame, settlements: pd.DataFrame, years: list[
     names = dict(zip(points["school_id"], points["name"]))
     step: dict = {"kind": kind}
     if kind == "open":
-        c = st.columns([2, 1, 1, 1])
-        stage = c[1].selectbox(tr("col.stage"), contract.STAGES, key="scen_stage", format_func=stage_label)
+        c = st.columns([2, 1.3, 1, 1, 1])
+        stage = c[1].selectbox(tr("scen.school_type"), contract.STAGES + (THROUGH,), key="scen_stage", format_func=stage_label)
         name = c[0].text_input(tr("scen.name"), value=tr("scen.default_name", stage=stage_label(stage), n=n_new),
                                key=f"scen_name_{stage}_{n_new}")
-        classes = c[2].number_input(tr("scen.classes"), 6, 72, 24 if stage == contract.PRIMARY else 18, 6, key="scen_classes")
-        opens = c[3].selectbox(tr("scen.opens"), years, index=min(2, len(years) - 1), key="scen_opens")
+        through = stage == THROUGH
+        classes = c[2].number_input(tr("scen.primary_classes" if through else "scen.classes"), 6, 72,
+                                    24 if stage != contract.JUNIOR else 18, 6, key="scen_classes")
+        junior = c[3].number_input(tr("scen.junior_classes"), 3, 48, 12, 3, key="scen_junior", disabled=not through)
+        opens = c[4].selectbox(tr("scen.opens"), years, index=min(2, len(years) - 1), key="scen_opens")
         st.session_state.setdefault(state.SCEN_LON, round(float(settlements["lon"].median()), 6))
         st.session_state.setdefault(state.SCEN_LAT, round(float(settlements["lat"].median()), 6))
         st.caption(tr("scen.click_help"))
@@ -51,7 +55,8 @@ def step_form(sel, points: pd.DataFrame, settlements: pd.DataFrame, years: list[
         lat = c[1].number_input(tr("scen.lat"), 3.0, 55.0, key=state.SCEN_LAT, format="%.6f", step=0.001)
         if inside_outline(lon, lat, outline) is False:
             st.warning(tr("scen.outside"), icon=":material/wrong_location:")
-        step.update(stage=stage, name=name, classes=int(classes), opens=int(opens), lon=float(lon), lat=float(lat))
+        step.update(stage=stage, name=name, classes=int(classes), opens=int(opens), lon=float(lon), lat=float(lat),
+                    **({"junior_classes": int(junior)} if through else {}))
     elif kind == "expand":
         c = st.columns([3, 1, 1, 1])
         stage = c[1].selectbox(tr("col.stage"), contract.STAGES, key="scen_x_stage", format_func=stage_label)
