@@ -390,7 +390,7 @@ def accessibility(store: Store, county_code: str, year: int, stage: str) -> pd.D
     std = standards_for(county_code)
     epsg = spatial.metric_epsg(float(points["lon"].median()))
     radius = float(std["layout"]["service_radius_m"][stage]["rural"])
-    seats = spatial.spare_seats(points, std) + points["students"]          # capacity − students + students
-    access = sites.two_step_fca(settlements, points.assign(seats=seats), stage, radius, epsg, supply="seats")
+    access = sites.two_step_fca(settlements, points.assign(seats=spatial.seats(points, std)), stage, radius, epsg,
+                                supply="seats")
     kids = settlements["age_6_11" if stage == "小学" else "age_12_14"].fillna(0)
     return pd.DataFrame({"town": settlements["town"], "name": settlements["name"], "children": kids, "access": access})

@@ -158,13 +158,20 @@ def backtest(history, births, std, urban_towns, shift) -> pd.DataFrame:
     return m[["town", "stage", "actual", "forecast", "error", "error_share"]]
 
 
-def seats(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards) -> pd.DataFrame:
-    """Seats per town × 学段: 核定学位 of one-学段 schools, else classes × the standard class size."""
-    parts = stats[stats["stage"] != contract.WHOLE_SCHOOL].merge(schools[["school_id", "town", "capacity"]], on="school_id")
+def school_seats(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards) -> pd.DataFrame:
+    """Seats per school × 学段: 核定学位 of one-学段 schools, else classes × the standard class size
+    (columns of the 学段 rows + town, capacity, name, seats)."""
+    keep = [c for c in ("school_id", "town", "capacity", "name") if c in schools]
+    parts = stats[stats["stage"] != contract.WHOLE_SCHOOL].merge(schools[keep], on="school_id")
     single = parts.groupby("school_id")["stage"].transform("count") == 1
     per_class = parts["stage"].map(std["planning"]["seats_per_class"]).astype(float)
     parts["seats"] = np.where(single & parts["capacity"].notna(), parts["capacity"], parts["classes"] * per_class)
-    return parts.groupby(["town", "stage"], as_index=False)["seats"].sum()
+    return parts
+
+
+def seats(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards) -> pd.DataFrame:
+    """Seats per town × 学段 (sum of :func:`school_seats`)."""
+    return school_seats(stats, schools, std).groupby(["town", "stage"], as_index=False)["seats"].sum()
 
 
 def seat_balance(forecast_df: pd.DataFrame, seats_df: pd.DataFrame, variant: str = "central") -> pd.DataFrame:

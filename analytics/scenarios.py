@@ -439,15 +439,12 @@ def apply(state: State, steps: list[Step], std: Standards) -> State:
 # ---------------------------------------------------------------- evaluation
 
 def school_seats(state: State, std: Standards) -> pd.DataFrame:
-    """Seats per school × 学段: 核定学位 of one-学段 schools, else classes × the standard class size
-    (as :func:`analytics.forecast.seats`), with the year from which new seats count."""
-    parts = state.stats[state.stats["stage"] != contract.WHOLE_SCHOOL][["school_id", "stage", "classes", "students"]] \
-        .merge(state.schools[["school_id", "town", "capacity", "name"]], on="school_id")
-    single = parts.groupby("school_id")["stage"].transform("count") == 1
-    per_class = parts["stage"].map(std["planning"]["seats_per_class"]).astype(float)
-    parts["seats"] = np.where(single & parts["capacity"].notna(), parts["capacity"], parts["classes"] * per_class)
-    parts["from_year"] = parts["school_id"].map(state.opens)
-    return parts
+    """Seats per school × 学段 of the scenario (:func:`analytics.forecast.school_seats`), with the year
+    from which a new school's seats count."""
+    from analytics.forecast import school_seats as seats_of
+    parts = seats_of(state.stats, state.schools, std)[["school_id", "stage", "classes", "students", "town", "capacity",
+                                                       "name", "seats"]]
+    return parts.assign(from_year=parts["school_id"].map(state.opens))
 
 
 def _seats_in(seats: pd.DataFrame, added: dict, year: int) -> pd.Series:

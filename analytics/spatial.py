@@ -114,12 +114,16 @@ def class_fixes(classes: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     return g
 
 
-def spare_seats(points: pd.DataFrame, standards: Standards) -> pd.Series:
-    """Seats free at each school: capacity (核定学位数, else classes × line) − students; may be negative."""
+def seats(points: pd.DataFrame, standards: Standards) -> pd.Series:
+    """Seats of each school: 核定学位数, else classes × the class-size line (初中 line for 初中-only schools)."""
     line = points["stages"].map(lambda s: standards["class_size"]["max"][contract.JUNIOR]
                                 if s == contract.JUNIOR else standards["class_size"]["max"][contract.PRIMARY])
-    capacity = points["capacity"].where(points["capacity"].notna(), points["classes"] * line)
-    return capacity - points["students"]
+    return points["capacity"].where(points["capacity"].notna(), points["classes"] * line)
+
+
+def spare_seats(points: pd.DataFrame, standards: Standards) -> pd.Series:
+    """Seats free at each school: :func:`seats` − students; may be negative."""
+    return seats(points, standards) - points["students"]
 
 
 def spare_nearby(targets: pd.DataFrame, points: pd.DataFrame, standards: Standards, epsg: int, top: int = 3) -> dict:

@@ -123,3 +123,22 @@ def test_sparse_pmedian_equals_spopts_full_model():
         assert full["status"] == sparse["status"] == "Optimal"
         assert sparse["objective"] == pytest.approx(full["objective"])
         assert sparse["objective"] < sites.objective(cost, w, 8, [])
+
+
+def test_accessibility_shares_out_exactly_the_seats_in_reach(demo_db):
+    """2SFCA conserves supply: Σ children_i × A_i = Σ seats of the schools with children in reach."""
+    from analytics import dashboard, spatial
+    from analytics.storage import Store
+    store = Store(demo_db)
+    acc = dashboard.accessibility(store, "320902", 2024, "小学")
+    points = spatial.stage_schools(dashboard.school_points(store, "320902", 2024), "小学")
+    settlements = store.county_table("settlements", "320902").dropna(subset=["lon", "lat"]).reset_index(drop=True)
+    epsg = spatial.metric_epsg(float(points["lon"].median()))
+    sx, sy = spatial.project(points["lon"], points["lat"], epsg)
+    dx, dy = spatial.project(settlements["lon"], settlements["lat"], epsg)
+    radius = STD["layout"]["service_radius_m"]["小学"]["rural"]
+    d = np.hypot(dx[:, None] - sx[None, :], dy[:, None] - sy[None, :])
+    reached = ((d <= radius) & (settlements["age_6_11"].to_numpy()[:, None] > 0)).any(axis=0)
+    seats = spatial.seats(points, STD)
+    assert (acc["children"] * acc["access"]).sum() == pytest.approx(seats[reached].sum())
+    assert len(acc) == len(settlements) and (acc["access"] >= 0).all()
