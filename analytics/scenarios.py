@@ -405,7 +405,7 @@ def close_school(state: State, step: Step, std: Standards) -> State:
     for stage in contract.STAGES:
         nearest = nearest_school(s, stage)
         s.catchment[stage] = np.where(s.catchment[stage] == step.school_id, nearest, s.catchment[stage])
-    moved = pd.concat(reassigned, ignore_index=True) if reassigned else receivers(pts, closing, contract.PRIMARY, 0, std, s.epsg)
+    moved = pd.concat(reassigned, ignore_index=True)            # every school has at least one 学段 row
     s.log.append({"kind": "close", "school_id": step.school_id, "name": closing["name"], "pupils": int(closing["students"]),
                   "to": moved.to_dict("records")})
     return s
