@@ -85,7 +85,7 @@ def result_map(result: dict, outline, towns, stage: str, key: str, height: int =
         far = assigned[assigned["beyond"]]
         maps.add_points(m, far.assign(colour_index=0, school_id="",
                                       radius=far["children"].map(lambda n: max(2.5, min(10.0, math.sqrt(max(n, 0)) / 2.5))),
-                                      tooltip=[maps.tooltip([r.name, f"{int(r.children)}{tr('unit.persons')}",
+                                      tooltip=[maps.tooltip([r.name, f"{int(r.children)}{tr('unit.children')}",
                                                              f"→ {r.school} {r.distance_m:,.0f} m"]) for r in far.itertuples()]),
                         tr("scen.map_legend_beyond"), [BEYOND_COLOUR])
     shown = pts[pts["stages"].str.contains(stage)]
