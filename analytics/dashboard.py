@@ -369,13 +369,17 @@ def scenario_base(store: Store, county_code: str, year: int):
     return state, tables
 
 
-def run_scenario(store: Store, county_code: str, year: int, steps: list, urban_shift: float | None = None) -> dict:
-    """A scenario's steps applied to the county-year and evaluated (seats use the forecast)."""
+def run_scenario(store: Store, county_code: str, year: int, steps: list, urban_shift: float | None = None,
+                 forecast_out: dict | None = None) -> dict:
+    """A scenario's steps applied to the county-year and evaluated (seats use the forecast; pass
+    ``forecast_out`` when it is already computed — it does not depend on the steps)."""
     from analytics import scenarios
     std = standards_for(county_code)
     state, tables = scenario_base(store, county_code, year)
     after = scenarios.apply(state, [s if isinstance(s, scenarios.Step) else scenarios.Step.from_dict(s) for s in steps], std)
-    return scenarios.evaluate(after, tables, forecast(store, county_code, urban_shift), std)
+    if forecast_out is None:
+        forecast_out = forecast(store, county_code, urban_shift)
+    return scenarios.evaluate(after, tables, forecast_out, std)
 
 
 def accessibility(store: Store, county_code: str, year: int, stage: str) -> pd.DataFrame:

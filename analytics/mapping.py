@@ -162,3 +162,9 @@ def inside_outline(lon: float, lat: float, outline: dict | None, tolerance_m: fl
     if not outline:
         return None
     return bool(shape(outline).buffer(tolerance_m / 111_000).contains(Point(lon, lat)))
+
+
+def settlement_radius(children) -> float:
+    """Bubble radius (px) of a settlement: √children / 2.5, kept between 2.5 and 10."""
+    import math
+    return max(2.5, min(10.0, math.sqrt(max(float(children), 0.0)) / 2.5))

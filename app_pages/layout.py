@@ -8,7 +8,7 @@ import streamlit as st
 from analytics import contract
 from analytics.config import indicator_codes, load_standards
 from analytics.formatting import fmt_pct
-from analytics.mapping import STATUS_COLOURS, clicked_school, marker_radius, policy_classes
+from analytics.mapping import STATUS_COLOURS, clicked_school, marker_radius, policy_classes, settlement_radius
 from ui import cards, data, maps, page
 from ui.charts import _layout
 from ui.strings import indicator_label, stage_label, tr
@@ -66,7 +66,7 @@ settlements = assign["settlements"]
 if len(settlements) and "beyond" in settlements:
     bubbles = settlements.assign(
         colour_index=settlements["beyond"].astype(int),
-        radius=settlements["children"].map(lambda n: max(2.5, min(10.0, math.sqrt(max(n, 0)) / 2.5))),
+        radius=settlements["children"].map(settlement_radius),
         tooltip=[maps.tooltip([r.name, f"{tr('layout.children')} {int(r.children)}",
                                f"→ {r.school} {r.distance_m:,.0f} m"]) for r in settlements.itertuples()])
     maps.add_points(m, bubbles, tr("map.settlements"), ["#F0E442", "#CC79A7"])

@@ -119,3 +119,8 @@ def test_a_new_school_outside_the_county_is_flagged():
     assert mapping.inside_outline(120.6, 33.2, box) is False
     assert mapping.inside_outline(120.501, 33.2, box) is True        # 111 m outside: within the 200 m tolerance
     assert mapping.inside_outline(120.2, 33.2, None) is None
+
+
+def test_settlement_bubble_grows_with_the_root_of_its_children():
+    from analytics.mapping import settlement_radius
+    assert settlement_radius(100) == 4.0 and settlement_radius(0) == 2.5 and settlement_radius(10_000) == 10.0

@@ -173,9 +173,11 @@ def suggest_sites(sig: tuple, county: str, year: int, stage: str, k: int, model:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def run_scenario(sig: tuple, county: str, year: int, steps_json: str, urban_shift: float | None = None) -> dict:
-    """A scenario (steps as JSON, so the cache key is plain text) applied and evaluated."""
-    return dashboard.run_scenario(store(), county, year, json.loads(steps_json), urban_shift)
+def run_scenario(sig: tuple, county: str, year: int, steps_json: str) -> dict:
+    """A scenario (steps as JSON, so the cache key is plain text) applied and evaluated; the forecast
+    (the same for every scenario) comes from the cached :func:`forecast`."""
+    shift = float(dashboard.standards_for(county)["planning"]["urban_shift_per_year"])
+    return dashboard.run_scenario(store(), county, year, json.loads(steps_json), forecast_out=forecast(sig, county, shift))
 
 
 def scenario_store() -> ScenarioStore:

@@ -1,14 +1,12 @@
 """Widgets of the 布局方案比选 page: the step form, and the map of one evaluated scenario."""
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import streamlit as st
 
 from analytics import contract
 from analytics.scenarios import THROUGH
-from analytics.mapping import BEYOND_COLOUR, SEAT_COLOURS, clicked_point, inside_outline, marker_radius, seat_classes
+from analytics.mapping import BEYOND_COLOUR, SEAT_COLOURS, clicked_point, inside_outline, marker_radius, seat_classes, settlement_radius
 from ui import maps, state
 from ui.strings import stage_label, tr
 
@@ -84,7 +82,7 @@ def result_map(result: dict, outline, towns, stage: str, key: str, height: int =
     if assigned is not None and len(assigned):
         far = assigned[assigned["beyond"]]
         maps.add_points(m, far.assign(colour_index=0, school_id="",
-                                      radius=far["children"].map(lambda n: max(2.5, min(10.0, math.sqrt(max(n, 0)) / 2.5))),
+                                      radius=far["children"].map(settlement_radius),
                                       tooltip=[maps.tooltip([r.name, f"{int(r.children)}{tr('unit.children')}",
                                                              f"→ {r.school} {r.distance_m:,.0f} m"]) for r in far.itertuples()]),
                         tr("scen.map_legend_beyond"), [BEYOND_COLOUR])
