@@ -3,6 +3,10 @@
 Pages, the CLI and exports all read their words from here. ``t("key", "en", n=3)`` formats the
 entry with ``str.format``; a missing English entry falls back to Chinese, a missing key shows
 the key itself so a gap is visible instead of crashing a page.
+
+An entry that states a line of the standard never writes the number: it writes ``{std[rule_ratio]}``
+(keys in :meth:`analytics.standards.Standards.wording`), filled from ``std=`` — the wording of the
+county's standards — or from the national default when the caller names no county.
 """
 from __future__ import annotations
 
@@ -22,11 +26,18 @@ def catalog() -> dict[str, dict[str, str]]:
         return yaml.safe_load(fh)
 
 
-def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **kwargs) -> str:
+def t(key: str, lang: str = DEFAULT_LANGUAGE, /, std: dict | None = None, **kwargs) -> str:
+    """The entry ``key`` in ``lang``, formatted with ``kwargs``; ``std`` is a wording mapping
+    (:func:`analytics.standards.wording_for`) for entries that state a line."""
     entry = catalog().get(key)
     if entry is None:
         return key
     text = entry.get(lang)
     if text is None:                   # missing in this language; an empty string (no unit in English) is kept
         text = entry.get(DEFAULT_LANGUAGE) or key
+    if "{std[" in text:
+        if std is None:
+            from analytics.standards import wording_for
+            std = wording_for(None)
+        return text.format(std=std, **kwargs)
     return text.format(**kwargs) if kwargs else text

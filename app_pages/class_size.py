@@ -1,9 +1,9 @@
-"""大班额与大校额: classes by size band, schools over the line, schools over 2000/2500 pupils."""
+"""大班额与大校额: classes by size band, schools over the class line, schools over the school-size lines."""
 import streamlit as st
 
-from analytics.export import to_excel_bytes
-from analytics.formatting import fmt_pct
-from analytics.mapping import BAND_COLOURS, marker_radius
+from analytics.io.export import to_excel_bytes
+from analytics.report.formatting import fmt_pct
+from analytics.geo.mapping import BAND_COLOURS, marker_radius
 from ui import charts, data, maps, page
 from ui.strings import stage_label, tr
 

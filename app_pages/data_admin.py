@@ -7,8 +7,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import importer, template, versions
-from analytics.export import contract_workbook, to_excel_bytes
+from analytics.io import importer
+from analytics.io import template
+from analytics.io import versions
+from analytics.io.export import contract_workbook, to_excel_bytes
 from ui import data, state
 from ui.strings import lang, tr
 

@@ -1,8 +1,8 @@
 """数据: browse each table for the county and year; download it as Excel with Chinese headers."""
 import streamlit as st
 
-from analytics import contract
-from analytics.export import to_excel_bytes
+from analytics.io import contract
+from analytics.io.export import to_excel_bytes
 from ui import data, page
 from ui.strings import tr
 

@@ -1,10 +1,9 @@
 """城乡差距: group means of each indicator across 城区/镇区/乡村, and the Theil split."""
 import streamlit as st
 
-from analytics.config import indicator_codes, load_standards, threshold
-from analytics.contract import codes as contract_codes
-from analytics.export import to_excel_bytes
-from analytics.formatting import fmt_indicator, fmt_pct
+from analytics.io.contract import codes as contract_codes
+from analytics.io.export import to_excel_bytes
+from analytics.report.formatting import fmt_indicator, fmt_pct
 from ui import charts, data, page
 from ui.strings import indicator_label, lang, tr
 
@@ -15,12 +14,10 @@ part = gaps[gaps["stage"] == sel.stage] if len(gaps) else gaps
 if part.empty:
     page.no_data(sel, sel.stage)
     st.stop()
-std = load_standards(sel.county_code)
 groups = contract_codes()["urban_rural_groups"]
-lines = {c: threshold(std, c, sel.stage) for c in indicator_codes(std)}
 
 st.subheader(tr("gaps.dot_chart"))
-st.plotly_chart(charts.gap_dots(gaps, sel.stage, lines, groups), width="stretch")
+st.plotly_chart(charts.gap_dots(gaps, sel.stage, groups), width="stretch")
 
 st.subheader(tr("gaps.table"))
 table = part.assign(**{tr("col.indicator"): part["indicator"].map(indicator_label)})

@@ -5,12 +5,13 @@ import math
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import contract
-from analytics.config import indicator_codes, load_standards
-from analytics.formatting import fmt_pct
-from analytics.mapping import STATUS_COLOURS, clicked_school, marker_radius, policy_classes, settlement_radius
+from analytics.io import contract
+from analytics.standards import indicator_codes, load_standards
+from analytics.report.formatting import fmt_pct
+from analytics.geo.mapping import (LINE_CLASS_COLOURS, LINE_CLASS_ORDER, STATUS_COLOURS, clicked_school, marker_radius,
+                                   policy_classes, settlement_radius)
 from ui import cards, data, maps, page
-from ui.charts import _layout
+from ui.charts import style
 from ui.strings import indicator_label, stage_label, tr
 
 sel = page.header("layout.title")
@@ -48,15 +49,14 @@ else:
     values = data.indicator_values(sig, sel.county_code, sel.year, sel.stage, colour_by)
     shown = shown.merge(values, on="school_id", how="left")
     line = float(values["line"].iloc[0]) if len(values) else math.nan
-    cls = policy_classes(shown["value"], line, std["resource"]["school_rule"]["min_ratio_unmet"])
-    colours = ["#D55E00", "#F0C05A", "#009E73", "#BBBBBB"]
-    shown["colour_index"] = [c if c >= 0 else 3 for c in cls]
-    legend = list(zip(colours, [tr(k) for k in ("layout.class_below85", "layout.class_85", "layout.class_met",
-                                                "layout.class_none")]))
+    cls = policy_classes(shown["value"], line, std)
+    colours = [LINE_CLASS_COLOURS[c] for c in LINE_CLASS_ORDER]
+    shown["colour_index"] = [LINE_CLASS_ORDER.index(c) for c in cls]
+    legend = list(zip(colours, [tr(f"layout.class_{c}") for c in LINE_CLASS_ORDER]))
 shown["radius"] = shown["students"].map(marker_radius)
 status_names = {s: tr(f"layout.status_legend_{s}") for s in STATUS_COLOURS}
 shown["tooltip"] = [maps.tooltip([r.name, f"{r.town} · {r.type_name}", persons(r.students),
-                                  status_names[r.status] + (f"（{r.met}/7）" if r.status != "out" else "")])
+                                  status_names[r.status] + (f"（{r.met}/{len(std.indicator_codes)}）" if r.status != "out" else "")])
                     for r in shown.itertuples()]
 
 assign = data.layout_assignment(sig, sel.county_code, sel.year, sel.stage)
@@ -107,7 +107,7 @@ else:
         hist.add_vline(x=r / 1000, line_dash="dash", annotation_text=f"{r} m")
     hist.update_xaxes(title=tr("layout.distance_km"))
     hist.update_yaxes(title=tr("layout.children"), showgrid=True, gridcolor="#EEEEEE")
-    right.plotly_chart(_layout(hist, height=340, title=tr("layout.histogram")), width="stretch")
+    right.plotly_chart(style(hist, height=340, title=tr("layout.histogram")), width="stretch")
 
 st.subheader(tr("layout.town_table"))
 towns = data.town_summary(sig, sel.county_code, sel.year)

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics.formatting import fmt_cv, fmt_pct, fmt_signed
+from analytics.report.formatting import fmt_cv, fmt_pct, fmt_signed
 from ui import charts, data, page
 from ui.strings import indicator_label, stage_label, tr
 
@@ -37,8 +37,7 @@ for column, stage in zip(st.columns(len(stages)), stages):
                      total=int(s["schools"])), delta=fmt_pct(s["pass_share"]), delta_color="off",
                      delta_arrow="off", help=tr("overview.compliance_help"))
         b.metric(tr("overview.students_in_scope"), page.count(ov["students_in_scope"].get(stage, 0), "unit.persons"))
-        composite = cv[(cv["stage"] == stage) & (cv["indicator"] == "composite")]["cv"].iloc[0]
-        st.caption(tr("overview.composite_note", value=fmt_cv(composite)))
+        st.caption(tr("overview.composite_note", value=fmt_cv(ov["composite"].get(stage))))
         st.plotly_chart(charts.cv_bars(cv, stage), width="stretch", key=f"cv_{stage}")
 
 st.subheader(tr("overview.change"))
@@ -50,13 +49,12 @@ else:
     for column, stage in zip(cols, stages):
         column.plotly_chart(charts.cv_trend(cv, prev, stage, sel.year), width="stretch",
                             key=f"trend_{stage}")
-    merged = cv.merge(prev[["stage", "indicator", "cv"]], on=["stage", "indicator"], how="left",
-                      suffixes=("", "_prev"))
+    merged = ov["cv_change"]
     table = merged.assign(
         **{tr("col.stage"): merged["stage"].map(stage_label),
            tr("col.indicator"): merged["indicator"].map(indicator_label),
            tr("col.cv"): merged["cv"].map(fmt_cv),
-           tr("col.change"): (merged["cv"] - merged["cv_prev"]).map(fmt_signed),
+           tr("col.change"): merged["change"].map(fmt_signed),
            tr("col.threshold"): merged["threshold"].map(lambda x: f"≤ {x:.2f}"),
            tr("col.status"): merged["passed"].map(lambda p: "" if p is None else tr("status.pass" if p else "status.fail"))})
     st.dataframe(table.iloc[:, -6:], hide_index=True, width="stretch")
@@ -72,7 +70,7 @@ st.divider()
 if st.button(tr("briefing.button"), icon=":material/description:"):
     import tempfile
 
-    from analytics import briefing
+    from analytics.report import briefing
     with st.spinner(tr("app.loading")):
         out = Path(tempfile.mkdtemp(prefix="briefing-")) / f"{sel.county_name}{sel.year}学年优质均衡情况汇报.docx"
         result = briefing.build(data.store(), sel.county_code, sel.year, out, pdf=True, pptx=True)

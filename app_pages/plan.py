@@ -4,12 +4,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import plan as planning
-from analytics.config import indicator_codes, load_standards
-from analytics.export import to_excel_bytes
-from analytics.formatting import fmt_count, fmt_cv
+from analytics.method.indicators import TEACHER_INDICATORS
+from analytics.planning import rectification
+from analytics.standards import indicator_codes, load_standards
+from analytics.io.export import to_excel_bytes
+from analytics.report.formatting import fmt_count, fmt_cv
 from ui import data, page
-from ui.charts import _layout
+from ui.charts import style
 from ui.strings import indicator_label, lang, stage_label, tr
 
 sel = page.header("plan.title")
@@ -23,8 +24,7 @@ if plan["before"]["rows"].empty:
 st.caption(tr("plan.intro"))
 actions = pd.DataFrame([a.as_dict() for a in plan["actions"] + plan["guarantee_actions"]])
 after = plan["after"]
-cv_after = after["cv"][after["cv"]["indicator"] != "composite"]
-ok = bool(cv_after["passed"].all()) and after["complying"] == after["schools"]
+ok = plan["passes"]
 k = st.columns(3)
 k[0].metric(tr("plan.total"), fmt_count(plan["total_cost_yuan"], lang(), tr("unit.yuan")))
 k[1].metric(tr("plan.actions_n"), len(actions))
@@ -33,13 +33,13 @@ for stage in after["schools"]:
                     after=after["complying"].get(stage, 0), total=after["schools"][stage]))
 (st.success if ok else st.error)(tr("plan.after_ok" if ok else "plan.after_bad"), icon=":material/fact_check:")
 
-sheets = planning.plan_sheets(plan, schools, lang())
+sheets = rectification.plan_sheets(plan, schools, lang())
 if len(actions):
     cost = actions.groupby("indicator")["cost_yuan"].sum().sort_values()
-    fig = go.Figure(go.Bar(x=cost.values / 1e4, y=[planning.action_label(c, lang()) for c in cost.index], orientation="h",
+    fig = go.Figure(go.Bar(x=cost.values / 1e4, y=[rectification.action_label(c, lang()) for c in cost.index], orientation="h",
                            marker_color="#0072B2", text=[f"{v / 1e4:,.1f}万" for v in cost.values], textposition="auto"))
     fig.update_xaxes(title=tr("plan.cost") + "（万元）")
-    st.plotly_chart(_layout(fig, height=320, title=tr("plan.by_indicator")), width="stretch")
+    st.plotly_chart(style(fig, height=320, title=tr("plan.by_indicator")), width="stretch")
     tabs = st.tabs(list(sheets))
     for tab, (name, sheet) in zip(tabs, sheets.items()):
         with tab:
@@ -63,14 +63,14 @@ rows = rows[rows["stage"] == sel.stage]
 names = dict(zip(rows["school_id"], rows["name"]))
 c = st.columns(5)
 kind = c[0].radio(tr("plan.whatif_kind"), ["move", "add"], format_func=lambda x: tr(f"plan.whatif_{x}"), key="wi_kind")
-codes = ["L1", "L2", "L3"] if kind == "move" else indicator_codes(std)
+codes = list(TEACHER_INDICATORS) if kind == "move" else indicator_codes(std)
 code = c[1].selectbox(tr("plan.whatif_indicator"), codes, format_func=lambda x: indicator_label(x, short=True), key="wi_code")
 source = c[2].selectbox(tr("plan.whatif_from"), list(names), format_func=names.get, key="wi_from") if kind == "move" else None
 target = c[3].selectbox(tr("plan.whatif_to"), list(names), format_func=names.get, key="wi_to",
                         index=min(1, len(names) - 1))
-amount = c[4].number_input(f"{tr('plan.whatif_n')}（{planning.UNITS[code][0]}）", min_value=0.0, value=1.0, key="wi_n")
+amount = c[4].number_input(f"{tr('plan.whatif_n')}（{rectification.UNITS[code][0]}）", min_value=0.0, value=1.0, key="wi_n")
 if amount > 0 and target:
-    act = planning.Action(target, sel.stage, code, float(amount), planning.UNITS[code][0], 0.0, "move" if source else "school",
+    act = rectification.Action(target, sel.stage, code, float(amount), rectification.UNITS[code][0], 0.0, "move" if source else "school",
                           source_school=source)
     result = data.what_if(sig, sel.county_code, sel.year, (act,))
     cv = result["cv"][result["cv"]["stage"] == sel.stage]

@@ -4,11 +4,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.config import load_standards
-from analytics.formatting import fmt_pct
-from analytics.mapping import STATUS_COLOURS, marker_radius
+from analytics.standards import load_standards
+from analytics.report.formatting import fmt_pct
+from analytics.geo.mapping import STATUS_COLOURS, marker_radius
 from ui import data, maps, page
-from ui.charts import _layout
+from ui.charts import style
 from ui.strings import stage_label, tr
 
 sel = page.header("plan2.title")
@@ -33,7 +33,7 @@ seats_total = out["seats"].query("stage == @sel.stage")["seats"].sum()
 fig.add_hline(y=seats_total, line_dash="dash", line_color="#D55E00", annotation_text=tr("plan2.seats_line"))
 fig.update_xaxes(dtick=1)
 fig.update_yaxes(title=tr("col.students"), gridcolor="#EEEEEE")
-st.plotly_chart(_layout(fig, height=380, title=stage_label(sel.stage)), width="stretch")
+st.plotly_chart(style(fig, height=380, title=stage_label(sel.stage)), width="stretch")
 
 left, right = st.columns([1, 1])
 with left:

@@ -1,9 +1,9 @@
 """资源配置与差异系数: CV table and chart, school × indicator grid, schools that pull a CV up."""
 import streamlit as st
 
-from analytics.config import indicator_codes, load_standards
-from analytics.export import to_excel_bytes
-from analytics.formatting import fmt_cv, fmt_indicator, fmt_pct
+from analytics.standards import indicator_codes, load_standards
+from analytics.io.export import to_excel_bytes
+from analytics.report.formatting import fmt_cv, fmt_indicator, fmt_pct
 from ui import charts, data, page
 from ui.strings import indicator_label, lang, stage_label, tr
 
@@ -24,9 +24,9 @@ with left:
     st.subheader(tr("resources.cv_table"))
     table = cv_stage.assign(**{
         tr("col.indicator"): cv_stage["indicator"].map(indicator_label),
-        tr("col.mean"): [fmt_indicator(c, m, lang()) if c != "composite" else "" for c, m in
+        tr("col.mean"): [fmt_indicator(c, m, lang()) for c, m in
                          zip(cv_stage["indicator"], cv_stage["mean"])],
-        tr("col.sd"): [fmt_indicator(c, s, lang()) if c != "composite" else "" for c, s in
+        tr("col.sd"): [fmt_indicator(c, s, lang()) for c, s in
                        zip(cv_stage["indicator"], cv_stage["sd"])],
         tr("col.cv"): cv_stage["cv"].map(fmt_cv),
         tr("col.threshold"): cv_stage["threshold"].map(lambda x: f"≤ {x:.2f}"),
@@ -42,8 +42,7 @@ st.subheader(tr("resources.grid"))
 st.caption(tr("resources.grid_help"))
 comp = res["compliance"]
 comp = comp[(comp["stage"] == sel.stage) & comp["in_scope"]]
-rule = std["resource"]["school_rule"]
-st.plotly_chart(charts.compliance_grid(comp, codes, float(rule["min_ratio_unmet"])), width="stretch")
+st.plotly_chart(charts.compliance_grid(comp), width="stretch")
 grid_table = comp[["school_id", "name", "met_count", "status"]].assign(
     **{indicator_label(c, short=True): comp[f"ratio_{c}"].map(fmt_pct) for c in codes})
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("resources.grid"): grid_table}),
@@ -53,7 +52,7 @@ st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("resources.g
 st.subheader(tr("resources.pullers"))
 st.caption(tr("resources.pullers_help"))
 code = st.selectbox(tr("resources.choose_indicator"), codes, format_func=indicator_label,
-                    index=codes.index(cv_stage[cv_stage["indicator"] != "composite"].nlargest(1, "cv")["indicator"].iloc[0]))
+                    index=codes.index(cv_stage.nlargest(1, "cv")["indicator"].iloc[0]))
 shares = res["variance_shares"]
 shares = shares[(shares["stage"] == sel.stage) & (shares["indicator"] == code)]
 c1, c2 = st.columns([3, 2])

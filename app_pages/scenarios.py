@@ -7,14 +7,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import contract, scenarios
-from analytics.config import load_standards
-from analytics.export import to_excel_bytes
-from analytics.formatting import fmt_count, fmt_pct
-from analytics.mapping import BEYOND_COLOUR, SEAT_COLOURS
+from analytics.io import contract
+from analytics.planning import scenarios
+from analytics.standards import load_standards
+from analytics.io.export import to_excel_bytes
+from analytics.report.formatting import fmt_count, fmt_pct
+from analytics.geo.mapping import BEYOND_COLOUR, SEAT_COLOURS
 from ui import data, maps, page, state
 from ui import scenario as widgets
-from ui.charts import _layout
+from ui.charts import style
 from ui.strings import lang, stage_label, tr
 
 sel = page.header("scen.title")
@@ -117,7 +118,7 @@ if "balance" in res_a:
                                      line=dict(color=colour, dash=dash, width=3 if dash == "solid" else 2)))
     fig.update_xaxes(dtick=1)
     fig.update_yaxes(title=tr("scen.col.seats"), gridcolor="#EEEEEE", rangemode="tozero")
-    st.plotly_chart(_layout(fig, height=320), width="stretch")
+    st.plotly_chart(style(fig, height=320), width="stretch")
 
 maps_cols = st.columns(2)
 for col, (name, res) in zip(maps_cols, [(a_name, res_a), (b_name, res_b)]):

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics.export import to_excel_bytes
+from analytics.io.export import to_excel_bytes
 from ui import data, page
 from ui.strings import stage_label, tr
 

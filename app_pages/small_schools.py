@@ -1,9 +1,9 @@
-"""乡村小规模学校: village schools and 教学点 under 100 (and 50) pupils, and their trend."""
+"""乡村小规模学校: village schools and 教学点 under the small-school lines of the standards, and their trend."""
 import streamlit as st
 
-from analytics.config import load_standards
-from analytics.export import to_excel_bytes
-from analytics.mapping import SMALL_COLOURS, marker_radius
+from analytics.standards import load_standards
+from analytics.io.export import to_excel_bytes
+from analytics.geo.mapping import SMALL_COLOURS, marker_radius
 from ui import charts, data, maps, page
 from ui.strings import tr
 
@@ -17,7 +17,6 @@ now = village[village["year"] == sel.year]
 if now.empty:
     page.no_data(sel)
     st.stop()
-rule = load_standards(sel.county_code)["small_school"]
 small = now[now["small"]]
 st.markdown("**" + tr("small.summary", n=len(now), small=len(small), very_small=int(now["very_small"].sum())) + "**")
 st.caption(tr("small.keep_note"))
@@ -26,7 +25,7 @@ c1, c2 = st.columns([1, 1])
 with c1:
     st.subheader(tr("small.trend"))
     trend = village[village["school_id"].isin(small["school_id"])]
-    st.plotly_chart(charts.enrolment_trend(trend, rule["max_students"], rule["very_small_students"]),
+    st.plotly_chart(charts.enrolment_trend(trend),
                     width="stretch")
 with c2:
     st.subheader(tr("small.map"))

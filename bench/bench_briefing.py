@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analytics import briefing  # noqa: E402
-from analytics.storage import Store  # noqa: E402
+from analytics.report import briefing  # noqa: E402
+from analytics.io.storage import Store  # noqa: E402
 
 
 def main(db: str) -> None:
@@ -24,7 +24,7 @@ def main(db: str) -> None:
         c = briefing.content(store, "320902", 2024)
         marks["content (figures)"] = time.perf_counter() - t0
         t = time.perf_counter()
-        images = briefing.figures(c)
+        images = briefing.render_images(c)
         marks["charts + map → PNG (kaleido)"] = time.perf_counter() - t
         t = time.perf_counter()
         docx = briefing.write_docx(c, images, Path(tmp) / "b.docx")

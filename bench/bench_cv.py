@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analytics import dashboard  # noqa: E402
-from analytics.storage import Store  # noqa: E402
+from analytics import service  # noqa: E402
+from analytics.io.storage import Store  # noqa: E402
 
 
 def timed(fn, repeat=5):
@@ -36,11 +36,11 @@ def main(db: str) -> None:
 
     def cv_reports():
         for c, y in jobs:
-            dashboard.cv_report(store, c, y)
+            service.cv_report(store, c, y)
 
     def overviews():
         for c, y in jobs:
-            dashboard.overview(store, c, y)
+            service.overview(store, c, y)
 
     base = timed(read_only)
     cv = timed(cv_reports)

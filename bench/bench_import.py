@@ -16,11 +16,12 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analytics import contract, importer  # noqa: E402
+from analytics.io import contract  # noqa: E402
+from analytics.io import importer  # noqa: E402
 
 
 def jiangsu_counties() -> list[str]:
-    from analytics.boundaries import _province_counties
+    from analytics.geo.boundaries import _province_counties
     names = _province_counties("江苏省")["district"]
     return sorted(names[~names.duplicated(keep=False)].tolist())      # names that identify one county
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_import import build  # noqa: E402
 
-from analytics import importer  # noqa: E402
+from analytics.io import importer  # noqa: E402
 
 
 def run_page(page: str | None, county: str) -> tuple[float, float, int]:

@@ -18,9 +18,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analytics import forecast as fc  # noqa: E402
-from analytics import sites  # noqa: E402
-from analytics.config import load_standards  # noqa: E402
+from analytics.planning import forecast as fc  # noqa: E402
+from analytics.planning import sites  # noqa: E402
+from analytics.standards import load_standards  # noqa: E402
 
 
 def bench_pmedian(n_demand=2000, n_candidates=200, n_existing=60, k=5, full: bool = False) -> None:
@@ -48,22 +48,22 @@ def bench_pmedian(n_demand=2000, n_candidates=200, n_existing=60, k=5, full: boo
 
 def bench_scenario() -> None:
     import tempfile
-    from analytics import dashboard
-    from analytics.__main__ import main
-    from analytics.storage import Store
+    from analytics import service
+    from analytics.cli import main
+    from analytics.io.storage import Store
     db = Path(tempfile.mkdtemp()) / "equity.duckdb"
     main(["demo", "--db", str(db)])
     store = Store(db)
-    dashboard.forecast(store, "320902")
+    service.forecast(store, "320902")
     t0 = time.perf_counter()
-    dashboard.run_scenario(store, "320902", 2024, [])
+    service.run_scenario(store, "320902", 2024, [])
     base = time.perf_counter() - t0
     site = store.county_table("settlements", "320902").iloc[0]
     steps = [{"kind": "open", "stage": "小学", "lon": float(site["lon"]), "lat": float(site["lat"]), "classes": 24, "opens": 2026},
-             {"kind": "close", "school_id": dashboard.small_schools(store, "320902", [2024]).query("small")["school_id"].iloc[0]},
+             {"kind": "close", "school_id": service.small_schools(store, "320902", [2024]).query("small")["school_id"].iloc[0]},
              {"kind": "redraw"}]
     t0 = time.perf_counter()
-    dashboard.run_scenario(store, "320902", 2024, steps)
+    service.run_scenario(store, "320902", 2024, steps)
     spent = time.perf_counter() - t0
     print(f"scenario (open + close + redraw, 亭湖区 76 schools / 199 settlements, everything recomputed): "
           f"{spent:.2f} s = {spent / base:.2f}× evaluating today ({base:.2f} s)")

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory):
     """The demo built once per test session through the real path (workbook → importer)."""
-    from analytics.__main__ import main
+    from analytics.cli import main
     db = tmp_path_factory.mktemp("demo") / "equity.duckdb"
     assert main(["demo", "--db", str(db)]) == 0
     return db
@@ -20,7 +20,7 @@ def demo_db(tmp_path_factory):
 @pytest.fixture()
 def good_db(tmp_path):
     """The small valid workbook of tests/workbooks.py imported as version 1 (no cnmaps)."""
-    from analytics.importer import import_workbook
+    from analytics.io.importer import import_workbook
     from tests import workbooks as wbk
     db = tmp_path / "equity.duckdb"
     report = import_workbook(wbk.write(tmp_path / "good.xlsx", wbk.rows()), db, outline_source=wbk.box_outlines)

@@ -9,10 +9,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import dashboard
-from analytics.formatting import fmt_count
-from analytics.importer import import_workbook
-from analytics.storage import ScenarioStore, Store
+from analytics import service
+from analytics.report.formatting import fmt_count
+from analytics.io.importer import import_workbook
+from analytics.io.storage import ScenarioStore, Store
 from tests import workbooks as wbk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,7 +174,7 @@ def test_maps_draw_exactly_the_schools_in_scope(demo_db, monkeypatch):
     at.switch_page("app_pages/class_size.py").run()
     assert {r[6] for r in map_rows(at)[0]} == in_scope
     at.switch_page("app_pages/small_schools.py").run()
-    village = dashboard.small_schools(store, "320902", [2024])
+    village = service.small_schools(store, "320902", [2024])
     assert {r[6] for r in map_rows(at)[0]} == set(village["school_id"])
 
 
@@ -197,12 +197,12 @@ def test_scenario_page_builds_compares_saves_reopens_and_deletes(tmp_path, demo_
     db = tmp_path / "equity.duckdb"
     shutil.copy(demo_db, db)                             # scenarios are written beside the database
     store = Store(db)
-    short = dashboard.forecast(store, "320902")["shortages"]
+    short = service.forecast(store, "320902")["shortages"]
     worst = short[short["stage"] == "初中"].iloc[0]
     site = store.county_table("settlements", "320902").query("town == @worst.town").iloc[0]
     at = app(db, monkeypatch, "scenarios", query={"county": "320902", "year": "2024"})
     assert not at.exception
-    today = dashboard.run_scenario(store, "320902", 2024, [])
+    today = service.run_scenario(store, "320902", 2024, [])
     assert _metric(at, "学位缺口") == fmt_count(sum(today['shortage'].values()), "zh")
     at.selectbox(key="scen_stage").set_value("初中").run()
     at.number_input(key="scen_lon").set_value(float(site["lon"])).run()
@@ -214,7 +214,7 @@ def test_scenario_page_builds_compares_saves_reopens_and_deletes(tmp_path, demo_
     assert any("新建初中" in m.value and "600个学位" in m.value for m in at.markdown)
     step = {"kind": "open", "stage": "初中", "name": "新建初中1", "lon": float(site["lon"]), "lat": float(site["lat"]),
             "classes": 12, "opens": 2025}
-    expected = dashboard.run_scenario(store, "320902", 2024, [step])
+    expected = service.run_scenario(store, "320902", 2024, [step])
     assert sum(expected["shortage"].values()) < sum(today["shortage"].values())
     assert _metric(at, "学位缺口") == fmt_count(sum(expected['shortage'].values()), "zh")
     assert len(map_rows(at)) >= 3                        # placement map + the two scenario maps

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from analytics.formatting import fmt_cv
+from analytics.report.formatting import fmt_cv
 from analytics.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -43,7 +43,7 @@ def test_upload_check_confirm_import_in_the_browser(tmp_path):
     with a warning needs the confirmation, then becomes version 2 for every page."""
     from playwright.sync_api import sync_playwright
 
-    from analytics.importer import import_workbook
+    from analytics.io.importer import import_workbook
     from tests import workbooks as wbk
     db = tmp_path / "equity.duckdb"
     assert import_workbook(wbk.write(tmp_path / "v1.xlsx", wbk.rows()), db, outline_source=wbk.box_outlines).written
@@ -104,7 +104,7 @@ def test_scenario_school_placed_by_clicking_the_map(demo_db, tmp_path):
 
     from playwright.sync_api import sync_playwright
 
-    from analytics.storage import Store
+    from analytics.io.storage import Store
     db = tmp_path / "equity.duckdb"
     shutil.copy(demo_db, db)
     outline = Store(db).outline("320902")

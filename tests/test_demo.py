@@ -2,8 +2,12 @@
 import openpyxl
 import pytest
 
-from analytics import contract, dashboard, demo, metrics
-from analytics.storage import Store
+from analytics.method import school_rule
+from analytics.method import sizing, variation
+from analytics.io import contract
+from analytics import service
+from analytics.demo import synthetic as demo
+from analytics.io.storage import Store
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +36,9 @@ def test_tinghu_shape_matches_the_seed_district(store):
     by_group = parts.assign(urban=parts["school_id"].isin(urban)).groupby(["urban", "year"])["students"].sum()
     assert by_group[(True, 2024)] > by_group[(True, 2021)]          # urban rising
     assert by_group[(False, 2024)] < by_group[(False, 2021)]        # rural falling
-    big = metrics.oversized_schools(stats[stats["year"] == 2024], schools, dashboard.standards_for("320902"))
+    big = sizing.oversized_schools(stats[stats["year"] == 2024], schools, service.standards_for("320902"))
     assert (big["students"] > 2500).sum() >= 2                      # 大校额
-    small = dashboard.small_schools(store, "320902", [2024])
+    small = service.small_schools(store, "320902", [2024])
     share = small["small"].sum() / len(schools)
     assert 0.18 <= share <= 0.35 and small["very_small"].sum() >= 3
     type_names = schools["school_type"].map(lambda c: contract.codes()["school_type"][contract.school_type_code(c)])
@@ -46,10 +50,11 @@ def test_tinghu_shape_matches_the_seed_district(store):
 
 
 def test_backbone_cv_bites_and_composite_does_not_hide_it(store):
-    cv = dashboard.cv_report(store, "320902", 2024).set_index(["stage", "indicator"])
+    table = service.cv_report(store, "320902", 2024)
+    cv = table.set_index(["stage", "indicator"])
     assert 0.45 <= cv.loc[("小学", "L2"), "cv"] <= 0.60             # near the 0.50 line
-    assert cv.loc[("小学", "composite"), "cv"] < 0.50
-    classes = dashboard.class_sizes(store, "320902", 2024)["by_stage"].set_index("stage")
+    assert variation.composite_cv(table)["小学"] < 0.50
+    classes = service.class_sizes(store, "320902", 2024)["by_stage"].set_index("stage")
     assert classes["large"].sum() > 0 and classes["big"].sum() > 0 and classes["huge"].sum() > 0
 
 
@@ -62,10 +67,10 @@ def test_same_seed_gives_the_same_workbook(tmp_path, demo_db):
 
 def test_map_status_per_school_follows_the_rule(store):
     """school_points' vectorised status equals mapping.school_status applied school by school."""
-    from analytics import mapping
-    points = dashboard.school_points(store, "320902", 2024).set_index("school_id")
-    rows = dashboard.indicator_rows(store, "320902", [2024])
-    comp = metrics.school_compliance(rows, dashboard.standards_for("320902"))
+    from analytics.geo import mapping
+    points = service.school_points(store, "320902", 2024).set_index("school_id")
+    rows = service.indicator_rows(store, "320902", [2024])
+    comp = school_rule.school_compliance(rows, service.standards_for("320902"))
     for sid, part in comp.groupby("school_id"):
         scoped = part[part["in_scope"]]
         assert points.loc[sid, "status"] == mapping.school_status(scoped["status"].tolist(), len(scoped) > 0)

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import forecast as fc
-from analytics import sites
-from analytics.config import load_standards
+from analytics.planning import forecast as fc
+from analytics.planning import sites
+from analytics.standards import load_standards
 
 STD = load_standards("320902")
 
@@ -127,11 +127,12 @@ def test_sparse_pmedian_equals_spopts_full_model():
 
 def test_accessibility_shares_out_exactly_the_seats_in_reach(demo_db):
     """2SFCA conserves supply: Σ children_i × A_i = Σ seats of the schools with children in reach."""
-    from analytics import dashboard, spatial
-    from analytics.storage import Store
+    from analytics import service
+    from analytics.geo import spatial
+    from analytics.io.storage import Store
     store = Store(demo_db)
-    acc = dashboard.accessibility(store, "320902", 2024, "小学")
-    points = spatial.stage_schools(dashboard.school_points(store, "320902", 2024), "小学")
+    acc = service.accessibility(store, "320902", 2024, "小学")
+    points = spatial.stage_schools(service.school_points(store, "320902", 2024), "小学")
     settlements = store.county_table("settlements", "320902").dropna(subset=["lon", "lat"]).reset_index(drop=True)
     epsg = spatial.metric_epsg(float(points["lon"].median()))
     sx, sy = spatial.project(points["lon"], points["lat"], epsg)

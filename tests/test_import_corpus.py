@@ -10,9 +10,9 @@ import zipfile
 import openpyxl
 import pytest
 
-from analytics import coords
-from analytics.__main__ import main
-from analytics.importer import import_workbook
+from analytics.geo import coords
+from analytics.cli import main
+from analytics.io.importer import import_workbook
 from tests import workbooks as wbk
 
 
@@ -226,7 +226,7 @@ def test_messy_workbook_is_normalised_and_says_what_changed(tmp_path):
     notes = {(p.key, p.column) for p in report.problems if p.severity == "note"}
     assert ("normalised", "在校生数") in notes and ("examples_skipped", None) in notes
     assert ("whole_school_split", "学段") in notes
-    from analytics.storage import Store
+    from analytics.io.storage import Store
     extra = Store(db).extra_columns()
     assert extra[["header", "value"]].values.tolist()[0] == ["联系电话", "0515-8888"]   # kept aside
 

@@ -8,8 +8,8 @@ import sys
 import duckdb
 import pytest
 
-from analytics.importer import import_workbook
-from analytics.storage import Store
+from analytics.io.importer import import_workbook
+from analytics.io.storage import Store
 from tests import workbooks as wbk
 
 ROOT = wbk.Path(__file__).resolve().parent.parent
@@ -25,8 +25,8 @@ def test_valid_workbook_loads_and_splits_whole_school_rows(good_db):
     store = Store(good_db)
     counts = store.row_counts()
     assert counts["schools"] == 4 and counts["stage_stats"] == 6 and counts["classes"] == 12
-    from analytics import dashboard
-    rows = dashboard.indicator_rows(store, "320902", [2024]).set_index(["school_id", "stage"])
+    from analytics import service
+    rows = service.indicator_rows(store, "320902", [2024]).set_index(["school_id", "stage"])
     # 2600 ㎡ of the 九年一贯制 school split 166 : 1.1 × 210 → 小学 2600 × 166/397
     assert rows.loc[("1320902003", "小学"), "teaching_area_m2"] == pytest.approx(2600 * 166 / 397)
     # the 38-pupil 教学点 is below the 50 cut-off: out of scope
@@ -50,7 +50,7 @@ def test_all_problems_are_reported_at_once(good_db, tmp_path):
 def test_english_keys_and_csv_folder(tmp_path):
     folder = tmp_path / "csv"
     folder.mkdir()
-    from analytics import contract
+    from analytics.io import contract
     for zh, data in wbk.rows().items():
         sheet = next(s for s in contract.sheets() if s.zh == zh)
         header = [next(c.key for c in sheet.columns if c.zh == h) for h in data[0]]
@@ -77,7 +77,7 @@ def test_cli_rejects_with_exit_2_and_lists_problems(good_db, tmp_path):
 def test_user_town_outlines_replace_the_approximate_ones(tmp_path, capsys):
     from shapely.geometry import box, mapping
 
-    from analytics.__main__ import main
+    from analytics.cli import main
     geo = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"town": "五星街道"}, "geometry": mapping(box(120.1, 33.3, 120.2, 33.45))},
         {"type": "Feature", "properties": {"town": "南洋镇"}, "geometry": mapping(box(120.2, 33.3, 120.5, 33.6))},

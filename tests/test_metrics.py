@@ -6,9 +6,12 @@ import pandas as pd
 import pytest
 from inequality.theil import TheilD
 
-from analytics import metrics
-from analytics.config import load_standards
-from analytics.indicators import compute_indicators, split_shares, split_whole_school
+from analytics.method import school_rule
+from analytics.method import sizing
+from analytics.method import urban_rural
+from analytics.method import variation
+from analytics.standards import load_standards
+from analytics.method.indicators import compute_indicators, split_shares, split_whole_school
 
 STD = load_standards()
 
@@ -17,7 +20,7 @@ def test_weighted_cv_reproduces_the_official_worked_example():
     students = [45, 37, 89, 76, 55]
     books = [279, 137, 935, 160, 402]
     per_student = np.array(books) / np.array(students)
-    res = metrics.weighted_cv(per_student, students)
+    res = variation.weighted_cv(per_student, students)
     assert res.mean == pytest.approx(6.334437, abs=1e-6)
     assert res.sd == pytest.approx(3.263861, abs=1e-6)
     assert res.cv == pytest.approx(0.515257, abs=1e-6)
@@ -29,20 +32,20 @@ def test_weighted_cv_reproduces_the_official_worked_example():
 
 def test_weighted_cv_by_hand_two_schools():
     # X = 2 (P=1) and X = 5 (P=3): mean = (2 + 15)/4 = 4.25; var = 1/4·2.25² + 3/4·0.75² = 1.6875
-    res = metrics.weighted_cv([2, 5], [1, 3])
+    res = variation.weighted_cv([2, 5], [1, 3])
     assert res.mean == pytest.approx(4.25)
     assert res.sd == pytest.approx(math.sqrt(1.6875))
     assert res.cv == pytest.approx(math.sqrt(1.6875) / 4.25)
 
 
 def test_weighted_cv_ignores_missing_values_and_empty_schools():
-    res = metrics.weighted_cv([2, 5, np.nan, 100], [1, 3, 10, 0])
+    res = variation.weighted_cv([2, 5, np.nan, 100], [1, 3, 10, 0])
     assert res.n == 2 and res.mean == pytest.approx(4.25)
-    assert math.isnan(metrics.weighted_cv([], []).cv)
+    assert math.isnan(variation.weighted_cv([], []).cv)
 
 
 def test_variance_shares_sum_to_one_and_point_at_the_outlier():
-    shares = metrics.variance_shares([5, 5.2, 4.9, 20], [300, 280, 310, 50])
+    shares = variation.variance_shares([5, 5.2, 4.9, 20], [300, 280, 310, 50])
     assert np.nansum(shares) == pytest.approx(1.0)
     assert np.argmax(shares) == 3
 
@@ -82,7 +85,7 @@ def test_indicators_by_hand():
                                      pe_teachers=2, music_teachers=1, art_teachers=1,
                                      teaching_area_m2=1800, sports_area_m2=3000, equipment_value_wan=90,
                                      multimedia_rooms=10)])
-    row = compute_indicators(stats).iloc[0]
+    row = compute_indicators(stats, STD).iloc[0]
     assert row["L1"] == pytest.approx(5.0)       # 20 / 400 × 100
     assert row["L2"] == pytest.approx(1.0)
     assert row["L3"] == pytest.approx(1.0)       # (2+1+1)/400 × 100
@@ -92,7 +95,7 @@ def test_indicators_by_hand():
     assert row["L7"] == pytest.approx(2.5)
     # a missing source gives a missing indicator, never zero
     stats.loc[0, "music_teachers"] = None
-    assert math.isnan(compute_indicators(stats).iloc[0]["L3"])
+    assert math.isnan(compute_indicators(stats, STD).iloc[0]["L3"])
 
 
 def test_published_case_composite_passes_but_county_fails():
@@ -100,7 +103,7 @@ def test_published_case_composite_passes_but_county_fails():
     cvs = pd.DataFrame({"stage": "小学", "indicator": [f"L{i}" for i in range(1, 8)], "cv": published,
                         "passed": [c <= 0.50 for c in published]})
     assert np.mean(published) == pytest.approx(0.367503, abs=1e-6)
-    verdict = metrics.stage_verdicts(cvs).iloc[0]
+    verdict = variation.stage_verdicts(cvs).iloc[0]
     assert verdict["status"] == "fail" and verdict["failing"] == ["L2"]
 
 
@@ -118,12 +121,14 @@ def test_cv_table_county_whose_composite_passes_while_one_indicator_fails():
     even = [5.0, 5.2, 4.8, 5.1]
     xs = {f"L{i}": even for i in range(1, 8)}
     xs["L2"] = [2.5, 0.4, 0.2, 0.3]        # backbone teachers concentrated in the big school
-    table = metrics.cv_table(_county_rows(xs, students), STD)
+    table = variation.cv_table(_county_rows(xs, students), STD)
     l2 = table[(table["indicator"] == "L2")].iloc[0]
-    comp = table[(table["indicator"] == "composite")].iloc[0]
+    composite = variation.composite_cv(table)["小学"]
     assert l2["cv"] > 0.50 and l2["passed"] is False
-    assert comp["cv"] < 0.50 and comp["passed"] is None      # informational only
-    verdict = metrics.stage_verdicts(table).iloc[0]
+    assert composite < 0.50                                   # informational only: not in the CV table
+    assert composite == pytest.approx(table["cv"].mean())
+    assert set(table["indicator"]) == set(STD.indicator_codes)
+    verdict = variation.stage_verdicts(table).iloc[0]
     assert verdict["status"] == "fail" and verdict["failing"] == ["L2"]
 
 
@@ -137,7 +142,7 @@ def test_school_compliance_six_of_seven_and_85_percent_rule():
     rows = pd.DataFrame([ok, one_at_90, one_at_80, two_unmet, missing])
     rows["school_id"], rows["name"], rows["stage"] = list("abcde"), list("abcde"), "小学"
     rows["students"], rows["in_scope"] = 100, True
-    comp = metrics.school_compliance(rows, STD)
+    comp = school_rule.school_compliance(rows, STD)
     assert comp["status"].tolist() == ["pass", "pass", "fail", "fail", "unknown"]
     assert comp["met_count"].tolist() == [7, 6, 6, 5, 6]
     assert comp.loc[2, "shortfall_L5"] == pytest.approx(7.5 * 0.2)
@@ -147,7 +152,7 @@ def test_school_compliance_six_of_seven_and_85_percent_rule():
 def test_theil_unweighted_matches_pysal_inequality():
     x = np.array([3.0, 5.0, 8.0, 2.0, 9.0, 4.0])
     groups = np.array(["城区", "城区", "城区", "乡村", "乡村", "镇区"])
-    ours = metrics.theil_decomposition(x, np.ones_like(x), groups)
+    ours = urban_rural.theil_decomposition(x, np.ones_like(x), groups)
     ref = TheilD(x.reshape(-1, 1), groups)
     assert ours["total"] == pytest.approx(float(np.ravel(ref.T)[0]))
     assert ours["between"] == pytest.approx(float(np.ravel(ref.bg)[0]))
@@ -156,21 +161,21 @@ def test_theil_unweighted_matches_pysal_inequality():
 
 def test_theil_weighted_decomposition_adds_up_and_by_hand():
     # two schools, X = 1 (P=1) and X = 3 (P=1): mean 2, T = ½(½ln½) + ½(1.5 ln 1.5)
-    t = metrics.theil_decomposition([1, 3], [1, 1], ["a", "b"])
+    t = urban_rural.theil_decomposition([1, 3], [1, 1], ["a", "b"])
     assert t["total"] == pytest.approx(0.5 * 0.5 * math.log(0.5) + 0.5 * 1.5 * math.log(1.5))
     assert t["within"] == pytest.approx(0.0) and t["between"] == pytest.approx(t["total"])
     rng = np.random.default_rng(1)
     x, w = rng.uniform(1, 10, 50), rng.integers(20, 2000, 50)
     g = rng.choice(["城区", "镇区", "乡村"], 50)
-    t = metrics.theil_decomposition(x, w, g)
+    t = urban_rural.theil_decomposition(x, w, g)
     assert t["between"] + t["within"] == pytest.approx(t["total"])
 
 
 def test_class_bands_edges():
-    band = lambda n, s: metrics.class_band(n, s, STD)  # noqa: E731
+    band = lambda n, s: sizing.class_band(n, s, STD)  # noqa: E731
     assert [band(n, "小学") for n in (45, 46, 55, 56, 65, 66)] == ["within", "large", "large", "big", "big", "huge"]
     assert [band(n, "初中") for n in (50, 51)] == ["within", "large"]
-    assert metrics.stage_of_grade(6) == "小学" and metrics.stage_of_grade(7) == "初中"
+    assert sizing.stage_of_grade(6) == "小学" and sizing.stage_of_grade(7) == "初中"
 
 
 def test_oversized_schools_use_combined_limit():
@@ -182,6 +187,6 @@ def test_oversized_schools_use_combined_limit():
     ])
     schools = pd.DataFrame({"school_id": ["a", "b"], "name": ["A", "B"], "town": "t",
                             "school_type": ["211", "312"], "urban_rural_group": "城区"})
-    out = metrics.oversized_schools(stats, schools, STD).set_index("school_id")
+    out = sizing.oversized_schools(stats, schools, STD).set_index("school_id")
     assert out.loc["a", "over"] and out.loc["a", "excess"] == 100
     assert out.loc["b", "students"] == 2400 and not out.loc["b", "over"]     # 2400 ≤ 2500

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import dashboard, metrics
-from analytics import plan as planning
-from analytics import scorecard as sc
-from analytics.config import indicator_codes, load_standards, threshold
-from analytics.storage import Store
+from analytics import service
+from analytics.planning import rectification
+from analytics.method import scorecard as sc
+from analytics.standards import indicator_codes, load_standards, threshold
+from analytics.io.storage import Store
 
 STD = load_standards("320902")
-COSTS = planning.load_costs()
+COSTS = rectification.load_costs()
 
 
 @pytest.fixture(scope="module")
@@ -28,19 +28,19 @@ def store(demo_db):
 
 
 def all_pass(result) -> bool:
-    cv = result["cv"][result["cv"]["indicator"] != metrics.COMPOSITE]
+    cv = result["cv"]
     comp = result["compliance"][result["compliance"]["in_scope"]]
     return bool(cv["passed"].all()) and bool((comp["status"] == "pass").all())
 
 
 @pytest.mark.parametrize("county", ["320902", "320924"])
 def test_applying_the_plan_makes_every_school_comply_and_every_cv_pass(store, county):
-    t = dashboard.county_year_tables(store, county, 2024)
-    std = dashboard.standards_for(county)
-    plan = planning.make_plan(t["stats"], t["schools"], std)
+    t = service.county_year_tables(store, county, 2024)
+    std = service.standards_for(county)
+    plan = rectification.make_plan(t["stats"], t["schools"], std)
     assert plan["actions"] and not plan["unplanned"]
-    assert not all_pass(planning.recompute(t["stats"], t["schools"], std))          # it did not pass before
-    after = planning.recompute(planning.apply_actions(t["stats"], plan["actions"]), t["schools"], std)  # from scratch
+    assert not all_pass(rectification.recompute(t["stats"], t["schools"], std))          # it did not pass before
+    after = rectification.recompute(rectification.apply_actions(t["stats"], plan["actions"]), t["schools"], std)  # from scratch
     assert all_pass(after)
     for a in plan["actions"]:                                                     # whole units where units are whole
         if a.unit in ("人", "间"):
@@ -49,10 +49,10 @@ def test_applying_the_plan_makes_every_school_comply_and_every_cv_pass(store, co
 
 
 def test_a_county_that_already_passes_gets_an_empty_plan(store):
-    t = dashboard.county_year_tables(store, "320902", 2024)
-    first = planning.make_plan(t["stats"], t["schools"], STD)
-    fixed = planning.apply_actions(t["stats"], first["actions"])
-    again = planning.make_plan(fixed, t["schools"], STD)
+    t = service.county_year_tables(store, "320902", 2024)
+    first = rectification.make_plan(t["stats"], t["schools"], STD)
+    fixed = rectification.apply_actions(t["stats"], first["actions"])
+    again = rectification.make_plan(fixed, t["schools"], STD)
     assert again["actions"] == [] and all_pass(again["after"])
 
 
@@ -78,16 +78,16 @@ def _county(backbone_per100, students, others=1.3):
 def test_a_cv_that_school_additions_alone_cannot_fix_gets_a_floor_and_a_move_alternative():
     # every school meets L2 ≥ 1.0, yet backbone teachers are concentrated: the CV fails
     stats, schools = _county([1.0, 1.0, 1.1, 1.0, 4.0], [800, 700, 900, 600, 500])
-    before = planning.recompute(stats, schools, STD)
+    before = rectification.recompute(stats, schools, STD)
     assert (before["compliance"]["status"] == "pass").all()
     assert before["cv"].set_index("indicator").loc["L2", "passed"] is False
-    plan = planning.make_plan(stats, schools, STD)
+    plan = rectification.make_plan(stats, schools, STD)
     assert {a.step for a in plan["actions"]} == {"floor"} and all_pass(plan["after"])
-    after = planning.recompute(planning.apply_actions(stats, plan["actions"]), schools, STD)
+    after = rectification.recompute(rectification.apply_actions(stats, plan["actions"]), schools, STD)
     assert all_pass(after)
     alt = plan["alternatives"][0]
     assert alt["indicator"] == "L2" and alt["moves"] and alt["cost_yuan"] < plan["total_cost_yuan"]
-    moved = planning.recompute(planning.apply_actions(stats, alt["moves"]), schools, STD)
+    moved = rectification.recompute(rectification.apply_actions(stats, alt["moves"]), schools, STD)
     cv = moved["cv"].set_index("indicator").loc["L2"]
     assert cv["passed"] == alt["passes"]                                        # the alternative is checked too
     assert (moved["compliance"]["status"] == "pass").all()                     # sources stay at their line
@@ -99,13 +99,13 @@ def test_least_floor_matches_brute_force():
         x = rng.uniform(0.2, 3.0, 6)
         p = rng.integers(30, 900, 6).astype(float)
         line = rng.uniform(0.1, 0.45)
-        found = planning.least_floor(x, p, line)
+        found = rectification.least_floor(x, p, line)
         grid = np.linspace(x.min(), x.max(), 20001)
-        ok = [f for f in grid if planning.cv_with_floor(x, p, f) <= line]
+        ok = [f for f in grid if rectification.cv_with_floor(x, p, f) <= line]
         if found is None:
             assert not ok
         else:
-            assert planning.cv_with_floor(x, p, found) <= line + 1e-9
+            assert rectification.cv_with_floor(x, p, found) <= line + 1e-9
             assert found <= ok[0] + 1e-9 and found >= ok[0] - (grid[1] - grid[0])
 
 
@@ -115,16 +115,17 @@ def test_school_choice_matches_brute_force():
     for _ in range(40):
         p = float(rng.integers(40, 1500))
         values = {c: threshold(STD, c, "小学") * rng.uniform(0.6, 1.2) for c in codes}
-        chosen, cost = planning.school_choice(values, p, "小学", STD, COSTS)
+        chosen, cost = rectification.school_choice(values, p, "小学", STD, COSTS)
         best = math.inf
         for targets in itertools.product((None, 0.85, 1.0), repeat=len(codes)):
-            q = {c: (planning.natural_quantity(c, values[c], p, tg * threshold(STD, c, "小学")) if tg else 0.0)
+            q = {c: (rectification.natural_quantity(c, values[c], p, tg * threshold(STD, c, "小学"), STD) if tg else 0.0)
                  for c, tg in zip(codes, targets)}
-            new = {c: values[c] + (q[c] * (100 if planning.INDICATOR_SOURCES[c][1] == 100 else 1) / p) for c in codes}
+            # per 100 pupils for L1–L3 and L7 (kind per100), per pupil for L4–L6, written out by hand here
+            new = {c: values[c] + q[c] * (100 if c in ("L1", "L2", "L3", "L7") else 1) / p for c in codes}
             ratios = [new[c] / threshold(STD, c, "小学") for c in codes]
             met = sum(r >= 1 - 1e-12 for r in ratios)
             if met >= 6 and min(ratios) >= 0.85 - 1e-12:
-                best = min(best, sum(planning._cost(c, q[c], COSTS) for c in codes))
+                best = min(best, sum(rectification.action_cost(c, q[c], COSTS) for c in codes))
         assert cost == pytest.approx(best)
 
 
@@ -139,7 +140,7 @@ def test_anova_share_by_hand():
 
 
 def test_unknown_never_shows_as_pass(store):
-    t = dashboard.county_year_tables(store, "320902", 2024)
+    t = service.county_year_tables(store, "320902", 2024)
     t["county"] = t["county"].iloc[0:0]                                        # the 县级指标 sheet removed
     items = sc.scorecard(t, STD)
     by_code = {(i.code, i.stage): i for i in items}

@@ -5,9 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import contract, scenarios
-from analytics.config import load_standards
-from analytics.scenarios import Step
+from analytics.io import contract
+from analytics.planning import scenarios
+from analytics.standards import load_standards
+from analytics.planning.scenarios import Step
 
 STD = load_standards("320902")
 PRIMARY = contract.PRIMARY
@@ -173,17 +174,17 @@ def _town_gap(result, town, stage):
 
 
 def test_opening_a_school_cuts_the_town_shortage_by_its_seats(demo_db):
-    from analytics import dashboard
-    from analytics.storage import Store
+    from analytics import service
+    from analytics.io.storage import Store
     store = Store(demo_db)
-    base = dashboard.run_scenario(store, "320902", 2024, [])
-    short = dashboard.forecast(store, "320902")["shortages"]
+    base = service.run_scenario(store, "320902", 2024, [])
+    short = service.forecast(store, "320902")["shortages"]
     worst = short[short["stage"] == contract.JUNIOR].iloc[0]
     town = worst["town"]
     site = store.county_table("settlements", "320902").query("town == @town").iloc[0]
     step = {"kind": "open", "stage": contract.JUNIOR, "name": "新初中", "lon": float(site["lon"]),
             "lat": float(site["lat"]), "classes": 12, "opens": 2026}
-    after = dashboard.run_scenario(store, "320902", 2024, [step])
+    after = service.run_scenario(store, "320902", 2024, [step])
     diff = _town_gap(after, town, contract.JUNIOR) - _town_gap(base, town, contract.JUNIOR)
     assert diff[diff.index < 2026].abs().max() == 0
     assert (diff[diff.index >= 2026] == 12 * 50).all()
@@ -193,13 +194,13 @@ def test_opening_a_school_cuts_the_town_shortage_by_its_seats(demo_db):
 
 
 def test_merging_a_small_school_on_the_demo_loses_no_pupil(demo_db):
-    from analytics import dashboard
-    from analytics.storage import Store
+    from analytics import service
+    from analytics.io.storage import Store
     store = Store(demo_db)
-    small = dashboard.small_schools(store, "320902", [2024])
+    small = service.small_schools(store, "320902", [2024])
     sid = small[small["small"]].sort_values("students").iloc[0]["school_id"]
-    base = dashboard.run_scenario(store, "320902", 2024, [])
-    after = dashboard.run_scenario(store, "320902", 2024, [{"kind": "close", "school_id": sid}])
+    base = service.run_scenario(store, "320902", 2024, [])
+    after = service.run_scenario(store, "320902", 2024, [{"kind": "close", "school_id": sid}])
     assert sid not in set(after["points"]["school_id"])
     assert after["points"]["students"].sum() == base["points"]["students"].sum()
     moved = sum(r["pupils"] for r in after["log"][-1]["to"])
@@ -209,7 +210,7 @@ def test_merging_a_small_school_on_the_demo_loses_no_pupil(demo_db):
 
 
 def test_scenarios_are_saved_reopened_replaced_and_deleted(tmp_path):
-    from analytics.storage import ScenarioStore
+    from analytics.io.storage import ScenarioStore
     db = tmp_path / "equity.duckdb"
     store = ScenarioStore(db)
     assert store.list("320902").empty                     # no file yet: nothing, and nothing created
@@ -233,8 +234,8 @@ def test_cli_scenario_compares_with_today_and_refuses_bad_steps(demo_db, tmp_pat
     import json
     import subprocess
     import sys
-    from analytics import dashboard
-    from analytics.storage import Store
+    from analytics import service
+    from analytics.io.storage import Store
     store = Store(demo_db)
     site = store.county_table("settlements", "320902").iloc[0]
     steps = [{"kind": "open", "stage": "小学", "name": "城东新小学", "lon": float(site["lon"]), "lat": float(site["lat"]),
@@ -245,7 +246,7 @@ def test_cli_scenario_compares_with_today_and_refuses_bad_steps(demo_db, tmp_pat
                           "--steps", str(path), "--json", "--xlsx", str(tmp_path / "cmp.xlsx")],
                          capture_output=True, text=True, check=True)
     got = json.loads(out.stdout)
-    direct = dashboard.run_scenario(store, "320902", 2024, steps)
+    direct = service.run_scenario(store, "320902", 2024, steps)
     row = next(r for r in got["comparison"] if r["metric"] == "shortage" and r["stage"] == "小学")
     assert row["scenario"] == pytest.approx(direct["shortage"]["小学"])
     assert [e["kind"] for e in got["log"]] == ["open", "redraw"] and got["year"] == 2024

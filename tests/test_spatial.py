@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import coords, mapping, spatial
-from analytics.config import load_standards
+from analytics.geo import coords
+from analytics.geo import mapping
+from analytics.geo import spatial
+from analytics.standards import Standards, deep_merge, load_standards
 
 STD = load_standards()
 EPSG = spatial.metric_epsg(120.16)
@@ -79,7 +81,10 @@ def test_small_school_options_keep_or_discuss():
 
 
 def test_map_classes_and_gcj_display():
-    assert mapping.policy_classes([5.0, 4.0, 3.0, float("nan")], 4.5, 0.85) == [2, 1, 0, -1]
+    assert mapping.policy_classes([5.0, 4.0, 3.0, float("nan")], 4.5, STD) == ["met", "nearly", "below", "missing"]
+    # the ratio of the school rule decides 'nearly': at 0.90 a value at 88 % of its line is 'below'
+    strict = Standards(deep_merge(STD, {"resource": {"school_rule": {"min_ratio_unmet": 0.90}}}))
+    assert mapping.policy_classes([4.5 * 0.88, 4.5 * 0.90], 4.5, strict) == ["below", "nearly"]
     classes, bins = mapping.quantile_classes([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], k=5)
     assert classes == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4] and bins[-1] == 10
     lon, lat = mapping.display_coords([120.0], [40.0], "GCJ02")
@@ -102,7 +107,8 @@ def test_click_picks_the_school_under_the_pointer():
 def test_map_click_becomes_wgs84_and_scenario_colours():
     import pandas as pd
 
-    from analytics import coords, mapping
+    from analytics.geo import coords
+    from analytics.geo import mapping
     assert mapping.clicked_point(None) is None and mapping.clicked_point({"lat": None, "lng": 120.1}) is None
     assert mapping.clicked_point({"lat": 33.4, "lng": 120.2}) == (120.2, 33.4)
     gx, gy = coords.wgs84_to_gcj02([120.2], [33.4])            # a click on 高德 tiles is GCJ-02
@@ -113,7 +119,7 @@ def test_map_click_becomes_wgs84_and_scenario_colours():
 
 
 def test_a_new_school_outside_the_county_is_flagged():
-    from analytics import mapping
+    from analytics.geo import mapping
     box = {"type": "Polygon", "coordinates": [[[120.0, 33.0], [120.5, 33.0], [120.5, 33.5], [120.0, 33.5], [120.0, 33.0]]]}
     assert mapping.inside_outline(120.2, 33.2, box) is True
     assert mapping.inside_outline(120.6, 33.2, box) is False
@@ -122,5 +128,5 @@ def test_a_new_school_outside_the_county_is_flagged():
 
 
 def test_settlement_bubble_grows_with_the_root_of_its_children():
-    from analytics.mapping import settlement_radius
+    from analytics.geo.mapping import settlement_radius
     assert settlement_radius(100) == 4.0 and settlement_radius(0) == 2.5 and settlement_radius(10_000) == 10.0

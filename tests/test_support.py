@@ -5,9 +5,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics import coords, formatting, mapping
-from analytics.config import load_standards
-from analytics.export import neutralise, to_excel_bytes
+from analytics.geo import coords
+from analytics.report import formatting
+from analytics.geo import mapping
+from analytics.standards import load_standards
+from analytics.io.export import neutralise, to_excel_bytes
 
 
 def test_chinese_number_formats():
@@ -66,7 +68,7 @@ def test_province_override_merges_over_national():
 
 def test_an_empty_english_unit_is_not_replaced_by_the_chinese_one():
     from analytics.i18n import t
-    from analytics.scenarios import format_value
+    from analytics.planning.scenarios import format_value
     assert t("unit.items", "zh") == "项" and t("unit.items", "en") == ""
     assert format_value("cv_passed", 6, "en") == "6" and format_value("cv_passed", 6, "zh") == "6项"
     assert format_value("complying", 16, "en") == "16 schools" and format_value("complying", 16, "zh") == "16所"

@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import storage, versions
-from analytics.__main__ import main
-from analytics.importer import import_workbook
+from analytics.io import storage
+from analytics.io import versions
+from analytics.cli import main
+from analytics.io.importer import import_workbook
 from tests import workbooks as wbk
 
 ROOT = Path(__file__).resolve().parent.parent

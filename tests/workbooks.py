@@ -53,7 +53,7 @@ def write(path: Path, sheets: dict[str, list[list]]) -> Path:
 def no_outlines(counties):
     """Outline source that finds nothing (as for a county whose name cnmaps does not know)."""
     import pandas as pd
-    from analytics.boundaries import OUTLINE_COLUMNS
+    from analytics.geo.boundaries import OUTLINE_COLUMNS
     return pd.DataFrame(columns=OUTLINE_COLUMNS)
 
 
@@ -64,7 +64,7 @@ def box_outlines(counties):
     import pandas as pd
     from shapely.geometry import box, mapping
 
-    from analytics.boundaries import OUTLINE_COLUMNS
+    from analytics.geo.boundaries import OUTLINE_COLUMNS
     geo = json.dumps(mapping(box(119.9, 33.1, 120.6, 33.7)))
     return pd.DataFrame([{"county_code": c, "county_name": n, "province": "江苏省", "city": "盐城市",
                           "geojson": geo, "source": "test"} for c, n in zip(counties["county_code"], counties["county_name"])],

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import dashboard
-from analytics.storage import ScenarioStore, Store, file_signature
+from analytics import service
+from analytics.io.storage import ScenarioStore, Store, file_signature
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_ENV = "EQUITY_DB"
@@ -52,32 +52,32 @@ def meta(sig: tuple) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def overview(sig: tuple, county: str, year: int) -> dict:
-    return dashboard.overview(store(), county, year)
+    return service.overview(store(), county, year)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def resources(sig: tuple, county: str, year: int) -> dict:
-    return dashboard.resources(store(), county, year)
+    return service.resources(store(), county, year)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def gaps(sig: tuple, county: str, year: int):
-    return dashboard.gaps(store(), county, year)
+    return service.gaps(store(), county, year)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def class_sizes(sig: tuple, county: str, year: int) -> dict:
-    return dashboard.class_sizes(store(), county, year)
+    return service.class_sizes(store(), county, year)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def small_schools(sig: tuple, county: str, years: tuple):
-    return dashboard.small_schools(store(), county, list(years))
+    return service.small_schools(store(), county, list(years))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def town_summary(sig: tuple, county: str, year: int):
-    return dashboard.town_summary(store(), county, year)
+    return service.town_summary(store(), county, year)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -112,72 +112,72 @@ def signature() -> tuple:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def school_points(sig: tuple, county: str, year: int):
-    return dashboard.school_points(store(), county, year)
+    return service.school_points(store(), county, year)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def indicator_values(sig: tuple, county: str, year: int, stage: str, code: str):
-    return dashboard.indicator_values(store(), county, year, stage, code)
+    return service.indicator_values(store(), county, year, stage, code)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def school_card(sig: tuple, county: str, school_id: str, year: int) -> dict:
-    return dashboard.school_card(store(), county, school_id, year)
+    return service.school_card(store(), county, school_id, year)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def layout_assignment(sig: tuple, county: str, year: int, stage: str) -> dict:
-    return dashboard.layout_assignment(store(), county, year, stage)
+    return service.layout_assignment(store(), county, year, stage)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def class_fixes(sig: tuple, county: str, year: int) -> dict:
-    return dashboard.class_fixes(store(), county, year)
+    return service.class_fixes(store(), county, year)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def small_school_options(sig: tuple, county: str, year: int):
-    return dashboard.small_school_options(store(), county, year)
+    return service.small_school_options(store(), county, year)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def scorecard(sig: tuple, county: str, year: int):
-    items, verdict = dashboard.scorecard(store(), county, year)
+    items, verdict = service.scorecard(store(), county, year)
     return [i.as_dict() for i in items], verdict
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def plan(sig: tuple, county: str, year: int) -> dict:
-    p = dashboard.plan(store(), county, year)
+    p = service.plan(store(), county, year)
     return {k: v for k, v in p.items() if k not in ("stats_after",)}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def school_profile(sig: tuple, county: str, school_id: str, year: int) -> dict:
-    return dashboard.school_profile(store(), county, school_id, year)
+    return service.school_profile(store(), county, school_id, year)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def what_if(sig: tuple, county: str, year: int, actions: tuple) -> dict:
-    return dashboard.what_if(store(), county, year, list(actions))
+    return service.what_if(store(), county, year, list(actions))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def forecast(sig: tuple, county: str, urban_shift: float) -> dict:
-    return dashboard.forecast(store(), county, urban_shift)
+    return service.forecast(store(), county, urban_shift)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def suggest_sites(sig: tuple, county: str, year: int, stage: str, k: int, model: str) -> dict:
-    return dashboard.suggest_sites(store(), county, year, stage, k, model)
+    return service.suggest_sites(store(), county, year, stage, k, model)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def run_scenario(sig: tuple, county: str, year: int, steps_json: str) -> dict:
     """A scenario (steps as JSON, so the cache key is plain text) applied and evaluated; the forecast
     (the same for every scenario) comes from the cached :func:`forecast`."""
-    shift = float(dashboard.standards_for(county)["planning"]["urban_shift_per_year"])
-    return dashboard.run_scenario(store(), county, year, json.loads(steps_json), forecast_out=forecast(sig, county, shift))
+    shift = float(service.standards_for(county)["planning"]["urban_shift_per_year"])
+    return service.run_scenario(store(), county, year, json.loads(steps_json), forecast_out=forecast(sig, county, shift))
 
 
 def scenario_store() -> ScenarioStore:
@@ -187,4 +187,4 @@ def scenario_store() -> ScenarioStore:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def accessibility(sig: tuple, county: str, year: int, stage: str):
-    return dashboard.accessibility(store(), county, year, stage)
+    return service.accessibility(store(), county, year, stage)

@@ -19,7 +19,7 @@ from jinja2 import Template
 from shapely.geometry import shape
 from streamlit_folium import st_folium
 
-from analytics.mapping import OUTLINE_STYLE, TOWN_STYLE, base_layers, display_coords, display_geojson, map_bounds
+from analytics.geo.mapping import OUTLINE_STYLE, TOWN_STYLE, base_layers, display_coords, display_geojson, map_bounds
 from ui.strings import lang, tr
 
 VENDOR = "/app/static/vendor"

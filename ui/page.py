@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.formatting import fmt_count
+from analytics.report.formatting import fmt_count
 from ui import data, state
 from ui.strings import lang, stage_label, tr
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import contract
-from analytics.scenarios import THROUGH
-from analytics.mapping import BEYOND_COLOUR, SEAT_COLOURS, clicked_point, inside_outline, marker_radius, seat_classes, settlement_radius
+from analytics.io import contract
+from analytics.planning.scenarios import THROUGH
+from analytics.geo.mapping import BEYOND_COLOUR, SEAT_COLOURS, clicked_point, inside_outline, marker_radius, seat_classes, settlement_radius
 from ui import maps, state
 from ui.strings import stage_label, tr
 

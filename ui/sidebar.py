@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import i18n
-from analytics.contract import STAGES
+from analytics.io.contract import STAGES
 from ui import data, state
 from ui.strings import stage_label, tr, year_label
 

@@ -1,9 +1,14 @@
-"""The pages' access to the one strings catalog, in the language chosen in the sidebar."""
+"""The pages' access to the one strings catalog, in the language chosen in the sidebar.
+
+Entries that state a line of the standard are filled from the standards of the county selected in
+the sidebar (its province file over the national default), so a page never shows another line.
+"""
 from __future__ import annotations
 
 import streamlit as st
 
 from analytics import i18n
+from analytics.standards import wording_for
 from ui import state
 
 
@@ -11,8 +16,12 @@ def lang() -> str:
     return st.session_state.get(state.LANG, i18n.DEFAULT_LANGUAGE)
 
 
+def county() -> str | None:
+    return st.session_state.get(state.COUNTY)
+
+
 def tr(key: str, /, **kwargs) -> str:
-    return i18n.t(key, lang(), **kwargs)
+    return i18n.t(key, lang(), std=wording_for(county()), **kwargs)
 
 
 def indicator_label(code: str, short: bool = False) -> str:

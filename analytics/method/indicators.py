@@ -1,15 +1,18 @@
 """The seven resource indicators per school, 学段 and year, and which schools are in scope.
 
 Indicator k of school i in a 学段 is X_ik = Q_ik · scale_k / P_i, where P_i is the school's
-students in that 学段 and Q_ik the resource quantity:
+students in that 学段, Q_ik the resource quantity in natural units (persons, ㎡, 元, rooms) and
+scale_k the factor of the indicator's ``kind`` in the standards (``per100`` → 100, ``per_student`` → 1):
 
-    L1 teachers above the required degree            × 100 / P   (per 100 students)
-    L2 backbone teachers (county level or above)     × 100 / P
-    L3 PE + music + fine-art teachers                × 100 / P
-    L4 teaching and auxiliary building area (㎡)          / P
-    L5 sports hall + ground area (㎡)                     / P
-    L6 teaching equipment value (万元 × 10 000 = 元)      / P
-    L7 networked multimedia classrooms               × 100 / P
+    L1 teachers above the required degree            (per 100 students)
+    L2 backbone teachers (county level or above)     (per 100 students)
+    L3 PE + music + fine-art teachers                (per 100 students)
+    L4 teaching and auxiliary building area (㎡)      (per student)
+    L5 sports hall + ground area (㎡)                 (per student)
+    L6 teaching equipment value (万元 in the workbook, 元 per student)
+    L7 networked multimedia classrooms               (per 100 students)
+
+:func:`to_indicator` and :func:`to_quantity` convert between the two; the plan and the scenarios use them.
 
 The county mean of an indicator is then Σ Q_ik·scale_k / Σ P_i (total resource over total
 students), which is the student-weighted mean the CV formula uses.
@@ -19,19 +22,48 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics import contract
-from analytics.config import Standards, indicator_codes
+from analytics.io import contract
+from analytics.standards import Standards
 
-# Indicator → (columns summed for the quantity, scale to the indicator's unit).
-INDICATOR_SOURCES: dict[str, tuple[tuple[str, ...], float]] = {
-    "L1": (("teachers_above_degree",), 100.0),
-    "L2": (("backbone_teachers",), 100.0),
-    "L3": (("pe_teachers", "music_teachers", "art_teachers"), 100.0),
-    "L4": (("teaching_area_m2",), 1.0),
-    "L5": (("sports_area_m2",), 1.0),
-    "L6": (("equipment_value_wan",), 10_000.0),
-    "L7": (("multimedia_rooms",), 100.0),
+# Indicator → the contract's columns summed for its quantity.
+INDICATOR_SOURCES: dict[str, tuple[str, ...]] = {
+    "L1": ("teachers_above_degree",),
+    "L2": ("backbone_teachers",),
+    "L3": ("pe_teachers", "music_teachers", "art_teachers"),
+    "L4": ("teaching_area_m2",),
+    "L5": ("sports_area_m2",),
+    "L6": ("equipment_value_wan",),
+    "L7": ("multimedia_rooms",),
 }
+# Contract column → natural unit: the workbook gives equipment in 万元, the indicator counts 元.
+YUAN_PER_WAN = 10_000.0
+NATURAL_UNIT_FACTOR = {"equipment_value_wan": YUAN_PER_WAN}
+# The indicators counted in people (teachers): whole persons, moved by 交流轮岗.
+TEACHER_INDICATORS = ("L1", "L2", "L3")
+
+
+def natural_factor(code: str) -> float:
+    """Natural units per contract unit of indicator ``code``'s columns (万元 → 元: 10 000; else 1)."""
+    factors = {NATURAL_UNIT_FACTOR.get(c, 1.0) for c in INDICATOR_SOURCES[code]}
+    return factors.pop()
+
+
+def to_indicator(code: str, quantity, students, standards: Standards):
+    """Indicator value from a natural quantity: X = Q · scale_k / P (NaN-safe on arrays).
+
+    Example: 9 teachers for 300 pupils, L1 (per100) → 9 · 100 / 300 = 3.0 per 100 pupils.
+    """
+    out = np.asarray(quantity, dtype=float) * standards.indicator_scale(code) / np.asarray(students, dtype=float)
+    return float(out) if out.ndim == 0 else out
+
+
+def to_quantity(code: str, value, students, standards: Standards):
+    """Natural quantity (persons, ㎡, 元, rooms) behind an indicator value: Q = X · P / scale_k.
+
+    Example: L6 line 2000 元 per pupil for 300 pupils → 600 000 元; L7 line 2.3 per 100 for 300 → 6.9 rooms.
+    """
+    out = np.asarray(value, dtype=float) * np.asarray(students, dtype=float) / standards.indicator_scale(code)
+    return float(out) if out.ndim == 0 else out
 # Resources a 一贯制 school may report only for the whole school (学段 = 全校).
 SHARED_RESOURCE_COLUMNS = ("teaching_area_m2", "sports_area_m2", "equipment_value_wan",
                            "multimedia_rooms", "music_rooms", "art_rooms")
@@ -88,21 +120,23 @@ def split_whole_school(stats: pd.DataFrame, weights: dict[str, float]) -> pd.Dat
     return parts.reset_index(drop=True)
 
 
-def resource_quantities(stats: pd.DataFrame) -> pd.DataFrame:
-    """Q_k·scale_k for each indicator as columns ``Q_L1`` … (NaN when any source is missing)."""
+def resource_quantities(stats: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """Q_k·scale_k for each indicator as columns ``Q_L1`` … (NaN when any source is missing): the
+    natural quantity times the indicator's scale, so that Q_Lk / P is the indicator."""
     out = pd.DataFrame(index=stats.index)
-    for code, (cols, scale) in INDICATOR_SOURCES.items():
+    for code, cols in INDICATOR_SOURCES.items():
         q = stats[list(cols)].astype("float64")
-        out[f"Q_{code}"] = q.sum(axis=1, min_count=len(cols)).where(q.notna().all(axis=1)) * scale
+        natural = q.sum(axis=1, min_count=len(cols)).where(q.notna().all(axis=1)) * natural_factor(code)
+        out[f"Q_{code}"] = natural * standards.indicator_scale(code)
     return out
 
 
-def compute_indicators(stats: pd.DataFrame) -> pd.DataFrame:
+def compute_indicators(stats: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     """Add ``Q_Lk`` (quantity in the indicator's unit) and ``Lk`` (per student) columns.
 
     Lk = Q_Lk / students; NaN when students is 0 or missing, or the quantity is missing.
     """
-    q = resource_quantities(stats)
+    q = resource_quantities(stats, standards)
     students = pd.to_numeric(stats["students"]).astype("float64").where(lambda p: p > 0)
     out = pd.concat([stats, q], axis=1)
     for code in INDICATOR_SOURCES:
@@ -113,7 +147,7 @@ def compute_indicators(stats: pd.DataFrame) -> pd.DataFrame:
 def scope_reason(school_type: str, ownership: str, stage_students: float, standards: Standards) -> str | None:
     """Why a school-学段 is left out of the CVs, or None when it is in scope.
 
-    Rules (config ``scope``): special-education schools out; 教学点 (218) with fewer students
+    Rules (config ``scope``): special-education schools out; 教学点 with fewer students
     than ``teaching_point_min_students`` out; private schools out unless ``include_private``;
     rows without students out.
     """
@@ -122,7 +156,7 @@ def scope_reason(school_type: str, ownership: str, stage_students: float, standa
         return "special"
     if not stage_students or stage_students <= 0 or pd.isna(stage_students):
         return "no_students"
-    if str(school_type) == "218" and stage_students < rules.get("teaching_point_min_students", 0):
+    if contract.is_teaching_point(school_type) and stage_students < rules.get("teaching_point_min_students", 0):
         return "small_teaching_point"
     if ownership == "民办" and not rules.get("include_private", True):
         return "private"
@@ -137,10 +171,10 @@ def school_stage_indicators(stats: pd.DataFrame, schools: pd.DataFrame, standard
     in_scope (bool), split_from_whole.
     """
     if stats.empty:
-        cols = ["school_id", "year", "stage", "students", "in_scope", "out_of_scope"] + indicator_codes(standards)
+        cols = ["school_id", "year", "stage", "students", "in_scope", "out_of_scope"] + standards.indicator_codes
         return pd.DataFrame(columns=cols)
     rows = split_whole_school(stats, standards["split_weights"])
-    rows = compute_indicators(rows)
+    rows = compute_indicators(rows, standards)
     info = schools[["school_id", "name", "town", "school_type", "urban_rural_code",
                     "urban_rural_group", "ownership", "lon", "lat"]]
     rows = rows.merge(info, on="school_id", how="left")

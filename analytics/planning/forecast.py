@@ -19,8 +19,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from analytics import contract
-from analytics.config import Standards
+from analytics.io import contract
+from analytics.standards import Standards
 
 PRIMARY_GRADES, JUNIOR_GRADES = range(1, 7), range(7, 10)
 VARIANTS = {"low": -1, "central": 0, "high": 1}

@@ -14,7 +14,8 @@ import pandas as pd
 import pulp
 from scipy.spatial.distance import cdist
 
-from analytics import spatial
+from analytics.geo import spatial
+from analytics.io import contract
 
 
 def cost_matrix(demand_xy: np.ndarray, facility_xy: np.ndarray) -> np.ndarray:
@@ -118,7 +119,7 @@ def suggest(settlements: pd.DataFrame, schools: pd.DataFrame, stage: str, k: int
     """k new sites for ``stage`` among the settlements, existing schools of the stage fixed."""
     existing = spatial.stage_schools(schools, stage)
     demand = settlements.dropna(subset=["lon", "lat"]).reset_index(drop=True)
-    weights = demand["age_6_11" if stage == "小学" else "age_12_14"].fillna(0).to_numpy(float)
+    weights = demand[contract.CHILDREN_COLUMN[stage]].fillna(0).to_numpy(float)
     epsg = epsg or spatial.metric_epsg(float(demand["lon"].median()))
     dx, dy = spatial.project(demand["lon"], demand["lat"], epsg)
     ex, ey = spatial.project(existing["lon"], existing["lat"], epsg)
@@ -141,7 +142,7 @@ def two_step_fca(settlements: pd.DataFrame, schools: pd.DataFrame, stage: str, r
     from access import Access
     demand = settlements.dropna(subset=["lon", "lat"]).reset_index(drop=True).copy()
     supply_col, supply = supply, spatial.stage_schools(schools, stage).copy()
-    demand["children"] = demand["age_6_11" if stage == "小学" else "age_12_14"].fillna(0)
+    demand["children"] = demand[contract.CHILDREN_COLUMN[stage]].fillna(0)
     dx, dy = spatial.project(demand["lon"], demand["lat"], epsg)
     sx, sy = spatial.project(supply["lon"], supply["lat"], epsg)
     d = cdist(np.column_stack([dx, dy]), np.column_stack([sx, sy]))

@@ -11,10 +11,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from analytics import contract
+from analytics.io import contract
 from analytics.i18n import t
 
-EXAMPLES_PATH = Path(__file__).resolve().parent.parent / "data" / "template_examples.yaml"
+EXAMPLES_PATH = Path(__file__).resolve().parents[2] / "data" / "template_examples.yaml"
 GUIDE_SHEET = "填表说明"
 VALIDATION_ROWS = 5000
 NUMBER_FORMATS = {"count": "0", "grade": "0", "year": "0", "amount": "#,##0.00", "number": "0.000",

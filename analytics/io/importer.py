@@ -23,7 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import boundaries, contract, storage, versions
+from analytics.geo import boundaries
+from analytics.io import contract
+from analytics.io import storage
+from analytics.io import versions
 from analytics.i18n import t
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
@@ -393,7 +396,7 @@ def _check_stage_fits_type(stats: pd.DataFrame, schools: pd.DataFrame, problems:
 
 def _check_coordinates(df: pd.DataFrame, sheet: contract.Sheet, problems: Problems) -> pd.DataFrame:
     """Convert GCJ-02 / BD-09 to WGS84 (noted) and flag coordinates that look swapped."""
-    from analytics import coords
+    from analytics.geo import coords
     df = df.copy()
     df["crs"] = df["crs"].fillna("WGS84") if "crs" in df else "WGS84"
     for crs in ("GCJ02", "BD09"):
@@ -459,7 +462,7 @@ def _note_whole_school_split(stats: pd.DataFrame, problems: Problems, weights: d
 
 def validate(raw_sheets: dict[str, RawSheet], problems: Problems | None = None) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Parse and check every sheet; returns the tables (with ``_row``) and all problems."""
-    from analytics.config import load_standards
+    from analytics.standards import load_standards
     problems = problems or Problems()
     tables: dict[str, pd.DataFrame] = {}
     for sheet in contract.sheets():

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import yaml
 
-CONTRACT_PATH = Path(__file__).resolve().parent.parent / "data" / "contract.yaml"
+CONTRACT_PATH = Path(__file__).resolve().parents[2] / "data" / "contract.yaml"
 PRIMARY, JUNIOR, WHOLE_SCHOOL = "小学", "初中", "全校"
 STAGES = (PRIMARY, JUNIOR)
+# 居民点 sheet: the children of school age of each 学段
+CHILDREN_COLUMN = {PRIMARY: "age_6_11", JUNIOR: "age_12_14"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,11 @@ def is_special_education(type_code: str) -> bool:
 def is_combined_school(type_code: str) -> bool:
     """九年一贯制 / 十二年一贯制: the G4 size line is the combined one (config ``max_combined``)."""
     return school_type_code(type_code) in codes()["combined_types"]
+
+
+def is_teaching_point(type_code: str) -> bool:
+    """A 教学点 (小学教学点): the scope rule ``teaching_point_min_students`` applies to it."""
+    return school_type_code(type_code) in codes()["teaching_point_types"]
 
 
 def urban_rural_group(code: str) -> str:

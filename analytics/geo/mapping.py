@@ -57,7 +57,7 @@ def map_bounds(lon: pd.Series, lat: pd.Series, outline_bounds: tuple | None = No
 
 # ---------------------------------------------------------------- base maps and classes
 
-MAPS_CONFIG = __import__("pathlib").Path(__file__).resolve().parent.parent / "data" / "maps.yaml"
+MAPS_CONFIG = __import__("pathlib").Path(__file__).resolve().parents[2] / "data" / "maps.yaml"
 
 
 def base_layers() -> list[dict]:
@@ -72,7 +72,7 @@ def display_coords(lon, lat, crs: str):
     """Coordinates to draw on a base map in ``crs``: WGS84 as stored, GCJ02 converted (高德)."""
     import numpy as np
 
-    from analytics import coords
+    from analytics.geo import coords
     if crs == "GCJ02":
         return coords.wgs84_to_gcj02(lon, lat)
     return np.asarray(lon, float), np.asarray(lat, float)
@@ -89,20 +89,22 @@ def display_geojson(geometry: dict, crs: str) -> dict:
     return mapping(geom)
 
 
-INDICATOR_CLASS_COLOURS = ("#D55E00", "#F0C05A", "#009E73")   # below 85 %, 85–100 %, met
+# A value against its line (classes of Standards.line_class): every chart, card, grid and map uses these.
+LINE_CLASS_COLOURS = {"below": "#D55E00", "nearly": "#F0C05A", "met": "#009E73", "missing": "#BBBBBB"}
+LINE_CLASS_ORDER = ("below", "nearly", "met", "missing")
 QUANTILE_COLOURS = ("#FDE725", "#5EC962", "#21918C", "#3B528B", "#440154")   # viridis, colour-blind safe
 
 
-def policy_classes(values, line: float, min_ratio: float) -> list[int]:
-    """Classes by the policy lines: 0 below min_ratio × line, 1 up to the line, 2 at or above it;
-    -1 for a missing value."""
-    out = []
-    for v in values:
-        if v is None or v != v:
-            out.append(-1)
-        else:
-            out.append(2 if v >= line else 1 if v >= min_ratio * line else 0)
-    return out
+def policy_classes(values, line: float, standards) -> list[str]:
+    """Class of each value against ``line`` by the one rule (:meth:`Standards.line_class`): 'met',
+    'nearly' (below, at least the school rule's ratio of the line), 'below', or 'missing'."""
+    import numpy as np
+    return list(standards.line_classes(np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), float) / line))
+
+
+def line_class_colours(classes) -> list[str]:
+    """The colour of each met / nearly / below / missing class."""
+    return [LINE_CLASS_COLOURS[c] for c in classes]
 
 
 def quantile_classes(values, k: int = 5) -> tuple[list[int], list[float]]:
@@ -137,7 +139,7 @@ def clicked_school(points, lat: float | None, lng: float | None, crs: str = "WGS
 def clicked_point(click: dict | None, crs: str = "WGS84") -> tuple[float, float] | None:
     """A click on empty map ({'lat', 'lng'} from the map widget, in the base map's datum) as WGS84
     (lon, lat) rounded to 6 decimals (≈ 0.1 m); None when there was no click."""
-    from analytics.coords import to_wgs84
+    from analytics.geo.coords import to_wgs84
     if not click or click.get("lat") is None or click.get("lng") is None:
         return None
     lon, lat = to_wgs84([float(click["lng"])], [float(click["lat"])], crs)

@@ -37,7 +37,7 @@ def to_excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
 
 def contract_workbook(store) -> bytes:
     """The whole current dataset as a contract workbook (Chinese headers): it imports back as is."""
-    from analytics import contract
+    from analytics.io import contract
     sheets = {}
     for sheet in contract.sheets():
         df = store.table(sheet.key)

@@ -8,7 +8,6 @@ with LibreOffice when installed (Chinese faces mapped to Noto CJK by data/fonts/
 from __future__ import annotations
 
 import io
-import math
 import os
 import shutil
 import subprocess
@@ -19,14 +18,14 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import dashboard, metrics
-from analytics import plan as planning
-from analytics.formatting import fmt_count, fmt_cv, fmt_pct
+from analytics import service
+from analytics.planning import rectification
+from analytics.report.formatting import fmt_count, fmt_cv, fmt_pct
 from analytics.i18n import t
-from analytics.mapping import BAND_COLOURS, STATUS_COLOURS
-from analytics.storage import Store
+from analytics.report import figures
+from analytics.io.storage import Store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FONTS_CONF = ROOT / "data" / "fonts" / "fonts.conf"
 BODY_FONT, TITLE_FONT, HEADING_FONT = "仿宋", "宋体", "黑体"
 CHART_FONT = "Noto Sans CJK SC"
@@ -36,21 +35,21 @@ def content(store: Store, county: str, year: int) -> dict:
     """Every figure of the briefing, from the functions the CLI and pages use."""
     meta = store.meta()
     name = store.counties().set_index("county_code").loc[county, "county_name"]
-    items, verdict = dashboard.scorecard(store, county, year)
-    plan = dashboard.plan(store, county, year)
-    std = dashboard.standards_for(county)
-    cv = dashboard.cv_records(store, county, year)
-    ov = dashboard.overview(store, county, year)
-    sizes = dashboard.class_sizes(store, county, year)
-    small = dashboard.small_schools(store, county, [year - 3, year])
-    outlook = dashboard.forecast(store, county)
+    items, verdict = service.scorecard(store, county, year)
+    plan = service.plan(store, county, year)
+    std = service.standards_for(county)
+    cv = service.cv_records(store, county, year)
+    ov = service.overview(store, county, year)
+    sizes = service.class_sizes(store, county, year)
+    small = service.small_schools(store, county, [year - 3, year])
+    outlook = service.forecast(store, county)
     return {"county": county, "county_name": name, "year": year, "meta": meta, "is_demo": meta.get("is_demo") == "true",
             "outlook": outlook,
             "items": items, "verdict": verdict, "cv": cv, "compliance": ov["compliance_summary"],
             "gaps": ov["gaps"], "sizes": sizes, "small": small, "plan": plan,
-            "plan_summary": planning.plan_summary(plan, std), "std": std,
+            "plan_summary": rectification.plan_summary(plan, std), "std": std,
             "in_scope": ov["schools_in_scope"], "students": ov["students_in_scope"],
-            "points": dashboard.school_points(store, county, year), "outline": store.outline(county)}
+            "points": service.school_points(store, county, year), "outline": store.outline(county)}
 
 
 # ---------------------------------------------------------------- figures
@@ -67,66 +66,31 @@ def _png(fig: go.Figure, width: int = 900, height: int = 420) -> bytes:
         kaleido.start_sync_server()
         _KALEIDO["started"] = True
     warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-    fig.update_layout(font=dict(family=CHART_FONT, size=15), paper_bgcolor="white", plot_bgcolor="white",
-                      margin=dict(l=10, r=20, t=50, b=10))
+    fig.update_layout(font=dict(family=CHART_FONT, size=15), width=width, height=height)
     return fig.to_image(format="png", width=width, height=height, scale=2)
 
 
 def cv_figure(c: dict, stage: str) -> go.Figure:
-    rows = [r for r in c["cv"] if r["stage"] == stage and r["indicator"] != metrics.COMPOSITE][::-1]
-    colours = [STATUS_COLOURS["pass"] if r["passed"] else STATUS_COLOURS["fail"] for r in rows]
-    fig = go.Figure(go.Bar(x=[r["cv"] for r in rows], y=[t("indicator_short." + r["indicator"]) for r in rows],
-                           orientation="h", marker_color=colours, text=[fmt_cv(r["cv"]) for r in rows],
-                           textposition="outside", cliponaxis=False))
-    line = rows[0]["threshold"] if rows else 0.5
-    fig.add_vline(x=line, line_dash="dash", annotation_text=f"标准线 {line:.2f}")
-    fig.update_layout(title=f"{stage}：7项差异系数", showlegend=False)
-    fig.update_xaxes(range=[0, max([line * 1.3] + [r["cv"] * 1.2 for r in rows if r["cv"]])], gridcolor="#EEEEEE")
-    return fig
+    """The page's CV chart (:func:`figures.cv_bars`) of one 学段, titled for print."""
+    table = pd.DataFrame([r for r in c["cv"] if not r.get("informational")])
+    n = len(c["std"].indicator_codes)
+    return figures.cv_bars(table, stage, "zh", c["std"], title=f"{stage}：{n}项差异系数")
 
 
 def map_figure(c: dict) -> go.Figure:
-    """Schools by status on the county outline, oversized ringed, small schools as diamonds — no tiles."""
-    fig = go.Figure()
-    outline = c["outline"]
-    if outline:
-        polys = outline["coordinates"] if outline["type"] == "MultiPolygon" else [outline["coordinates"]]
-        for poly in polys:
-            ring = poly[0]
-            fig.add_trace(go.Scatter(x=[p[0] for p in ring], y=[p[1] for p in ring], mode="lines",
-                                     line=dict(color="#333333", width=2), showlegend=False, hoverinfo="skip"))
-    pts = c["points"]
+    """Schools by status on the county outline (:func:`figures.school_map`)."""
     oversized = set(c["sizes"]["schools"].loc[c["sizes"]["schools"]["over"], "school_id"])
     small_ids = set(c["small"].loc[(c["small"]["year"] == c["year"]) & c["small"]["small"], "school_id"])
-    for status in ("pass", "fail", "unknown", "out"):
-        part = pts[pts["status"] == status]
-        if part.empty:
-            continue
-        fig.add_trace(go.Scatter(
-            x=part["lon"], y=part["lat"], mode="markers", name=t(f"layout.status_legend_{status}"),
-            marker=dict(size=[max(6, min(26, math.sqrt(n) / 2)) for n in part["students"]], color=STATUS_COLOURS[status],
-                        symbol=["diamond" if s in small_ids else "circle" for s in part["school_id"]],
-                        line=dict(color=["#000000" if s in oversized else "#FFFFFF" for s in part["school_id"]],
-                                  width=[3 if s in oversized else 1 for s in part["school_id"]]))))
-    fig.update_yaxes(scaleanchor="x", scaleratio=1 / math.cos(math.radians(float(pts["lat"].mean()))),
-                     visible=False)
-    fig.update_xaxes(visible=False)
-    fig.update_layout(title="学校布局（黑圈：超规模学校；菱形：乡村小规模学校）", legend=dict(orientation="h", y=-0.05))
-    return fig
+    return figures.school_map(c["points"], c["outline"], oversized, small_ids, "zh")
 
 
 def bands_figure(c: dict) -> go.Figure:
-    counts = c["sizes"]["by_stage"]
-    fig = go.Figure()
-    for band in ("within", "large", "big", "huge"):
-        fig.add_trace(go.Bar(x=counts["stage"], y=counts[band], name=t(f"band.{band}"), marker_color=BAND_COLOURS[band],
-                             text=counts[band], textposition="inside"))
-    fig.update_layout(barmode="stack", title="班额分布（个班）", legend=dict(orientation="h", y=-0.15))
-    return fig
+    """The page's class-band chart (:func:`figures.band_bars`) by 学段."""
+    return figures.band_bars(c["sizes"]["by_stage"], "stage", lambda s: s, "zh", c["std"], title="班额分布（个班）")
 
 
-def figures(c: dict) -> dict[str, bytes]:
-    stages = sorted({r["stage"] for r in c["cv"]}, key=["小学", "初中"].index)
+def render_images(c: dict) -> dict[str, bytes]:
+    stages = [s for s in c["std"].stages if any(r["stage"] == s for r in c["cv"])]
     out = {f"cv_{s}": _png(cv_figure(c, s), 800, 380) for s in stages}
     out["map"] = _png(map_figure(c), 900, 700)
     out["bands"] = _png(bands_figure(c), 800, 380)
@@ -168,6 +132,16 @@ def _fail_phrase(i) -> str:
     return label
 
 
+def scope_sentence(std) -> str:
+    """Which schools the CVs count, in words, from the standards' scope rules."""
+    scope = std.scope
+    parts = ["特殊教育学校不纳入" if scope.get("exclude_special_education", True) else "特殊教育学校纳入"]
+    minimum = int(scope.get("teaching_point_min_students", 0))
+    parts.append(f"不足{minimum}人的教学点不纳入" if minimum else "教学点全部纳入")
+    parts.append("民办学校纳入" if scope.get("include_private", True) else "民办学校不纳入")
+    return "，".join(parts) + "。"
+
+
 def _short(x: float) -> str:
     return f"{x:.3f}" if abs(x) < 10 else f"{x:,.0f}"
 
@@ -180,16 +154,20 @@ def problems(c: dict) -> list[str]:
         if i.part == "resource" and i.status == "fail" and i.code != "R8":
             out.append(f"{i.stage}{t('indicator.' + i.code)}差异系数{fmt_cv(i.value)}，超过{i.threshold:.2f}；"
                        f"主要拉高差异的学校：{'、'.join(i.failing_schools[:5])}。")
+    w = c["std"].wording()
+    rule = f"{w['rule_n']}项至少{w['rule_min_met']}项、余项不低于{w['rule_ratio']}"
     for r in c["compliance"].itertuples():
-        out.append(f"{r.stage}{r.schools}所学校中{r._3}所达标（{fmt_pct(r.pass_share)}），{r.fail}所未达到“7项至少6项、余项不低于85%”。")
+        out.append(f"{r.stage}{r.schools}所学校中{r._3}所达标（{fmt_pct(r.pass_share)}），{r.fail}所未达到“{rule}”。")
     big = c["sizes"]["schools"][c["sizes"]["schools"]["over"]]
     if len(big):
         out.append("超规模学校{}所：{}。".format(len(big), "、".join(f"{n}（{s:,}人）" for n, s in zip(big["name"], big["students"]))))
     bands = c["sizes"]["by_stage"][["large", "big", "huge", "total"]].sum()
     out.append(f"超过标准班额的班级{int(bands['large'] + bands['big'] + bands['huge'])}个，"
-               f"其中56–65人大班额{int(bands['big'])}个、66人以上超大班额{int(bands['huge'])}个。")
+               f"其中{w['band_big_low']}–{w['band_big_high']}人大班额{int(bands['big'])}个、"
+               f"{w['band_huge_low']}人及以上超大班额{int(bands['huge'])}个。")
     small = c["small"][c["small"]["year"] == c["year"]]
-    out.append(f"乡村小学和教学点{len(small)}所，不足100人的{int(small['small'].sum())}所、不足50人的{int(small['very_small'].sum())}所。")
+    out.append(f"乡村小学和教学点{len(small)}所，不足{w['small_max']}人的{int(small['small'].sum())}所、"
+               f"不足{w['very_small_max']}人的{int(small['very_small'].sum())}所。")
     for g in c["gaps"].dropna(subset=["ratio"]).head(3).itertuples():
         out.append(f"{g.stage}{t('indicator.' + g.indicator)}：{g.high_group}是{g.low_group}的{g.ratio:.2f}倍。")
     return out
@@ -297,12 +275,13 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     rows = []
     for r in c["cv"]:
         name = t("indicator." + r["indicator"])
-        status = "仅供参考" if r["indicator"] == metrics.COMPOSITE else ("达标" if r["passed"] else "未达标")
+        status = "仅供参考" if r.get("informational") else ("达标" if r["passed"] else "未达标")
         rows.append([r["stage"], name, fmt_cv(r["cv"]), f"≤{r['threshold']:.2f}", status])
     _table(doc, ["学段", "指标", "差异系数", "标准", "结果"], rows, [1.4, 8.0, 2.0, 1.8, 2.4])
     comp = "；".join(f"{r.stage}{r.schools}所学校中{r._3}所达标" for r in c["compliance"].itertuples())
-    _para(doc, f"学校达标情况（7项中至少6项达标、其余不低于标准的85%）：{comp}。")
-    for stage in ("小学", "初中"):
+    w = c["std"].wording()
+    _para(doc, f"学校达标情况（{w['rule_n']}项中至少{w['rule_min_met']}项达标、其余不低于标准的{w['rule_ratio']}）：{comp}。")
+    for stage in c["std"].stages:
         if f"cv_{stage}" in images:
             doc.add_picture(io.BytesIO(images[f"cv_{stage}"]), width=Cm(15.5))
     _heading(doc, "三、主要问题")
@@ -320,8 +299,9 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     by = pd.DataFrame(ps["actions"]).groupby("indicator")["cost_yuan"].sum().sort_values(ascending=False) \
         if ps["actions"] else pd.Series(dtype=float)
     _para(doc, f"按最省投入测算，共需{len(ps['actions'])}项措施，合计{fmt_count(ps['total_cost_yuan'], 'zh', '元')}。"
-               f"整改后全部学校达标、7项差异系数全部达标（按同一方法复核）。")
-    _table(doc, ["措施", "投入（万元）"], [[planning.action_label(k), f"{v / 1e4:,.1f}"] for k, v in by.items()], [11.0, 4.6])
+               + ("整改后全部学校达标、各项差异系数全部达标（按同一方法复核）。" if c["plan"]["passes"]
+                  else "整改后仍有学校或差异系数未达标（按同一方法复核），需另行研究。"))
+    _table(doc, ["措施", "投入（万元）"], [[rectification.action_label(k), f"{v / 1e4:,.1f}"] for k, v in by.items()], [11.0, 4.6])
     outlook = c.get("outlook") or {}
     if outlook:
         _heading(doc, "六、学位展望")
@@ -331,7 +311,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
         now = outlook["history"].groupby(["stage", "year"])["pupils"].sum()
         last = outlook["last_year"]
         trend = "；".join(f"{st}在校生由{now[(st, last)]:,.0f}人变为{central[(st, horizon)]:,.0f}人"
-                          for st in ("小学", "初中") if (st, last) in now.index and (st, horizon) in central.index)
+                          for st in c["std"].stages if (st, last) in now.index and (st, horizon) in central.index)
         _para(doc, f"按队列法预测（出生人口、升级率、小升初比例由历史数据校准，中方案），到{horizon}年{trend}。")
         short = outlook["shortages"]
         short = short[short["seats_needed"] > 0].head(8)
@@ -344,7 +324,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     _para(doc, "差异系数按学生数加权：X̄=ΣPᵢXᵢ/ΣPᵢ，S=√(Σ(Pᵢ/P)(Xᵢ−X̄)²)，CV=S/X̄，Pᵢ为学校该学段在校生数，"
                f"每项指标分别判定（{lines}），综合差异系数仅供参考。")
     scope = "、".join(f"{s}{n}所" for s, n in c["in_scope"].items())
-    _para(doc, f"纳入计算的学校：{scope}；特殊教育学校不纳入，不足50人的教学点不纳入，民办学校纳入。"
+    _para(doc, f"纳入计算的学校：{scope}；{scope_sentence(c['std'])}"
                f"数据来源：{meta.get('source_file', '—')}（SHA-256 {meta.get('source_sha256', '')[:12]}，导入于{meta.get('imported_at', '—')}）。")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -388,7 +368,7 @@ def write_pptx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     s = slide(f"{c['county_name']} {c['year']}学年 优质均衡发展情况")
     text(s, [verdict_paragraph(c)] + (["（合成演示数据）"] if c["is_demo"] else []))
     s = slide("资源配置差异系数")
-    for k, stage in enumerate(("小学", "初中")):
+    for k, stage in enumerate(c["std"].stages):
         if f"cv_{stage}" in images:
             s.shapes.add_picture(io.BytesIO(images[f"cv_{stage}"]), Cm(1 + 16 * k), Cm(4), width=Cm(15.5))
     s = slide("学校布局")
@@ -398,7 +378,8 @@ def write_pptx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     s = slide("整改方案与投入")
     ps = c["plan_summary"]
     text(s, [f"措施{len(ps['actions'])}项，合计{fmt_count(ps['total_cost_yuan'], 'zh', '元')}",
-             "整改后全部学校达标、7项差异系数全部达标（同一方法复核）"])
+             "整改后全部学校达标、各项差异系数全部达标（同一方法复核）" if c["plan"]["passes"]
+             else "整改后仍有未达标项（同一方法复核）"])
     path = Path(path)
     prs.save(path)
     return path
@@ -407,7 +388,7 @@ def write_pptx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
 def build(store: Store, county: str, year: int, out: str | Path, pdf: bool = False, pptx: bool = False) -> dict:
     """Write the briefing; returns the paths written and a message when the PDF could not be made."""
     c = content(store, county, year)
-    images = figures(c)
+    images = render_images(c)
     docx = write_docx(c, images, out)
     result = {"docx": str(docx), "pdf": None, "pptx": None, "message": None}
     if pdf:

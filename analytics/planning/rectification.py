@@ -2,8 +2,9 @@
 recomputing everything with the same code the pages use.
 
 1. Per school and 学段 (in scope, not complying): for each indicator k the quantity to reach the
-   line (full) and to reach 85 % of it, in natural units (whole teachers and rooms, ㎡, 元); choose
-   the indicator j left at ≥ 85 % so that Σ_{k≠j} cost_full(k) + cost_85(j) is least.
+   line (full) and to reach the school rule's ``min_ratio_unmet`` r of it (part), in natural units
+   (whole teachers and rooms, ㎡, 元); choose the indicator j left at r·line so that
+   Σ_{k≠j} cost_full(k) + cost_part(j) is least.
 2. For every CV still above its line: raise every school below a floor F to F, with the least F
    that brings the CV under the line (scan the schools' values, then bisect); whole units rounded up.
 3. Alternative for teacher indicators (L1–L3): move teachers (交流轮岗) one at a time from the
@@ -20,9 +21,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analytics import contract, metrics
-from analytics.config import STANDARDS_DIR, Standards, indicator_codes, threshold
-from analytics.indicators import INDICATOR_SOURCES, school_stage_indicators
+from analytics.method import school_rule
+from analytics.method import variation
+from analytics.io import contract
+from analytics.standards import STANDARDS_DIR, Standards
+from analytics.method.indicators import TEACHER_INDICATORS, YUAN_PER_WAN, school_stage_indicators, to_indicator, to_quantity
 
 # indicator → (natural unit, cost key, integer units?)
 UNITS = {"L1": ("人", "teacher_per_year", True), "L2": ("人", "backbone_training", True),
@@ -53,42 +56,42 @@ class Action:
         return asdict(self)
 
 
-def natural_quantity(code: str, value_now: float, students: float, target: float) -> float:
+def natural_quantity(code: str, value_now: float, students: float, target: float, std: Standards) -> float:
     """Natural units to add so that the indicator reaches ``target`` (0 when already there).
 
-    per 100 students (L1–L3, L7): ⌈target·P/100 − count⌉ whole persons / rooms;
-    per student (L4, L5 ㎡; L6 元): target·P − quantity, rounded up to 1 ㎡ / 1 元.
+    gap = Q(target) − Q(now) with Q = X·P/scale (:func:`analytics.method.indicators.to_quantity`);
+    rounded up to whole persons / rooms (L1–L3, L7), 1 ㎡ (L4, L5) or 1 元 (L6).
+    Example: L1 3.0 per 100 for 300 pupils, target 4.2 → 12.6 − 9 = 3.6 → 4 teachers.
     """
-    scale = INDICATOR_SOURCES[code][1]
-    have = value_now * students / scale if scale == 100.0 else value_now * students
-    need = target * students / scale if scale == 100.0 else target * students
-    gap = need - have
+    gap = to_quantity(code, target, students, std) - to_quantity(code, value_now, students, std)
     if gap <= 1e-9:
         return 0.0
     return float(math.ceil(gap - 1e-9))
 
 
-def _cost(code: str, qty: float, costs: dict) -> float:
+def action_cost(code: str, qty: float, costs: dict) -> float:
+    """Cost in 元 of ``qty`` natural units of indicator ``code`` (unit costs in costs.yaml)."""
     return qty * float(costs[UNITS[code][1]])
 
 
 def school_choice(values: dict, students: float, stage: str, std: Standards, costs: dict) -> tuple[list[tuple], float]:
     """Cheapest additions making one school-学段 comply: [(indicator, quantity)], total cost.
 
-    Tries each indicator j as the one left at ≥ 85 % (plus 'none': all seven met) and keeps the least
+    Tries each indicator j as the one left at the rule's ``min_ratio_unmet`` of its line (plus 'none': all
+    met) and keeps the least
     cost. Missing values cannot be planned (returns None, nan).
     """
-    codes = indicator_codes(std)
-    ratio = float(std["resource"]["school_rule"]["min_ratio_unmet"])
-    allowed_unmet = len(codes) - int(std["resource"]["school_rule"]["min_met"])
+    codes = std.indicator_codes
+    ratio = std.school_rule.min_ratio_unmet
+    allowed_unmet = std.school_rule.allowed_unmet
     if any(values[c] is None or (isinstance(values[c], float) and math.isnan(values[c])) for c in codes):
         return None, math.nan
-    full = {c: natural_quantity(c, values[c], students, threshold(std, c, stage)) for c in codes}
-    part = {c: natural_quantity(c, values[c], students, ratio * threshold(std, c, stage)) for c in codes}
+    full = {c: natural_quantity(c, values[c], students, std.line(c, stage), std) for c in codes}
+    part = {c: natural_quantity(c, values[c], students, ratio * std.line(c, stage), std) for c in codes}
     best, best_cost = None, math.inf
     for j in [None] + codes if allowed_unmet else [None]:
         plan = [(c, part[c] if c == j else full[c]) for c in codes]
-        cost = sum(_cost(c, q, costs) for c, q in plan)
+        cost = sum(action_cost(c, q, costs) for c, q in plan)
         if cost < best_cost - 1e-9:
             best, best_cost = [(c, q) for c, q in plan if q > 0], cost
     return best, best_cost
@@ -137,14 +140,14 @@ def apply_actions(stats: pd.DataFrame, actions: list[Action]) -> pd.DataFrame:
             elif a.indicator == "L5":
                 add(i, "sports_area_m2", sign * q)
             elif a.indicator == "L6":
-                add(i, "equipment_value_wan", sign * q / 10_000)
+                add(i, "equipment_value_wan", sign * q / YUAN_PER_WAN)
             elif a.indicator == "L7":
                 add(i, "multimedia_rooms", sign * q)
     return out
 
 
 def cv_with_floor(x: np.ndarray, p: np.ndarray, floor: float) -> float:
-    return metrics.weighted_cv(np.maximum(x, floor), p).cv
+    return variation.weighted_cv(np.maximum(x, floor), p).cv
 
 
 def least_floor(x, p, line: float, tol: float = 1e-9) -> float | None:
@@ -171,8 +174,8 @@ def least_floor(x, p, line: float, tol: float = 1e-9) -> float | None:
 def recompute(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards) -> dict:
     """The seven CVs and the complying schools per 学段 from scratch (same code as the pages)."""
     rows = school_stage_indicators(stats, schools, std)
-    cv = metrics.cv_table(rows, std)
-    comp = metrics.school_compliance(rows, std)
+    cv = variation.cv_table(rows, std)
+    comp = school_rule.school_compliance(rows, std)
     scoped = comp[comp["in_scope"]]
     return {"rows": rows, "cv": cv, "compliance": comp,
             "complying": {s: int((g["status"] == "pass").sum()) for s, g in scoped.groupby("stage")},
@@ -192,39 +195,46 @@ def make_plan(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs:
         if not r["in_scope"] or r["status"] == "pass":
             continue
         row = before["rows"][(before["rows"]["school_id"] == r["school_id"]) & (before["rows"]["stage"] == r["stage"])].iloc[0]
-        chosen, _ = school_choice({c: row[c] for c in indicator_codes(std)}, float(row["students"]), r["stage"], std, costs)
+        chosen, _ = school_choice({c: row[c] for c in std.indicator_codes}, float(row["students"]), r["stage"], std, costs)
         if chosen is None:
             unplanned.append(r["school_id"])
             continue
         for code, q in chosen:
-            actions.append(Action(r["school_id"], r["stage"], code, q, UNITS[code][0], _cost(code, q, costs),
+            actions.append(Action(r["school_id"], r["stage"], code, q, UNITS[code][0], action_cost(code, q, costs),
                                   "school", names.get(r["school_id"], "")))
     current = apply_actions(stats, actions)
     alternatives = []
     after = recompute(current, schools, std)
-    for _, c in after["cv"][after["cv"]["indicator"] != metrics.COMPOSITE].iterrows():
+    for _, c in after["cv"].iterrows():
         if c["passed"] is not False:
             continue
         stage, code = c["stage"], c["indicator"]
         rows = after["rows"]
         part = rows[(rows["stage"] == stage) & rows["in_scope"] & rows[code].notna() & (rows["students"] > 0)]
-        if code in ("L1", "L2", "L3"):
+        if code in TEACHER_INDICATORS:
             alternatives.append(teacher_moves(part, stage, code, float(c["threshold"]), std, costs, names, current, schools))
         floor = least_floor(part[code], part["students"], float(c["threshold"]))
         if floor is None:
             continue
         for _, s in part[part[code] < floor].iterrows():
-            q = natural_quantity(code, s[code], float(s["students"]), floor)
+            q = natural_quantity(code, s[code], float(s["students"]), floor, std)
             if q > 0:
-                actions.append(Action(s["school_id"], stage, code, q, UNITS[code][0], _cost(code, q, costs), "floor",
+                actions.append(Action(s["school_id"], stage, code, q, UNITS[code][0], action_cost(code, q, costs), "floor",
                                       names.get(s["school_id"], "")))
         current = apply_actions(stats, actions)
         after = recompute(current, schools, std)
     after = recompute(current, schools, std)
     g_actions = guarantee_actions(current, schools, std, costs, names, classes)
-    return {"actions": actions, "guarantee_actions": g_actions, "unplanned": unplanned,
+    return {"actions": actions, "guarantee_actions": g_actions, "unplanned": unplanned, "passes": plan_passes(after),
             "total_cost_yuan": float(sum(a.cost_yuan for a in actions) + sum(a.cost_yuan for a in g_actions)),
             "before": before, "after": after, "alternatives": alternatives, "stats_after": current}
+
+
+def plan_passes(after: dict) -> bool:
+    """Does the county pass the resource part after the plan: every CV within its line (none unknown)
+    and every in-scope school complying?"""
+    cv = after["cv"]
+    return bool(len(cv) and (cv["passed"] == True).all()) and after["complying"] == after["schools"]  # noqa: E712
 
 
 def teacher_moves(part: pd.DataFrame, stage: str, code: str, line: float, std: Standards, costs: dict,
@@ -234,20 +244,21 @@ def teacher_moves(part: pd.DataFrame, stage: str, code: str, line: float, std: S
     x = part[code].to_numpy(float).copy()
     p = part["students"].to_numpy(float)
     ids = part["school_id"].to_list()
-    school_line = threshold(std, code, stage)
+    school_line = std.line(code, stage)
     moves = []
     for _ in range(max_moves):
-        if metrics.weighted_cv(x, p).cv <= line:
+        if variation.weighted_cv(x, p).cv <= line:
             break
         lo = int(np.argmin(x))
-        donors = [i for i in np.argsort(-x) if i != lo and x[i] - 100.0 / p[i] >= school_line]
+        one = to_indicator(code, 1.0, p, std)          # one teacher in the indicator's unit, per school
+        donors = [i for i in np.argsort(-x) if i != lo and x[i] - one[i] >= school_line]
         if not donors:
             break
         hi = donors[0]
         trial = x.copy()
-        trial[hi] -= 100.0 / p[hi]
-        trial[lo] += 100.0 / p[lo]
-        if metrics.weighted_cv(trial, p).cv >= metrics.weighted_cv(x, p).cv:
+        trial[hi] -= one[hi]
+        trial[lo] += one[lo]
+        if variation.weighted_cv(trial, p).cv >= variation.weighted_cv(x, p).cv:
             break
         x = trial
         moves.append(Action(ids[lo], stage, code, 1.0, "人", float(costs["teacher_exchange_per_year"]), "move",
@@ -269,7 +280,7 @@ def guarantee_actions(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards
     """G3 music/art rooms short or too small (each built at the minimum area), and G5 classes to
     split so every grade fits the line: each extra class costs a classroom and
     ``teachers_per_extra_class`` teachers for a year (see spatial.class_fixes)."""
-    from analytics.scorecard import g3_rooms
+    from analytics.method.scorecard import g3_rooms
     ordinary = schools[~schools["school_type"].map(contract.is_special_education)]
     g = g3_rooms(stats[stats["school_id"].isin(ordinary["school_id"])], ordinary, std["guarantee"]["G3"])
     out = []
@@ -279,7 +290,7 @@ def guarantee_actions(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards
             out.append(Action(r["school_id"], "全校", "G3", float(rooms), "间", rooms * float(costs["special_room"]),
                               "guarantee", names.get(r["school_id"], "")))
     if classes is not None and len(classes):
-        from analytics.spatial import class_fixes
+        from analytics.geo.spatial import class_fixes
         fixes = class_fixes(classes, std)
         per_class = {st: float(costs["classroom"]) + n * float(costs["teacher_per_year"])
                      for st, n in std["layout"]["teachers_per_extra_class"].items()}
@@ -293,13 +304,13 @@ def plan_summary(plan: dict, std: Standards) -> dict:
     """JSON-ready plan as printed by ``python -m analytics plan --json``."""
     after = plan["after"]
     cvs = {f"{r.stage}·{r.indicator}": (None if math.isnan(r.cv) else r.cv)
-           for r in after["cv"].itertuples() if r.indicator != metrics.COMPOSITE}
+           for r in after["cv"].itertuples()}
     return {
         "actions": [{k: v for k, v in a.as_dict().items() if k in ("school_id", "stage", "indicator", "quantity",
                                                                     "unit", "cost_yuan", "step", "source_school")}
                     for a in plan["actions"] + plan["guarantee_actions"]],
         "total_cost_yuan": plan["total_cost_yuan"],
-        "after": {"cv": cvs, "cv_passed": {k: bool(v is not None and v <= std["resource"]["cv_max"][k.split("·")[0]])
+        "after": {"cv": cvs, "cv_passed": {k: bool(v is not None and v <= std.cv_line(k.split("·")[0]))
                                            for k, v in cvs.items()},
                   "complying_schools": after["complying"], "schools": after["schools"]},
         "unplanned_schools": plan["unplanned"],
@@ -333,7 +344,7 @@ def plan_sheets(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> dict[str
     sheet = acts[list(cols)].assign(step=acts["step"].map(lambda s: t(f"plan.step_{s}", lang))).rename(columns=cols)
     by = lambda key: acts.groupby(key, as_index=False)["cost_yuan"].sum().sort_values("cost_yuan", ascending=False)  # noqa: E731
     after = plan["after"]["cv"]
-    check = after[after["indicator"] != metrics.COMPOSITE].assign(
+    check = after.assign(
         indicator=lambda d: d["indicator"].map(lambda c: t(f"indicator.{c}", lang)))[["stage", "indicator", "cv", "threshold", "passed"]]
     return {t("plan.sheet_actions", lang): sheet,
             t("plan.sheet_by_school", lang): by(["school_id", "name", "town"]).rename(columns=cols),

@@ -18,9 +18,10 @@ import openpyxl
 import shapely
 import yaml
 
-from analytics import boundaries, contract
+from analytics.geo import boundaries
+from analytics.io import contract
 
-DEMO_PATH = Path(__file__).resolve().parent.parent / "data" / "demo_counties.yaml"
+DEMO_PATH = Path(__file__).resolve().parents[2] / "data" / "demo_counties.yaml"
 YEARS = (2021, 2022, 2023, 2024)
 POPULATION_YEARS = tuple(range(2012, 2025))
 KM_LAT = 1 / 111.0                                  # degrees of latitude per km

@@ -14,9 +14,12 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics import contract, metrics
-from analytics.config import Standards, indicator_codes
-from analytics.indicators import school_stage_indicators
+from analytics.method import school_rule
+from analytics.method import sizing
+from analytics.method import variation
+from analytics.io import contract
+from analytics.standards import Standards
+from analytics.method.indicators import school_stage_indicators
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 
@@ -75,7 +78,7 @@ def between_school_share(n, mean, sd) -> float:
 
 def weighted_sd_of_means(n, mean) -> float:
     """Student-weighted SD of school mean scores on a 0–100 scale, divided by 100."""
-    return metrics.weighted_cv(np.asarray(mean, float), np.asarray(n, float)).sd / 100.0
+    return variation.weighted_cv(np.asarray(mean, float), np.asarray(n, float)).sd / 100.0
 
 
 # ---------------------------------------------------------------- items
@@ -93,19 +96,19 @@ def _names(schools: pd.DataFrame, ids) -> list[str]:
 
 def resource_items(rows: pd.DataFrame, std: Standards) -> list[Item]:
     items = []
-    cv = metrics.cv_table(rows, std)
-    comp = metrics.school_compliance(rows, std)
+    cv = variation.cv_table(rows, std)
+    comp = school_rule.school_compliance(rows, std)
     scoped = rows[rows["in_scope"]] if len(rows) else rows
-    for stage in std["stages"]:
+    for stage in std.stages:
         part = scoped[scoped["stage"] == stage] if len(scoped) else scoped
-        for code in indicator_codes(std):
+        for code in std.indicator_codes:
             r = cv[(cv["stage"] == stage) & (cv["indicator"] == code)]
             if r.empty:
-                items.append(Item("resource", code, stage, None, std["resource"]["cv_max"][stage], UNKNOWN,
+                items.append(Item("resource", code, stage, None, std.cv_line(stage), UNKNOWN,
                                   source="no schools in scope"))
                 continue
             r = r.iloc[0]
-            shares = metrics.variance_shares(part[code], part["students"])
+            shares = variation.variance_shares(part[code], part["students"])
             order = np.argsort(-np.nan_to_num(shares))[:5]
             pullers = [part["name"].iloc[i] for i in order if np.isfinite(shares[i]) and shares[i] > 0] \
                 if r["passed"] is False else []
@@ -118,12 +121,14 @@ def resource_items(rows: pd.DataFrame, std: Standards) -> list[Item]:
             unknown = (c["status"] == UNKNOWN).any()
             status = FAIL if failing else UNKNOWN if unknown else PASS
             items.append(Item("resource", "R8", stage, float((c["status"] == PASS).mean()), 1.0, status, failing,
-                              f"{int((c['status'] == PASS).sum())}/{len(c)} schools comply (6 of 7, ≥85 %)"))
+                              f"{int((c['status'] == PASS).sum())}/{len(c)} schools comply ({std.school_rule.min_met} of "
+                              f"{std.school_rule.n_indicators}, ≥{std.school_rule.min_ratio_unmet:.0%})"))
     return items
 
 
 def g3_rooms(stats: pd.DataFrame, schools: pd.DataFrame, rule: dict) -> pd.DataFrame:
-    """Per school: music/art rooms needed = ⌈classes/12⌉ each; smallest room ≥ 96 / 90 ㎡."""
+    """Per school: music/art rooms needed = ⌈classes / classes_per_room⌉ each; smallest room at least
+    ``music_room_min_m2`` / ``art_room_min_m2`` (the G3 rule of the standards)."""
     s = stats.copy()
     g = s.groupby("school_id").agg(classes=("classes", "sum"), music=("music_rooms", "sum"),
                                    art=("art_rooms", "sum"), music_min=("music_room_min_m2", "min"),
@@ -163,7 +168,7 @@ def guarantee_items(data: dict, std: Standards) -> list[Item]:
                               f"rooms ≥ ⌈classes/{rule['classes_per_room']}⌉, ≥ {rule['music_room_min_m2']}/"
                               f"{rule['art_room_min_m2']} ㎡"))
         elif code == "G4":
-            size = metrics.oversized_schools(stats_ord, ordinary, std)
+            size = sizing.oversized_schools(stats_ord, ordinary, std)
             over = size[size["over"]]
             items.append(Item("guarantee", code, None, float(size["students"].max()) if len(size) else None,
                               None, _status(None if size.empty else over.empty), over["name"].tolist(),
@@ -173,11 +178,12 @@ def guarantee_items(data: dict, std: Standards) -> list[Item]:
             if classes.empty:
                 items.append(Item("guarantee", code, None, None, None, UNKNOWN, source="no 班级 sheet"))
                 continue
-            banded = metrics.class_bands(classes, std)
+            banded = sizing.class_bands(classes, std)
             over = banded[banded["over_line"]]
             items.append(Item("guarantee", code, None, float(len(over)), 0.0, _status(over.empty),
                               _names(schools, over["school_id"].unique()),
-                              f"{len(over)} of {len(banded)} classes above 45/50"))
+                              f"{len(over)} of {len(banded)} classes above "
+                              + "/".join(str(std.class_max(s)) for s in std.stages)))
         elif code == "G6":
             items.append(_g6(data, std, rule))
         elif code == "G7":
@@ -209,10 +215,11 @@ def guarantee_items(data: dict, std: Standards) -> list[Item]:
 def _g6(data, std, rule) -> Item:
     schools, stats, funding = data["schools"], data["stats"], data["funding"]
     village = schools[[contract.is_village_school(t, u) for t, u in zip(schools["school_type"], schools["urban_rural_code"])]]
-    totals = metrics.school_totals(stats).merge(village[["school_id", "name"]], on="school_id")
+    totals = sizing.school_totals(stats).merge(village[["school_id", "name"]], on="school_id")
     small = totals[totals["students"] < std["funding"]["small_school_floor_students"]]
     if small.empty:
-        return Item("guarantee", "G6", None, None, None, PASS, source="no village school under 100")
+        return Item("guarantee", "G6", None, None, None, PASS,
+                    source=f"no village school under {std['funding']['small_school_floor_students']}")
     f = small.merge(funding, on=["school_id", "year"], how="left")
     if f["public_funds"].isna().all():
         return Item("guarantee", "G6", None, None, None, UNKNOWN, source="no 经费 for small schools")

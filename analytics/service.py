@@ -1,52 +1,88 @@
-"""What the pages and the CLI show, computed from a :class:`Store` (no Streamlit here).
+"""The service facade: everything the pages, the CLI and the briefing show, from a :class:`Store`.
 
-Each function takes the store, a county and a year, and returns plain DataFrames / dicts
-built from the pure metrics, so a page, the CLI and a test all see the same numbers.
+One county-year's indicator rows (the seven indicators per school × 学段, with scope) are built once
+per store and handed to every function here; the standards are loaded once per province. Each
+function returns plain DataFrames / dicts computed by the pure method modules, so a page, the CLI
+and a test all see the same numbers. No Streamlit here.
+
+Data flow: workbook → io.importer → version file → io.storage.Store → method (indicators, CVs,
+compliance, gaps, sizes, scorecard) → this facade → pages / CLI / report.briefing.
 """
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 
 import numpy as np
 import pandas as pd
 
-from analytics import metrics
-from analytics.config import Standards, load_standards
-from analytics.indicators import school_stage_indicators
-from analytics.storage import Store
+from analytics.io import contract
+from analytics.io.storage import Store
+from analytics.method import school_rule, sizing, urban_rural, variation
+from analytics.method.indicators import school_stage_indicators
+from analytics.standards import Standards, load_standards
 
 
 def standards_for(county_code: str) -> Standards:
+    """The standards of the county's province (national default with its province file merged in)."""
     return load_standards(county_code)
 
 
+_ROWS: "weakref.WeakKeyDictionary[Store, dict]" = weakref.WeakKeyDictionary()
+_ROWS_LOCK = threading.Lock()
+
+
 def indicator_rows(store: Store, county_code: str, years: list[int] | None) -> pd.DataFrame:
-    """Seven indicators per school × 学段 for the county and years (with scope)."""
-    stats = store.stage_stats(county_code, years)
-    schools = store.schools(county_code)
-    return school_stage_indicators(stats, schools, standards_for(county_code))
+    """Seven indicators per school × 学段 for the county and years (with scope), built once per store.
+
+    A store is one immutable dataset version, so the rows of a (county, years) never change while it
+    is open; each caller gets its own copy.
+    """
+    key = (county_code, None if years is None else tuple(sorted(int(y) for y in years)))
+    with _ROWS_LOCK:
+        cached = _ROWS.setdefault(store, {}).get(key)
+    if cached is None:
+        stats = store.stage_stats(county_code, years)
+        schools = store.schools(county_code)
+        cached = school_stage_indicators(stats, schools, standards_for(county_code))
+        with _ROWS_LOCK:
+            per_store = _ROWS.setdefault(store, {})
+            if len(per_store) > 64:
+                per_store.clear()
+            per_store[key] = cached
+    return cached.copy()
 
 
 def cv_report(store: Store, county_code: str, year: int) -> pd.DataFrame:
-    """CV table of the county and year (see :func:`metrics.cv_table`)."""
+    """CV table of the county and year (see :func:`variation.cv_table`)."""
     rows = indicator_rows(store, county_code, [year])
-    return metrics.cv_table(rows, standards_for(county_code))
+    return variation.cv_table(rows, standards_for(county_code))
 
 
 def cv_records(store: Store, county_code: str, year: int) -> list[dict]:
     """The CV table as JSON-ready records, as printed by ``python -m analytics cv --json``."""
     table = cv_report(store, county_code, year)
+    composite = variation.composite_cv(table)
+    none = lambda x: None if math.isnan(x) else x  # noqa: E731
     out = []
-    for r in table.itertuples():
-        rec = {"stage": r.stage, "indicator": r.indicator,
-               "mean": None if math.isnan(r.mean) else r.mean,
-               "sd": None if math.isnan(r.sd) else r.sd,
-               "cv": None if math.isnan(r.cv) else r.cv,
-               "threshold": r.threshold, "passed": r.passed, "n_schools": int(r.n_schools)}
-        if r.indicator == metrics.COMPOSITE:
-            rec["informational"] = True
-        out.append(rec)
+    for stage, part in table.groupby("stage", sort=False):
+        for r in part.itertuples():
+            out.append({"stage": r.stage, "indicator": r.indicator, "mean": none(r.mean), "sd": none(r.sd),
+                        "cv": none(r.cv), "threshold": r.threshold, "passed": r.passed, "n_schools": int(r.n_schools)})
+        rows = indicator_rows(store, county_code, [year])
+        scoped = rows[rows["in_scope"] & (rows["stage"] == stage)]
+        out.append({"stage": stage, "indicator": "composite", "mean": None, "sd": None,
+                    "cv": none(composite[stage]), "threshold": float(part["threshold"].iloc[0]), "passed": None,
+                    "n_schools": int(len(scoped)), "informational": True})
     return out
+
+
+def cv_change(cv_now: pd.DataFrame, cv_prev: pd.DataFrame) -> pd.DataFrame:
+    """This year's CV table with last year's CV and the change (``cv_prev``, ``change`` = now − prev)."""
+    merged = cv_now.merge(cv_prev[["stage", "indicator", "cv"]], on=["stage", "indicator"], how="left",
+                          suffixes=("", "_prev"))
+    return merged.assign(change=merged["cv"] - merged["cv_prev"])
 
 
 def overview(store: Store, county_code: str, year: int) -> dict:
@@ -58,17 +94,19 @@ def overview(store: Store, county_code: str, year: int) -> dict:
     std = standards_for(county_code)
     rows = indicator_rows(store, county_code, [year - 1, year])
     now, prev = rows[rows["year"] == year], rows[rows["year"] == year - 1]
-    cv = metrics.cv_table(now, std)
-    cv_prev = metrics.cv_table(prev, std)
-    compliance = metrics.school_compliance(now, std)
-    gaps = metrics.urban_rural_gaps(now, std)
+    cv = variation.cv_table(now, std)
+    cv_prev = variation.cv_table(prev, std)
+    compliance = school_rule.school_compliance(now, std)
+    gaps = urban_rural.urban_rural_gaps(now, std)
     scoped = now[now["in_scope"]]
     return {
         "cv": cv,
         "cv_previous": cv_prev,
-        "verdicts": metrics.stage_verdicts(cv),
+        "cv_change": cv_change(cv, cv_prev),
+        "composite": variation.composite_cv(cv),
+        "verdicts": variation.stage_verdicts(cv),
         "compliance": compliance,
-        "compliance_summary": metrics.compliance_summary(compliance) if len(compliance) else pd.DataFrame(),
+        "compliance_summary": school_rule.compliance_summary(compliance) if len(compliance) else pd.DataFrame(),
         "gaps": gaps.sort_values("ratio", ascending=False) if len(gaps) else gaps,
         "schools_in_scope": scoped.groupby("stage")["school_id"].nunique().to_dict(),
         "students_in_scope": scoped.groupby("stage")["students"].sum().to_dict(),
@@ -79,14 +117,14 @@ def resources(store: Store, county_code: str, year: int) -> dict:
     """CV table, the school × indicator compliance grid and each school's variance share."""
     std = standards_for(county_code)
     rows = indicator_rows(store, county_code, [year])
-    cv = metrics.cv_table(rows, std)
-    compliance = metrics.school_compliance(rows, std)
+    cv = variation.cv_table(rows, std)
+    compliance = school_rule.school_compliance(rows, std)
     shares = []
     scoped = rows[rows["in_scope"]]
     for stage, part in scoped.groupby("stage"):
-        for code in [c for c in cv["indicator"].unique() if c != metrics.COMPOSITE]:
-            mean = metrics.weighted_cv(part[code], part["students"]).mean
-            s = metrics.variance_shares(part[code], part["students"])
+        for code in list(cv["indicator"].unique()):
+            mean = variation.weighted_cv(part[code], part["students"]).mean
+            s = variation.variance_shares(part[code], part["students"])
             shares.append(pd.DataFrame({"stage": stage, "indicator": code, "school_id": part["school_id"].values,
                                         "name": part["name"].values, "students": part["students"].values,
                                         "value": part[code].values, "share": s,
@@ -98,7 +136,7 @@ def resources(store: Store, county_code: str, year: int) -> dict:
 
 def gaps(store: Store, county_code: str, year: int) -> pd.DataFrame:
     rows = indicator_rows(store, county_code, [year])
-    return metrics.urban_rural_gaps(rows, standards_for(county_code))
+    return urban_rural.urban_rural_gaps(rows, standards_for(county_code))
 
 
 def class_sizes(store: Store, county_code: str, year: int) -> dict:
@@ -108,16 +146,16 @@ def class_sizes(store: Store, county_code: str, year: int) -> dict:
     stats = store.stage_stats(county_code, [year])
     classes = store.classes(county_code, [year])
     estimated = classes.empty
-    banded = metrics.class_bands_from_averages(stats, std) if estimated else metrics.class_bands(classes, std)
+    banded = sizing.class_bands_from_averages(stats, std) if estimated else sizing.class_bands(classes, std)
     info = schools[["school_id", "name", "town", "urban_rural_group", "lon", "lat"]]
     banded = banded.merge(info, on="school_id", how="left")
-    by_school = metrics.band_counts(banded, ["school_id", "name", "town", "stage"])
+    by_school = sizing.band_counts(banded, ["school_id", "name", "town", "stage"])
     if len(banded):
         largest = banded.groupby(["school_id", "stage"])["students"].max().rename("max_class").reset_index()
         by_school = by_school.merge(largest, on=["school_id", "stage"], how="left")
-    order = {b: i for i, b in enumerate(metrics.BANDS)}
+    order = {b: i for i, b in enumerate(sizing.BANDS)}
     worst = banded.assign(_o=banded["band"].map(order)).groupby("school_id")["_o"].max().map(
-        dict(enumerate(metrics.BANDS))) if len(banded) else pd.Series(dtype=object)
+        dict(enumerate(sizing.BANDS))) if len(banded) else pd.Series(dtype=object)
     over = banded[banded["over_line"]] if len(banded) else banded
     by_grade = over.groupby(["stage", "name", "grade"]).agg(classes=("students", "size"), largest=("students", "max"),
                                                             pupils=("students", "sum")).reset_index() \
@@ -127,10 +165,10 @@ def class_sizes(store: Store, county_code: str, year: int) -> dict:
         "n_classes": int(len(banded)),
         "worst_band": worst,
         "over_by_grade": by_grade,
-        "by_stage": metrics.band_counts(banded, ["stage"]),
-        "by_group": metrics.band_counts(banded, ["stage", "urban_rural_group"]),
+        "by_stage": sizing.band_counts(banded, ["stage"]),
+        "by_group": sizing.band_counts(banded, ["stage", "urban_rural_group"]),
         "by_school": by_school,
-        "schools": metrics.oversized_schools(stats, schools, std).merge(
+        "schools": sizing.oversized_schools(stats, schools, std).merge(
             schools[["school_id", "lon", "lat"]], on="school_id"),
     }
 
@@ -138,14 +176,14 @@ def class_sizes(store: Store, county_code: str, year: int) -> dict:
 def small_schools(store: Store, county_code: str, years: list[int]) -> pd.DataFrame:
     """Village schools × years with ``small`` / ``very_small`` flags (for the trend and list)."""
     std = standards_for(county_code)
-    return metrics.small_rural_schools(store.stage_stats(county_code, years), store.schools(county_code), std)
+    return sizing.small_rural_schools(store.stage_stats(county_code, years), store.schools(county_code), std)
 
 
 def town_summary(store: Store, county_code: str, year: int) -> pd.DataFrame:
     """Schools and students per town and 学段 for the layout page."""
     stats = store.stage_stats(county_code, [year])
     schools = store.schools(county_code)
-    parts = stats[stats["stage"].isin(["小学", "初中"])].merge(schools[["school_id", "town"]], on="school_id")
+    parts = stats[stats["stage"].isin(contract.STAGES)].merge(schools[["school_id", "town"]], on="school_id")
     out = parts.pivot_table(index="town", columns="stage", values="students", aggfunc="sum", fill_value=0)
     out["schools"] = parts.groupby("town")["school_id"].nunique()
     return out.reset_index()
@@ -160,7 +198,7 @@ def school_points(store: Store, county_code: str, year: int) -> pd.DataFrame:
     rows = indicator_rows(store, county_code, [year])
     if rows.empty:
         return pd.DataFrame(columns=["school_id", "name", "town", "school_type", "lon", "lat", "students", "status"])
-    comp = metrics.school_compliance(rows, standards_for(county_code))
+    comp = school_rule.school_compliance(rows, standards_for(county_code))
     comp = comp.merge(rows[["school_id", "stage", "town", "school_type", "lon", "lat", "urban_rural_group", "classes"]],
                       on=["school_id", "stage"])
     # vectorised version of mapping.school_status over each school's 学段 rows (10k schools: < 0.1 s)
@@ -185,7 +223,7 @@ def indicator_values(store: Store, county_code: str, year: int, stage: str, code
     """One indicator of one 学段 per school (school_id, value, line) for colouring a map."""
     rows = indicator_rows(store, county_code, [year])
     rows = rows[(rows["stage"] == stage) & rows["in_scope"]]
-    from analytics.config import threshold
+    from analytics.standards import threshold
     return pd.DataFrame({"school_id": rows["school_id"], "value": rows[code],
                          "line": threshold(standards_for(county_code), code, stage)})
 
@@ -197,8 +235,8 @@ def school_card(store: Store, county_code: str, school_id: str, year: int) -> di
     rows = indicator_rows(store, county_code, None)
     mine = rows[rows["school_id"] == school_id]
     now = mine[mine["year"] == year]
-    comp = metrics.school_compliance(now, std) if len(now) else pd.DataFrame()
-    from analytics.config import indicator_codes, threshold
+    comp = school_rule.school_compliance(now, std) if len(now) else pd.DataFrame()
+    from analytics.standards import indicator_codes, threshold
     indicators = []
     for _, r in now.iterrows():
         for code in indicator_codes(std):
@@ -219,7 +257,7 @@ def school_card(store: Store, county_code: str, school_id: str, year: int) -> di
 def layout_assignment(store: Store, county_code: str, year: int, stage: str) -> dict:
     """Settlements assigned to their nearest school of ``stage`` and the share of children beyond
     the norm per town (see :mod:`analytics.spatial`)."""
-    from analytics import spatial
+    from analytics.geo import spatial
     settlements = store.county_table("settlements", county_code).dropna(subset=["lon", "lat"])
     points = school_points(store, county_code, year)
     if settlements.empty or points.empty:
@@ -232,7 +270,7 @@ def layout_assignment(store: Store, county_code: str, year: int, stage: str) -> 
 def class_fixes(store: Store, county_code: str, year: int) -> dict:
     """Extra classes, classrooms and teachers to bring every class to the line, per school and town,
     and nearby schools with free seats for the schools that need them."""
-    from analytics import spatial
+    from analytics.geo import spatial
     std = standards_for(county_code)
     classes = store.classes(county_code, [year])
     fixes = spatial.class_fixes(classes, std)
@@ -253,8 +291,8 @@ def class_fixes(store: Store, county_code: str, year: int) -> dict:
 
 def small_school_options(store: Store, county_code: str, year: int) -> pd.DataFrame:
     """Small village schools of ``year`` with distance to the nearest larger school, what the
-    100-student floor adds to their funds and the neutral keep / discuss flag."""
-    from analytics import spatial
+    small-school funding floor adds to their funds and the neutral keep / discuss flag."""
+    from analytics.geo import spatial
     std = standards_for(county_code)
     small = small_schools(store, county_code, [year])
     small = small[small["small"]]
@@ -264,7 +302,7 @@ def small_school_options(store: Store, county_code: str, year: int) -> pd.DataFr
     funding = store.school_table("funding", county_code, [year])
     per_student = (float(funding["funds_per_student_standard"].median())
                    if len(funding) and funding["funds_per_student_standard"].notna().any()
-                   else float(std["funding"]["per_student"]["小学"]))
+                   else float(std["funding"]["per_student"][contract.PRIMARY]))
     epsg = spatial.metric_epsg(float(points["lon"].median()))
     return spatial.small_school_options(small, points, std, epsg, per_student)
 
@@ -281,24 +319,24 @@ def county_year_tables(store: Store, county_code: str, year: int) -> dict:
 
 def scorecard(store: Store, county_code: str, year: int):
     """Every item of the standard for the county and year, and the verdict."""
-    from analytics import scorecard as sc
+    from analytics.method import scorecard as sc
     items = sc.scorecard(county_year_tables(store, county_code, year), standards_for(county_code))
     return items, sc.verdict(items)
 
 
 def plan(store: Store, county_code: str, year: int) -> dict:
     """The costed rectification plan of the county and year (see :mod:`analytics.plan`)."""
-    from analytics import plan as planning
+    from analytics.planning import rectification
     t = county_year_tables(store, county_code, year)
-    return planning.make_plan(t["stats"], t["schools"], standards_for(county_code), classes=t["classes"])
+    return rectification.make_plan(t["stats"], t["schools"], standards_for(county_code), classes=t["classes"])
 
 
 def school_profile(store: Store, county_code: str, school_id: str, year: int) -> dict:
     """One school against the county: the card, its rank among in-scope schools of each 学段 per
     indicator (1 = best), its share of each CV's weighted variance, and what it lacks (the cheapest
     additions to comply, as in the plan)."""
-    from analytics import plan as planning
-    from analytics.config import indicator_codes
+    from analytics.planning import rectification
+    from analytics.standards import indicator_codes
     std = standards_for(county_code)
     rows = indicator_rows(store, county_code, [year])
     card = school_card(store, county_code, school_id, year)
@@ -308,36 +346,36 @@ def school_profile(store: Store, county_code: str, school_id: str, year: int) ->
             continue
         me = part[part["school_id"] == school_id].iloc[0]
         for code in indicator_codes(std):
-            shares = metrics.variance_shares(part[code], part["students"])
+            shares = variation.variance_shares(part[code], part["students"])
             pos = list(part["school_id"]).index(school_id)
             rank = int((part[code] > me[code]).sum()) + 1 if pd.notna(me[code]) else None
             ranks.append({"stage": stage, "indicator": code, "value": me[code], "rank": rank, "of": len(part),
                           "variance_share": shares[pos]})
-        chosen, cost = planning.school_choice({c: me[c] for c in indicator_codes(std)}, float(me["students"]), stage,
-                                              std, planning.load_costs())
+        chosen, cost = rectification.school_choice({c: me[c] for c in indicator_codes(std)}, float(me["students"]), stage,
+                                              std, rectification.load_costs())
         for code, q in chosen or []:
-            lacks.append({"stage": stage, "indicator": code, "quantity": q, "unit": planning.UNITS[code][0],
-                          "cost_yuan": planning._cost(code, q, planning.load_costs())})
+            lacks.append({"stage": stage, "indicator": code, "quantity": q, "unit": rectification.UNITS[code][0],
+                          "cost_yuan": rectification.action_cost(code, q, rectification.load_costs())})
     return {"card": card, "ranks": pd.DataFrame(ranks), "lacks": pd.DataFrame(lacks)}
 
 
 def what_if(store: Store, county_code: str, year: int, actions: list) -> dict:
     """CVs and complying schools before and after hypothetical actions (moves or additions)."""
-    from analytics import plan as planning
+    from analytics.planning import rectification
     t = county_year_tables(store, county_code, year)
     std = standards_for(county_code)
-    before = planning.recompute(t["stats"], t["schools"], std)
-    after = planning.recompute(planning.apply_actions(t["stats"], actions), t["schools"], std)
+    before = rectification.recompute(t["stats"], t["schools"], std)
+    after = rectification.recompute(rectification.apply_actions(t["stats"], actions), t["schools"], std)
     cv = before["cv"][["stage", "indicator", "cv", "threshold"]].merge(
         after["cv"][["stage", "indicator", "cv", "passed"]], on=["stage", "indicator"], suffixes=("_before", "_after"))
-    return {"cv": cv[cv["indicator"] != metrics.COMPOSITE], "complying_before": before["complying"],
+    return {"cv": cv, "complying_before": before["complying"],
             "complying_after": after["complying"], "schools": after["schools"]}
 
 
 def forecast(store: Store, county_code: str, urban_shift: float | None = None) -> dict:
     """Enrolment forecast per town × 学段 (low / central / high), backtest, seats and the balance."""
-    from analytics import forecast as fc
-    from analytics import spatial
+    from analytics.planning import forecast as fc
+    from analytics.geo import spatial
     std = standards_for(county_code)
     classes, schools = store.classes(county_code), store.schools(county_code)
     births = store.county_table("population", county_code)
@@ -356,14 +394,14 @@ def forecast(store: Store, county_code: str, urban_shift: float | None = None) -
 
 def suggest_sites(store: Store, county_code: str, year: int, stage: str, k: int, model: str = "pmedian") -> dict:
     """k new school sites for ``stage`` (existing schools fixed), see :mod:`analytics.sites`."""
-    from analytics import sites
+    from analytics.planning import sites
     return sites.suggest(store.county_table("settlements", county_code), school_points(store, county_code, year),
                          stage, k, standards_for(county_code), model)
 
 
 def scenario_base(store: Store, county_code: str, year: int):
     """The county-year a layout scenario starts from (see :mod:`analytics.scenarios`) and its tables."""
-    from analytics import scenarios
+    from analytics.planning import scenarios
     tables = county_year_tables(store, county_code, year)
     state = scenarios.base_state(tables, store.county_table("settlements", county_code), standards_for(county_code), year)
     return state, tables
@@ -373,7 +411,7 @@ def run_scenario(store: Store, county_code: str, year: int, steps: list, urban_s
                  forecast_out: dict | None = None) -> dict:
     """A scenario's steps applied to the county-year and evaluated (seats use the forecast; pass
     ``forecast_out`` when it is already computed — it does not depend on the steps)."""
-    from analytics import scenarios
+    from analytics.planning import scenarios
     std = standards_for(county_code)
     state, tables = scenario_base(store, county_code, year)
     after = scenarios.apply(state, [s if isinstance(s, scenarios.Step) else scenarios.Step.from_dict(s) for s in steps], std)
@@ -386,7 +424,8 @@ def accessibility(store: Store, county_code: str, year: int, stage: str) -> pd.D
     """Seats per child within reach of every settlement (2SFCA, see sites.two_step_fca): supply is each
     school's seats (核定学位, else classes × the class-size line), the catchment radius the rural walking
     norm of the 学段 (``access`` takes one radius for all settlements)."""
-    from analytics import sites, spatial
+    from analytics.planning import sites
+    from analytics.geo import spatial
     settlements = store.county_table("settlements", county_code).dropna(subset=["lon", "lat"]).reset_index(drop=True)
     points = school_points(store, county_code, year)
     if settlements.empty or points.empty:
@@ -396,5 +435,5 @@ def accessibility(store: Store, county_code: str, year: int, stage: str) -> pd.D
     radius = float(std["layout"]["service_radius_m"][stage]["rural"])
     access = sites.two_step_fca(settlements, points.assign(seats=spatial.seats(points, std)), stage, radius, epsg,
                                 supply="seats")
-    kids = settlements["age_6_11" if stage == "小学" else "age_12_14"].fillna(0)
+    kids = settlements[contract.CHILDREN_COLUMN[stage]].fillna(0)
     return pd.DataFrame({"town": settlements["town"], "name": settlements["name"], "children": kids, "access": access})

@@ -37,8 +37,11 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 import pandas as pd
 
-from analytics import contract, metrics, spatial
-from analytics.config import Standards, indicator_codes, threshold
+from analytics.method import sizing
+from analytics.io import contract
+from analytics.geo import spatial
+from analytics.method.indicators import YUAN_PER_WAN, to_quantity
+from analytics.standards import Standards, indicator_codes
 
 TEACHER_COLUMNS = ("teachers", "teachers_above_degree", "backbone_teachers", "pe_teachers", "music_teachers",
                    "art_teachers", "certified_teachers")
@@ -252,10 +255,10 @@ def _new_school(state: State, step: Step, std: Standards) -> str:
         rooms = math.ceil(classes / g3["classes_per_room"])
         row.update(school_id=sid, year=state.year, stage=stage, students=0.0, classes=float(classes),
                    **{c: 0.0 for c in TEACHER_COLUMNS},
-                   teaching_area_m2=f * threshold(std, "L4", stage) * seats,
-                   sports_area_m2=f * threshold(std, "L5", stage) * seats,
-                   equipment_value_wan=f * threshold(std, "L6", stage) * seats / 10_000,
-                   multimedia_rooms=math.ceil(f * threshold(std, "L7", stage) * seats / 100),
+                   teaching_area_m2=to_quantity("L4", f * std.line("L4", stage), seats, std),
+                   sports_area_m2=to_quantity("L5", f * std.line("L5", stage), seats, std),
+                   equipment_value_wan=to_quantity("L6", f * std.line("L6", stage), seats, std) / YUAN_PER_WAN,
+                   multimedia_rooms=math.ceil(to_quantity("L7", f * std.line("L7", stage), seats, std) - 1e-9),
                    music_rooms=rooms, art_rooms=rooms, music_room_min_m2=g3["music_room_min_m2"],
                    art_room_min_m2=g3["art_room_min_m2"])
         state.stats = pd.concat([state.stats, pd.DataFrame([row])], ignore_index=True)
@@ -272,7 +275,7 @@ def _hire_to_line(state: State, sid: str, stage: str, std: Standards) -> int:
     i = _row(state, sid, stage)
     p = float(state.stats.at[i, "students"])
     hires = 0
-    need = lambda code: math.ceil(threshold(std, code, stage) * p / 100 - 1e-9)  # noqa: E731
+    need = lambda code: math.ceil(to_quantity(code, std.line(code, stage), p, std) - 1e-9)  # noqa: E731
     k = max(0, need("L1") - int(state.stats.at[i, "teachers_above_degree"]))
     state.stats.loc[i, ["teachers", "teachers_above_degree", "certified_teachers"]] += k
     hires += k
@@ -289,7 +292,7 @@ def _hire_to_line(state: State, sid: str, stage: str, std: Standards) -> int:
 
 
 def _costs() -> dict:
-    from analytics.plan import load_costs
+    from analytics.planning.rectification import load_costs
     return load_costs()
 
 
@@ -441,7 +444,7 @@ def apply(state: State, steps: list[Step], std: Standards) -> State:
 def school_seats(state: State, std: Standards) -> pd.DataFrame:
     """Seats per school × 学段 of the scenario (:func:`analytics.forecast.school_seats`), with the year
     from which a new school's seats count."""
-    from analytics.forecast import school_seats as seats_of
+    from analytics.planning.forecast import school_seats as seats_of
     parts = seats_of(state.stats, state.schools, std)[["school_id", "stage", "classes", "students", "town", "capacity",
                                                        "name", "seats"]]
     return parts.assign(from_year=parts["school_id"].map(state.opens))
@@ -482,8 +485,8 @@ def seat_balance(state: State, forecast_df: pd.DataFrame, base_pupils: pd.DataFr
 def evaluate(state: State, tables: dict, forecast_out: dict | None, std: Standards) -> dict:
     """Everything a scenario is judged by (see module doc); ``tables`` are the base county-year tables
     (funding, exchange, quality, county indicators are read as they are)."""
-    from analytics import plan as planning
-    from analytics import scorecard as sc
+    from analytics.planning import rectification
+    from analytics.method import scorecard as sc
     out: dict = {"log": state.log, "cost": dict(state.cost), "cost_total": float(sum(state.cost.values()))}
     if forecast_out:
         hist = forecast_out["history"]
@@ -496,8 +499,8 @@ def evaluate(state: State, tables: dict, forecast_out: dict | None, std: Standar
                            for stage, g in t.groupby("stage")}
         last = bal["school"][bal["school"]["year"] == bal["school"]["year"].max()]
         out["schools_short"] = {stage: int((g["gap"] < 0).sum()) for stage, g in last.groupby("stage")}
-    banded = metrics.class_bands(state.classes, std)
-    out["bands"] = metrics.band_counts(banded, ["stage"]) if len(banded) else pd.DataFrame()
+    banded = sizing.class_bands(state.classes, std)
+    out["bands"] = sizing.band_counts(banded, ["stage"]) if len(banded) else pd.DataFrame()
     out["big_classes"] = int(banded["band"].isin(["big", "huge"]).sum()) if len(banded) else 0
     out["huge_classes"] = int((banded["band"] == "huge").sum()) if len(banded) else 0
     pts = points(state)
@@ -511,8 +514,8 @@ def evaluate(state: State, tables: dict, forecast_out: dict | None, std: Standar
         kids = a["children"].sum()
         beyond[stage] = float((a["children"] * a["beyond"]).sum() / kids) if kids > 0 else None
     out["beyond"], out["assigned"] = beyond, assigned
-    rec = planning.recompute(state.stats, state.schools, std)
-    out["cv"] = rec["cv"][rec["cv"]["indicator"] != metrics.COMPOSITE][["stage", "indicator", "cv", "threshold", "passed"]]
+    rec = rectification.recompute(state.stats, state.schools, std)
+    out["cv"] = rec["cv"][["stage", "indicator", "cv", "threshold", "passed"]]
     out["complying"], out["in_scope"] = rec["complying"], rec["schools"]
     items = sc.scorecard({**tables, "schools": state.schools, "stats": state.stats, "classes": state.classes}, std)
     out["verdict"] = sc.verdict(items)
@@ -553,7 +556,7 @@ METRIC_UNITS = {"shortage": "unit.seats", "schools_short": "unit.schools", "comp
 
 def format_value(metric: str, value, lang: str = "zh") -> str:
     """One comparison cell for reading: shares as %, CVs at 3 decimals, costs in 万元, counts with units."""
-    from analytics.formatting import fmt_count, fmt_cv, fmt_pct
+    from analytics.report.formatting import fmt_count, fmt_cv, fmt_pct
     from analytics.i18n import t
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -564,7 +567,7 @@ def format_value(metric: str, value, lang: str = "zh") -> str:
     if metric == "verdict":
         return t(f"status.{value}", lang)
     if metric == "cost":
-        return f"{value / 10_000:,.0f} 万元" if lang == "zh" else f"{value / 1e6:,.1f} M yuan"
+        return f"{value / YUAN_PER_WAN:,.0f} 万元" if lang == "zh" else f"{value / 1e6:,.1f} M yuan"
     return fmt_count(value, lang, t(METRIC_UNITS[metric], lang) if metric in METRIC_UNITS else "")
 
 

@@ -14,8 +14,8 @@ import pandas as pd
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from analytics import contract
-from analytics.config import Standards
+from analytics.io import contract
+from analytics.standards import Standards
 
 
 def metric_epsg(lon: float) -> int:
@@ -152,7 +152,7 @@ def spare_nearby(targets: pd.DataFrame, points: pd.DataFrame, standards: Standar
 def small_school_options(small: pd.DataFrame, points: pd.DataFrame, standards: Standards, epsg: int,
                          funds_per_student: float) -> pd.DataFrame:
     """For each small village school: distance to the nearest school of the same 学段 with at
-    least ``larger_min_students``; what the 100-student funding floor adds (G6:
+    least ``larger_min_students``; what the small-school funding floor adds (G6:
     (floor − students) × per-student standard when positive); and a neutral flag — 'discuss'
     when a larger school is within ``merge_max_distance_m``, else 'keep' (too far to merge)."""
     rules = standards["small_school_rules"]

@@ -18,7 +18,7 @@ import shapely
 import yaml
 from shapely.geometry import MultiPoint, mapping, shape
 
-REGIONS_PATH = Path(__file__).resolve().parent.parent / "data" / "regions.yaml"
+REGIONS_PATH = Path(__file__).resolve().parents[2] / "data" / "regions.yaml"
 OUTLINE_COLUMNS = ["county_code", "county_name", "province", "city", "geojson", "source"]
 SIMPLIFY_DEGREES = 0.0005        # ≈ 50 m: keeps a county outline small for the browser
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import storage
+from analytics.io import storage
 
 VERSION_FILE = re.compile(r"^v(\d{4,})\.duckdb$")
 

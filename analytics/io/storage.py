@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics import contract
+from analytics.io import contract
 
 _SQL_TYPES = {
     "count": "BIGINT", "grade": "INTEGER", "year": "INTEGER",

@@ -1,0 +1,354 @@
+"""Command line: ``python -m analytics {import,demo,cv} …`` (see ``--help``)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from analytics.i18n import t
+from analytics.io import contract
+
+DEFAULT_DB = "data/equity.duckdb"
+
+
+def _print_problems(report, lang: str, as_json: bool) -> None:
+    shown = report.problems
+    if as_json:
+        print(json.dumps([p.as_dict(lang) for p in shown], ensure_ascii=False, indent=1), file=sys.stderr)
+        return
+    for p in shown:
+        print(f"[{p.severity}] {p.format(lang)}", file=sys.stderr)
+
+
+def _progress_to_stderr(lang: str):
+    def say(fraction: float, key: str) -> None:
+        print(f"[{fraction:4.0%}] {t(key, lang)}", file=sys.stderr)
+    return say
+
+
+def cmd_import(args) -> int:
+    from analytics.io.importer import import_workbook
+    report = import_workbook(args.workbook, args.db, accept_warnings=args.accept_warnings, user=args.user,
+                             outline_source=args.outline_source, towns_geojson=args.towns,
+                             progress=_progress_to_stderr(args.lang) if args.progress else None)
+    _print_problems(report, args.lang, args.json)
+    if not report.ok:
+        print(t("cli.rejected", args.lang, n=len(report.errors)), file=sys.stderr)
+        return 2
+    if report.needs_confirmation:
+        print(t("cli.needs_confirmation", args.lang, n=len(report.warnings)), file=sys.stderr)
+        return 2
+    print(t("cli.imported_version", args.lang, version=report.version,
+            counts=json.dumps(report.row_counts(), ensure_ascii=False)))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from analytics.demo import synthetic as demo
+    from analytics.io.importer import import_workbook
+    workbook = Path(args.workbook or Path(args.db).with_name("demo_workbook.xlsx"))
+    demo.build_workbook(workbook, seed=args.seed)
+    report = import_workbook(workbook, args.db, accept_warnings=True, is_demo=True, user="demo")
+    if not report.ok:
+        _print_problems(report, args.lang, False)
+        return 2
+    print(t("cli.imported_version", args.lang, version=report.version,
+            counts=json.dumps(report.row_counts(), ensure_ascii=False)))
+    return 0
+
+
+def cmd_versions(args) -> int:
+    from analytics.io import versions
+    listed = versions.list_versions(args.db)
+    if args.json:
+        print(json.dumps([v.as_dict() for v in listed], ensure_ascii=False, indent=1))
+        return 0
+    for v in listed:
+        mark = "*" if v.current else " "
+        added = len(v.changes.get("schools_added", []))
+        removed = len(v.changes.get("schools_removed", []))
+        print(f"{mark} v{v.number:04d}  {v.imported_at}  {v.imported_by}  {v.source_file}  "
+              f"{v.source_sha256[:12]}  {t('cli.version_line', args.lang, schools=v.row_counts.get('schools', 0), added=added, removed=removed)}")
+    return 0
+
+
+def cmd_rollback(args) -> int:
+    from analytics.io import versions
+    number = int(str(args.version).lstrip("vV"))
+    try:
+        versions.rollback(args.db, number)
+    except FileNotFoundError:
+        print(t("cli.no_such_version", args.lang, version=number), file=sys.stderr)
+        return 2
+    print(t("cli.rolled_back", args.lang, version=number))
+    return 0
+
+
+def cmd_template(args) -> int:
+    from analytics.io import template
+    template.write_template(args.out)
+    print(t("cli.template_written", args.lang, path=args.out))
+    return 0
+
+
+def cmd_cv(args) -> int:
+    from analytics import service
+    store = _open_county(args)
+    if store is None:
+        return 2
+    try:
+        records = service.cv_records(store, args.county, args.year)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(records, ensure_ascii=False, indent=1))
+    else:
+        for r in records:
+            cv = "—" if r["cv"] is None else f"{r['cv']:.3f}"
+            flag = "" if r["passed"] is None else (t("status.pass", args.lang) if r["passed"] else t("status.fail", args.lang))
+            print(f"{r['stage']}\t{r['indicator']}\t{t('indicator.' + r['indicator'], args.lang)}\t{cv}\t≤{r['threshold']}\t{flag}")
+    return 0
+
+
+def _open_county(args):
+    from analytics.io.storage import Store
+    store = Store(args.db)
+    if args.county not in set(store.counties()["county_code"]):
+        store.close()
+        print(t("cli.no_such_county", args.lang, county=args.county), file=sys.stderr)
+        return None
+    return store
+
+
+def cmd_scorecard(args) -> int:
+    from analytics import service
+    store = _open_county(args)
+    if store is None:
+        return 2
+    items, verdict = service.scorecard(store, args.county, args.year)
+    store.close()
+    if args.json:
+        keys = ("part", "code", "stage", "value", "threshold", "status", "failing_schools")
+        print(json.dumps([{**{k: i.as_dict()[k] for k in keys}, "name": t("item." + i.code.split("·")[0], args.lang)}
+                          for i in items], ensure_ascii=False, indent=1))
+    else:
+        for i in items:
+            value = "—" if i.value is None else f"{i.value:.4g}"
+            print(f"{i.part}\t{i.code}\t{i.stage or ''}\t{value}\t{i.threshold if i.threshold is not None else ''}\t"
+                  f"{t('status.' + i.status, args.lang)}\t{'、'.join(i.failing_schools[:5])}")
+        print(t("verdict." + verdict["status"], args.lang, n=len(verdict["failing"]), m=len(verdict["unknown"])))
+    return 0
+
+
+def cmd_plan(args) -> int:
+    from analytics import service
+    from analytics.io import export
+    from analytics.planning import rectification
+    store = _open_county(args)
+    if store is None:
+        return 2
+    plan = service.plan(store, args.county, args.year)
+    schools = store.schools(args.county)
+    store.close()
+    summary = rectification.plan_summary(plan, service.standards_for(args.county))
+    if args.xlsx:
+        Path(args.xlsx).write_bytes(export.to_excel_bytes(rectification.plan_sheets(plan, schools, args.lang)))
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+    else:
+        print(t("plan.total_line", args.lang, n=len(summary["actions"]), total=f"{summary['total_cost_yuan'] / 1e4:,.1f}"))
+    return 0
+
+
+def cmd_briefing(args) -> int:
+    from analytics.report import briefing
+    store = _open_county(args)
+    if store is None:
+        return 2
+    try:
+        result = briefing.build(store, args.county, args.year, args.out, pdf=args.pdf, pptx=args.pptx)
+    finally:
+        store.close()
+    if result["message"]:
+        print(result["message"], file=sys.stderr)
+    paths = [p for p in (result["docx"], result["pdf"], result["pptx"]) if p]
+    print(t("briefing.written", args.lang, paths="、".join(paths)))
+    return 0
+
+
+def cmd_forecast(args) -> int:
+    from analytics import service
+    store = _open_county(args)
+    if store is None:
+        return 2
+    out = service.forecast(store, args.county)
+    store.close()
+    if not out:
+        print(t("forecast.no_data", args.lang), file=sys.stderr)
+        return 2
+    bal = out["balance"]
+    records = [{"town": r.town, "stage": r.stage, "year": int(r.year), "demand": round(float(r.pupils), 1),
+                "capacity": float(r.seats), "gap": round(float(r.gap), 1)} for r in bal.itertuples()]
+    if args.json:
+        print(json.dumps(records, ensure_ascii=False, indent=1))
+    else:
+        for r in out["shortages"].itertuples():
+            print(f"{r.town}\t{r.stage}\t{r.seats:,.0f}\t{r.first_shortage or '—'}\t{r.seats_needed:,.0f}")
+    return 0
+
+
+def cmd_sites(args) -> int:
+    from analytics import service
+    store = _open_county(args)
+    if store is None:
+        return 2
+    year = args.year or int(store.stage_stats(args.county)["year"].max())
+    result = service.suggest_sites(store, args.county, year, args.stage, args.k, args.model)
+    store.close()
+    out = {"model": result["model"], "k": result["k"], "status": result["status"], "epsg": result["epsg"],
+           "objective_before": result["before"], "objective_after": result["objective"],
+           "sites": result["sites"].to_dict("records")}
+    print(json.dumps(out, ensure_ascii=False, indent=1) if args.json else
+          "\n".join(f"{s['town']} {s['name']} ({s['lon']:.5f}, {s['lat']:.5f})" for s in out["sites"]))
+    return 0
+
+
+def cmd_scenario(args) -> int:
+    """A layout scenario (steps from a JSON file or a saved scenario) against today, or the saved list."""
+    from analytics import service
+    from analytics.planning import scenarios
+    from analytics.io.storage import ScenarioStore
+    store = _open_county(args)
+    if store is None:
+        return 2
+    saved = ScenarioStore(args.db)
+    if args.list:
+        rows = saved.list(args.county)
+        rows["steps"] = rows["steps"].map(lambda x: len(json.loads(x)))
+        print(rows.to_json(orient="records", force_ascii=False, date_format="iso") if args.json else rows.to_string(index=False))
+        return 0
+    try:
+        if args.saved:
+            found = saved.load(args.county, args.saved)
+            if found is None:
+                raise ValueError(t("cli.no_such_scenario", args.lang, name=args.saved))
+            steps = found["steps"]
+        else:
+            with open(args.steps, encoding="utf-8") as fh:
+                steps = json.load(fh)
+        steps = [scenarios.Step.from_dict(s) for s in steps]
+    except (OSError, ValueError, TypeError) as exc:
+        print(t("cli.bad_steps", args.lang, error=str(exc)), file=sys.stderr)
+        return 2
+    year = args.year or int(store.stage_stats(args.county)["year"].max())
+    std = service.standards_for(args.county)
+    results = {"today": service.run_scenario(store, args.county, year, []),
+               "scenario": service.run_scenario(store, args.county, year, steps)}
+    table = scenarios.compare(results, std)
+    shown = scenarios.display_table(table.rename(columns={"today": t("scen.today", args.lang),
+                                                          "scenario": args.saved or Path(args.steps).stem}), args.lang)
+    if args.xlsx:
+        from analytics.io.export import to_excel_bytes
+        with open(args.xlsx, "wb") as fh:
+            fh.write(to_excel_bytes({t("scen.results", args.lang)[:31]: shown}))
+    if args.json:
+        print(json.dumps({"year": year, "steps": [s.as_dict() for s in steps], "log": results["scenario"]["log"],
+                          "comparison": table.astype(object).where(table.notna(), None).to_dict("records")},
+                         ensure_ascii=False, indent=1, default=str))
+    else:
+        for entry in results["scenario"]["log"]:
+            print(scenarios.describe_log(entry, args.lang))
+        print(shown.to_string(index=False))
+    return 0
+
+
+def main(argv: list[str] | None = None, outline_source=None) -> int:
+    """Run the CLI; ``outline_source`` replaces cnmaps (tests use a fixed outline)."""
+    parser = argparse.ArgumentParser(prog="python -m analytics", description="义务教育优质均衡 analytics")
+    parser.add_argument("--lang", choices=["zh", "en"], default="zh")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("import", help="validate a contract workbook (.xlsx or CSV folder) and load it as a new version")
+    p.add_argument("workbook")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--json", action="store_true", help="print problems as a JSON list on stderr")
+    p.add_argument("--accept-warnings", action="store_true", help="import although there are warnings")
+    p.add_argument("--user", help="who imports (default: the OS user)")
+    p.add_argument("--progress", action="store_true", help="print progress on stderr")
+    p.add_argument("--towns", help="GeoJSON of town (乡镇街道) outlines; features need a 'town' property")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("versions", help="list the dataset versions (* = current)")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_versions)
+
+    p = sub.add_parser("rollback", help="make an earlier version current again")
+    p.add_argument("version")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("template", help="write an empty workbook of the data contract with instructions")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("demo", help="write the synthetic demo workbook and load it")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--workbook", help="where to keep the demo workbook (default beside the database)")
+    p.set_defaults(func=cmd_demo)
+
+    for name, func, help_text in (("cv", cmd_cv, "student-weighted CVs of the seven indicators"),
+                                  ("scorecard", cmd_scorecard, "every item of the standard and the verdict"),
+                                  ("plan", cmd_plan, "the costed rectification plan")):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--db", default=DEFAULT_DB)
+        p.add_argument("--county", required=True)
+        p.add_argument("--year", type=int, required=True)
+        p.add_argument("--json", action="store_true")
+        if name == "plan":
+            p.add_argument("--xlsx", help="also write the plan as an Excel workbook with Chinese headers")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("briefing", help="the leadership briefing (.docx, optional .pdf and .pptx)")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--county", required=True)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--pdf", action="store_true")
+    p.add_argument("--pptx", action="store_true")
+    p.set_defaults(func=cmd_briefing)
+
+    p = sub.add_parser("forecast", help="enrolment forecast and seats per town, 学段 and year")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--county", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_forecast)
+
+    p = sub.add_parser("sites", help="suggest k new school sites (p-median or MCLP, existing schools fixed)")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--county", required=True)
+    p.add_argument("--year", type=int)
+    p.add_argument("--stage", choices=list(contract.STAGES), required=True)
+    p.add_argument("--k", type=int, default=2)
+    p.add_argument("--model", choices=["pmedian", "mclp"], default="pmedian")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sites)
+
+    p = sub.add_parser("scenario", help="a layout scenario (steps in a JSON file, or a saved one) compared with today")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--county", required=True)
+    p.add_argument("--year", type=int, help="base school year (default: the latest)")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--steps", help='JSON list of steps, e.g. [{"kind": "open", "stage": "小学", "lon": 120.1, '
+                                       '"lat": 33.4, "classes": 24, "opens": 2027}, {"kind": "close", "school_id": "…"}]')
+    group.add_argument("--saved", help="the name of a scenario saved on the 布局方案比选 page")
+    group.add_argument("--list", action="store_true", help="list the saved scenarios of the county")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--xlsx", help="also write the comparison as an Excel workbook")
+    p.set_defaults(func=cmd_scenario)
+
+    args = parser.parse_args(argv)
+    args.outline_source = outline_source
+    return args.func(args)

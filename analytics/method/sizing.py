@@ -1,0 +1,107 @@
+"""Class and school size: class bands (G5), oversized schools (G4), 乡村小规模学校."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics.io import contract
+from analytics.standards import Standards
+
+
+# ---------------------------------------------------------------- class and school size
+
+
+# ≤ the 学段's line, then 偏大, 大班额 and 超大班额: the line and the band edges are in ``class_size``
+BANDS = ("within", "large", "big", "huge")
+
+
+def stage_of_grade(grade: int) -> str:
+    """Grades 1–6 are 小学, 7–9 初中."""
+    return contract.PRIMARY if int(grade) <= 6 else contract.JUNIOR
+
+
+def class_band(size: float, stage: str, standards: Standards) -> str:
+    """Band of one class: 'within' (≤ the 学段's line), 'large' (偏大, up to the first edge),
+    'big' (大班额, up to the second edge), 'huge' (超大班额, above it); lines and edges from ``class_size``."""
+    line = standards.class_max(stage)
+    upper_large, upper_big = standards.class_band_upper
+    if size <= line:
+        return "within"
+    if size <= upper_large:
+        return "large"
+    if size <= upper_big:
+        return "big"
+    return "huge"
+
+
+def class_bands(classes: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """Each class with its 学段 and band (columns of ``classes`` + stage, band, over_line)."""
+    out = classes.copy()
+    if out.empty:
+        return out.assign(stage=pd.Series(dtype=object), band=pd.Series(dtype=object),
+                          over_line=pd.Series(dtype=bool))
+    out["stage"] = out["grade"].map(stage_of_grade)
+    out["band"] = [class_band(s, st, standards) for s, st in zip(out["students"], out["stage"])]
+    out["over_line"] = out["band"] != "within"
+    return out
+
+
+def class_bands_from_averages(stats: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """Fallback without the 班级 sheet: one pseudo-class per school × 学段 of size
+    students / classes (rounded up), flagged ``estimated``."""
+    s = stats[(stats["stage"] != contract.WHOLE_SCHOOL) & (stats["classes"] > 0)].copy()
+    s["students"] = np.ceil(s["students"] / s["classes"])
+    s["grade"] = np.where(s["stage"] == contract.PRIMARY, 1, 7)
+    s["class_name"] = "平均"
+    out = class_bands(s[["school_id", "year", "grade", "class_name", "students", "classes"]], standards)
+    out["estimated"] = True
+    return out
+
+
+def band_counts(banded: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Count of classes in each band grouped by ``by`` (columns: by + the four bands + total)."""
+    if banded.empty:
+        return pd.DataFrame(columns=by + list(BANDS) + ["total"])
+    weight = banded["classes"] if "estimated" in banded else 1
+    counts = banded.assign(_n=weight).pivot_table(index=by, columns="band", values="_n",
+                                                 aggfunc="sum", fill_value=0)
+    for b in BANDS:
+        if b not in counts:
+            counts[b] = 0
+    counts = counts[list(BANDS)]
+    counts["total"] = counts.sum(axis=1)
+    return counts.reset_index()
+
+
+def school_totals(stats: pd.DataFrame) -> pd.DataFrame:
+    """Students and classes per school × year over its 学段 rows (全校 rows are not counted)."""
+    parts = stats[stats["stage"] != contract.WHOLE_SCHOOL]
+    return parts.groupby(["school_id", "year"], as_index=False)[["students", "classes"]].sum()
+
+
+def oversized_schools(stats: pd.DataFrame, schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """School size against G4: config ``max_single_stage`` for a one-学段 school, ``max_combined`` for 一贯制.
+
+    Columns: school_id, year, students, classes, limit, over (students > limit), excess.
+    """
+    totals = school_totals(stats).merge(schools[["school_id", "name", "town", "school_type", "urban_rural_group"]],
+                                        on="school_id")
+    totals["limit"] = np.where(totals["school_type"].map(contract.is_combined_school),
+                               standards.school_size_max(True), standards.school_size_max(False))
+    totals["over"] = totals["students"] > totals["limit"]
+    totals["excess"] = (totals["students"] - totals["limit"]).clip(lower=0)
+    return totals
+
+
+def small_rural_schools(stats: pd.DataFrame, schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """乡村小规模学校: village 小学 and 教学点 (乡村 area) with fewer than ``small_school.max_students``.
+
+    Returns every village school × year with students, ``small`` (< max_students) and
+    ``very_small`` (< very_small_students); filter by ``small`` for the list.
+    """
+    village = schools[[contract.is_village_school(t, u) for t, u in zip(schools["school_type"], schools["urban_rural_code"])]]
+    totals = school_totals(stats).merge(village[["school_id", "name", "town", "school_type", "lon", "lat"]],
+                                        on="school_id")
+    totals["small"] = totals["students"] < standards.small_school_max
+    totals["very_small"] = totals["students"] < standards.very_small_school_max
+    return totals

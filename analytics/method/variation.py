@@ -1,0 +1,119 @@
+"""差异系数: the student-weighted coefficient of variation of the resource indicators (教督〔2017〕6号).
+
+Pure functions: DataFrames and the standards in, numbers or DataFrames out, formula in each docstring.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analytics.standards import FLOAT_SLACK, Standards
+
+CV_COLUMNS = ["stage", "indicator", "n_schools", "students", "mean", "sd", "cv", "threshold", "passed"]
+
+# ---------------------------------------------------------------- 差异系数
+
+
+@dataclass(frozen=True)
+class WeightedCV:
+    n: int          # schools with a value and students
+    weight: float   # P = Σ P_i
+    mean: float     # X̄
+    sd: float       # S
+    cv: float       # S / X̄
+
+
+def weighted_cv(values, weights) -> WeightedCV:
+    """Student-weighted coefficient of variation (教督〔2017〕6号 差异系数).
+
+        P  = Σ P_i
+        X̄  = Σ P_i·X_i / P
+        S  = sqrt( Σ (P_i / P)·(X_i − X̄)² )
+        CV = S / X̄
+
+    Pairs with a missing value or no weight are left out. CV is NaN when nothing is left or
+    X̄ = 0. Example: students 45, 37, 89, 76, 55 and books 279, 137, 935, 160, 402 give
+    X̄ = 6.334437, S = 3.263861, CV = 0.515257 (the unweighted CV would be 0.4888).
+    """
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    keep = np.isfinite(x) & np.isfinite(w) & (w > 0)
+    x, w = x[keep], w[keep]
+    if len(x) == 0:
+        return WeightedCV(0, 0.0, math.nan, math.nan, math.nan)
+    total = w.sum()
+    mean = float((w * x).sum() / total)
+    sd = float(math.sqrt(((w / total) * (x - mean) ** 2).sum()))
+    cv = sd / mean if mean != 0 else math.nan
+    return WeightedCV(int(len(x)), float(total), mean, sd, cv)
+
+
+def variance_shares(values, weights) -> np.ndarray:
+    """Each school's share of the weighted variance: (P_i/P)·(X_i − X̄)² / S².
+
+    The shares sum to 1; a large share marks a school that pulls the CV up (far from the mean
+    and/or large). NaN for schools left out (missing value or no students).
+    """
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    keep = np.isfinite(x) & np.isfinite(w) & (w > 0)
+    out = np.full(len(x), np.nan)
+    if keep.sum() == 0:
+        return out
+    res = weighted_cv(x[keep], w[keep])
+    contrib = (w[keep] / res.weight) * (x[keep] - res.mean) ** 2
+    total = contrib.sum()
+    out[keep] = contrib / total if total > 0 else 0.0
+    return out
+
+
+def cv_table(rows: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """CV of every indicator per 学段 over the in-scope rows of ONE county and year.
+
+    Columns: stage, indicator, n_schools, students, mean, sd, cv, threshold, passed.
+    ``passed`` is cv ≤ the 学段's line (None when the CV cannot be computed). Only the seven
+    indicators: the composite is informational and has its own function, :func:`composite_cv`.
+    """
+    out = []
+    scoped = rows[rows["in_scope"]] if len(rows) else rows
+    for stage in standards.stages:
+        part = scoped[scoped["stage"] == stage] if len(scoped) else scoped
+        if part.empty:
+            continue
+        line = standards.cv_line(stage)
+        for code in standards.indicator_codes:
+            res = weighted_cv(part[code], part["students"])
+            passed = None if math.isnan(res.cv) else bool(res.cv <= line * (1 + FLOAT_SLACK))
+            out.append({"stage": stage, "indicator": code, "n_schools": res.n, "students": res.weight,
+                        "mean": res.mean, "sd": res.sd, "cv": res.cv, "threshold": line, "passed": passed})
+    return pd.DataFrame(out, columns=CV_COLUMNS).astype({"passed": object})
+
+
+def composite_cv(cvs: pd.DataFrame) -> dict[str, float]:
+    """Per 学段 the plain mean of its seven CVs (综合差异系数) — informational only, never a verdict:
+    the county rule is per indicator. NaN when any of the seven cannot be computed."""
+    out = {}
+    for stage, part in cvs.groupby("stage", sort=False):
+        values = part["cv"].astype(float)
+        out[stage] = float(values.mean()) if len(values) and values.notna().all() else math.nan
+    return out
+
+
+def stage_verdicts(cvs: pd.DataFrame) -> pd.DataFrame:
+    """Per 学段: does EVERY one of the seven CVs pass? Columns stage, status, failing.
+
+    status: 'pass' (all seven ≤ line), 'fail' (any above), 'unknown' (none above but some
+    cannot be computed).
+    """
+    out = []
+    for stage, part in cvs.groupby("stage", sort=False):
+        failing = part.loc[part["passed"] == False, "indicator"].tolist()  # noqa: E712
+        unknown = part["passed"].isna().any()
+        status = "fail" if failing else ("unknown" if unknown else "pass")
+        out.append({"stage": stage, "status": status, "failing": failing})
+    return pd.DataFrame(out, columns=["stage", "status", "failing"])
+
+

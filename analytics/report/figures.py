@@ -1,0 +1,219 @@
+"""Figures as pure functions: data, the language and the standards in, a plotly figure out.
+
+The pages and the leadership briefing draw the same figure from the same function; everything that
+decides how it looks (template, fonts, margins, size, colours) is set on the figure itself here, so it
+comes out the same whichever process draws it. Colours of a value against its line come from
+:data:`analytics.geo.mapping.LINE_CLASS_COLOURS` through :meth:`Standards.line_classes` — one rule.
+"""
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.geo.mapping import BAND_COLOURS, BAND_ORDER, LINE_CLASS_COLOURS, STATUS_COLOURS
+from analytics.i18n import t
+from analytics.report.formatting import fmt_cv, fmt_indicator
+from analytics.standards import Standards
+
+FONT_FAMILY = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+FONT = dict(family=FONT_FAMILY, size=14)
+GROUP_COLOURS = {"城区": "#0072B2", "镇区": "#E69F00", "乡村": "#009E73"}
+
+
+def _t(key: str, lang: str, std: Standards | None, **kw) -> str:
+    return t(key, lang, std=std.wording() if std is not None else None, **kw)
+
+
+def style(fig: go.Figure, height: int = 380, width: int | None = None, **kw) -> go.Figure:
+    """The house style, set on the figure (template, font, margins with room for labels, size)."""
+    fig.update_layout(template="plotly_white", font=FONT, height=height, width=width,
+                      margin=dict(l=10, r=30, t=50, b=10, autoexpand=True), paper_bgcolor="white",
+                      plot_bgcolor="white", legend=dict(orientation="h", y=-0.15), **kw)
+    fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE", zeroline=False, automargin=True)
+    fig.update_yaxes(showgrid=False, automargin=True)
+    return fig
+
+
+def indicator_label(code: str, lang: str, short: bool = False) -> str:
+    return t(("indicator_short." if short else "indicator.") + code, lang)
+
+
+def cv_bars(cv: pd.DataFrame, stage: str, lang: str, std: Standards, title: str | None = None) -> go.Figure:
+    """Horizontal bars of the seven CVs of one 学段, coloured pass / fail / unknown, with the 学段's line."""
+    part = cv[cv["stage"] == stage].iloc[::-1]
+    line = std.cv_line(stage)
+    colours = [STATUS_COLOURS["unknown"] if p is None or (isinstance(p, float) and math.isnan(p))
+               else STATUS_COLOURS["pass"] if p else STATUS_COLOURS["fail"] for p in part["passed"]]
+    values = [float(v) if v is not None else math.nan for v in part["cv"]]
+    fig = go.Figure(go.Bar(
+        x=values, y=[indicator_label(c, lang, short=True) for c in part["indicator"]], orientation="h",
+        marker_color=colours, text=[fmt_cv(v) for v in values], textposition="outside", cliponaxis=False,
+        hovertext=[indicator_label(c, lang) for c in part["indicator"]], hoverinfo="text+x"))
+    fig.add_vline(x=line, line_dash="dash", line_color="#333333",
+                  annotation_text=f"{_t('col.threshold', lang, std)} {line:.2f}", annotation_position="top")
+    xmax = max([line * 1.3] + [v * 1.2 for v in values if not math.isnan(v)])
+    fig.update_xaxes(range=[0, xmax], title=_t("col.cv", lang, std))
+    return style(fig, height=330, title=title or _t(f"stage.{stage}", lang, std), showlegend=False)
+
+
+def cv_trend(cv_now: pd.DataFrame, cv_prev: pd.DataFrame, stage: str, year: int, lang: str,
+             std: Standards) -> go.Figure:
+    """Dumbbell of each CV last year → this year, with the 学段's line."""
+    now = cv_now[cv_now["stage"] == stage].set_index("indicator")
+    prev = cv_prev[cv_prev["stage"] == stage].set_index("indicator")
+    codes = list(now.index)[::-1]
+    labels = [indicator_label(c, lang, short=True) for c in codes]
+    fig = go.Figure()
+    for c, label in zip(codes, labels):
+        if c in prev.index:
+            fig.add_trace(go.Scatter(x=[prev.at[c, "cv"], now.at[c, "cv"]], y=[label, label], mode="lines",
+                                     line=dict(color="#BBBBBB", width=3), showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=[prev.at[c, "cv"] if c in prev.index else None for c in codes], y=labels,
+                             mode="markers", marker=dict(color="#999999", size=10), name=str(year - 1)))
+    fig.add_trace(go.Scatter(x=now.loc[codes, "cv"], y=labels, mode="markers",
+                             marker=dict(color="#0072B2", size=12), name=str(year)))
+    fig.add_vline(x=std.cv_line(stage), line_dash="dash", line_color="#333333")
+    fig.update_xaxes(title=_t("col.cv", lang, std))
+    return style(fig, height=330, title=_t(f"stage.{stage}", lang, std))
+
+
+def compliance_grid(comp: pd.DataFrame, lang: str, std: Standards) -> go.Figure:
+    """School × indicator grid coloured by :meth:`Standards.line_class` (met / nearly / below / missing)."""
+    codes = std.indicator_codes
+    comp = comp.sort_values("met_count")
+    order = ("missing", "below", "nearly", "met")
+    z, text = [], []
+    for _, r in comp.iterrows():
+        ratios = [r[f"ratio_{c}"] for c in codes]
+        classes = std.line_classes([math.nan if x is None else x for x in ratios])
+        z.append([order.index(k) for k in classes])
+        text.append(["—" if k == "missing" else f"{x:.0%}" for k, x in zip(classes, ratios)])
+    scale = []
+    for k, name in enumerate(order):
+        scale += [[k / len(order), LINE_CLASS_COLOURS[name]], [(k + 1) / len(order), LINE_CLASS_COLOURS[name]]]
+    fig = go.Figure(go.Heatmap(z=z, x=[indicator_label(c, lang, short=True) for c in codes], y=comp["name"].tolist(),
+                               text=text, texttemplate="%{text}", zmin=-0.5, zmax=len(order) - 0.5, colorscale=scale,
+                               showscale=False, xgap=2, ygap=2,
+                               hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", tickfont=dict(size=12))
+    fig.update_xaxes(side="top", showgrid=False)
+    return style(fig, height=max(300, 22 * len(comp) + 80))
+
+
+def indicator_ratio_bars(indicators: pd.DataFrame, lang: str, std: Standards, stage_label=None) -> go.Figure:
+    """One school's indicators as a share of their lines (the school card), coloured by line class,
+    with the line and the school rule's ratio marked."""
+    fig = go.Figure()
+    for stage, part in indicators.groupby("stage", sort=False):
+        part = part.iloc[::-1]
+        colours = [LINE_CLASS_COLOURS[k] for k in std.line_classes(part["ratio"].astype(float))]
+        fig.add_trace(go.Bar(x=part["ratio"], y=[indicator_label(c, lang, short=True) for c in part["indicator"]],
+                             orientation="h", marker_color=colours,
+                             name=stage_label(stage) if stage_label else _t(f"stage.{stage}", lang, std),
+                             text=[fmt_indicator(c, v, lang) for c, v in zip(part["indicator"], part["value"])],
+                             textposition="auto"))
+    ratio = std.school_rule.min_ratio_unmet
+    fig.add_vline(x=1.0, line_dash="dash", annotation_text=_t("col.threshold", lang, std))
+    fig.add_vline(x=ratio, line_dash="dot", line_color="#999999", annotation_text=f"{ratio:.0%}")
+    fig.update_xaxes(tickformat=".0%", title=_t("card.ratio", lang, std))
+    return style(fig, height=320, barmode="group", title=_t("card.indicators", lang, std))
+
+
+def variance_share_bars(shares: pd.DataFrame, lang: str, top: int = 12) -> go.Figure:
+    """The schools with the largest share of an indicator's weighted variance."""
+    part = shares.dropna(subset=["share"]).nlargest(top, "share").iloc[::-1]
+    colours = ["#0072B2" if a else "#D55E00" for a in part["above_mean"]]
+    fig = go.Figure(go.Bar(x=part["share"], y=part["name"], orientation="h", marker_color=colours,
+                           text=[f"{s:.1%}" for s in part["share"]], textposition="outside", cliponaxis=False))
+    fig.update_xaxes(tickformat=".0%", title=t("col.share", lang))
+    return style(fig, height=max(260, 28 * len(part) + 60), showlegend=False)
+
+
+def gap_dots(gaps: pd.DataFrame, stage: str, groups: list[str], lang: str, std: Standards) -> go.Figure:
+    """Dot-gap chart: each indicator on one row, 城区/镇区/乡村 means divided by the 学段's line."""
+    part = gaps[gaps["stage"] == stage].iloc[::-1]
+    labels = [indicator_label(c, lang, short=True) for c in part["indicator"]]
+    lines = {c: std.line(c, stage) for c in std.indicator_codes}
+    fig = go.Figure()
+    for (_, r), label in zip(part.iterrows(), labels):
+        vals = [r[g] / lines[r["indicator"]] for g in groups if not math.isnan(r[g])]
+        if vals:
+            fig.add_trace(go.Scatter(x=[min(vals), max(vals)], y=[label, label], mode="lines",
+                                     line=dict(color="#CCCCCC", width=6), showlegend=False, hoverinfo="skip"))
+    for g in groups:
+        name = t(f"group.{g}", lang)
+        fig.add_trace(go.Scatter(
+            x=[r[g] / lines[r["indicator"]] for _, r in part.iterrows()], y=labels, mode="markers",
+            name=name, marker=dict(size=13, color=GROUP_COLOURS[g], line=dict(color="white", width=1)),
+            hovertemplate="%{y}: %{x:.2f}<extra>" + name + "</extra>"))
+    fig.add_vline(x=1.0, line_dash="dash", line_color="#333333", annotation_text=t("col.threshold", lang))
+    fig.update_xaxes(title=t("gaps.dot_axis", lang))
+    return style(fig, height=380, title=t(f"stage.{stage}", lang))
+
+
+def theil_bars(gaps: pd.DataFrame, stage: str, lang: str) -> go.Figure:
+    part = gaps[gaps["stage"] == stage].iloc[::-1]
+    labels = [indicator_label(c, lang, short=True) for c in part["indicator"]]
+    fig = go.Figure([
+        go.Bar(x=part["theil_between"], y=labels, orientation="h", name=t("col.theil_between", lang), marker_color="#0072B2"),
+        go.Bar(x=part["theil_within"], y=labels, orientation="h", name=t("col.theil_within", lang), marker_color="#BBBBBB"),
+    ])
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title=t("col.theil", lang))
+    return style(fig, height=340)
+
+
+def band_bars(counts: pd.DataFrame, by: str, label_fn, lang: str, std: Standards, title: str | None = None) -> go.Figure:
+    """Stacked bars of classes per band (columns within/large/big/huge) by ``by``; band names state
+    the class-size lines of the standards."""
+    fig = go.Figure()
+    for band in BAND_ORDER:
+        fig.add_trace(go.Bar(x=[label_fn(v) for v in counts[by]], y=counts[band], name=_t(f"band.{band}", lang, std),
+                             marker_color=BAND_COLOURS[band], text=counts[band], textposition="inside"))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title=_t("col.classes", lang, std), showgrid=True, gridcolor="#EEEEEE")
+    return style(fig, height=360, title=title, legend=dict(orientation="h", y=-0.2))
+
+
+def enrolment_trend(df: pd.DataFrame, lang: str, std: Standards) -> go.Figure:
+    """Enrolment of each village school over the years, with the small-school lines of the standards."""
+    fig = go.Figure()
+    for name, part in df.groupby("name"):
+        part = part.sort_values("year")
+        fig.add_trace(go.Scatter(x=part["year"], y=part["students"], mode="lines+markers", name=html.escape(str(name)),
+                                 line=dict(width=1.5), marker=dict(size=5), showlegend=False,
+                                 hovertemplate="%{fullData.name} %{x}: %{y}<extra></extra>"))
+    for y in (std.small_school_max, std.very_small_school_max):
+        fig.add_hline(y=y, line_dash="dash", line_color="#D55E00", annotation_text=f"{y}")
+    fig.update_xaxes(dtick=1, title=t("col.year", lang))
+    fig.update_yaxes(title=t("col.students", lang), showgrid=True, gridcolor="#EEEEEE")
+    return style(fig, height=380)
+
+
+def school_map(points: pd.DataFrame, outline: dict | None, oversized: set, small_ids: set, lang: str) -> go.Figure:
+    """Schools by status on the county outline, oversized ringed, small schools as diamonds — no tiles."""
+    fig = go.Figure()
+    if outline:
+        polys = outline["coordinates"] if outline["type"] == "MultiPolygon" else [outline["coordinates"]]
+        for poly in polys:
+            ring = poly[0]
+            fig.add_trace(go.Scatter(x=[p[0] for p in ring], y=[p[1] for p in ring], mode="lines",
+                                     line=dict(color="#333333", width=2), showlegend=False, hoverinfo="skip"))
+    pts = points
+    for status in ("pass", "fail", "unknown", "out"):
+        part = pts[pts["status"] == status]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part["lon"], y=part["lat"], mode="markers", name=t(f"layout.status_legend_{status}", lang),
+            marker=dict(size=[max(6, min(26, math.sqrt(n) / 2)) for n in part["students"]], color=STATUS_COLOURS[status],
+                        symbol=["diamond" if s in small_ids else "circle" for s in part["school_id"]],
+                        line=dict(color=["#000000" if s in oversized else "#FFFFFF" for s in part["school_id"]],
+                                  width=[3 if s in oversized else 1 for s in part["school_id"]]))))
+    fig.update_yaxes(scaleanchor="x", scaleratio=1 / math.cos(math.radians(float(pts["lat"].mean()))),
+                     visible=False)
+    fig.update_xaxes(visible=False)
+    return style(fig, height=700, title=t("briefing.map_title", lang), legend=dict(orientation="h", y=-0.05))

@@ -1,0 +1,243 @@
+"""The assessment standards: every line, weight, band and scope rule, read from ``data/standards/``.
+
+``national.yaml`` is the default; ``province_<2-digit code>.yaml`` overrides any key of it (deep
+merge). :func:`load_standards` returns a :class:`Standards` — the merged mapping (so a rule can still
+be read as ``std["class_size"]["max"]["小学"]``) with typed accessors, loaded once per province.
+Nothing else in the code writes a line of the standard: the method, the plan, the scenarios, the
+pages, the charts and every sentence that states a line (see :meth:`Standards.wording`) read it here.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+STANDARDS_DIR = ROOT / "data" / "standards"
+
+# Comparisons with a line allow for binary floating point (201.4 万元 stored as 201.39999…): a value
+# within one part in 10⁹ of its line counts as on it. Far below any figure a bureau reports.
+FLOAT_SLACK = 1e-9
+
+# Indicator kinds of ``resource.indicators`` and the factor from "per student" to the indicator's unit.
+KIND_SCALE = {"per100": 100.0, "per_student": 1.0}
+
+# The one met / nearly / below vocabulary (ratio = value / line; nearly = below the line but at least
+# the school rule's min_ratio_unmet of it). Colours are chosen by this class, nowhere else.
+MET, NEARLY, BELOW, MISSING = "met", "nearly", "below", "missing"
+LINE_CLASSES = (BELOW, NEARLY, MET)
+
+
+@dataclass(frozen=True)
+class SchoolRule:
+    """A school complies when at least ``min_met`` of ``n_indicators`` are met and every unmet one is at
+    least ``min_ratio_unmet`` of its line."""
+    min_met: int
+    n_indicators: int
+    min_ratio_unmet: float
+
+    @property
+    def allowed_unmet(self) -> int:
+        return self.n_indicators - self.min_met
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Return ``base`` with ``override`` merged in, recursively for nested mappings."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _pct(x: float) -> str:
+    """0.85 → '85%', 0.875 → '87.5%' (how a line is written in a sentence)."""
+    v = round(float(x) * 100, 1)
+    return f"{v:g}%"
+
+
+def _num(x: float) -> str:
+    v = float(x)
+    return f"{v:g}" if v != int(v) else f"{int(v)}"
+
+
+class Standards(dict):
+    """The merged standards of one province (a dict of the YAML) with typed accessors."""
+
+    # ------------------------------------------------------------ resource indicators
+    @property
+    def stages(self) -> list[str]:
+        return list(self["stages"])
+
+    @property
+    def indicator_codes(self) -> list[str]:
+        """The resource indicator codes in their published order (L1 … L7)."""
+        return list(self["resource"]["indicators"].keys())
+
+    def line(self, code: str, stage: str) -> float:
+        """The line of resource indicator ``code`` for ``stage``."""
+        return float(self["resource"]["indicators"][code][stage])
+
+    def indicator_kind(self, code: str) -> str:
+        return str(self["resource"]["indicators"][code]["kind"])
+
+    def indicator_scale(self, code: str) -> float:
+        """Factor from quantity per student to the indicator's unit: 100 for ``per100``, 1 for ``per_student``."""
+        return KIND_SCALE[self.indicator_kind(code)]
+
+    def cv_line(self, stage: str) -> float:
+        """The county line for the CV of every resource indicator in ``stage``."""
+        return float(self["resource"]["cv_max"][stage])
+
+    @property
+    def school_rule(self) -> SchoolRule:
+        rule = self["resource"]["school_rule"]
+        return SchoolRule(int(rule["min_met"]), len(self.indicator_codes), float(rule["min_ratio_unmet"]))
+
+    # ------------------------------------------------------------ met / nearly / below
+    def line_class(self, ratio: float | None) -> str:
+        """The one met / nearly / below decision for a value against its line (``ratio`` = value / line).
+
+        met: ratio ≥ 1; nearly: min_ratio_unmet ≤ ratio < 1; below: under min_ratio_unmet; missing: no
+        value. Lines are compared with :data:`FLOAT_SLACK`.
+        """
+        if ratio is None or not math.isfinite(float(ratio)):
+            return MISSING
+        if ratio >= 1 - FLOAT_SLACK:
+            return MET
+        if ratio >= self.school_rule.min_ratio_unmet - FLOAT_SLACK:
+            return NEARLY
+        return BELOW
+
+    def line_classes(self, ratios) -> np.ndarray:
+        """:meth:`line_class` of every ratio (array of class names)."""
+        r = np.asarray(ratios, dtype=float)
+        return np.select([~np.isfinite(r), r >= 1 - FLOAT_SLACK, r >= self.school_rule.min_ratio_unmet - FLOAT_SLACK],
+                         [MISSING, MET, NEARLY], BELOW).astype(object)
+
+    # ------------------------------------------------------------ sizes and scope
+    def class_max(self, stage: str) -> int:
+        return int(self["class_size"]["max"][stage])
+
+    @property
+    def class_band_upper(self) -> tuple[int, int]:
+        """Upper edges of 偏大 and 大班额; above the second is 超大班额."""
+        large, big = self["class_size"]["band_upper"]
+        return int(large), int(big)
+
+    def school_size_max(self, combined: bool) -> int:
+        size = self["school_size"]
+        return int(size["max_combined"] if combined else size["max_single_stage"])
+
+    @property
+    def small_school_max(self) -> int:
+        return int(self["small_school"]["max_students"])
+
+    @property
+    def very_small_school_max(self) -> int:
+        return int(self["small_school"]["very_small_students"])
+
+    @property
+    def scope(self) -> dict:
+        return dict(self["scope"])
+
+    # ------------------------------------------------------------ the lines in words
+    def wording(self) -> dict[str, str]:
+        """Every line of the standard as the text a sentence needs, for the strings catalog.
+
+        Catalog entries write ``{std[rule_ratio]}`` (etc.) instead of a number; :func:`analytics.i18n.t`
+        fills them from the standards of the county shown, so a province file changes every sentence.
+        """
+        rule = self.school_rule
+        large, big = self.class_band_upper
+        stages = self.stages
+        primary, junior = stages[0], stages[-1]
+        out = {
+            "rule_min_met": str(rule.min_met), "rule_n": str(rule.n_indicators),
+            "rule_ratio": _pct(rule.min_ratio_unmet),
+            "class_max_primary": str(self.class_max(primary)), "class_max_junior": str(self.class_max(junior)),
+            "band_large_low": str(min(self.class_max(s) for s in stages) + 1), "band_large_high": str(large),
+            "band_big_low": str(large + 1), "band_big_high": str(big), "band_huge_low": str(big + 1),
+            "school_max_single": str(self.school_size_max(False)), "school_max_combined": str(self.school_size_max(True)),
+            "small_max": str(self.small_school_max), "very_small_max": str(self.very_small_school_max),
+            "small_low": str(self.very_small_school_max), "small_high": str(self.small_school_max - 1),
+            "funding_floor": str(int(self["funding"]["small_school_floor_students"])),
+            "teaching_point_min": str(int(self["scope"].get("teaching_point_min_students", 0))),
+            "cv_lines": "、".join(f"{s}≤{self.cv_line(s):.2f}" for s in stages),
+            "cv_lines_en": ", ".join(f"{s} ≤ {self.cv_line(s):.2f}" for s in stages),
+        }
+        for code, item in {**self.get("guarantee", {}), **self.get("quality", {}),
+                           **self.get("recognition", {})}.items():
+            if "line" in item:
+                out[f"{code}_line"] = _pct(item["line"])
+        g = self["guarantee"]
+        out.update(G3_classes_per_room=_num(g["G3"]["classes_per_room"]), G3_music_m2=_num(g["G3"]["music_room_min_m2"]),
+                   G3_art_m2=_num(g["G3"]["art_room_min_m2"]), G7_min=_num(g["G7"]["min_per_student"]),
+                   G11_exchanged=_pct(g["G11"]["exchanged_share"]), G11_backbone=_pct(g["G11"]["backbone_share"]),
+                   Q4_share=_pct(self["quality"]["Q4"]["training_share"]), Q9_line=_num(self["quality"]["Q9"]["line"]))
+        return out
+
+
+@lru_cache(maxsize=64)
+def _load_yaml(path: str) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+@lru_cache(maxsize=64)
+def _load(province: str | None, directory: str) -> Standards:
+    standards = copy.deepcopy(_load_yaml(str(Path(directory) / "national.yaml")))
+    if province:
+        province_file = Path(directory) / f"province_{province}.yaml"
+        if province_file.exists():
+            override = dict(_load_yaml(str(province_file)))
+            override["province_name"] = override.pop("name", None)
+            standards = deep_merge(standards, override)
+    return Standards(standards)
+
+
+def load_standards(county_code: str | None = None, directory: Path | None = None) -> Standards:
+    """National standards, overridden by the county's province file when one exists (loaded once;
+    callers get their own copy, so nothing can change the cached one)."""
+    province = str(county_code)[:2] if county_code else None
+    return Standards(copy.deepcopy(dict(_load(province, str(directory or STANDARDS_DIR)))))
+
+
+@lru_cache(maxsize=64)
+def _wording(province: str | None, directory: str) -> dict[str, str]:
+    return _load(province, directory).wording()
+
+
+def wording_for(county_code: str | None = None, directory: Path | None = None) -> dict[str, str]:
+    """:meth:`Standards.wording` of the county's province (cached: the catalog asks for it on every string)."""
+    return dict(_wording(str(county_code)[:2] if county_code else None, str(directory or STANDARDS_DIR)))
+
+
+def clear_cache() -> None:
+    """Forget loaded files (tests that write their own province file)."""
+    _load.cache_clear()
+    _wording.cache_clear()
+    _load_yaml.cache_clear()
+
+
+# Functional forms kept for the many call sites that read one line.
+def indicator_codes(standards: Standards) -> list[str]:
+    """The resource indicator codes in their published order (L1 … L7)."""
+    return list(standards["resource"]["indicators"].keys())
+
+
+def threshold(standards: Standards, code: str, stage: str) -> float:
+    """The line of resource indicator ``code`` for ``stage``."""
+    return float(standards["resource"]["indicators"][code][stage])
+
+
+def cv_max(standards: Standards, stage: str) -> float:
+    """The county line for the CV of every resource indicator in ``stage``."""
+    return float(standards["resource"]["cv_max"][stage])
