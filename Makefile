@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DB     ?= data/equity.duckdb
 PORT   ?= 8501
 
-.PHONY: run test setup vendor demo system-deps bench clean
+.PHONY: run test check test-app test-browser setup vendor demo system-deps bench clean
 
 setup: $(BIN)/.installed
 
@@ -32,8 +32,19 @@ run: setup vendor $(DB)
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
+# Every tier (unit, integration, app, browser): what CI runs. Nothing skips itself.
 test: setup vendor system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -p no:cacheprovider --durations=15
+
+# The unit tier: pure functions on hand cases and small fixtures — the loop while working (~30 s).
+check: setup
+	$(BIN)/python -m pytest -p no:cacheprovider -q -m unit tests/unit
+
+test-app: setup
+	$(BIN)/python -m pytest -p no:cacheprovider -q -m app tests/app
+
+test-browser: setup vendor system-deps
+	$(BIN)/python -m pytest -p no:cacheprovider -q -m browser tests/browser
 
 bench: setup
 	$(BIN)/python bench/bench_cv.py $(DB)

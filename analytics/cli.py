@@ -127,10 +127,11 @@ def cmd_scorecard(args) -> int:
     if store is None:
         return 2
     items, verdict = service.scorecard(store, args.county, args.year)
+    words = service.standards_for(args.county).wording()
     store.close()
     if args.json:
         keys = ("part", "code", "stage", "value", "threshold", "status", "failing_schools")
-        print(json.dumps([{**{k: i.as_dict()[k] for k in keys}, "name": t("item." + i.code.split("·")[0], args.lang)}
+        print(json.dumps([{**{k: i.as_dict()[k] for k in keys}, "name": t("item." + i.code.split("·")[0], args.lang, std=words)}
                           for i in items], ensure_ascii=False, indent=1))
     else:
         for i in items:
@@ -153,7 +154,7 @@ def cmd_plan(args) -> int:
     store.close()
     summary = rectification.plan_summary(plan, service.standards_for(args.county))
     if args.xlsx:
-        Path(args.xlsx).write_bytes(export.to_excel_bytes(rectification.plan_sheets(plan, schools, args.lang)))
+        Path(args.xlsx).write_bytes(export.to_excel_bytes(rectification.plan_sheets(plan, schools, service.standards_for(args.county), args.lang)))
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     else:
@@ -247,7 +248,7 @@ def cmd_scenario(args) -> int:
                "scenario": service.run_scenario(store, args.county, year, steps)}
     table = scenarios.compare(results, std)
     shown = scenarios.display_table(table.rename(columns={"today": t("scen.today", args.lang),
-                                                          "scenario": args.saved or Path(args.steps).stem}), args.lang)
+                                                          "scenario": args.saved or Path(args.steps).stem}), std, args.lang)
     if args.xlsx:
         from analytics.io.export import to_excel_bytes
         with open(args.xlsx, "wb") as fh:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 STANDARDS_DIR = ROOT / "data" / "standards"
+# A deployment may keep its standards elsewhere (a province's own folder): EQUITY_STANDARDS_DIR.
+STANDARDS_ENV = "EQUITY_STANDARDS_DIR"
+
+
+def standards_dir() -> Path:
+    """The folder of national.yaml and the province files (``EQUITY_STANDARDS_DIR`` or data/standards)."""
+    return Path(os.environ.get(STANDARDS_ENV) or STANDARDS_DIR)
 
 # Comparisons with a line allow for binary floating point (201.4 万元 stored as 201.39999…): a value
 # within one part in 10⁹ of its line counts as on it. Far below any figure a bureau reports.
@@ -207,7 +215,7 @@ def load_standards(county_code: str | None = None, directory: Path | None = None
     """National standards, overridden by the county's province file when one exists (loaded once;
     callers get their own copy, so nothing can change the cached one)."""
     province = str(county_code)[:2] if county_code else None
-    return Standards(copy.deepcopy(dict(_load(province, str(directory or STANDARDS_DIR)))))
+    return Standards(copy.deepcopy(dict(_load(province, str(directory or standards_dir())))))
 
 
 @lru_cache(maxsize=64)
@@ -217,7 +225,7 @@ def _wording(province: str | None, directory: str) -> dict[str, str]:
 
 def wording_for(county_code: str | None = None, directory: Path | None = None) -> dict[str, str]:
     """:meth:`Standards.wording` of the county's province (cached: the catalog asks for it on every string)."""
-    return dict(_wording(str(county_code)[:2] if county_code else None, str(directory or STANDARDS_DIR)))
+    return dict(_wording(str(county_code)[:2] if county_code else None, str(directory or standards_dir())))
 
 
 def clear_cache() -> None:

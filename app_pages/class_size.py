@@ -4,7 +4,7 @@ import streamlit as st
 from analytics.io.export import to_excel_bytes
 from analytics.report.formatting import fmt_pct
 from analytics.geo.mapping import BAND_COLOURS, marker_radius
-from ui import charts, data, maps, page
+from ui import charts, data, maps, page, state
 from ui.strings import stage_label, tr
 
 sel = page.header("class.title")
@@ -42,7 +42,7 @@ with st.columns([1, 3])[0]:
     base = maps.base_map_choice("class_base")
 m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts, base)
 maps.add_points(m, pts.sort_values("students", ascending=False), tr("map.schools"), list(BAND_COLOURS.values()))
-maps.show(m, key=f"class_{sel.county_code}_{sel.year}_{base['key']}")
+maps.show(m, key=state.widget_key(state.CLASS_MAP, sel.county_code, sel.year, base['key']))
 maps.legend([(BAND_COLOURS[b], tr(f"band.{b}")) for b in BAND_COLOURS], ring_label=tr("class.ring"))
 
 st.subheader(tr("class.fix"))

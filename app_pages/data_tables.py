@@ -3,12 +3,12 @@ import streamlit as st
 
 from analytics.io import contract
 from analytics.io.export import to_excel_bytes
-from ui import data, page
+from ui import data, page, state
 from ui.strings import tr
 
 sel = page.header("data.title", needs_year=False)
 names = [s.key for s in contract.sheets()]
-name = st.selectbox(tr("data.table"), names, format_func=lambda k: tr(f"table.{k}"), key="table")
+name = st.selectbox(tr("data.table"), names, format_func=lambda k: tr(f"table.{k}"), key=state.TABLE)
 df = data.table(data.signature(), name, sel.county_code, sel.year)
 headers = {c.key: c.zh for c in contract.sheet(name).columns} if sel.lang == "zh" else {}
 shown = df.rename(columns=headers)

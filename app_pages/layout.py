@@ -10,7 +10,7 @@ from analytics.standards import indicator_codes, load_standards
 from analytics.report.formatting import fmt_pct
 from analytics.geo.mapping import (LINE_CLASS_COLOURS, LINE_CLASS_ORDER, STATUS_COLOURS, clicked_school, marker_radius,
                                    policy_classes, settlement_radius)
-from ui import cards, data, maps, page
+from ui import cards, data, maps, page, state
 from ui.charts import style
 from ui.strings import indicator_label, stage_label, tr
 
@@ -28,13 +28,13 @@ points["type_name"] = points["school_type"].map(lambda c: type_names[contract.sc
 
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
 codes = indicator_codes(std)
-colour_by = c1.selectbox(tr("layout.colour_by"), ["status"] + codes, key="layout_colour",
+colour_by = c1.selectbox(tr("layout.colour_by"), ["status"] + codes, key=state.LAYOUT_COLOUR,
                          format_func=lambda c: tr("layout.colour_status") if c == "status" else
                          f"{indicator_label(c, short=True)}（{stage_label(sel.stage)}）")
 types = sorted(points["type_name"].unique())
-chosen_types = c2.multiselect(tr("layout.types"), types, default=types, key="layout_types")
+chosen_types = c2.multiselect(tr("layout.types"), types, default=types, key=state.LAYOUT_TYPES)
 groups = [g for g in contract.codes()["urban_rural_groups"] if g in set(points["urban_rural_group"])]
-chosen_groups = c3.multiselect(tr("layout.groups"), groups, default=groups, key="layout_groups",
+chosen_groups = c3.multiselect(tr("layout.groups"), groups, default=groups, key=state.LAYOUT_GROUPS,
                                format_func=lambda g: tr(f"group.{g}"))
 with c4:
     base = maps.base_map_choice("layout_base")
@@ -76,7 +76,7 @@ if len(settlements) and "beyond" in settlements:
         std["layout"]["service_radius_m"][sel.stage]["rural"]), f"{tr('map.rings')}（{stage_label(sel.stage)}）")
 maps.add_points(m, shown.sort_values("students", ascending=False), tr("map.schools"), colours,
                 std["layout"]["cluster_above"])
-clicked = maps.show(m, key=f"layout_{sel.county_code}_{sel.year}_{base['key']}", clicks=True)
+clicked = maps.show(m, key=state.widget_key(state.LAYOUT_MAP, sel.county_code, sel.year, base['key']), clicks=True)
 maps.legend(legend + [("#F0E442", tr("layout.within_legend")), ("#CC79A7", tr("layout.beyond_legend"))],
             note=tr("map.tiles_note") if base["key"] != "none" else None)
 

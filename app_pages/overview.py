@@ -4,7 +4,7 @@ from pathlib import Path
 import streamlit as st
 
 from analytics.report.formatting import fmt_cv, fmt_pct, fmt_signed
-from ui import charts, data, page
+from ui import charts, data, page, state
 from ui.strings import indicator_label, stage_label, tr
 
 sel = page.header("overview.title")
@@ -38,7 +38,7 @@ for column, stage in zip(st.columns(len(stages)), stages):
                      delta_arrow="off", help=tr("overview.compliance_help"))
         b.metric(tr("overview.students_in_scope"), page.count(ov["students_in_scope"].get(stage, 0), "unit.persons"))
         st.caption(tr("overview.composite_note", value=fmt_cv(ov["composite"].get(stage))))
-        st.plotly_chart(charts.cv_bars(cv, stage), width="stretch", key=f"cv_{stage}")
+        st.plotly_chart(charts.cv_bars(cv, stage), width="stretch", key=state.widget_key(state.CV_CHART, stage))
 
 st.subheader(tr("overview.change"))
 prev = ov["cv_previous"]
@@ -48,7 +48,7 @@ else:
     cols = st.columns(len(stages))
     for column, stage in zip(cols, stages):
         column.plotly_chart(charts.cv_trend(cv, prev, stage, sel.year), width="stretch",
-                            key=f"trend_{stage}")
+                            key=state.widget_key(state.TREND_CHART, stage))
     merged = ov["cv_change"]
     table = merged.assign(
         **{tr("col.stage"): merged["stage"].map(stage_label),
@@ -74,7 +74,7 @@ if st.button(tr("briefing.button"), icon=":material/description:"):
     with st.spinner(tr("app.loading")):
         out = Path(tempfile.mkdtemp(prefix="briefing-")) / f"{sel.county_name}{sel.year}学年优质均衡情况汇报.docx"
         result = briefing.build(data.store(), sel.county_code, sel.year, out, pdf=True, pptx=True)
-    st.session_state["briefing_files"] = result
+    st.session_state[state.BRIEFING_FILES] = result
 files = st.session_state.get("briefing_files")
 if files:
     if files["message"]:
@@ -83,4 +83,4 @@ if files:
     for col, key in zip(cols, ("docx", "pdf", "pptx")):
         if files[key]:
             col.download_button(tr(f"briefing.download_{key}"), Path(files[key]).read_bytes(),
-                                file_name=Path(files[key]).name, icon=":material/download:", key=f"dl_{key}")
+                                file_name=Path(files[key]).name, icon=":material/download:", key=state.widget_key(state.DOWNLOAD, key))

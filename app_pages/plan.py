@@ -9,11 +9,12 @@ from analytics.planning import rectification
 from analytics.standards import indicator_codes, load_standards
 from analytics.io.export import to_excel_bytes
 from analytics.report.formatting import fmt_count, fmt_cv
-from ui import data, page
+from ui import data, page, state
 from ui.charts import style
 from ui.strings import indicator_label, lang, stage_label, tr
 
 sel = page.header("plan.title")
+std = load_standards(sel.county_code)
 sig = data.signature()
 with st.spinner(tr("app.loading")):
     plan = data.plan(sig, sel.county_code, sel.year)
@@ -33,10 +34,10 @@ for stage in after["schools"]:
                     after=after["complying"].get(stage, 0), total=after["schools"][stage]))
 (st.success if ok else st.error)(tr("plan.after_ok" if ok else "plan.after_bad"), icon=":material/fact_check:")
 
-sheets = rectification.plan_sheets(plan, schools, lang())
+sheets = rectification.plan_sheets(plan, schools, std, lang())
 if len(actions):
     cost = actions.groupby("indicator")["cost_yuan"].sum().sort_values()
-    fig = go.Figure(go.Bar(x=cost.values / 1e4, y=[rectification.action_label(c, lang()) for c in cost.index], orientation="h",
+    fig = go.Figure(go.Bar(x=cost.values / 1e4, y=[rectification.action_label(c, lang(), std) for c in cost.index], orientation="h",
                            marker_color="#0072B2", text=[f"{v / 1e4:,.1f}万" for v in cost.values], textposition="auto"))
     fig.update_xaxes(title=tr("plan.cost") + "（万元）")
     st.plotly_chart(style(fig, height=320, title=tr("plan.by_indicator")), width="stretch")
@@ -57,18 +58,17 @@ for alt in plan["alternatives"]:
 
 st.subheader(tr("plan.whatif"))
 st.caption(tr("plan.whatif_help"))
-std = load_standards(sel.county_code)
 rows = plan["before"]["rows"]
 rows = rows[rows["stage"] == sel.stage]
 names = dict(zip(rows["school_id"], rows["name"]))
 c = st.columns(5)
-kind = c[0].radio(tr("plan.whatif_kind"), ["move", "add"], format_func=lambda x: tr(f"plan.whatif_{x}"), key="wi_kind")
+kind = c[0].radio(tr("plan.whatif_kind"), ["move", "add"], format_func=lambda x: tr(f"plan.whatif_{x}"), key=state.WI_KIND)
 codes = list(TEACHER_INDICATORS) if kind == "move" else indicator_codes(std)
-code = c[1].selectbox(tr("plan.whatif_indicator"), codes, format_func=lambda x: indicator_label(x, short=True), key="wi_code")
-source = c[2].selectbox(tr("plan.whatif_from"), list(names), format_func=names.get, key="wi_from") if kind == "move" else None
-target = c[3].selectbox(tr("plan.whatif_to"), list(names), format_func=names.get, key="wi_to",
+code = c[1].selectbox(tr("plan.whatif_indicator"), codes, format_func=lambda x: indicator_label(x, short=True), key=state.WI_CODE)
+source = c[2].selectbox(tr("plan.whatif_from"), list(names), format_func=names.get, key=state.WI_FROM) if kind == "move" else None
+target = c[3].selectbox(tr("plan.whatif_to"), list(names), format_func=names.get, key=state.WI_TO,
                         index=min(1, len(names) - 1))
-amount = c[4].number_input(f"{tr('plan.whatif_n')}（{rectification.UNITS[code][0]}）", min_value=0.0, value=1.0, key="wi_n")
+amount = c[4].number_input(f"{tr('plan.whatif_n')}（{rectification.UNITS[code][0]}）", min_value=0.0, value=1.0, key=state.WI_N)
 if amount > 0 and target:
     act = rectification.Action(target, sel.stage, code, float(amount), rectification.UNITS[code][0], 0.0, "move" if source else "school",
                           source_school=source)

@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.standards import load_standards
 from analytics.report.formatting import fmt_pct
 from analytics.geo.mapping import STATUS_COLOURS, marker_radius
-from ui import data, maps, page
+from ui import data, maps, page, state
 from ui.charts import style
 from ui.strings import stage_label, tr
 
@@ -56,10 +56,10 @@ points = data.school_points(sig, sel.county_code, sel.year)
 st.subheader(tr("plan2.sites"))
 st.caption(tr("plan2.sites_help"))
 c = st.columns(3)
-k = c[0].number_input(tr("plan2.k"), 1, 10, 2, key="sites_k")
-model = c[1].selectbox(tr("plan2.model"), ["pmedian", "mclp"], key="sites_model")
-if c[2].button(tr("plan2.run"), icon=":material/add_location:", key="sites_run") or st.session_state.get("sites_done"):
-    st.session_state["sites_done"] = True
+k = c[0].number_input(tr("plan2.k"), 1, 10, 2, key=state.SITES_K)
+model = c[1].selectbox(tr("plan2.model"), ["pmedian", "mclp"], key=state.SITES_MODEL)
+if c[2].button(tr("plan2.run"), icon=":material/add_location:", key=state.SITES_RUN) or st.session_state.get("sites_done"):
+    st.session_state[state.SITES_DONE] = True
     with st.spinner(tr("app.loading")):
         result = data.suggest_sites(sig, sel.county_code, sel.year, sel.stage, int(k), model)
     st.caption(tr("plan2.result", status=result["status"], before=f"{result['before']:,.0f}", after=f"{result['objective']:,.0f}"))
@@ -69,7 +69,7 @@ if c[2].button(tr("plan2.run"), icon=":material/add_location:", key="sites_run")
     m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts)
     maps.add_points(m, pts, tr("map.schools"), [STATUS_COLOURS["unknown"], "#CC79A7"])
     maps.add_points(m, new, tr("plan2.site"), [STATUS_COLOURS["unknown"], "#CC79A7"])
-    maps.show(m, key=f"sites_{sel.county_code}_{k}_{model}", height=460)
+    maps.show(m, key=state.widget_key(state.SITES_MAP, sel.county_code, k, model), height=460)
     st.dataframe(result["sites"], hide_index=True, width="stretch")
 
 st.subheader(tr("plan2.access"))

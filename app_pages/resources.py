@@ -4,7 +4,7 @@ import streamlit as st
 from analytics.standards import indicator_codes, load_standards
 from analytics.io.export import to_excel_bytes
 from analytics.report.formatting import fmt_cv, fmt_indicator, fmt_pct
-from ui import charts, data, page
+from ui import charts, data, page, state
 from ui.strings import indicator_label, lang, stage_label, tr
 
 sel = page.header("resources.title")
@@ -46,7 +46,7 @@ st.plotly_chart(charts.compliance_grid(comp), width="stretch")
 grid_table = comp[["school_id", "name", "met_count", "status"]].assign(
     **{indicator_label(c, short=True): comp[f"ratio_{c}"].map(fmt_pct) for c in codes})
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("resources.grid"): grid_table}),
-                   file_name=f"学校达标_{sel.county_name}_{sel.year}_{sel.stage}.xlsx", key="grid_xlsx",
+                   file_name=f"学校达标_{sel.county_name}_{sel.year}_{sel.stage}.xlsx", key=state.GRID_XLSX,
                    icon=":material/download:")
 
 st.subheader(tr("resources.pullers"))

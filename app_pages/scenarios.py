@@ -53,10 +53,10 @@ with right:
     for i, s in enumerate(steps):
         c = st.columns([6, 1])
         c[0].markdown(f"{i + 1}. {scenarios.describe(s, names, std, lang())}")
-        if c[1].button("✕", key=f"scen_remove_{i}", help=tr("scen.remove")):
+        if c[1].button("✕", key=state.widget_key(state.SCEN_REMOVE, i), help=tr("scen.remove")):
             steps.pop(i)
             st.rerun()
-    if steps and st.button(tr("scen.clear"), icon=":material/delete_sweep:", key="scen_clear"):
+    if steps and st.button(tr("scen.clear"), icon=":material/delete_sweep:", key=state.SCEN_CLEAR):
         steps.clear()
         st.rerun()
 
@@ -67,8 +67,8 @@ options = {"__current__": tr("scen.current"), "__today__": tr("scen.today"),
            **{f"saved:{n}": n for n in saved["name"]}}
 c = st.columns(2)
 first_a = 2 if not steps and len(options) > 2 else 0          # nothing built yet: the newest saved scenario
-pick_a = c[0].selectbox(tr("scen.left"), list(options), index=first_a, format_func=options.get, key="scen_a")
-pick_b = c[1].selectbox(tr("scen.right"), list(options), index=1, format_func=options.get, key="scen_b")
+pick_a = c[0].selectbox(tr("scen.left"), list(options), index=first_a, format_func=options.get, key=state.SCEN_A)
+pick_b = c[1].selectbox(tr("scen.right"), list(options), index=1, format_func=options.get, key=state.SCEN_B)
 
 
 def steps_of(pick: str) -> list:
@@ -102,7 +102,7 @@ ca, cb = res_a["complying"].get(sel.stage, 0), res_b["complying"].get(sel.stage,
 kpi[3].metric(tr("scen.kpi.complying", stage=stage_label(sel.stage)), f"{ca}", delta=ca - cb)
 kpi[4].metric(tr("scen.kpi.cost"), scenarios.format_value("cost", res_a["cost_total"], lang()))
 
-table = scenarios.display_table(scenarios.compare(results, std), lang())
+table = scenarios.display_table(scenarios.compare(results, std), std, lang())
 page.table(table)
 st.download_button(tr("scen.download"), lambda: to_excel_bytes({tr("scen.results"): table}),
                    file_name=f"布局方案比选_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")
@@ -125,7 +125,7 @@ for col, (name, res) in zip(maps_cols, [(a_name, res_a), (b_name, res_b)]):
     with col:
         st.markdown(f"**{name}** · {stage_label(sel.stage)}")
         widgets.result_map(res, data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), sel.stage,
-                           key=f"scen_map_{sel.county_code}_{name}_{len(steps)}")
+                           key=state.widget_key(state.SCEN_MAP, sel.county_code, name, len(steps)))
 maps.legend(list(zip(SEAT_COLOURS + [BEYOND_COLOUR], [tr("scen.map_legend_ok"), tr("scen.map_legend_over"),
                                                      tr("scen.map_legend_new"), tr("scen.map_legend_beyond")])))
 
@@ -140,9 +140,9 @@ if "catchments" in res_a:
 # ---------------------------------------------------------------- 3. save / open / delete
 st.subheader(tr("scen.save"))
 c = st.columns([2, 2, 1])
-name = c[0].text_input(tr("scen.save_name"), key="scen_save_name")
-author = c[1].text_input(tr("scen.author"), value=os.environ.get("USER", ""), key="scen_author")
-if c[2].button(tr("scen.save_button"), icon=":material/save:", disabled=not steps, key="scen_save"):
+name = c[0].text_input(tr("scen.save_name"), key=state.SCEN_SAVE_NAME)
+author = c[1].text_input(tr("scen.author"), value=os.environ.get("USER", ""), key=state.SCEN_AUTHOR)
+if c[2].button(tr("scen.save_button"), icon=":material/save:", disabled=not steps, key=state.SCEN_SAVE):
     if not name.strip():
         st.warning(tr("scen.need_name"))
     else:
@@ -161,8 +161,8 @@ st.dataframe(pd.DataFrame({tr("scen.col.name"): saved["name"], tr("scen.col.auth
                            tr("scen.col.steps"): saved["steps"].map(lambda s: len(json.loads(s)))}),
              hide_index=True, width="stretch")
 c = st.columns([3, 1, 1, 1])
-chosen = c[0].selectbox(tr("scen.saved_list"), saved["name"], key="scen_chosen", label_visibility="collapsed")
-if c[1].button(tr("scen.open_button"), icon=":material/folder_open:", key="scen_open"):
+chosen = c[0].selectbox(tr("scen.saved_list"), saved["name"], key=state.SCEN_CHOSEN, label_visibility="collapsed")
+if c[1].button(tr("scen.open_button"), icon=":material/folder_open:", key=state.SCEN_OPEN):
     found = saved_store.load(sel.county_code, chosen)
     steps[:] = found["steps"]
     message = tr("scen.opened", name=chosen, n=len(found["steps"]))
@@ -170,8 +170,8 @@ if c[1].button(tr("scen.open_button"), icon=":material/folder_open:", key="scen_
         message += " " + tr("scen.other_base", year=found["base_year"], now=sel.year)
     st.session_state[state.SCEN_FLASH] = message
     st.rerun()
-sure = c[3].checkbox(tr("scen.delete_confirm"), key="scen_delete_sure")
-if c[2].button(tr("scen.delete_button"), icon=":material/delete:", disabled=not sure, key="scen_delete"):
+sure = c[3].checkbox(tr("scen.delete_confirm"), key=state.SCEN_DELETE_SURE)
+if c[2].button(tr("scen.delete_button"), icon=":material/delete:", disabled=not sure, key=state.SCEN_DELETE):
     saved_store.delete(sel.county_code, chosen)
     st.session_state[state.SCEN_FLASH] = tr("scen.deleted", name=chosen)
     st.session_state.pop("scen_delete_sure", None)

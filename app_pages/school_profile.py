@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.report.formatting import fmt_count, fmt_indicator, fmt_pct
-from ui import cards, data, page
+from ui import cards, data, page, state
 from ui.strings import indicator_label, lang, stage_label, tr
 
 sel = page.header("profile.title")
@@ -15,7 +15,7 @@ if points.empty:
     st.stop()
 points = points.sort_values(["town", "name"])
 names = dict(zip(points["school_id"], points["name"] + "（" + points["town"] + "）"))
-school_id = st.selectbox(tr("profile.choose"), list(names), format_func=names.get, key="profile_school")
+school_id = st.selectbox(tr("profile.choose"), list(names), format_func=names.get, key=state.PROFILE_SCHOOL)
 with st.spinner(tr("app.loading")):
     profile = data.school_profile(sig, sel.county_code, school_id, sel.year)
 cards.school_card(profile["card"])

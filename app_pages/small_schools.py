@@ -4,7 +4,7 @@ import streamlit as st
 from analytics.standards import load_standards
 from analytics.io.export import to_excel_bytes
 from analytics.geo.mapping import SMALL_COLOURS, marker_radius
-from ui import charts, data, maps, page
+from ui import charts, data, maps, page, state
 from ui.strings import tr
 
 sel = page.header("small.title")
@@ -35,7 +35,7 @@ with c2:
                      tooltip=[maps.tooltip([r.name, persons(r.students)]) for r in now.itertuples()])
     m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts)
     maps.add_points(m, pts, tr("map.schools"), [SMALL_COLOURS[k] for k in kinds])
-    maps.show(m, key=f"small_{sel.county_code}_{sel.year}", height=420)
+    maps.show(m, key=state.widget_key(state.SMALL_MAP, sel.county_code, sel.year), height=420)
     maps.legend([(SMALL_COLOURS[k], tr(f"small.legend_{k}")) for k in kinds])
 
 st.subheader(tr("small.table"))

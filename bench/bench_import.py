@@ -21,8 +21,8 @@ from analytics.io import importer  # noqa: E402
 
 
 def jiangsu_counties() -> list[str]:
-    from analytics.geo.boundaries import _province_counties
-    names = _province_counties("江苏省")["district"]
+    from analytics.geo.boundaries import province_counties
+    names = province_counties("江苏省")["district"]
     return sorted(names[~names.duplicated(keep=False)].tolist())      # names that identify one county
 
 
@@ -34,7 +34,7 @@ def build(path: Path, n_schools: int, seed: int = 1, one_county: str | None = No
     rows = {"学校": [[c.zh for c in contract.sheet("schools").columns]],
             "学段": [[c.zh for c in contract.sheet("stage_stats").columns]],
             "班级": [[c.zh for c in contract.sheet("classes").columns]]}
-    outlines = importer.boundaries._province_counties("江苏省").drop_duplicates("district", keep=False).set_index("district")
+    outlines = importer.boundaries.province_counties("江苏省").drop_duplicates("district", keep=False).set_index("district")
     for i in range(n_schools):
         county = names[i % len(names)]
         code = one_county or f"32{(i % len(names)):02d}{i % 7:02d}"

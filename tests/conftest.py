@@ -1,3 +1,6 @@
+"""Shared fixtures, and the tier of each test from its folder (markers registered in pytest.ini):
+unit (pure functions, hand cases, small fixtures) · integration (the demo, real subprocesses, stress) ·
+app (AppTest per page) · browser (Playwright + Debian Chromium, offline)."""
 import sys
 from pathlib import Path
 
@@ -6,6 +9,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import pytest  # noqa: E402
+
+TIERS = ("unit", "integration", "app", "browser")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
+        tier = parts[0] if parts and parts[0] in TIERS else None
+        assert tier, f"{item.nodeid}: every test lives in one of tests/{{{','.join(TIERS)}}}/"
+        item.add_marker(getattr(pytest.mark, tier))
 
 
 @pytest.fixture(scope="session")

@@ -16,20 +16,20 @@ KINDS = ("open", "expand", "close", "redraw")
 def step_form(sel, points: pd.DataFrame, settlements: pd.DataFrame, years: list[int], std: dict,
               outline, towns, n_new: int) -> dict | None:
     """Inputs for one step; returns the step (a dict for scenarios.Step) when 加入方案 is pressed."""
-    kind = st.segmented_control(tr("scen.kind"), KINDS, default="open", key="scen_kind",
+    kind = st.segmented_control(tr("scen.kind"), KINDS, default="open", key=state.SCEN_KIND,
                                 format_func=lambda k: tr(f"scen.kind.{k}")) or "open"
     names = dict(zip(points["school_id"], points["name"]))
     step: dict = {"kind": kind}
     if kind == "open":
         c = st.columns([2, 1.3, 1, 1, 1])
-        stage = c[1].selectbox(tr("scen.school_type"), contract.STAGES + (THROUGH,), key="scen_stage", format_func=stage_label)
+        stage = c[1].selectbox(tr("scen.school_type"), contract.STAGES + (THROUGH,), key=state.SCEN_STAGE, format_func=stage_label)
         name = c[0].text_input(tr("scen.name"), value=tr("scen.default_name", stage=stage_label(stage), n=n_new),
-                               key=f"scen_name_{stage}_{n_new}")
+                               key=state.widget_key(state.SCEN_NAME, stage, n_new))
         through = stage == THROUGH
         classes = c[2].number_input(tr("scen.primary_classes" if through else "scen.classes"), 6, 72,
-                                    24 if stage != contract.JUNIOR else 18, 6, key="scen_classes")
-        junior = c[3].number_input(tr("scen.junior_classes"), 3, 48, 12, 3, key="scen_junior", disabled=not through)
-        opens = c[4].selectbox(tr("scen.opens"), years, index=min(2, len(years) - 1), key="scen_opens")
+                                    24 if stage != contract.JUNIOR else 18, 6, key=state.SCEN_CLASSES)
+        junior = c[3].number_input(tr("scen.junior_classes"), 3, 48, 12, 3, key=state.SCEN_JUNIOR, disabled=not through)
+        opens = c[4].selectbox(tr("scen.opens"), years, index=min(2, len(years) - 1), key=state.SCEN_OPENS)
         st.session_state.setdefault(state.SCEN_LON, round(float(settlements["lon"].median()), 6))
         st.session_state.setdefault(state.SCEN_LAT, round(float(settlements["lat"].median()), 6))
         st.caption(tr("scen.click_help"))
@@ -42,10 +42,10 @@ def step_form(sel, points: pd.DataFrame, settlements: pd.DataFrame, years: list[
         here = pd.DataFrame({"lon": [st.session_state[state.SCEN_LON]], "lat": [st.session_state[state.SCEN_LAT]],
                              "radius": [11.0], "colour_index": [0], "tooltip": [name], "ring": [True], "school_id": [""]})
         maps.add_points(m, here, tr("scen.map_legend_new"), [SEAT_COLOURS[2]])     # last layer: drawn on top
-        out = maps.show(m, key=f"scen_place_{sel.county_code}_{base['key']}", height=380, places=True)
+        out = maps.show(m, key=state.widget_key(state.SCEN_PLACE, sel.county_code, base['key']), height=380, places=True)
         picked = clicked_point((out or {}).get("last_clicked"), base.get("crs", "WGS84"))
         if picked and picked != st.session_state.get("scen_last_pick"):
-            st.session_state["scen_last_pick"] = picked
+            st.session_state[state.SCEN_LAST_PICK] = picked
             st.session_state[state.SCEN_LON], st.session_state[state.SCEN_LAT] = picked
             st.rerun()
         c = st.columns(2)
@@ -57,19 +57,19 @@ def step_form(sel, points: pd.DataFrame, settlements: pd.DataFrame, years: list[
                     **({"junior_classes": int(junior)} if through else {}))
     elif kind == "expand":
         c = st.columns([3, 1, 1, 1])
-        stage = c[1].selectbox(tr("col.stage"), contract.STAGES, key="scen_x_stage", format_func=stage_label)
+        stage = c[1].selectbox(tr("col.stage"), contract.STAGES, key=state.SCEN_X_STAGE, format_func=stage_label)
         pick = points[points["stages"].str.contains(stage)].sort_values("students", ascending=False)
-        sid = c[0].selectbox(tr("scen.school"), pick["school_id"], format_func=names.get, key="scen_x_school")
-        classes = c[2].number_input(tr("scen.add_classes"), 1, 36, 6, 1, key="scen_x_classes")
-        opens = c[3].selectbox(tr("scen.opens"), years, index=min(1, len(years) - 1), key="scen_x_opens")
+        sid = c[0].selectbox(tr("scen.school"), pick["school_id"], format_func=names.get, key=state.SCEN_X_SCHOOL)
+        classes = c[2].number_input(tr("scen.add_classes"), 1, 36, 6, 1, key=state.SCEN_X_CLASSES)
+        opens = c[3].selectbox(tr("scen.opens"), years, index=min(1, len(years) - 1), key=state.SCEN_X_OPENS)
         step.update(stage=stage, school_id=sid, classes=int(classes), opens=int(opens))
     elif kind == "close":
         pick = points.sort_values("students")
         label = lambda s: f"{names[s]}（{int(pick.set_index('school_id').at[s, 'students'])}{tr('unit.persons')}）"  # noqa: E731
-        step.update(school_id=st.selectbox(tr("scen.school"), pick["school_id"], format_func=label, key="scen_c_school"))
+        step.update(school_id=st.selectbox(tr("scen.school"), pick["school_id"], format_func=label, key=state.SCEN_C_SCHOOL))
     else:
         st.caption(tr("scen.redraw_help"))
-    if st.button(tr("scen.add"), icon=":material/add:", type="primary", key="scen_add"):
+    if st.button(tr("scen.add"), icon=":material/add:", type="primary", key=state.SCEN_ADD):
         return step
     return None
 

@@ -16,7 +16,7 @@ def render() -> state.Selection | None:
         st.radio(tr("sidebar.language"), list(i18n.LANGUAGES), key=state.LANG, horizontal=True,
                  format_func=lambda x: {"zh": "中文", "en": "English"}[x])
     if data.store() is None:
-        st.session_state["_selection"] = None
+        st.session_state[state.SELECTION] = None
         return None
     sig = data.signature()
     counties = data.counties(sig)
@@ -37,5 +37,5 @@ def render() -> state.Selection | None:
     selection = state.Selection(county, names.get(county) or county or "", year, stage,
                                 st.session_state[state.LANG])
     state.write_query(selection)
-    st.session_state["_selection"] = selection
+    st.session_state[state.SELECTION] = selection
     return selection

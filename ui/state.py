@@ -53,7 +53,7 @@ def write_query(selection: Selection) -> None:
 
 def current() -> Selection:
     """The selection made in the sidebar this run (set by :func:`ui.sidebar.render`)."""
-    return st.session_state["_selection"]
+    return st.session_state[SELECTION]
 
 # 数据管理 page
 UPLOAD = "admin_upload"
@@ -78,3 +78,61 @@ def scenario_steps(county_code: str) -> list:
 
 SCEN_LON, SCEN_LAT = "scen_lon", "scen_lat"
 SCEN_FLASH = "scen_flash"
+
+
+# Widget and session keys of the pages (one place, so no two widgets collide and tests can name them)
+SELECTION = "_selection"
+BRIEFING_FILES = "briefing_files"
+CLASS_MAP = "class"
+CV_CHART = "cv"
+DOWNLOAD = "dl"
+GRID_XLSX = "grid_xlsx"
+LAYOUT_COLOUR = "layout_colour"
+LAYOUT_GROUPS = "layout_groups"
+LAYOUT_MAP = "layout"
+LAYOUT_TYPES = "layout_types"
+PROFILE_SCHOOL = "profile_school"
+SCEN_A = "scen_a"
+SCEN_ADD = "scen_add"
+SCEN_AUTHOR = "scen_author"
+SCEN_B = "scen_b"
+SCEN_CHOSEN = "scen_chosen"
+SCEN_CLASSES = "scen_classes"
+SCEN_CLEAR = "scen_clear"
+SCEN_C_SCHOOL = "scen_c_school"
+SCEN_DELETE = "scen_delete"
+SCEN_DELETE_SURE = "scen_delete_sure"
+SCEN_JUNIOR = "scen_junior"
+SCEN_KIND = "scen_kind"
+SCEN_LAST_PICK = "scen_last_pick"
+SCEN_MAP = "scen_map"
+SCEN_NAME = "scen_name"
+SCEN_OPEN = "scen_open"
+SCEN_OPENS = "scen_opens"
+SCEN_PLACE = "scen_place"
+SCEN_REMOVE = "scen_remove"
+SCEN_SAVE = "scen_save"
+SCEN_SAVE_NAME = "scen_save_name"
+SCEN_STAGE = "scen_stage"
+SCEN_X_CLASSES = "scen_x_classes"
+SCEN_X_OPENS = "scen_x_opens"
+SCEN_X_SCHOOL = "scen_x_school"
+SCEN_X_STAGE = "scen_x_stage"
+SITES_DONE = "sites_done"
+SITES_K = "sites_k"
+SITES_MAP = "sites"
+SITES_MODEL = "sites_model"
+SITES_RUN = "sites_run"
+SMALL_MAP = "small"
+TABLE = "table"
+TREND_CHART = "trend"
+WI_CODE = "wi_code"
+WI_FROM = "wi_from"
+WI_KIND = "wi_kind"
+WI_N = "wi_n"
+WI_TO = "wi_to"
+
+
+def widget_key(prefix: str, *parts) -> str:
+    """A key for a widget drawn once per county / year / item: ``prefix_part1_part2``."""
+    return "_".join([prefix, *(str(p) for p in parts)])

@@ -286,7 +286,7 @@ def build_workbook(path: str | Path, seed: int = 2024) -> Path:
     spec = load_spec()
     rows = {s.key: [] for s in contract.sheets()}
     for c in spec["counties"]:
-        outline = boundaries._province_counties("江苏省")
+        outline = boundaries.province_counties("江苏省")
         outline = outline[outline["district"] == c["name"]].geometry.iloc[0]
         seats = _town_seats(rng, outline, c["seat"], c["towns"])
         schools = _schools_for_county(rng, c, outline, seats, spec)

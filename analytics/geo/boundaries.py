@@ -30,7 +30,8 @@ def province_names() -> dict[str, str]:
 
 
 @lru_cache(maxsize=8)
-def _province_counties(province: str):
+def province_counties(province: str):
+    """Every county outline of a province from cnmaps (WGS84), cached; heavy — only when data are built."""
     from cnmaps import get_adm_maps      # heavy: imported only when a dataset is built
     gdf = get_adm_maps(province=province, level="区县", engine="geopandas")
     return gdf.set_crs(4326, allow_override=True)
@@ -47,7 +48,7 @@ def county_outlines(counties: pd.DataFrame) -> pd.DataFrame:
         name = c.get("county_name")
         if not province or not isinstance(name, str):
             continue
-        gdf = _province_counties(province)
+        gdf = province_counties(province)
         match = gdf[gdf["district"] == name]
         if match.empty:
             continue

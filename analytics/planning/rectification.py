@@ -24,7 +24,7 @@ import yaml
 from analytics.method import school_rule
 from analytics.method import variation
 from analytics.io import contract
-from analytics.standards import STANDARDS_DIR, Standards
+from analytics.standards import STANDARDS_DIR, Standards, standards_dir
 from analytics.method.indicators import TEACHER_INDICATORS, YUAN_PER_WAN, school_stage_indicators, to_indicator, to_quantity
 
 # indicator → (natural unit, cost key, integer units?)
@@ -34,9 +34,17 @@ UNITS = {"L1": ("人", "teacher_per_year", True), "L2": ("人", "backbone_traini
          "L7": ("间", "multimedia_room", True)}
 
 
-@lru_cache(maxsize=4)
 def load_costs(path: str | None = None) -> dict:
-    with open(path or STANDARDS_DIR / "costs.yaml", encoding="utf-8") as fh:
+    """Unit costs (costs.yaml of the standards folder, else the shipped one)."""
+    if path is None:
+        own = standards_dir() / "costs.yaml"
+        path = str(own if own.exists() else STANDARDS_DIR / "costs.yaml")
+    return _read_costs(str(path))
+
+
+@lru_cache(maxsize=4)
+def _read_costs(path: str) -> dict:
+    with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 
@@ -322,13 +330,14 @@ def plan_summary(plan: dict, std: Standards) -> dict:
 
 
 
-def action_label(code: str, lang: str = "zh") -> str:
-    """What an action adds: the resource indicator's short name (L1–L7) or the guarantee item (G3)."""
+def action_label(code: str, lang: str, std: Standards) -> str:
+    """What an action adds: the resource indicator's short name (L1–L7) or the guarantee item (G3),
+    the latter stating the lines of ``std``."""
     from analytics.i18n import t
-    return t(f"indicator_short.{code}" if code.startswith("L") else f"item.{code}", lang)
+    return t(f"indicator_short.{code}" if code.startswith("L") else f"item.{code}", lang, std=std.wording())
 
 
-def plan_sheets(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> dict[str, pd.DataFrame]:
+def plan_sheets(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "zh") -> dict[str, pd.DataFrame]:
     """The plan as Excel sheets with Chinese headers: actions, totals per school / indicator / town, check."""
     from analytics.i18n import t
     towns = dict(zip(schools["school_id"], schools["town"]))
@@ -336,7 +345,7 @@ def plan_sheets(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> dict[str
                         columns=["school_id", "stage", "indicator", "quantity", "unit", "cost_yuan", "step", "name",
                                  "source_school"])
     acts["town"] = acts["school_id"].map(towns)
-    acts["indicator_name"] = acts["indicator"].map(lambda c: action_label(c, lang))
+    acts["indicator_name"] = acts["indicator"].map(lambda c: action_label(c, lang, std))
     cols = {"school_id": t("col.school_id", lang), "name": t("col.school", lang), "town": t("col.town", lang),
             "stage": t("col.stage", lang), "indicator_name": t("col.indicator", lang),
             "quantity": t("plan.quantity", lang), "unit": t("plan.unit", lang), "cost_yuan": t("plan.cost", lang),

@@ -450,7 +450,7 @@ def school_seats(state: State, std: Standards) -> pd.DataFrame:
     return parts.assign(from_year=parts["school_id"].map(state.opens))
 
 
-def _seats_in(seats: pd.DataFrame, added: dict, year: int) -> pd.Series:
+def seats_in_year(seats: pd.DataFrame, added: dict, year: int) -> pd.Series:
     """Seats of each school row counting in ``year`` (new schools from their opening, expansions from theirs)."""
     s = seats["seats"].where(seats["from_year"].isna() | (seats["from_year"] <= year), 0.0)
     for (sid, stage), adds in added.items():
@@ -468,7 +468,7 @@ def seat_balance(state: State, forecast_df: pd.DataFrame, base_pupils: pd.DataFr
     growth = central.merge(base_pupils, on=["town", "stage"], how="left")
     growth["g"] = growth["pupils"] / growth["now"].where(growth["now"] > 0)
     for year, g in growth.groupby("year"):
-        cur = seats.assign(seats_y=_seats_in(seats, state.added_seats, int(year)))
+        cur = seats.assign(seats_y=seats_in_year(seats, state.added_seats, int(year)))
         t = cur.groupby(["town", "stage"], as_index=False)["seats_y"].sum()
         t = g[["town", "stage", "pupils"]].merge(t, on=["town", "stage"], how="left").fillna({"seats_y": 0.0})
         towns.append(t.assign(year=int(year)))
@@ -571,11 +571,12 @@ def format_value(metric: str, value, lang: str = "zh") -> str:
     return fmt_count(value, lang, t(METRIC_UNITS[metric], lang) if metric in METRIC_UNITS else "")
 
 
-def display_table(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The comparison of :func:`compare` with labels and formatted cells (what the page and the Excel show)."""
+def display_table(table: pd.DataFrame, std: Standards, lang: str = "zh") -> pd.DataFrame:
+    """The comparison of :func:`compare` with labels (stating the lines of ``std``) and formatted cells
+    (what the page and the Excel show)."""
     from analytics.i18n import t
     names = [c for c in table.columns if c not in ("metric", "stage")]
-    label = [t(f"scen.metric.{m.split('.')[0]}", lang) + (f"·{t(f'indicator_short.{m[3:]}', lang)}" if m.startswith("cv.") else "")
+    label = [t(f"scen.metric.{m.split('.')[0]}", lang, std=std.wording()) + (f"·{t(f'indicator_short.{m[3:]}', lang)}" if m.startswith("cv.") else "")
              for m in table["metric"]]
     out = pd.DataFrame({t("col.indicator", lang): label,
                         t("col.stage", lang): table["stage"].map(lambda s: t(f"stage.{s}", lang) if isinstance(s, str) else "")})

@@ -106,13 +106,13 @@ def verdict_paragraph(c: dict) -> str:
     if v["status"] == "pass":
         return f"按现有数据测算，{c['county_name']}{c['year']}学年义务教育优质均衡发展各项指标均已达到国家标准，可望通过督导评估。"
     fails = [i for i in c["items"] if i.status == "fail"]
-    parts = [_fail_phrase(i) for i in fails]
+    parts = [_fail_phrase(i, c["std"].wording()) for i in fails]
     unknown = len(v["unknown"])
     return (f"按现有数据测算，{c['county_name']}{c['year']}学年尚不能通过督导评估：共{len(fails)}项未达标，"
             + "；".join(parts) + "。" + (f"另有{unknown}项数据不全，需补充后再判定。" if unknown else ""))
 
 
-def _fail_phrase(i) -> str:
+def _fail_phrase(i, words: dict) -> str:
     """How far one failing item is from its line, in words a leader reads."""
     stage = f"{i.stage}" if i.stage else ""
     n = len(i.failing_schools)
@@ -126,7 +126,7 @@ def _fail_phrase(i) -> str:
         return f"超规模学校{n}所（最大{i.value:,.0f}人）"
     if i.code == "G5":
         return f"超标准班额{i.value:,.0f}个班（涉及{n}所学校）"
-    label = t("item." + i.code.split("·")[0])
+    label = t("item." + i.code.split("·")[0], std=words)
     if i.value is not None and i.threshold is not None and i.threshold <= 1 and i.value <= 1.5:
         return f"{label}：{fmt_pct(i.value)}（标准{fmt_pct(i.threshold, 0)}）" + (f"，{n}所学校未达标" if n else "")
     return label
@@ -291,7 +291,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     doc.add_picture(io.BytesIO(images["bands"]), width=Cm(14))
     _heading(doc, "四、评估项目一览")
     _table(doc, ["部分", "项目", "数值", "标准", "结果"], widths_cm=[2.4, 8.0, 1.9, 1.6, 1.7], rows=
-           [[t(f"part.{i.part}"), t("item." + i.code.split("·")[0]) + (f"·{i.code.split('·')[1]}" if "·" in i.code else "")
+           [[t(f"part.{i.part}"), t("item." + i.code.split("·")[0], std=w) + (f"·{i.code.split('·')[1]}" if "·" in i.code else "")
              + (f"（{i.stage}）" if i.stage else ""), "—" if i.value is None else _short(i.value),
              "—" if i.threshold is None else _short(i.threshold), t(f"status.{i.status}")] for i in c["items"]])
     _heading(doc, "五、整改方案与投入")
@@ -301,7 +301,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     _para(doc, f"按最省投入测算，共需{len(ps['actions'])}项措施，合计{fmt_count(ps['total_cost_yuan'], 'zh', '元')}。"
                + ("整改后全部学校达标、各项差异系数全部达标（按同一方法复核）。" if c["plan"]["passes"]
                   else "整改后仍有学校或差异系数未达标（按同一方法复核），需另行研究。"))
-    _table(doc, ["措施", "投入（万元）"], [[rectification.action_label(k), f"{v / 1e4:,.1f}"] for k, v in by.items()], [11.0, 4.6])
+    _table(doc, ["措施", "投入（万元）"], [[rectification.action_label(k, "zh", c["std"]), f"{v / 1e4:,.1f}"] for k, v in by.items()], [11.0, 4.6])
     outlook = c.get("outlook") or {}
     if outlook:
         _heading(doc, "六、学位展望")

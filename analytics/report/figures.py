@@ -29,9 +29,10 @@ def _t(key: str, lang: str, std: Standards | None, **kw) -> str:
 
 def style(fig: go.Figure, height: int = 380, width: int | None = None, **kw) -> go.Figure:
     """The house style, set on the figure (template, font, margins with room for labels, size)."""
-    fig.update_layout(template="plotly_white", font=FONT, height=height, width=width,
-                      margin=dict(l=10, r=30, t=50, b=10, autoexpand=True), paper_bgcolor="white",
-                      plot_bgcolor="white", legend=dict(orientation="h", y=-0.15), **kw)
+    layout = dict(template="plotly_white", font=FONT, height=height, width=width,
+                  margin=dict(l=10, r=30, t=50, b=10, autoexpand=True), paper_bgcolor="white",
+                  plot_bgcolor="white", legend=dict(orientation="h", y=-0.15))
+    fig.update_layout(**{**layout, **kw})
     fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE", zeroline=False, automargin=True)
     fig.update_yaxes(showgrid=False, automargin=True)
     return fig

@@ -1,7 +1,7 @@
 """Every page in a real browser (Debian chromium) with every request off this machine blocked:
 no error element, charts drawn, the map drawn from the app's own Leaflet. Screenshots are saved
 to screenshots/ (git-ignored) for a person to look at."""
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, PAGES, ROOT, streamlit_server, wait_page_drawn
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, PAGES, ROOT, streamlit_server, wait_page_drawn
 
 def test_every_page_renders_offline_without_errors(demo_db):
     from playwright.sync_api import sync_playwright
@@ -85,7 +85,7 @@ def test_map_pages_draw_with_the_network_cut(demo_db):
     import sys
     out = ROOT / "screenshots"
     cmd = ["unshare", "-n", "bash", "-c",
-           f"ip link set lo up && {sys.executable} {ROOT / 'tests' / 'offline_maps.py'} {demo_db} {out}"]
+           f"ip link set lo up && {sys.executable} {ROOT / 'tests' / 'browser' / 'offline_maps.py'} {demo_db} {out}"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])

@@ -1,8 +1,5 @@
 """Forecast by the cohort method against a synthetic history with a known trend; seats; site
-suggestion against brute force; accessibility; the CLI."""
-import json
-import subprocess
-import sys
+suggestion against brute force; two-step floating catchment by hand."""
 
 import numpy as np
 import pandas as pd
@@ -98,19 +95,6 @@ def test_two_step_fca_by_hand():
     assert fca.tolist() == pytest.approx([2.0, 0.0])
 
 
-def test_cli_forecast_and_sites(demo_db):
-    out = subprocess.run([sys.executable, "-m", "analytics", "forecast", "--db", str(demo_db), "--county", "320902",
-                          "--json"], capture_output=True, text=True, check=True)
-    rows = json.loads(out.stdout)
-    assert {"town", "stage", "year", "demand", "capacity", "gap"} == set(rows[0])
-    assert {r["year"] for r in rows} == set(range(2025, 2034))
-    out = subprocess.run([sys.executable, "-m", "analytics", "sites", "--db", str(demo_db), "--county", "320902",
-                          "--stage", "小学", "--k", "2", "--json"], capture_output=True, text=True, check=True)
-    result = json.loads(out.stdout)
-    assert result["status"] == "Optimal" and len(result["sites"]) == 2
-    assert result["objective_after"] < result["objective_before"]
-
-
 def test_sparse_pmedian_equals_spopts_full_model():
     rng = np.random.default_rng(3)
     demand = rng.uniform(0, 20_000, (150, 2))
@@ -123,23 +107,3 @@ def test_sparse_pmedian_equals_spopts_full_model():
         assert full["status"] == sparse["status"] == "Optimal"
         assert sparse["objective"] == pytest.approx(full["objective"])
         assert sparse["objective"] < sites.objective(cost, w, 8, [])
-
-
-def test_accessibility_shares_out_exactly_the_seats_in_reach(demo_db):
-    """2SFCA conserves supply: Σ children_i × A_i = Σ seats of the schools with children in reach."""
-    from analytics import service
-    from analytics.geo import spatial
-    from analytics.io.storage import Store
-    store = Store(demo_db)
-    acc = service.accessibility(store, "320902", 2024, "小学")
-    points = spatial.stage_schools(service.school_points(store, "320902", 2024), "小学")
-    settlements = store.county_table("settlements", "320902").dropna(subset=["lon", "lat"]).reset_index(drop=True)
-    epsg = spatial.metric_epsg(float(points["lon"].median()))
-    sx, sy = spatial.project(points["lon"], points["lat"], epsg)
-    dx, dy = spatial.project(settlements["lon"], settlements["lat"], epsg)
-    radius = STD["layout"]["service_radius_m"]["小学"]["rural"]
-    d = np.hypot(dx[:, None] - sx[None, :], dy[:, None] - sy[None, :])
-    reached = ((d <= radius) & (settlements["age_6_11"].to_numpy()[:, None] > 0)).any(axis=0)
-    seats = spatial.seats(points, STD)
-    assert (acc["children"] * acc["access"]).sum() == pytest.approx(seats[reached].sum())
-    assert len(acc) == len(settlements) and (acc["access"] >= 0).all()

@@ -10,12 +10,14 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = ["overview", "scorecard", "resources", "gaps", "school_profile", "plan", "planning", "scenarios", "layout",
-         "class_size", "small_schools", "data_tables", "data_admin"]
+sys.path.insert(0, str(ROOT))
+from ui.navigation import page_ids  # noqa: E402
+
+PAGES = page_ids()
 
 
 def free_port() -> int:

@@ -11,7 +11,7 @@ from docx import Document
 from analytics.report.formatting import fmt_cv
 from analytics.i18n import t
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args) -> str:

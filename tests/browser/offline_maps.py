@@ -5,9 +5,9 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_page_drawn  # noqa: E402
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_page_drawn  # noqa: E402
 
 MAP_PAGES = ["layout", "class_size", "small_schools"]
 

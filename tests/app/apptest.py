@@ -1,0 +1,57 @@
+"""Running the app in-process with AppTest, on an injected database (EQUITY_DB)."""
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def app(db, monkeypatch, page=None, query=None) -> AppTest:
+    """The app on ``db`` (caches cleared), opened on ``page`` (a URL path of ui.navigation)."""
+    monkeypatch.setenv("EQUITY_DB", str(db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page and page != "overview":
+        at.switch_page(f"app_pages/{page}.py").run()
+    return at
+
+
+def decode(values):
+    """Plotly 7 sends numeric arrays as {"dtype", "bdata"} (base64 of the raw buffer)."""
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
+def chart_specs(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def map_rows(at) -> list[list]:
+    """The compact circle arrays of every map on the page (schools, settlements …)."""
+    out = []
+    for comp in at.get("component_instance"):
+        script = json.loads(comp.proto.json_args)["script"]
+        out += [json.loads(x) for x in re.findall(r"var rows = (\[.*?\]);\n", script, re.S)]
+    return out
+
+
+def metric(at, label_start: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def texts(at) -> str:
+    """Every message, caption and markdown text of the page, joined."""
+    parts = [e.value for kind in ("success", "error", "warning", "info", "caption", "markdown") for e in getattr(at, kind)]
+    return "\n".join(parts)

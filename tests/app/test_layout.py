@@ -1,0 +1,24 @@
+"""学校布局 (and the two other map pages): the maps draw exactly the schools in scope."""
+from analytics import service
+from analytics.io.storage import Store
+from tests.app.apptest import app
+from tests.app.apptest import map_rows
+
+
+def test_maps_draw_exactly_the_schools_in_scope(demo_db, monkeypatch):
+    store = Store(demo_db)
+    stats = store.stage_stats("320902", [2024])
+    in_scope = set(stats.loc[stats["stage"] != "全校", "school_id"])
+    settlements = len(store.county_table("settlements", "320902"))
+    at = app(demo_db, monkeypatch, "layout", query={"county": "320902", "year": "2024"})
+    arrays = map_rows(at)
+    school_ids = {r[6] for rows in arrays for r in rows if r[6]}
+    assert school_ids == in_scope                                          # every school, once
+    assert sorted(len(a) for a in arrays) == sorted([len(in_scope), settlements])
+    payload = sum(len(c.proto.json_args) for c in at.get("component_instance"))
+    assert payload < 1_000_000
+    at.switch_page("app_pages/class_size.py").run()
+    assert {r[6] for r in map_rows(at)[0]} == in_scope
+    at.switch_page("app_pages/small_schools.py").run()
+    village = service.small_schools(store, "320902", [2024])
+    assert {r[6] for r in map_rows(at)[0]} == set(village["school_id"])

@@ -1,0 +1,45 @@
+"""总览: the CVs drawn and the verdict equal what ``python -m analytics cv --json`` prints (in-process),
+on the small fixture and on the demo."""
+import json
+
+import pytest
+
+from analytics.i18n import t
+from tests.app.apptest import app, chart_specs, decode
+from tests.helpers import run_cli
+
+
+def shown_cvs(at) -> dict:
+    """(学段 title, short indicator label) → CV drawn in the two bar charts at the top."""
+    shown = {}
+    for spec in chart_specs(at)[:2]:
+        stage = spec["layout"]["title"]["text"]
+        bar = spec["data"][0]
+        for label, x in zip(decode(bar["y"]), decode(bar["x"])):
+            shown[(stage, label)] = x
+    return shown
+
+
+@pytest.mark.parametrize("fixture", ["good_db", "demo_db"])
+def test_overview_shows_the_cvs_that_the_cli_prints(fixture, request, monkeypatch, capsys):
+    db = request.getfixturevalue(fixture)
+    capsys.readouterr()                                       # what building the fixture printed
+    code, out, _ = run_cli(["cv", "--db", str(db), "--county", "320902", "--year", "2024", "--json"], capsys)
+    assert code == 0
+    cli = {(r["stage"], r["indicator"]): r for r in json.loads(out)}
+    assert len(cli) == 16                                     # 2 学段 × (7 + the informational composite)
+    at = app(db, monkeypatch, query={"county": "320902", "year": "2024"})
+    assert not at.exception
+    shown = shown_cvs(at)
+    assert len(shown) == 14
+    for (stage, code_), rec in cli.items():
+        if rec.get("informational"):
+            assert any(f"{rec['cv']:.3f}" in c.value for c in at.caption)      # the composite, as a note only
+            continue
+        drawn = shown[(stage, t("indicator_short." + code_))]
+        assert (drawn is None and rec["cv"] is None) or drawn == pytest.approx(rec["cv"], abs=1e-12)
+    # the verdict line names exactly the indicators the CLI marks as failing
+    failing = {t("indicator_short." + c) for (s, c), r in cli.items() if r["passed"] is False and s == "小学"}
+    text = " ".join(e.value for e in at.error) + " ".join(s.value for s in at.success)
+    for name in failing:
+        assert name in text

@@ -1,0 +1,21 @@
+"""达标评估: the verdict and every item's status equal ``python -m analytics scorecard --json``."""
+import json
+
+from analytics.i18n import t
+from tests.app.apptest import app
+from tests.helpers import run_cli
+
+
+def test_scorecard_page_shows_the_items_the_cli_prints(good_db, monkeypatch, capsys):
+    code, out, _ = run_cli(["scorecard", "--db", str(good_db), "--county", "320902", "--year", "2024", "--json"], capsys)
+    assert code == 0
+    cli = json.loads(out)
+    at = app(good_db, monkeypatch, "scorecard", query={"county": "320902", "year": "2024"})
+    assert not at.exception
+    shown = [row for df in at.dataframe for row in df.value.to_dict("records")]
+    assert len(shown) == len(cli)
+    for rec, row in zip(cli, shown):
+        assert row[t("col.status")] == t(f"status.{rec['status']}")
+        assert row[t("score.item")].startswith(rec["name"])
+    counts = {s: sum(r["status"] == s for r in cli) for s in ("pass", "fail", "unknown")}
+    assert any(c.value == t("score.counts", p=counts["pass"], f=counts["fail"], u=counts["unknown"]) for c in at.caption)

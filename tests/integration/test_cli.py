@@ -1,0 +1,100 @@
+"""Each command of ``python -m analytics`` once as a real subprocess on the demo (exit codes, JSON
+shapes, files written); every other test calls the CLI in-process."""
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from analytics.standards import load_standards
+from tests import workbooks as wbk
+from tests.helpers import sha
+import duckdb
+from pathlib import Path
+from tests.helpers import mutate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+STD = load_standards("320902")
+
+
+def test_cli_forecast_and_sites(demo_db):
+    out = subprocess.run([sys.executable, "-m", "analytics", "forecast", "--db", str(demo_db), "--county", "320902",
+                          "--json"], capture_output=True, text=True, check=True)
+    rows = json.loads(out.stdout)
+    assert {"town", "stage", "year", "demand", "capacity", "gap"} == set(rows[0])
+    assert {r["year"] for r in rows} == set(range(2025, 2034))
+    out = subprocess.run([sys.executable, "-m", "analytics", "sites", "--db", str(demo_db), "--county", "320902",
+                          "--stage", "小学", "--k", "2", "--json"], capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout)
+    assert result["status"] == "Optimal" and len(result["sites"]) == 2
+    assert result["objective_after"] < result["objective_before"]
+
+
+def test_cli_scenario_compares_with_today_and_refuses_bad_steps(demo_db, tmp_path):
+    import json
+    import subprocess
+    import sys
+    from analytics import service
+    from analytics.io.storage import Store
+    store = Store(demo_db)
+    site = store.county_table("settlements", "320902").iloc[0]
+    steps = [{"kind": "open", "stage": "小学", "name": "城东新小学", "lon": float(site["lon"]), "lat": float(site["lat"]),
+              "classes": 24, "opens": 2026}, {"kind": "redraw"}]
+    path = tmp_path / "steps.json"
+    path.write_text(json.dumps(steps, ensure_ascii=False), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "analytics", "scenario", "--db", str(demo_db), "--county", "320902",
+                          "--steps", str(path), "--json", "--xlsx", str(tmp_path / "cmp.xlsx")],
+                         capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout)
+    direct = service.run_scenario(store, "320902", 2024, steps)
+    row = next(r for r in got["comparison"] if r["metric"] == "shortage" and r["stage"] == "小学")
+    assert row["scenario"] == pytest.approx(direct["shortage"]["小学"])
+    assert [e["kind"] for e in got["log"]] == ["open", "redraw"] and got["year"] == 2024
+    assert pd.read_excel(tmp_path / "cmp.xlsx").shape[0] == len(got["comparison"])
+    path.write_text('[{"kind": "demolish"}]', encoding="utf-8")
+    bad = subprocess.run([sys.executable, "-m", "analytics", "scenario", "--db", str(demo_db), "--county", "320902",
+                          "--steps", str(path)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown step kind" in bad.stderr
+
+
+def test_cli_scorecard_and_plan_json(demo_db, tmp_path):
+    out = subprocess.run([sys.executable, "-m", "analytics", "scorecard", "--db", str(demo_db), "--county", "320902",
+                          "--year", "2024", "--json"], capture_output=True, text=True, check=True)
+    items = json.loads(out.stdout)
+    assert {"part", "code", "name", "stage", "value", "threshold", "status", "failing_schools"} <= set(items[0])
+    assert {i["part"] for i in items} == {"resource", "guarantee", "quality", "recognition"}
+    l2 = next(i for i in items if i["code"] == "L2" and i["stage"] == "小学")
+    assert l2["status"] == "fail" and l2["failing_schools"]
+    xlsx = tmp_path / "plan.xlsx"
+    out = subprocess.run([sys.executable, "-m", "analytics", "plan", "--db", str(demo_db), "--county", "320902",
+                          "--year", "2024", "--json", "--xlsx", str(xlsx)], capture_output=True, text=True, check=True)
+    plan = json.loads(out.stdout)
+    assert plan["actions"] and plan["total_cost_yuan"] == pytest.approx(sum(a["cost_yuan"] for a in plan["actions"]))
+    assert all(plan["after"]["cv_passed"].values())
+    assert plan["after"]["complying_schools"] == plan["after"]["schools"]
+    assert {"school_id", "stage", "indicator", "quantity", "unit", "cost_yuan"} <= set(plan["actions"][0])
+    import openpyxl
+    assert "整改措施" in openpyxl.load_workbook(xlsx).sheetnames
+
+
+def test_cli_rejects_with_exit_2_and_lists_problems(good_db, tmp_path):
+    bad = wbk.write(tmp_path / "bad.xlsx", mutate("学段", 3, "专任教师数", -5))
+    before = sha(good_db)
+    out = subprocess.run([sys.executable, "-m", "analytics", "import", str(bad), "--db", str(good_db), "--json"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 2
+    problems = json.loads(out.stderr[: out.stderr.rindex("]") + 1])
+    assert {"sheet": "学段", "row": 3, "column": "专任教师数"}.items() <= problems[0].items()
+    assert sha(good_db) == before
+    duckdb.connect(str(good_db), read_only=True).close()     # still a readable database
+
+
+def test_cli_cv_json(demo_db):
+    out = subprocess.run([sys.executable, "-m", "analytics", "cv", "--db", str(demo_db), "--county", "320902",
+                          "--year", "2024", "--json"], cwd=ROOT, capture_output=True, text=True, check=True)
+    records = json.loads(out.stdout)
+    assert len(records) == 16                                  # 2 学段 × (7 + the informational composite)
+    assert {r["threshold"] for r in records if r["stage"] == "小学"} == {0.50}
+    assert all(r["passed"] is None for r in records if r.get("informational"))

@@ -1,0 +1,72 @@
+"""Layout planning on the demo: a new school cuts its town's shortage by its seats, a merged small
+school's pupils are all reassigned, accessibility shares out exactly the seats in reach."""
+
+import numpy as np
+import pytest
+
+from analytics.standards import load_standards
+from analytics.io import contract
+from analytics.planning import scenarios
+
+STD = load_standards("320902")
+
+
+def _town_gap(result, town, stage):
+    b = result["balance"]
+    return b[(b["town"] == town) & (b["stage"] == stage)].set_index("year")["gap"]
+
+
+def test_accessibility_shares_out_exactly_the_seats_in_reach(demo_db):
+    """2SFCA conserves supply: Σ children_i × A_i = Σ seats of the schools with children in reach."""
+    from analytics import service
+    from analytics.geo import spatial
+    from analytics.io.storage import Store
+    store = Store(demo_db)
+    acc = service.accessibility(store, "320902", 2024, "小学")
+    points = spatial.stage_schools(service.school_points(store, "320902", 2024), "小学")
+    settlements = store.county_table("settlements", "320902").dropna(subset=["lon", "lat"]).reset_index(drop=True)
+    epsg = spatial.metric_epsg(float(points["lon"].median()))
+    sx, sy = spatial.project(points["lon"], points["lat"], epsg)
+    dx, dy = spatial.project(settlements["lon"], settlements["lat"], epsg)
+    radius = STD["layout"]["service_radius_m"]["小学"]["rural"]
+    d = np.hypot(dx[:, None] - sx[None, :], dy[:, None] - sy[None, :])
+    reached = ((d <= radius) & (settlements["age_6_11"].to_numpy()[:, None] > 0)).any(axis=0)
+    seats = spatial.seats(points, STD)
+    assert (acc["children"] * acc["access"]).sum() == pytest.approx(seats[reached].sum())
+    assert len(acc) == len(settlements) and (acc["access"] >= 0).all()
+
+
+def test_opening_a_school_cuts_the_town_shortage_by_its_seats(demo_db):
+    from analytics import service
+    from analytics.io.storage import Store
+    store = Store(demo_db)
+    base = service.run_scenario(store, "320902", 2024, [])
+    short = service.forecast(store, "320902")["shortages"]
+    worst = short[short["stage"] == contract.JUNIOR].iloc[0]
+    town = worst["town"]
+    site = store.county_table("settlements", "320902").query("town == @town").iloc[0]
+    step = {"kind": "open", "stage": contract.JUNIOR, "name": "新初中", "lon": float(site["lon"]),
+            "lat": float(site["lat"]), "classes": 12, "opens": 2026}
+    after = service.run_scenario(store, "320902", 2024, [step])
+    diff = _town_gap(after, town, contract.JUNIOR) - _town_gap(base, town, contract.JUNIOR)
+    assert diff[diff.index < 2026].abs().max() == 0
+    assert (diff[diff.index >= 2026] == 12 * 50).all()
+    seats_needed = lambda r: max(0.0, -_town_gap(r, town, contract.JUNIOR).min())  # noqa: E731
+    assert seats_needed(after) == pytest.approx(max(0.0, seats_needed(base) - 600))
+    assert after["cost_total"] > 0 and after["verdict"]["status"] in ("pass", "fail", "unknown")
+
+
+def test_merging_a_small_school_on_the_demo_loses_no_pupil(demo_db):
+    from analytics import service
+    from analytics.io.storage import Store
+    store = Store(demo_db)
+    small = service.small_schools(store, "320902", [2024])
+    sid = small[small["small"]].sort_values("students").iloc[0]["school_id"]
+    base = service.run_scenario(store, "320902", 2024, [])
+    after = service.run_scenario(store, "320902", 2024, [{"kind": "close", "school_id": sid}])
+    assert sid not in set(after["points"]["school_id"])
+    assert after["points"]["students"].sum() == base["points"]["students"].sum()
+    moved = sum(r["pupils"] for r in after["log"][-1]["to"])
+    assert moved == after["log"][-1]["pupils"] > 0
+    table = scenarios.compare({"现状": base, "撤并": after}, STD)
+    assert {"shortage", "beyond", "cv.L1", "verdict", "cost"} <= set(table["metric"])

@@ -1,0 +1,63 @@
+"""The walls of the design hold: analytics/ has no Streamlit, SQL lives in the storage module, no
+module reaches into another's private names, pages stay thin, and every page is in the one list."""
+import ast
+import re
+from pathlib import Path
+
+from ui.navigation import pages
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = {p.name for p in (ROOT / "analytics").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+
+
+def python_files(*folders):
+    return [p for f in folders for p in sorted((ROOT / f).rglob("*.py"))]
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+    return out
+
+
+def test_analytics_never_imports_streamlit():
+    offenders = [p for p in python_files("analytics") if any(m.split(".")[0] == "streamlit" for m in imported_modules(p))]
+    assert not offenders
+
+
+def test_only_the_storage_module_opens_databases():
+    allowed = {ROOT / "analytics" / "io" / "storage.py"}
+    offenders = [p for p in python_files("analytics", "ui", "app_pages")
+                 if p not in allowed and "duckdb" in {m.split(".")[0] for m in imported_modules(p)}]
+    assert not offenders
+
+
+def test_the_package_layout_names_the_parts_of_the_design():
+    assert {"io", "method", "geo", "planning", "report", "demo"} <= PACKAGES
+    flat = {p.stem for p in (ROOT / "analytics").glob("*.py")}
+    assert flat <= {"__init__", "__main__", "cli", "service", "standards", "i18n"}, flat
+
+
+def test_no_private_name_is_used_across_modules():
+    pattern = re.compile(r"\b([a-z][a-z_]*)\._[a-z]\w*")
+    modules = {p.stem for p in python_files("analytics", "ui")} - {"__init__"}
+    offenders = []
+    for p in python_files("analytics", "ui", "app_pages", "tests", "bench"):
+        for k, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+            for m in pattern.finditer(line):
+                if m.group(1) in modules and m.group(1) != p.stem:
+                    offenders.append(f"{p.relative_to(ROOT)}:{k}: {m.group(0)}")
+    assert not offenders, offenders
+
+
+def test_pages_are_thin_and_all_listed_once():
+    files = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "app_pages").glob("*.py"))
+    listed = [p.path for p in pages()]
+    assert sorted(listed) == files and len(set(listed)) == len(listed)
+    for f in files:
+        assert len((ROOT / f).read_text(encoding="utf-8").splitlines()) < 250, f

@@ -1,0 +1,52 @@
+"""The page list, once: sections, files, title keys and icons. ``app.py`` builds the navigation from it
+and the tests read it from here (they never write the list out again)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    path: str          # file under app_pages/
+    title_key: str     # strings catalog key of the title in the navigation
+    icon: str
+    default: bool = False
+
+    @property
+    def url_path(self) -> str:
+        return self.path.split("/")[-1].removesuffix(".py")
+
+
+SECTIONS: dict[str, list[PageEntry]] = {
+    "nav.section.assess": [
+        PageEntry("app_pages/overview.py", "nav.overview", ":material/dashboard:", True),
+        PageEntry("app_pages/scorecard.py", "nav.scorecard", ":material/checklist:"),
+        PageEntry("app_pages/resources.py", "nav.resources", ":material/equalizer:"),
+        PageEntry("app_pages/gaps.py", "nav.gaps", ":material/compare_arrows:"),
+        PageEntry("app_pages/school_profile.py", "nav.profile", ":material/badge:"),
+    ],
+    "nav.section.plan": [
+        PageEntry("app_pages/plan.py", "nav.plan", ":material/construction:"),
+        PageEntry("app_pages/planning.py", "nav.planning", ":material/trending_up:"),
+        PageEntry("app_pages/scenarios.py", "nav.scenarios", ":material/alt_route:"),
+    ],
+    "nav.section.layout": [
+        PageEntry("app_pages/layout.py", "nav.layout", ":material/map:"),
+        PageEntry("app_pages/class_size.py", "nav.class_size", ":material/groups:"),
+        PageEntry("app_pages/small_schools.py", "nav.small_schools", ":material/cottage:"),
+    ],
+    "nav.section.data": [
+        PageEntry("app_pages/data_tables.py", "nav.data", ":material/table_view:"),
+        PageEntry("app_pages/data_admin.py", "nav.admin", ":material/upload_file:"),
+    ],
+}
+
+
+def pages() -> list[PageEntry]:
+    """Every page in navigation order."""
+    return [p for entries in SECTIONS.values() for p in entries]
+
+
+def page_ids() -> list[str]:
+    """The pages' URL paths (``overview`` …), in navigation order."""
+    return [p.url_path for p in pages()]
