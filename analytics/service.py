@@ -166,6 +166,7 @@ def class_sizes(store: Store, county_code: str, year: int) -> dict:
         "worst_band": worst,
         "over_by_grade": by_grade,
         "by_stage": sizing.band_counts(banded, ["stage"]),
+        "summary": sizing.band_summary(sizing.band_counts(banded, ["stage"])),
         "by_group": sizing.band_counts(banded, ["stage", "urban_rural_group"]),
         "by_school": by_school,
         "schools": sizing.oversized_schools(stats, schools, std).merge(
@@ -283,9 +284,11 @@ def class_fixes(store: Store, county_code: str, year: int) -> dict:
         ["extra_classes", "classrooms", "teachers"]].sum()
     by_school = by_school[by_school["extra_classes"] > 0].sort_values("extra_classes", ascending=False)
     by_town = by_school.groupby("town", as_index=False)[["extra_classes", "classrooms", "teachers"]].sum()
+    totals = {k: float(by_town[k].sum()) for k in ("extra_classes", "classrooms", "teachers")}
     epsg = spatial.metric_epsg(float(points["lon"].median()))
     targets = points[points["school_id"].isin(by_school["school_id"])]
     return {"by_grade": by_grade[by_grade["extra_classes"] > 0], "by_school": by_school, "by_town": by_town,
+            "totals": totals,
             "nearby": spatial.spare_nearby(targets, points, std, epsg)}
 
 

@@ -19,10 +19,9 @@ if cs["estimated"]:
     st.info(tr("class.estimated"))
 
 by_stage = cs["by_stage"]
-totals = by_stage[["large", "big", "huge", "total"]].sum()
-over = int(totals["large"] + totals["big"] + totals["huge"])
-st.markdown("**" + tr("class.summary", over=over, share=fmt_pct(over / totals["total"] if totals["total"] else 0),
-                      big=int(totals["big"]), huge=int(totals["huge"])) + "**")
+totals = cs["summary"]
+st.markdown("**" + tr("class.summary", over=totals["over"], share=fmt_pct(totals["over_share"]),
+                      big=totals["big"], huge=totals["huge"]) + "**")
 c1, c2 = st.columns(2)
 c1.subheader(tr("class.bands_chart"))
 c1.plotly_chart(charts.band_bars(by_stage, "stage", stage_label), width="stretch")
@@ -51,7 +50,7 @@ fixes = data.class_fixes(sig, sel.county_code, sel.year)
 if fixes["by_school"].empty:
     st.caption(tr("class.no_fix"))
 else:
-    t = fixes["by_town"][["extra_classes", "classrooms", "teachers"]].sum()
+    t = fixes["totals"]
     k = st.columns(3)
     k[0].metric(tr("class.extra_classes"), f"{int(t['extra_classes'])}")
     k[1].metric(tr("class.classrooms"), f"{int(t['classrooms'])}")

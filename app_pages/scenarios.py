@@ -89,18 +89,15 @@ for entry in res_a["log"]:
     st.caption("• " + scenarios.describe_log(entry, lang()))
 
 kpi = st.columns(5)
-short = lambda r: sum(r.get("shortage", {}).values())  # noqa: E731
-kpi[0].metric(tr("scen.kpi.shortage"), fmt_count(short(res_a), lang()),
-              delta=int(round(short(res_a) - short(res_b))), delta_color="inverse")
-ba, bb = res_a["beyond"].get(sel.stage), res_b["beyond"].get(sel.stage)
-pp = None if ba is None or bb is None else round(100 * (ba - bb), 1)
-kpi[1].metric(tr("scen.kpi.beyond", stage=stage_label(sel.stage)), fmt_pct(ba),
+d = scenarios.kpi_deltas(res_a, res_b, sel.stage)
+kpi[0].metric(tr("scen.kpi.shortage"), fmt_count(d["shortage"][0], lang()),
+              delta=int(round(d["shortage"][1])), delta_color="inverse")
+pp = d["beyond"][1]
+kpi[1].metric(tr("scen.kpi.beyond", stage=stage_label(sel.stage)), fmt_pct(d["beyond"][0]),
               delta=pp if not pp else f"{pp:+.1f} pp", delta_color="inverse")
-kpi[2].metric(tr("scen.kpi.big"), f"{res_a['big_classes']}",
-              delta=res_a["big_classes"] - res_b["big_classes"], delta_color="inverse")
-ca, cb = res_a["complying"].get(sel.stage, 0), res_b["complying"].get(sel.stage, 0)
-kpi[3].metric(tr("scen.kpi.complying", stage=stage_label(sel.stage)), f"{ca}", delta=ca - cb)
-kpi[4].metric(tr("scen.kpi.cost"), scenarios.format_value("cost", res_a["cost_total"], lang()))
+kpi[2].metric(tr("scen.kpi.big"), f"{d['big'][0]}", delta=d["big"][1], delta_color="inverse")
+kpi[3].metric(tr("scen.kpi.complying", stage=stage_label(sel.stage)), f"{d['complying'][0]}", delta=d["complying"][1])
+kpi[4].metric(tr("scen.kpi.cost"), scenarios.format_value("cost", d["cost"][0], lang()))
 
 table = scenarios.display_table(scenarios.compare(results, std), std, lang())
 page.table(table)

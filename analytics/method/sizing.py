@@ -73,6 +73,15 @@ def band_counts(banded: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return counts.reset_index()
 
 
+def band_summary(counts: pd.DataFrame) -> dict:
+    """Totals over rows of :func:`band_counts`: classes, over the line (every band above 'within'),
+    its share, 大班额 and 超大班额. Example: within 10, large 3, big 2, huge 1 → over 6 of 16 (37.5 %)."""
+    total = int(counts["total"].sum()) if len(counts) else 0
+    over = int(sum(counts[b].sum() for b in BANDS if b != "within")) if len(counts) else 0
+    return {"total": total, "over": over, "over_share": over / total if total else 0.0,
+            "big": int(counts["big"].sum()) if len(counts) else 0, "huge": int(counts["huge"].sum()) if len(counts) else 0}
+
+
 def school_totals(stats: pd.DataFrame) -> pd.DataFrame:
     """Students and classes per school × year over its 学段 rows (全校 rows are not counted)."""
     parts = stats[stats["stage"] != contract.WHOLE_SCHOOL]

@@ -571,6 +571,24 @@ def format_value(metric: str, value, lang: str = "zh") -> str:
     return fmt_count(value, lang, t(METRIC_UNITS[metric], lang) if metric in METRIC_UNITS else "")
 
 
+def kpi_deltas(a: dict, b: dict, stage: str) -> dict:
+    """The headline figures of scenario ``a`` and their change against ``b`` (what the page's KPI row shows).
+
+    shortage: seats short summed over towns and years; beyond: share of the 学段's children beyond the
+    norm, change in percentage points; big: classes of 大班额 or more; complying: schools of the 学段 that
+    comply; cost: the scenario's cost in 元. Each value is (a, a − b); beyond's change is None when either
+    side is unknown.
+    """
+    short_a, short_b = (sum(r.get("shortage", {}).values()) for r in (a, b))
+    ba, bb = a["beyond"].get(stage), b["beyond"].get(stage)
+    ca, cb = a["complying"].get(stage, 0), b["complying"].get(stage, 0)
+    return {"shortage": (short_a, short_a - short_b),
+            "beyond": (ba, None if ba is None or bb is None else round(100 * (ba - bb), 1)),
+            "big": (a["big_classes"], a["big_classes"] - b["big_classes"]),
+            "complying": (ca, ca - cb),
+            "cost": (a["cost_total"], a["cost_total"] - b["cost_total"])}
+
+
 def display_table(table: pd.DataFrame, std: Standards, lang: str = "zh") -> pd.DataFrame:
     """The comparison of :func:`compare` with labels (stating the lines of ``std``) and formatted cells
     (what the page and the Excel show)."""

@@ -190,3 +190,18 @@ def test_oversized_schools_use_combined_limit():
     out = sizing.oversized_schools(stats, schools, STD).set_index("school_id")
     assert out.loc["a", "over"] and out.loc["a", "excess"] == 100
     assert out.loc["b", "students"] == 2400 and not out.loc["b", "over"]     # 2400 ≤ 2500
+
+
+def test_band_summary_by_hand():
+    counts = pd.DataFrame({"stage": ["小学", "初中"], "within": [10, 4], "large": [3, 0], "big": [2, 1], "huge": [1, 0],
+                           "total": [16, 5]})
+    out = sizing.band_summary(counts)
+    assert out == {"total": 21, "over": 7, "over_share": 7 / 21, "big": 3, "huge": 1}
+    assert sizing.band_summary(counts.iloc[:0])["over_share"] == 0.0
+
+
+def test_composite_is_the_plain_mean_of_the_seven_and_unknown_with_a_gap():
+    cvs = pd.DataFrame({"stage": ["小学"] * 7 + ["初中"] * 7, "indicator": [f"L{i}" for i in range(1, 8)] * 2,
+                        "cv": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7] + [0.2] * 6 + [float("nan")]})
+    out = variation.composite_cv(cvs)
+    assert out["小学"] == pytest.approx(0.4) and math.isnan(out["初中"])

@@ -102,3 +102,12 @@ def test_anova_share_by_hand():
     # by hand: n=(10,10) means (70,74) sd (10,10): MSB=80, MSW=100, n0=10 → (80−100)/(80+900) < 0 → 0
     assert sc.between_school_share([10, 10], [70, 74], [10, 10]) == 0.0
     assert sc.between_school_share([10, 10], [60, 80], [10, 10]) == pytest.approx((2000 - 100) / (2000 + 900))
+
+
+def test_plan_passes_only_when_every_cv_passes_and_every_school_complies():
+    cv = pd.DataFrame({"passed": [True, True]}).astype(object)
+    ok = {"cv": cv, "complying": {"小学": 3}, "schools": {"小学": 3}}
+    assert rectification.plan_passes(ok)
+    assert not rectification.plan_passes(dict(ok, complying={"小学": 2}))
+    assert not rectification.plan_passes(dict(ok, cv=pd.DataFrame({"passed": [True, None]}).astype(object)))
+    assert not rectification.plan_passes(dict(ok, cv=pd.DataFrame({"passed": [True, False]}).astype(object)))

@@ -188,3 +188,15 @@ def test_scenarios_are_saved_reopened_replaced_and_deleted(tmp_path):
     assert again.load("320902", "方案一")["steps"] == [] and len(again.list("320902")) == 2
     assert again.delete("320902", "方案二") and not again.delete("320902", "方案二")
     assert list(again.list("320902")["name"]) == ["方案一"] and len(again.list("320903")) == 1
+
+
+def test_kpi_deltas_by_hand():
+    a = {"shortage": {("A", 2026): 120.0, ("B", 2027): 30.0}, "beyond": {"小学": 0.125}, "big_classes": 4,
+         "complying": {"小学": 20}, "cost_total": 5.0e6}
+    b = {"shortage": {("A", 2026): 200.0}, "beyond": {"小学": 0.10}, "big_classes": 9, "complying": {"小学": 18},
+         "cost_total": 0.0}
+    d = scenarios.kpi_deltas(a, b, "小学")
+    assert d["shortage"] == (150.0, -50.0)
+    assert d["beyond"] == (0.125, 2.5)                       # percentage points
+    assert d["big"] == (4, -5) and d["complying"] == (20, 2) and d["cost"] == (5.0e6, 5.0e6)
+    assert scenarios.kpi_deltas(a, dict(b, beyond={}), "小学")["beyond"] == (0.125, None)
