@@ -3,13 +3,12 @@ county's standards (the briefing draws the same figures from the same functions)
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import streamlit as st
 
 from analytics.report import figures
 from analytics.standards import load_standards
 from ui import state
 from ui.strings import lang, stage_label
-
-import streamlit as st
 
 
 def standards():

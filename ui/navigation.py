@@ -26,8 +26,8 @@ SECTIONS: dict[str, list[PageEntry]] = {
         PageEntry("app_pages/school_profile.py", "nav.profile", ":material/badge:"),
     ],
     "nav.section.plan": [
-        PageEntry("app_pages/plan.py", "nav.plan", ":material/construction:"),
-        PageEntry("app_pages/planning.py", "nav.planning", ":material/trending_up:"),
+        PageEntry("app_pages/rectification.py", "nav.rectification", ":material/construction:"),
+        PageEntry("app_pages/forecast.py", "nav.forecast", ":material/trending_up:"),
         PageEntry("app_pages/scenarios.py", "nav.scenarios", ":material/alt_route:"),
     ],
     "nav.section.layout": [

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 LANG = "lang"
+SELECTION = "_selection"          # the sidebar's selection of this run (ui.sidebar.render)
 COUNTY = "county"
 YEAR = "year"
 STAGE = "stage"
@@ -81,7 +82,6 @@ SCEN_FLASH = "scen_flash"
 
 
 # Widget and session keys of the pages (one place, so no two widgets collide and tests can name them)
-SELECTION = "_selection"
 BRIEFING_FILES = "briefing_files"
 CLASS_MAP = "class"
 CV_CHART = "cv"

@@ -78,10 +78,15 @@ def screenshot_all(base_url: str, out_dir: Path, query: str = "", pages=PAGES, l
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 2600}, device_scale_factor=1)
+        console: list[str] = []
+        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+        page.on("console", lambda m: console.append(f"console: {m.text}") if m.type == "error" else None)
         for name in pages:
+            console.clear()
             page.goto(f"{base_url}/{'' if name == PAGES[0] else name}{query}")
             wait_page_drawn(page)
-            errors[name] = [e.inner_text() for e in page.locator('[data-testid="stException"]').all()]
+            errors[name] = list(console)
+            errors[name] += [e.inner_text() for e in page.locator('[data-testid="stException"]').all()]
             errors[name] += [e.inner_text() for e in page.locator('[data-testid="stAlertContentError"]').all()
                              if "Traceback" in e.inner_text()]
             page.screenshot(path=str(out_dir / f"{name}{'_en' if lang_en else ''}.png"), full_page=True)

@@ -10,6 +10,7 @@ from docx import Document
 
 from analytics.report.formatting import fmt_cv
 from analytics.i18n import t
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,10 +27,18 @@ def briefing(demo_db, tmp_path_factory):
     return out
 
 
-def test_docx_figures_equal_the_cli(briefing, demo_db):
+def cli_json(capsys, *args):
+    """A command's --json output, run in-process (the briefing itself is run as a real subprocess)."""
+    capsys.readouterr()
+    code, out, _ = run_cli([*args, "--json"], capsys)
+    assert code == 0
+    return json.loads(out)
+
+
+def test_docx_figures_equal_the_cli(briefing, demo_db, capsys):
     doc = Document(briefing)
-    cv = json.loads(cli("cv", "--db", str(demo_db), "--county", "320902", "--year", "2024", "--json"))
-    items = json.loads(cli("scorecard", "--db", str(demo_db), "--county", "320902", "--year", "2024", "--json"))
+    cv = cli_json(capsys, "cv", "--db", str(demo_db), "--county", "320902", "--year", "2024")
+    items = cli_json(capsys, "scorecard", "--db", str(demo_db), "--county", "320902", "--year", "2024")
     cv_table = next(tb for tb in doc.tables if tb.rows[0].cells[2].text == "差异系数")
     shown = {(r.cells[0].text, r.cells[1].text): (r.cells[2].text, r.cells[4].text) for r in cv_table.rows[1:]}
     assert len(shown) == len(cv) == 16
@@ -44,7 +53,7 @@ def test_docx_figures_equal_the_cli(briefing, demo_db):
     failing = sum(1 for i in items if i["status"] == "fail")
     assert f"共{failing}项未达标" in text
     assert "合成演示数据" in text and "数据版本 v" in text
-    plan = json.loads(cli("plan", "--db", str(demo_db), "--county", "320902", "--year", "2024", "--json"))
+    plan = cli_json(capsys, "plan", "--db", str(demo_db), "--county", "320902", "--year", "2024")
     assert f"{plan['total_cost_yuan'] / 1e4:.2f}万元" in text
     assert len(doc.inline_shapes) >= 4                           # two CV charts, the map, the class bands
 
@@ -57,11 +66,11 @@ def test_fonts_are_set_for_chinese(briefing):
     assert "PAGE" in footer
 
 
-def test_pdf_carries_the_key_figures(briefing, demo_db):
+def test_pdf_carries_the_key_figures(briefing, demo_db, capsys):
     pdf = briefing.with_suffix(".pdf")
     assert pdf.exists()
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    cv = json.loads(cli("cv", "--db", str(demo_db), "--county", "320902", "--year", "2024", "--json"))
+    cv = cli_json(capsys, "cv", "--db", str(demo_db), "--county", "320902", "--year", "2024")
     l2 = next(r for r in cv if r["stage"] == "小学" and r["indicator"] == "L2")
     assert "亭湖区义务教育优质均衡发展情况汇报" in text
     assert fmt_cv(l2["cv"]) in text and "未达标" in text
@@ -75,9 +84,9 @@ def test_slides(briefing):
     assert len(prs.slides) == 5
 
 
-def test_seat_outlook_follows_the_forecast(briefing, demo_db):
+def test_seat_outlook_follows_the_forecast(briefing, demo_db, capsys):
     doc = Document(briefing)
-    rows = json.loads(cli("forecast", "--db", str(demo_db), "--county", "320902", "--json"))
+    rows = cli_json(capsys, "forecast", "--db", str(demo_db), "--county", "320902")
     gaps = {}
     for r in rows:
         gaps[(r["town"], r["stage"])] = min(gaps.get((r["town"], r["stage"]), 0.0), r["gap"])

@@ -1,5 +1,4 @@
-"""布局规划: enrolment forecast with its fan and backtest, seat shortages, two scenario steps, and
-suggested sites (p-median / MCLP)."""
+"""布局规划 (forecast): the enrolment forecast with seats and shortages, suggested sites (p-median / MCLP), accessibility."""
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -11,72 +10,72 @@ from ui import data, maps, page, state
 from ui.charts import style
 from ui.strings import stage_label, tr
 
-sel = page.header("plan2.title")
+sel = page.header("forecast_page.title")
 sig = data.signature()
 std = load_standards(sel.county_code)
-st.caption(tr("plan2.intro"))
-shift = st.slider(tr("plan2.shift"), 0.0, 0.05, float(std["planning"]["urban_shift_per_year"]), 0.005, format="%.3f")
+st.caption(tr("forecast_page.intro"))
+shift = st.slider(tr("forecast_page.shift"), 0.0, 0.05, float(std["planning"]["urban_shift_per_year"]), 0.005, format="%.3f")
 with st.spinner(tr("app.loading")):
     out = data.forecast(sig, sel.county_code, shift)
 if not out:
-    st.info(tr("plan2.no_forecast"))
+    st.info(tr("forecast_page.no_forecast"))
     st.stop()
 
-st.subheader(tr("plan2.fan"))
+st.subheader(tr("forecast_page.fan"))
 hist = out["history"][out["history"]["stage"] == sel.stage].groupby("year")["pupils"].sum()
-fig = go.Figure(go.Scatter(x=hist.index, y=hist.values, name=tr("plan2.history"), line=dict(color="#333333", width=3)))
+fig = go.Figure(go.Scatter(x=hist.index, y=hist.values, name=tr("forecast_page.history"), line=dict(color="#333333", width=3)))
 for variant, dash in (("high", "dot"), ("central", "solid"), ("low", "dot")):
     f = out["forecast"].query("variant == @variant and stage == @sel.stage").groupby("year")["pupils"].sum()
-    fig.add_trace(go.Scatter(x=f.index, y=f.values, name=tr(f"plan2.variant.{variant}"),
+    fig.add_trace(go.Scatter(x=f.index, y=f.values, name=tr(f"forecast_page.variant.{variant}"),
                              line=dict(color="#0072B2", dash=dash, width=3 if variant == "central" else 1.5)))
 seats_total = out["seats"].query("stage == @sel.stage")["seats"].sum()
-fig.add_hline(y=seats_total, line_dash="dash", line_color="#D55E00", annotation_text=tr("plan2.seats_line"))
+fig.add_hline(y=seats_total, line_dash="dash", line_color="#D55E00", annotation_text=tr("forecast_page.seats_line"))
 fig.update_xaxes(dtick=1)
 fig.update_yaxes(title=tr("col.students"), gridcolor="#EEEEEE")
 st.plotly_chart(style(fig, height=380, title=stage_label(sel.stage)), width="stretch")
 
 left, right = st.columns([1, 1])
 with left:
-    st.subheader(tr("plan2.shortages"))
+    st.subheader(tr("forecast_page.shortages"))
     short = out["shortages"].query("stage == @sel.stage")
     page.table(short.assign(first_shortage=short["first_shortage"].map(lambda y: "—" if pd.isna(y) else str(int(y)))).round(0).rename(
-        columns={"town": tr("col.town"), "stage": tr("col.stage"), "seats": tr("plan2.seats_line"),
-                 "first_shortage": tr("plan2.first_shortage"), "seats_needed": tr("plan2.seats_needed"),
-                 "demand_horizon": tr("plan2.demand_horizon")}))
+        columns={"town": tr("col.town"), "stage": tr("col.stage"), "seats": tr("forecast_page.seats_line"),
+                 "first_shortage": tr("forecast_page.first_shortage"), "seats_needed": tr("forecast_page.seats_needed"),
+                 "demand_horizon": tr("forecast_page.demand_horizon")}))
 with right:
-    st.subheader(tr("plan2.backtest"))
+    st.subheader(tr("forecast_page.backtest"))
     bt = out["backtest"].query("stage == @sel.stage")
     page.table(bt.assign(error_share=bt["error_share"].map(fmt_pct)).round(0).rename(
-        columns={"town": tr("col.town"), "stage": tr("col.stage"), "actual": tr("plan2.actual"),
-                 "forecast": tr("plan2.forecast"), "error": tr("plan2.error"), "error_share": tr("plan2.error_share")}))
+        columns={"town": tr("col.town"), "stage": tr("col.stage"), "actual": tr("forecast_page.actual"),
+                 "forecast": tr("forecast_page.forecast"), "error": tr("forecast_page.error"), "error_share": tr("forecast_page.error_share")}))
 
-st.page_link("app_pages/scenarios.py", label=tr("plan2.more_scenarios"), icon=":material/alt_route:")
+st.page_link("app_pages/scenarios.py", label=tr("forecast_page.more_scenarios"), icon=":material/alt_route:")
 points = data.school_points(sig, sel.county_code, sel.year)
 
-st.subheader(tr("plan2.sites"))
-st.caption(tr("plan2.sites_help"))
+st.subheader(tr("forecast_page.sites"))
+st.caption(tr("forecast_page.sites_help"))
 c = st.columns(3)
-k = c[0].number_input(tr("plan2.k"), 1, 10, 2, key=state.SITES_K)
-model = c[1].selectbox(tr("plan2.model"), ["pmedian", "mclp"], key=state.SITES_MODEL)
-if c[2].button(tr("plan2.run"), icon=":material/add_location:", key=state.SITES_RUN) or st.session_state.get("sites_done"):
+k = c[0].number_input(tr("forecast_page.k"), 1, 10, 2, key=state.SITES_K)
+model = c[1].selectbox(tr("forecast_page.model"), ["pmedian", "mclp"], key=state.SITES_MODEL)
+if c[2].button(tr("forecast_page.run"), icon=":material/add_location:", key=state.SITES_RUN) or st.session_state.get("sites_done"):
     st.session_state[state.SITES_DONE] = True
     with st.spinner(tr("app.loading")):
         result = data.suggest_sites(sig, sel.county_code, sel.year, sel.stage, int(k), model)
-    st.caption(tr("plan2.result", status=result["status"], before=f"{result['before']:,.0f}", after=f"{result['objective']:,.0f}"))
+    st.caption(tr("forecast_page.result", status=result["status"], before=f"{result['before']:,.0f}", after=f"{result['objective']:,.0f}"))
     pts = points[points["stages"].str.contains(sel.stage)].assign(colour_index=0, radius=points["students"].map(marker_radius),
                                                                    tooltip=points["name"])
     new = result["sites"].assign(colour_index=1, radius=14.0, tooltip=result["sites"]["name"], school_id="")
     m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts)
     maps.add_points(m, pts, tr("map.schools"), [STATUS_COLOURS["unknown"], "#CC79A7"])
-    maps.add_points(m, new, tr("plan2.site"), [STATUS_COLOURS["unknown"], "#CC79A7"])
+    maps.add_points(m, new, tr("forecast_page.site"), [STATUS_COLOURS["unknown"], "#CC79A7"])
     maps.show(m, key=state.widget_key(state.SITES_MAP, sel.county_code, k, model), height=460)
     st.dataframe(result["sites"], hide_index=True, width="stretch")
 
-st.subheader(tr("plan2.access"))
-st.caption(tr("plan2.access_help"))
+st.subheader(tr("forecast_page.access"))
+st.caption(tr("forecast_page.access_help"))
 with st.spinner(tr("app.loading")):
     acc = data.accessibility(sig, sel.county_code, sel.year, sel.stage)
 if len(acc):
     page.table(acc.sort_values("access").round({"access": 3, "children": 0})[["town", "name", "children", "access"]].rename(
-        columns={"town": tr("col.town"), "name": tr("map.settlements"), "children": tr("plan2.children"),
-                 "access": tr("plan2.access_value")}))
+        columns={"town": tr("col.town"), "name": tr("map.settlements"), "children": tr("forecast_page.children"),
+                 "access": tr("forecast_page.access_value")}))

@@ -4,7 +4,7 @@ from tests.app.apptest import map_rows
 
 
 def test_planning_page_suggests_sites(demo_db, monkeypatch):
-    at = app(demo_db, monkeypatch, "planning", query={"county": "320902", "year": "2024"})
+    at = app(demo_db, monkeypatch, "forecast", query={"county": "320902", "year": "2024"})
     assert not at.exception
     at.button(key="sites_run").click().run()
     assert not at.exception
