@@ -51,6 +51,8 @@ bench: setup
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_maps.py
 	$(BIN)/python bench/bench_briefing.py $(DB)
+	$(BIN)/python bench/bench_planning.py
+	$(BIN)/python bench/bench_service.py
 
 clean:
 	rm -rf build screenshots .pytest_cache

@@ -7,7 +7,7 @@ from ui.strings import tr
 st.set_page_config(page_title="义务教育优质均衡发展监测", layout="wide")
 sidebar.render()
 
-nav = st.navigation({
+nav = st.navigation(expanded=True, pages={
     tr(section): [st.Page(p.path, title=tr(p.title_key), icon=p.icon, default=p.default, url_path=p.url_path)
                   for p in entries]
     for section, entries in navigation.SECTIONS.items()

@@ -33,6 +33,12 @@ _ROWS: "weakref.WeakKeyDictionary[Store, dict]" = weakref.WeakKeyDictionary()
 _ROWS_LOCK = threading.Lock()
 
 
+def clear_rows_cache() -> None:
+    """Forget every store's indicator rows (benchmarks that time the computation itself)."""
+    with _ROWS_LOCK:
+        _ROWS.clear()
+
+
 def indicator_rows(store: Store, county_code: str, years: list[int] | None) -> pd.DataFrame:
     """Seven indicators per school × 学段 for the county and years (with scope), built once per store.
 

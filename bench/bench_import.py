@@ -17,6 +17,7 @@ import openpyxl
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analytics.io import contract  # noqa: E402
+from analytics.geo import boundaries  # noqa: E402
 from analytics.io import importer  # noqa: E402
 
 
@@ -24,6 +25,14 @@ def jiangsu_counties() -> list[str]:
     from analytics.geo.boundaries import province_counties
     names = province_counties("江苏省")["district"]
     return sorted(names[~names.duplicated(keep=False)].tolist())      # names that identify one county
+
+
+def build_province_db(tmp: Path, n_schools: int, county: str) -> tuple[Path, dict]:
+    """A province-scale scope: ``n_schools`` schools all in ``county``, imported; (database, row counts)."""
+    counts = build(tmp / "p.xlsx", n_schools, one_county=county)
+    report = importer.import_workbook(tmp / "p.xlsx", tmp / "p.duckdb", accept_warnings=True)
+    assert report.written, [p.format() for p in report.errors][:5]
+    return tmp / "p.duckdb", counts
 
 
 def build(path: Path, n_schools: int, seed: int = 1, one_county: str | None = None) -> dict:
@@ -34,7 +43,7 @@ def build(path: Path, n_schools: int, seed: int = 1, one_county: str | None = No
     rows = {"学校": [[c.zh for c in contract.sheet("schools").columns]],
             "学段": [[c.zh for c in contract.sheet("stage_stats").columns]],
             "班级": [[c.zh for c in contract.sheet("classes").columns]]}
-    outlines = importer.boundaries.province_counties("江苏省").drop_duplicates("district", keep=False).set_index("district")
+    outlines = boundaries.province_counties("江苏省").drop_duplicates("district", keep=False).set_index("district")
     for i in range(n_schools):
         county = names[i % len(names)]
         code = one_county or f"32{(i % len(names)):02d}{i % 7:02d}"

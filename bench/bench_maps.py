@@ -19,9 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_import import build  # noqa: E402
+from bench_import import build_province_db  # noqa: E402
 
-from analytics.io import importer  # noqa: E402
 
 
 def run_page(page: str | None, county: str) -> tuple[float, float, int]:
@@ -50,10 +49,8 @@ def main(n: int = 10_000) -> None:
     county = "329999"
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        counts = build(tmp / "p.xlsx", n, one_county=county)
-        report = importer.import_workbook(tmp / "p.xlsx", tmp / "p.duckdb", accept_warnings=True)
-        assert report.written, [p.format() for p in report.errors][:5]
-        os.environ["EQUITY_DB"] = str(tmp / "p.duckdb")
+        db, counts = build_province_db(tmp, n, county)
+        os.environ["EQUITY_DB"] = str(db)
         print(f"{counts['学校']:,} schools, {counts['班级']:,} classes in one scope")
         base_cold, base_warm, _ = run_page(None, county)
         print(f"{'page':14s} {'cold s':>7s} {'warm s':>7s} {'× overview warm':>16s} {'payload KB':>11s}")

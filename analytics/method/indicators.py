@@ -163,6 +163,16 @@ def scope_reason(school_type: str, ownership: str, stage_students: float, standa
     return None
 
 
+def in_scope_by_stage(rows: pd.DataFrame, standards: Standards):
+    """(学段, its in-scope rows) for every 学段 of the standards that has any: what each county figure
+    (CVs, gaps) is computed over."""
+    scoped = rows[rows["in_scope"]] if len(rows) else rows
+    for stage in standards.stages:
+        part = scoped[scoped["stage"] == stage] if len(scoped) else scoped
+        if not part.empty:
+            yield stage, part
+
+
 def school_stage_indicators(stats: pd.DataFrame, schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     """One row per school × year × 学段 with the seven indicators, school attributes and scope.
 

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.io import contract
+from analytics.method.indicators import in_scope_by_stage
 from analytics.standards import Standards
 
 
@@ -62,11 +63,7 @@ def urban_rural_gaps(rows: pd.DataFrame, standards: Standards, groups_order: lis
     """
     groups_order = groups_order or contract.codes()["urban_rural_groups"]
     out = []
-    scoped = rows[rows["in_scope"]] if len(rows) else rows
-    for stage in standards.stages:
-        part = scoped[scoped["stage"] == stage] if len(scoped) else scoped
-        if part.empty:
-            continue
+    for stage, part in in_scope_by_stage(rows, standards):
         for code in standards.indicator_codes:
             valid = part[part[code].notna() & (part["students"] > 0)]
             rec = {"stage": stage, "indicator": code}

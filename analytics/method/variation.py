@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics.method.indicators import in_scope_by_stage
 from analytics.standards import FLOAT_SLACK, Standards
 
 CV_COLUMNS = ["stage", "indicator", "n_schools", "students", "mean", "sd", "cv", "threshold", "passed"]
@@ -78,11 +79,7 @@ def cv_table(rows: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     indicators: the composite is informational and has its own function, :func:`composite_cv`.
     """
     out = []
-    scoped = rows[rows["in_scope"]] if len(rows) else rows
-    for stage in standards.stages:
-        part = scoped[scoped["stage"] == stage] if len(scoped) else scoped
-        if part.empty:
-            continue
+    for stage, part in in_scope_by_stage(rows, standards):
         line = standards.cv_line(stage)
         for code in standards.indicator_codes:
             res = weighted_cv(part[code], part["students"])
