@@ -205,8 +205,15 @@ def cmd_sites(args) -> int:
     if store is None:
         return 2
     year = args.year or int(store.stage_stats(args.county)["year"].max())
+    if not service.positions_known(store, args.county):
+        store.close()
+        print(t("map.no_positions", args.lang), file=sys.stderr)
+        return 2
     result = service.suggest_sites(store, args.county, year, args.stage, args.k, args.model)
     store.close()
+    if result["status"] == "no_settlements":
+        print(t("sites.no_settlements", args.lang), file=sys.stderr)
+        return 2
     out = {"model": result["model"], "k": result["k"], "status": result["status"], "epsg": result["epsg"],
            "objective_before": result["before"], "objective_after": result["objective"],
            "sites": result["sites"].to_dict("records")}
@@ -244,6 +251,9 @@ def cmd_scenario(args) -> int:
         return 2
     year = args.year or int(store.stage_stats(args.county)["year"].max())
     std = service.standards_for(args.county)
+    if not service.positions_known(store, args.county):
+        print(t("map.no_positions", args.lang), file=sys.stderr)
+        return 2
     results = {"today": service.run_scenario(store, args.county, year, []),
                "scenario": service.run_scenario(store, args.county, year, steps)}
     table = scenarios.compare(results, std)

@@ -388,7 +388,8 @@ def forecast(store: Store, county_code: str, urban_shift: float | None = None) -
     std = standards_for(county_code)
     classes, schools = store.classes(county_code), store.schools(county_code)
     births = store.county_table("population", county_code)
-    if classes.empty or births.empty:
+    births = births.dropna(subset=["births"]) if "births" in births else births.iloc[0:0]
+    if classes.empty or births.empty:                # no classes or no births: no forecast (the page says so)
         return {}
     last = int(classes["year"].max())
     points = school_points(store, county_code, last)
@@ -399,6 +400,12 @@ def forecast(store: Store, county_code: str, urban_shift: float | None = None) -
     out["balance"] = fc.seat_balance(out["forecast"], seats)
     out["shortages"] = fc.shortage_summary(out["balance"])
     return out
+
+
+def positions_known(store: Store, county_code: str) -> bool:
+    """Does any school of the county have its position? Maps, catchments, sites and scenarios need it."""
+    schools = store.schools(county_code)
+    return bool(len(schools) and schools["lon"].notna().any() and schools["lat"].notna().any())
 
 
 def suggest_sites(store: Store, county_code: str, year: int, stage: str, k: int, model: str = "pmedian") -> dict:

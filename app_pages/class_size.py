@@ -1,6 +1,7 @@
 """大班额与大校额: classes by size band, schools over the class line, schools over the school-size lines."""
 import streamlit as st
 
+from analytics.report.escape import safe_filename
 from analytics.io.export import to_excel_bytes
 from analytics.report.formatting import fmt_pct
 from analytics.geo.mapping import BAND_COLOURS, marker_radius
@@ -91,4 +92,4 @@ big_table = big[["name", "town", "students", "limit", "excess"]].rename(columns=
 page.table(big_table)
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("class.offending"): offending,
                                                          tr("class.big_schools"): big_table}),
-                   file_name=f"大班额大校额_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")
+                   file_name=safe_filename("大班额大校额", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from analytics.report.escape import safe_filename
 from analytics.io import importer
 from analytics.io import template
 from analytics.io import versions
@@ -59,7 +60,7 @@ if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
         report = importer.problems_frame(checked.problems, lang())
         st.dataframe(report, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(report)))
         st.download_button(tr("admin.report_download"), lambda: to_excel_bytes({tr("admin.report"): report}),
-                           file_name=f"校验结果_{Path(upload.name).stem}.xlsx", icon=":material/download:")
+                           file_name=safe_filename("校验结果", Path(upload.name).stem, suffix=".xlsx"), icon=":material/download:")
     if checked.errors:
         st.error(tr("admin.has_errors"), icon=":material/block:")
     else:
@@ -102,4 +103,4 @@ else:
 if data.store() is not None:
     st.subheader(tr("admin.export"))
     st.download_button(tr("admin.export_button"), lambda: contract_workbook(data.store()),  # built on click
-                       file_name=f"全部数据_v{meta.get('version', '')}.xlsx", icon=":material/download:")
+                       file_name=safe_filename("全部数据", f"v{meta.get('version', '')}", suffix=".xlsx"), icon=":material/download:")

@@ -1,6 +1,7 @@
 """数据: browse each table for the county and year; download it as Excel with Chinese headers."""
 import streamlit as st
 
+from analytics.report.escape import safe_filename
 from analytics.io import contract
 from analytics.io.export import to_excel_bytes
 from ui import data, page, state
@@ -19,4 +20,4 @@ else:
     st.dataframe(shown, hide_index=True, width="stretch", height=520)
     st.download_button(tr("data.download"), lambda: to_excel_bytes({contract.sheet(name).zh: df.rename(
         columns={c.key: c.zh for c in contract.sheet(name).columns})}),
-        file_name=f"{contract.sheet(name).zh}_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")
+        file_name=safe_filename(contract.sheet(name).zh, sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")

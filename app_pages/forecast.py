@@ -57,11 +57,17 @@ st.caption(tr("forecast_page.sites_help"))
 c = st.columns(3)
 k = c[0].number_input(tr("forecast_page.k"), 1, 10, 2, key=state.SITES_K)
 model = c[1].selectbox(tr("forecast_page.model"), ["pmedian", "mclp"], key=state.SITES_MODEL)
-if c[2].button(tr("forecast_page.run"), icon=":material/add_location:", key=state.SITES_RUN) or st.session_state.get("sites_done"):
+if c[2].button(tr("forecast_page.run"), icon=":material/add_location:", key=state.SITES_RUN) or st.session_state.get(state.SITES_DONE):
     st.session_state[state.SITES_DONE] = True
     with st.spinner(tr("app.loading")):
         result = data.suggest_sites(sig, sel.county_code, sel.year, sel.stage, int(k), model)
-    st.caption(tr("forecast_page.result", status=result["status"], before=f"{result['before']:,.0f}", after=f"{result['objective']:,.0f}"))
+else:
+    result = None
+if result is not None and result["status"] == "no_settlements":
+    st.info(tr("sites.no_settlements"))
+elif result is not None:
+    before = "—" if result["before"] is None else f"{result['before']:,.0f}"
+    st.caption(tr("forecast_page.result", status=result["status"], before=before, after=f"{result['objective']:,.0f}"))
     pts = points[points["stages"].str.contains(sel.stage)].assign(colour_index=0, radius=points["students"].map(marker_radius),
                                                                    tooltip=points["name"])
     new = result["sites"].assign(colour_index=1, radius=14.0, tooltip=result["sites"]["name"], school_id="")

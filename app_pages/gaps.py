@@ -1,6 +1,7 @@
 """城乡差距: group means of each indicator across 城区/镇区/乡村, and the Theil split."""
 import streamlit as st
 
+from analytics.report.escape import safe_filename
 from analytics.io.contract import codes as contract_codes
 from analytics.io.export import to_excel_bytes
 from analytics.report.formatting import fmt_indicator, fmt_pct
@@ -38,4 +39,4 @@ theil = part.assign(**{tr("col.indicator"): part["indicator"].map(lambda c: indi
                        tr("col.between_share"): part["between_share"].map(fmt_pct)}).iloc[:, -5:]
 c2.dataframe(theil, hide_index=True, width="stretch")
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("gaps.table"): shown, tr("gaps.theil"): theil}),
-                   file_name=f"城乡差距_{sel.county_name}_{sel.year}_{sel.stage}.xlsx", icon=":material/download:")
+                   file_name=safe_filename("城乡差距", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), icon=":material/download:")

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from analytics.report.escape import safe_filename
 from analytics.report.formatting import fmt_cv, fmt_pct, fmt_signed
 from ui import charts, data, page, state
 from ui.strings import indicator_label, stage_label, tr
@@ -72,7 +73,8 @@ if st.button(tr("briefing.button"), icon=":material/description:"):
 
     from analytics.report import briefing
     with st.spinner(tr("app.loading")):
-        out = Path(tempfile.mkdtemp(prefix="briefing-")) / f"{sel.county_name}{sel.year}学年优质均衡情况汇报.docx"
+        out = Path(tempfile.mkdtemp(prefix="briefing-")) / safe_filename(f"{sel.county_name}{sel.year}学年优质均衡情况汇报",
+                                                                           suffix=".docx")
         result = briefing.build(data.store(), sel.county_code, sel.year, out, pdf=True, pptx=True)
     st.session_state[state.BRIEFING_FILES] = result
 files = st.session_state.get("briefing_files")

@@ -4,6 +4,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics.report.escape import safe_filename
 from analytics.method.indicators import TEACHER_INDICATORS
 from analytics.planning import rectification
 from analytics.standards import indicator_codes, load_standards
@@ -46,7 +47,7 @@ if len(actions):
         with tab:
             page.table(sheet)
 st.download_button(tr("plan.download"), lambda: to_excel_bytes(sheets),
-                   file_name=f"整改方案_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")
+                   file_name=safe_filename("整改方案", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
 
 st.subheader(tr("plan.alternatives"))
 if not plan["alternatives"]:

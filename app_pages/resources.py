@@ -1,6 +1,7 @@
 """资源配置与差异系数: CV table and chart, school × indicator grid, schools that pull a CV up."""
 import streamlit as st
 
+from analytics.report.escape import safe_filename
 from analytics.standards import indicator_codes, load_standards
 from analytics.io.export import to_excel_bytes
 from analytics.report.formatting import fmt_cv, fmt_indicator, fmt_pct
@@ -34,7 +35,7 @@ with left:
     }).iloc[:, -6:]
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("resources.cv_table"): table}),
-                       file_name=f"差异系数_{sel.county_name}_{sel.year}_{sel.stage}.xlsx", icon=":material/download:")
+                       file_name=safe_filename("差异系数", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), icon=":material/download:")
 with right:
     st.plotly_chart(charts.cv_bars(cv, sel.stage), width="stretch")
 
@@ -46,7 +47,7 @@ st.plotly_chart(charts.compliance_grid(comp), width="stretch")
 grid_table = comp[["school_id", "name", "met_count", "status"]].assign(
     **{indicator_label(c, short=True): comp[f"ratio_{c}"].map(fmt_pct) for c in codes})
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("resources.grid"): grid_table}),
-                   file_name=f"学校达标_{sel.county_name}_{sel.year}_{sel.stage}.xlsx", key=state.GRID_XLSX,
+                   file_name=safe_filename("学校达标", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), key=state.GRID_XLSX,
                    icon=":material/download:")
 
 st.subheader(tr("resources.pullers"))

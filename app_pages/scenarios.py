@@ -7,8 +7,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics.report.escape import safe_filename
+from analytics.report.escape import markdown_text as md
 from analytics.io import contract
 from analytics.planning import scenarios
+from analytics.report.escape import plot_text
 from analytics.standards import load_standards
 from analytics.io.export import to_excel_bytes
 from analytics.report.formatting import fmt_count, fmt_pct
@@ -52,7 +55,7 @@ with right:
         st.caption(tr("scen.no_steps"))
     for i, s in enumerate(steps):
         c = st.columns([6, 1])
-        c[0].markdown(f"{i + 1}. {scenarios.describe(s, names, std, lang())}")
+        c[0].markdown(f"{i + 1}\\. {md(scenarios.describe(s, names, std, lang()))}")
         if c[1].button("✕", key=state.widget_key(state.SCEN_REMOVE, i), help=tr("scen.remove")):
             steps.pop(i)
             st.rerun()
@@ -86,7 +89,7 @@ with st.spinner(tr("scen.computing")):
 a_name, b_name = options[pick_a], options[pick_b]
 res_a, res_b = results[a_name], results[b_name]
 for entry in res_a["log"]:
-    st.caption("• " + scenarios.describe_log(entry, lang()))
+    st.caption("• " + md(scenarios.describe_log(entry, lang())))
 
 kpi = st.columns(5)
 d = scenarios.kpi_deltas(res_a, res_b, sel.stage)
@@ -102,7 +105,7 @@ kpi[4].metric(tr("scen.kpi.cost"), scenarios.format_value("cost", d["cost"][0], 
 table = scenarios.display_table(scenarios.compare(results, std), std, lang())
 page.table(table)
 st.download_button(tr("scen.download"), lambda: to_excel_bytes({tr("scen.results"): table}),
-                   file_name=f"布局方案比选_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")
+                   file_name=safe_filename("布局方案比选", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
 
 if "balance" in res_a:
     st.markdown(f"**{tr('scen.balance_chart')}**")
@@ -111,7 +114,7 @@ if "balance" in res_a:
         by_year = scenarios.shortage_by_year(res)
         for stage, colour in ((contract.PRIMARY, "#0072B2"), (contract.JUNIOR, "#D55E00")):
             g = by_year[by_year["stage"] == stage]
-            fig.add_trace(go.Scatter(x=g["year"], y=g["short"], name=f"{name} · {stage_label(stage)}",
+            fig.add_trace(go.Scatter(x=g["year"], y=g["short"], name=plot_text(f"{name} · {stage_label(stage)}"),
                                      line=dict(color=colour, dash=dash, width=3 if dash == "solid" else 2)))
     fig.update_xaxes(dtick=1)
     fig.update_yaxes(title=tr("scen.col.seats"), gridcolor="#EEEEEE", rangemode="tozero")
@@ -120,14 +123,14 @@ if "balance" in res_a:
 maps_cols = st.columns(2)
 for col, (name, res) in zip(maps_cols, [(a_name, res_a), (b_name, res_b)]):
     with col:
-        st.markdown(f"**{name}** · {stage_label(sel.stage)}")
+        st.markdown(f"**{md(name)}** · {stage_label(sel.stage)}")
         widgets.result_map(res, data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), sel.stage,
                            key=state.widget_key(state.SCEN_MAP, sel.county_code, name, len(steps)))
 maps.legend(list(zip(SEAT_COLOURS + [BEYOND_COLOUR], [tr("scen.map_legend_ok"), tr("scen.map_legend_over"),
                                                      tr("scen.map_legend_new"), tr("scen.map_legend_beyond")])))
 
 if "catchments" in res_a:
-    st.markdown(f"**{tr('scen.catchments')}** · {a_name}")
+    st.markdown(f"**{tr('scen.catchments')}** · {md(a_name)}")
     cat = res_a["catchments"]
     cat = cat[(cat["year"] == cat["year"].max()) & (cat["stage"] == sel.stage)].sort_values("gap")
     page.table(cat[["name", "town", "seats", "demand", "gap"]].round(0).rename(columns={
@@ -146,7 +149,7 @@ if c[2].button(tr("scen.save_button"), icon=":material/save:", disabled=not step
         existed = name.strip() in set(saved["name"])
         version = data.meta(sig).get("version", "")
         saved_store.save(sel.county_code, name.strip(), author.strip(), sel.year, f"v{version}" if version else "", steps)
-        st.session_state[state.SCEN_FLASH] = tr("scen.replaced" if existed else "scen.saved", name=name.strip())
+        st.session_state[state.SCEN_FLASH] = tr("scen.replaced" if existed else "scen.saved", name=md(name.strip()))
         st.rerun()
 st.markdown(f"**{tr('scen.saved_list')}**")
 if saved.empty:
@@ -162,7 +165,7 @@ chosen = c[0].selectbox(tr("scen.saved_list"), saved["name"], key=state.SCEN_CHO
 if c[1].button(tr("scen.open_button"), icon=":material/folder_open:", key=state.SCEN_OPEN):
     found = saved_store.load(sel.county_code, chosen)
     steps[:] = found["steps"]
-    message = tr("scen.opened", name=chosen, n=len(found["steps"]))
+    message = tr("scen.opened", name=md(chosen), n=len(found["steps"]))
     if int(found["base_year"]) != sel.year:
         message += " " + tr("scen.other_base", year=found["base_year"], now=sel.year)
     st.session_state[state.SCEN_FLASH] = message
@@ -170,6 +173,6 @@ if c[1].button(tr("scen.open_button"), icon=":material/folder_open:", key=state.
 sure = c[3].checkbox(tr("scen.delete_confirm"), key=state.SCEN_DELETE_SURE)
 if c[2].button(tr("scen.delete_button"), icon=":material/delete:", disabled=not sure, key=state.SCEN_DELETE):
     saved_store.delete(sel.county_code, chosen)
-    st.session_state[state.SCEN_FLASH] = tr("scen.deleted", name=chosen)
+    st.session_state[state.SCEN_FLASH] = tr("scen.deleted", name=md(chosen))
     st.session_state.pop("scen_delete_sure", None)
     st.rerun()

@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from analytics.report.escape import safe_filename
 from analytics.io.export import to_excel_bytes
 from ui import data, page
 from ui.strings import stage_label, tr
@@ -49,4 +50,4 @@ for part in ("resource", "guarantee", "quality", "recognition"):
         hide_index=True, width="stretch")
 st.caption(tr("score.vetoes"))
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("score.title"): table}),
-                   file_name=f"达标评估_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")
+                   file_name=safe_filename("达标评估", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")

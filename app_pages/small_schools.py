@@ -1,6 +1,7 @@
 """乡村小规模学校: village schools and 教学点 under the small-school lines of the standards, and their trend."""
 import streamlit as st
 
+from analytics.report.escape import safe_filename
 from analytics.standards import load_standards
 from analytics.io.export import to_excel_bytes
 from analytics.geo.mapping import SMALL_COLOURS, marker_radius
@@ -57,4 +58,4 @@ listing = listing.rename(columns={"school_id": tr("col.school_id"), "name": tr("
 page.table(listing)
 st.caption(tr("small.floor_total", total=page.count(options["floor_adds_yuan"].sum(), "unit.yuan")))
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("small.table"): listing}),
-                   file_name=f"乡村小规模学校_{sel.county_name}_{sel.year}.xlsx", icon=":material/download:")
+                   file_name=safe_filename("乡村小规模学校", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")

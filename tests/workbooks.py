@@ -75,3 +75,38 @@ def header_index(sheet_rows: list[list], zh: str) -> int:
     return sheet_rows[0].index(zh)
 
 
+
+
+def full_rows() -> dict[str, list[list]]:
+    """The small workbook with every sheet of the contract: two school years of statistics and classes,
+    funds, teacher exchange, quality monitoring, county indicators, births since 2015 and settlements —
+    enough for every page and command to have something to show."""
+    data = rows()
+    older = []
+    for r in copy.deepcopy(STAGES):
+        r[1] = 2023
+        if r[3] is not None:
+            r[3] = int(r[3] * 0.95)
+        older.append(r)
+    data["学段"] += older
+    data["班级"] += [["1320902001", 2023, g, f"{g}年级{k}班", 46 + k] for g in range(1, 7) for k in range(1, 3)]
+    data["经费"] = [["学校标识码", "学年", "生均公用经费拨付标准", "公用经费拨付总额", "教师培训经费", "随班就读残疾学生数"]] + [
+        [sid, 2024, 700, 700 * max(p, 100), 0.06 * 700 * max(p, 100), 1]
+        for sid, p in (("1320902001", 1200), ("1320902002", 800), ("1320902003", 376), ("1320902004", 38))]
+    data["师资交流"] = [["学校标识码", "学年", "符合交流条件教师数", "交流轮岗教师数", "其中骨干教师数", "完成360学时培训教师数"]] + [
+        [sid, 2024, 20, 3, 1, 20] for sid in ("1320902001", "1320902002", "1320902003", "1320902004")]
+    data["质量监测"] = [["学校标识码", "学年", "学段", "科目", "参测学生数", "平均分", "标准差", "合格率", "达到Ⅲ级以上比例"]] + [
+        [sid, 2024, stage, "数学", 60, mean, 12, 0.95, 0.6]
+        for sid, stage, mean in (("1320902001", "小学", 78), ("1320902002", "初中", 74), ("1320902003", "小学", 72),
+                                 ("1320902003", "初中", 70))]
+    codes = ["G1", "G2", "G8", "G10", "G13", "G14", "G15", "Q1", "Q2", "Q3", "Q5", "Q6", "Q7", "Q8", "S1"]
+    data["县级指标"] = [["区县代码", "学年", "指标代码", "数值", "说明"]] + [
+        ["320902", 2024, c, 1 if c in ("G1", "G2", "G10", "Q3", "Q5", "Q6", "Q7", "Q8") else 0.97, ""] for c in codes]
+    data["人口"] = [["区县代码", "乡镇街道", "年份", "常住人口", "出生人口", "6–11岁人口", "12–14岁人口"]] + [
+        ["320902", town, y, 60000, births, 1300, 700]
+        for town, births in (("五星街道", 260), ("南洋镇", 90)) for y in range(2015, 2025)]
+    data["居民点"] = [["区县代码", "乡镇街道", "名称", "经度", "纬度", "坐标系", "常住人口", "6–11岁人口", "12–14岁人口"]] + [
+        ["320902", "五星街道", "东园社区", 120.165, 33.388, "WGS84", 8000, 600, 300],
+        ["320902", "五星街道", "西园社区", 120.175, 33.382, "WGS84", 6000, 500, 250],
+        ["320902", "南洋镇", "新民村", 120.32, 33.44, "WGS84", 2500, 120, 60]]
+    return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics.report.escape import markdown_text as md
 from analytics.report.formatting import fmt_pct
 from ui import charts, page
 from ui.strings import stage_label, tr
@@ -11,7 +12,7 @@ from ui.strings import stage_label, tr
 
 def school_card(card: dict) -> None:
     with st.container(border=True):
-        st.markdown(f"#### {card['name']} · {card['town']}")
+        st.markdown(f"#### {md(card['name'])} · {md(card['town'])}")
         c = st.columns(4)
         c[0].metric(tr("col.students"), page.count(card["students"], "unit.persons"))
         c[1].metric(tr("col.classes"), card["classes"])

@@ -7,7 +7,6 @@ province of 10,000 schools stays well under 1 MB. Styling decisions come from
 """
 from __future__ import annotations
 
-import html
 import json
 
 import folium
@@ -19,6 +18,7 @@ from jinja2 import Template
 from shapely.geometry import shape
 from streamlit_folium import st_folium
 
+from analytics.report.escape import html_text, script_json
 from analytics.geo.mapping import OUTLINE_STYLE, TOWN_STYLE, base_layers, display_coords, display_geojson, map_bounds
 from ui.strings import lang, tr
 
@@ -43,7 +43,12 @@ use_local_assets()
 
 
 class CircleLayer(folium.elements.JSCSSMixin, MacroElement):
-    """Many circle markers from one compact array: [lat, lon, radius, colour index, label, ring, id]."""
+    """Many circle markers from one compact array: [lat, lon, radius, colour index, lines, ring, id].
+
+    The tooltip lines are data (school and settlement names …): they become DOM text nodes, never
+    markup, and the array is embedded as script-safe JSON — escaping by construction, so no caller
+    can forget it (the map's frame is same-origin with the app).
+    """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -53,12 +58,20 @@ class CircleLayer(folium.elements.JSCSSMixin, MacroElement):
             var group = {{ 'L.markerClusterGroup({maxClusterRadius: 40, disableClusteringAtZoom: 14})'
                            if this.cluster else 'L.featureGroup()' }};
             var renderer = L.canvas({padding: 0.5});
+            function tip(lines) {
+                var box = document.createElement('div');
+                (Array.isArray(lines) ? lines : [lines]).forEach(function (line, k) {
+                    if (k) { box.appendChild(document.createElement('br')); }
+                    box.appendChild(document.createTextNode(line == null ? '' : String(line)));
+                });
+                return box;
+            }
             for (var i = 0; i < rows.length; i++) {
                 var r = rows[i];
                 var m = L.circleMarker([r[0], r[1]], {renderer: renderer, radius: r[2],
                     color: r[5] ? '#000000' : '#ffffff', weight: r[5] ? 3 : 1,
                     fillColor: colours[r[3]], fillOpacity: 0.85});
-                m.bindTooltip(r[4]);
+                m.bindTooltip(tip(r[4]));
                 m.options.schoolId = r[6];
                 group.addLayer(m);
             }
@@ -71,8 +84,8 @@ class CircleLayer(folium.elements.JSCSSMixin, MacroElement):
     def __init__(self, rows: list, colours: list[str], cluster: bool):
         super().__init__()
         self._name = "CircleLayer"
-        self.rows_json = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-        self.colours_json = json.dumps(colours)
+        self.rows_json = script_json(rows)
+        self.colours_json = script_json(colours)
         self.cluster = cluster
         self.count = len(rows)
         self.default_js = CLUSTER_JS if cluster else []
@@ -101,8 +114,9 @@ def base_map(outline: dict | None, towns: pd.DataFrame | None, points: pd.DataFr
         fg = folium.FeatureGroup(name=tr("map.towns"), show=True)
         for r in towns.itertuples():
             label = f"{r.town}（{tr('map.approximate')}）" if r.approximate else r.town
+            # folium puts a tooltip's text into a JS template literal as markup: escape it here
             folium.GeoJson(display_geojson(json.loads(r.geojson), crs), style_function=lambda _f: TOWN_STYLE,
-                           tooltip=label).add_to(fg)
+                           tooltip=html_text(label)).add_to(fg)
         fg.add_to(m)
     bounds_src = None
     if outline:
@@ -116,12 +130,14 @@ def base_map(outline: dict | None, towns: pd.DataFrame | None, points: pd.DataFr
 
 
 def add_points(m: folium.Map, points: pd.DataFrame, name: str, colours: list[str], cluster_above: int = 600) -> CircleLayer:
-    """One compact layer of circles from columns lon, lat, radius, colour_index, tooltip, ring, school_id."""
+    """One compact layer of circles from columns lon, lat, radius, colour_index, tooltip, ring, school_id.
+    ``tooltip``: a list of text lines (or one text) per point — plain text, never markup."""
     pts = points.dropna(subset=["lon", "lat"])
     lon, lat = display_coords(pts["lon"], pts["lat"], getattr(m, "display_crs", "WGS84"))
     ring = pts["ring"] if "ring" in pts else pd.Series(False, index=pts.index)
     ids = pts["school_id"] if "school_id" in pts else pd.Series("", index=pts.index)
-    rows = [[round(float(y), 5), round(float(x), 5), round(float(r), 1), int(c), t, int(bool(g)), str(i)]
+    rows = [[round(float(y), 5), round(float(x), 5), round(float(r), 1), int(c),
+             [str(line) for line in t] if isinstance(t, (list, tuple)) else str(t), int(bool(g)), str(i)]
             for x, y, r, c, t, g, i in zip(lon, lat, pts["radius"], pts["colour_index"], pts["tooltip"], ring, ids)]
     layer = CircleLayer(rows, colours, cluster=len(rows) > cluster_above)
     fg = folium.FeatureGroup(name=name, show=True)
@@ -151,16 +167,17 @@ def show(m: folium.Map, key: str, height: int = 520, clicks: bool = False, place
 def legend(items: list[tuple[str, str]], ring_label: str | None = None, note: str | None = None) -> None:
     """A legend under the map: coloured dots with labels (plain HTML, no external assets)."""
     parts = [f'<span style="display:inline-block;width:12px;height:12px;border-radius:50%;'
-             f'background:{colour};margin:0 4px 0 12px;vertical-align:middle"></span>{html.escape(label)}'
+             f'background:{html_text(colour)};margin:0 4px 0 12px;vertical-align:middle"></span>{html_text(label)}'
              for colour, label in items]
     if ring_label:
         parts.append('<span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
                      'border:3px solid #000;margin:0 4px 0 12px;vertical-align:middle"></span>'
-                     + html.escape(ring_label))
-    extra = f'<span style="color:#666;margin-left:12px">{html.escape(note)}</span>' if note else ""
-    st.markdown(f'<div style="font-size:0.9rem">{tr("map.legend")}{"".join(parts)}{extra}</div>',
+                     + html_text(ring_label))
+    extra = f'<span style="color:#666;margin-left:12px">{html_text(note)}</span>' if note else ""
+    st.markdown(f'<div style="font-size:0.9rem">{html_text(tr("map.legend"))}{"".join(parts)}{extra}</div>',
                 unsafe_allow_html=True)
 
 
-def tooltip(lines: list[str]) -> str:
-    return "<br>".join(html.escape(str(x)) for x in lines)
+def tooltip(lines: list) -> list[str]:
+    """A tooltip's lines as plain text (the layer turns them into text nodes)."""
+    return ["" if x is None else str(x) for x in lines]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.report.escape import markdown_text as md
 from analytics.report.formatting import fmt_count
 from ui import data, state
 from ui.strings import lang, stage_label, tr
@@ -20,7 +21,7 @@ def header(title_key: str, needs_year: bool = True) -> state.Selection:
     if meta.get("is_demo") == "true":
         st.warning(tr("app.demo_banner"), icon=":material/science:")
     st.caption(tr("app.data_version", version=f"v{meta['version']}" if meta.get("version") else "—",
-                  source=meta.get("source_file", "—"), when=meta.get("imported_at", "—")))
+                  source=md(meta.get("source_file", "—")), when=meta.get("imported_at", "—")))
     if needs_year and selection.year is None:
         no_data(selection)
         st.stop()
@@ -28,7 +29,7 @@ def header(title_key: str, needs_year: bool = True) -> state.Selection:
 
 
 def no_data(selection: state.Selection, stage: str | None = None) -> None:
-    st.info(tr("app.no_data", county=selection.county_name, year=selection.year or "—",
+    st.info(tr("app.no_data", county=md(selection.county_name), year=selection.year or "—",
                stage=stage_label(stage) if stage else ""), icon=":material/info:")
 
 

@@ -30,6 +30,7 @@ class Column:
     type: str
     required: bool = False
     unit: str | None = None
+    blank_on_whole_school: bool = False     # required, except on a 全校 row (shared resources only)
 
 
 @dataclass(frozen=True)

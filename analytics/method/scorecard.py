@@ -185,7 +185,7 @@ def guarantee_items(data: dict, std: Standards) -> list[Item]:
                               f"{len(over)} of {len(banded)} classes above "
                               + "/".join(str(std.class_max(s)) for s in std.stages)))
         elif code == "G6":
-            items.append(_g6(data, std, rule))
+            items.append(g6_item(data, std, rule))
         elif code == "G7":
             special = schools[schools["school_type"].map(contract.is_special_education)]
             f = data["funding"][data["funding"]["school_id"].isin(special["school_id"])]
@@ -212,7 +212,10 @@ def guarantee_items(data: dict, std: Standards) -> list[Item]:
     return items
 
 
-def _g6(data, std, rule) -> Item:
+def g6_item(data, std, rule) -> Item:
+    """G6: every small village school (under the funding floor) funded as if it had the floor's pupils:
+    public funds ≥ standard × max(pupils, floor) × (1 − tolerance). A blank fund or standard is not funded:
+    fail when a known school is short, else unknown while any is blank."""
     schools, stats, funding = data["schools"], data["stats"], data["funding"]
     village = schools[[contract.is_village_school(t, u) for t, u in zip(schools["school_type"], schools["urban_rural_code"])]]
     totals = sizing.school_totals(stats).merge(village[["school_id", "name"]], on="school_id")
@@ -224,10 +227,18 @@ def _g6(data, std, rule) -> Item:
     if f["public_funds"].isna().all():
         return Item("guarantee", "G6", None, None, None, UNKNOWN, source="no 经费 for small schools")
     floor = std["funding"]["small_school_floor_students"]
-    f["due"] = f["funds_per_student_standard"] * np.maximum(f["students"], floor)
-    short = f[f["public_funds"] < f["due"] * (1 - rule["tolerance"])]
-    return Item("guarantee", "G6", None, float((f["public_funds"] >= f["due"] * (1 - rule["tolerance"])).mean()), 1.0,
-                _status(short.empty), short["name"].tolist(), f"{len(f)} schools under {floor} funded as {floor}")
+    funds = pd.to_numeric(f["public_funds"], errors="coerce").astype("float64")
+    due = (pd.to_numeric(f["funds_per_student_standard"], errors="coerce").astype("float64")
+           * np.maximum(pd.to_numeric(f["students"], errors="coerce").astype("float64"), floor))
+    known = funds.notna() & due.notna()
+    met = known & (funds >= due * (1 - rule["tolerance"]))
+    short = f[known & ~met]
+    missing = int((~known).sum())
+    # a school whose funds or standard is blank is not counted as funded: short → fail, else unknown
+    status = FAIL if len(short) else UNKNOWN if missing else PASS
+    return Item("guarantee", "G6", None, float(met[known].mean()) if known.any() else None, 1.0, status,
+                short["name"].tolist(), f"{len(f)} schools under {floor} funded as {floor}"
+                + (f"; {missing} without funds or standard" if missing else ""))
 
 
 def _exchange_item(code, data, rule) -> Item:
@@ -279,7 +290,9 @@ def _q9(data, rule) -> list[Item]:
             v = weighted_sd_of_means(part["n"], part["mean"])
         else:
             v = between_school_share(part["n"], part["mean"], part["sd"])
-        level3 = float((part["level3_rate"] * part["n"]).sum() / part["n"].sum()) if part["level3_rate"].notna().any() else None
+        # pupils at level Ⅲ, pupil-weighted over the schools that report both the share and the pupils
+        both = part[part["level3_rate"].notna() & part["n"].notna() & (part["n"] > 0)]
+        level3 = float((both["level3_rate"] * both["n"]).sum() / both["n"].sum()) if len(both) else None
         ok = None if math.isnan(v) or level3 is None else (v < rule["line"] and level3 >= rule["level3_min_share"])
         out.append(Item("quality", f"Q9·{subject}", stage, _num(v), rule["line"], _status(ok),
                         source=f"{rule['method']} estimate; level Ⅲ+ {level3:.1%}" if level3 is not None else rule["method"],

@@ -114,11 +114,17 @@ def brute_force(cost, weights, n_existing, k, model="pmedian", radius=None) -> t
     return best, best_value
 
 
+NO_SETTLEMENTS = "no_settlements"
+
+
 def suggest(settlements: pd.DataFrame, schools: pd.DataFrame, stage: str, k: int, standards: dict,
             model: str = "pmedian", epsg: int | None = None) -> dict:
     """k new sites for ``stage`` among the settlements, existing schools of the stage fixed."""
     existing = spatial.stage_schools(schools, stage)
     demand = settlements.dropna(subset=["lon", "lat"]).reset_index(drop=True)
+    if demand.empty:                        # no settlements: nowhere to place a school, nothing to weigh
+        return {"model": model, "k": k, "status": NO_SETTLEMENTS, "epsg": None, "before": None, "objective": None,
+                "sites": pd.DataFrame(columns=["town", "name", "lon", "lat"])}
     weights = demand[contract.CHILDREN_COLUMN[stage]].fillna(0).to_numpy(float)
     epsg = epsg or spatial.metric_epsg(float(demand["lon"].median()))
     dx, dy = spatial.project(demand["lon"], demand["lat"], epsg)
@@ -128,7 +134,7 @@ def suggest(settlements: pd.DataFrame, schools: pd.DataFrame, stage: str, k: int
     cost = cost_matrix(demand_xy, facilities)
     radius = float(standards["layout"]["service_radius_m"][stage]["rural"])
     result = solve(cost, weights, len(existing), k, model, radius)
-    before = objective(cost, weights, len(existing), [], model, radius)
+    before = objective(cost, weights, len(existing), [], model, radius) if len(existing) else None
     sites = demand.iloc[result["chosen"]][["town", "name", "lon", "lat"]].reset_index(drop=True)
     return {**result, "before": before, "sites": sites, "epsg": epsg, "model": model, "k": k,
             "children": float(weights.sum())}

@@ -1,5 +1,8 @@
 """Figures as pure functions: data, the language and the standards in, a plotly figure out.
 
+Names from data (schools, towns, scenarios) enter a figure only through :func:`plot_text`: plotly reads
+its labels as pseudo-HTML.
+
 The pages and the leadership briefing draw the same figure from the same function; everything that
 decides how it looks (template, fonts, margins, size, colours) is set on the figure itself here, so it
 comes out the same whichever process draws it. Colours of a value against its line come from
@@ -7,7 +10,6 @@ comes out the same whichever process draws it. Colours of a value against its li
 """
 from __future__ import annotations
 
-import html
 import math
 
 import pandas as pd
@@ -15,6 +17,7 @@ import plotly.graph_objects as go
 
 from analytics.geo.mapping import BAND_COLOURS, BAND_ORDER, LINE_CLASS_COLOURS, STATUS_COLOURS
 from analytics.i18n import t
+from analytics.report.escape import plot_text
 from analytics.report.formatting import fmt_cv, fmt_indicator
 from analytics.standards import Standards
 
@@ -95,7 +98,8 @@ def compliance_grid(comp: pd.DataFrame, lang: str, std: Standards) -> go.Figure:
     scale = []
     for k, name in enumerate(order):
         scale += [[k / len(order), LINE_CLASS_COLOURS[name]], [(k + 1) / len(order), LINE_CLASS_COLOURS[name]]]
-    fig = go.Figure(go.Heatmap(z=z, x=[indicator_label(c, lang, short=True) for c in codes], y=comp["name"].tolist(),
+    fig = go.Figure(go.Heatmap(z=z, x=[indicator_label(c, lang, short=True) for c in codes],
+                               y=[plot_text(n) for n in comp["name"]],
                                text=text, texttemplate="%{text}", zmin=-0.5, zmax=len(order) - 0.5, colorscale=scale,
                                showscale=False, xgap=2, ygap=2,
                                hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
@@ -127,7 +131,7 @@ def variance_share_bars(shares: pd.DataFrame, lang: str, top: int = 12) -> go.Fi
     """The schools with the largest share of an indicator's weighted variance."""
     part = shares.dropna(subset=["share"]).nlargest(top, "share").iloc[::-1]
     colours = ["#0072B2" if a else "#D55E00" for a in part["above_mean"]]
-    fig = go.Figure(go.Bar(x=part["share"], y=part["name"], orientation="h", marker_color=colours,
+    fig = go.Figure(go.Bar(x=part["share"], y=[plot_text(n) for n in part["name"]], orientation="h", marker_color=colours,
                            text=[f"{s:.1%}" for s in part["share"]], textposition="outside", cliponaxis=False))
     fig.update_xaxes(tickformat=".0%", title=t("col.share", lang))
     return style(fig, height=max(260, 28 * len(part) + 60), showlegend=False)
@@ -184,7 +188,7 @@ def enrolment_trend(df: pd.DataFrame, lang: str, std: Standards) -> go.Figure:
     fig = go.Figure()
     for name, part in df.groupby("name"):
         part = part.sort_values("year")
-        fig.add_trace(go.Scatter(x=part["year"], y=part["students"], mode="lines+markers", name=html.escape(str(name)),
+        fig.add_trace(go.Scatter(x=part["year"], y=part["students"], mode="lines+markers", name=plot_text(name),
                                  line=dict(width=1.5), marker=dict(size=5), showlegend=False,
                                  hovertemplate="%{fullData.name} %{x}: %{y}<extra></extra>"))
     for y in (std.small_school_max, std.very_small_school_max):
@@ -214,7 +218,9 @@ def school_map(points: pd.DataFrame, outline: dict | None, oversized: set, small
                         symbol=["diamond" if s in small_ids else "circle" for s in part["school_id"]],
                         line=dict(color=["#000000" if s in oversized else "#FFFFFF" for s in part["school_id"]],
                                   width=[3 if s in oversized else 1 for s in part["school_id"]]))))
-    fig.update_yaxes(scaleanchor="x", scaleratio=1 / math.cos(math.radians(float(pts["lat"].mean()))),
-                     visible=False)
+    lat = pd.to_numeric(pts["lat"], errors="coerce").mean() if len(pts) else math.nan
+    if math.isfinite(lat):                        # no school with a position: an empty frame, no aspect
+        fig.update_yaxes(scaleanchor="x", scaleratio=1 / math.cos(math.radians(float(lat))))
+    fig.update_yaxes(visible=False)
     fig.update_xaxes(visible=False)
     return style(fig, height=700, title=t("briefing.map_title", lang), legend=dict(orientation="h", y=-0.05))

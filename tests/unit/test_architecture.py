@@ -61,3 +61,12 @@ def test_pages_are_thin_and_all_listed_once():
     assert sorted(listed) == files and len(set(listed)) == len(listed)
     for f in files:
         assert len((ROOT / f).read_text(encoding="utf-8").splitlines()) < 250, f
+
+
+def test_raw_html_is_written_only_by_the_layers_that_escape_it():
+    """``unsafe_allow_html`` appears only in the map legend (which escapes every label); pages never
+    build markup themselves."""
+    users = sorted(str(p.relative_to(ROOT)) for p in python_files("app_pages", "ui", "analytics")
+                   if "unsafe_allow_html=True" in p.read_text(encoding="utf-8"))
+    assert users == ["ui/maps.py"], users
+    assert "html_text(label)" in (ROOT / "ui" / "maps.py").read_text(encoding="utf-8")

@@ -8,10 +8,10 @@ from analytics.io.importer import import_workbook
 from analytics.io.storage import Store
 from tests import workbooks as wbk
 from tests.helpers import mutate
+from tests.helpers import run_cli
+from tests.helpers import sha
 
 ROOT = wbk.Path(__file__).resolve().parents[2]
-
-
 
 
 def test_valid_workbook_loads_and_splits_whole_school_rows(good_db):
@@ -73,3 +73,33 @@ def test_user_town_outlines_replace_the_approximate_ones(tmp_path, capsys):
     towns.write_text("not json", encoding="utf-8")
     assert main(["import", str(workbook), "--db", str(db), "--towns", str(towns), "--accept-warnings"],
                 outline_source=wbk.box_outlines) == 2            # a broken file is an error
+
+
+def drop_column(data, sheet, header):
+    col = wbk.header_index(data[sheet], header)
+    for r in data[sheet]:
+        del r[col]
+    return data
+
+
+def test_a_stage_sheet_without_pupils_is_refused_and_nothing_changes(good_db, tmp_path, capsys):
+    """Regression: a 学段 sheet without 在校生数 imported (exit 0) and then `cv` died with a traceback.
+    Pupils weigh every CV: the column is required, and a 小学/初中 row needs its value."""
+    before = sha(good_db)
+    data = drop_column(wbk.rows(), "学段", "在校生数")
+    code, _, err = run_cli(["import", str(wbk.write(tmp_path / "no_pupils.xlsx", data)), "--db", str(good_db)], capsys)
+    assert code == 2 and "[error] 学段!1 在校生数: 缺少必需的列" in err
+    assert sha(good_db) == before
+    blank = mutate("学段", 2, "在校生数", None)                      # 城东小学 小学 2024
+    code, _, err = run_cli(["import", str(wbk.write(tmp_path / "blank.xlsx", blank)), "--db", str(good_db)], capsys)
+    assert code == 2 and "[error] 学段!2 在校生数: 必填，不能为空" in err
+    assert sha(good_db) == before
+    # the 全校 row of the 一贯制 school (row 6) carries shared resources only: no pupils needed there
+    assert wbk.rows()["学段"][5][2] == "全校" and wbk.rows()["学段"][5][3] is None
+
+
+def test_a_sheet_over_the_row_cap_is_refused_with_the_limit(good_db, tmp_path, capsys, monkeypatch):
+    from analytics.io import contract
+    monkeypatch.setitem(contract.raw_contract()["limits"], "max_rows_per_sheet", 10)
+    code, _, err = run_cli(["import", str(wbk.write(tmp_path / "big.xlsx", wbk.rows())), "--db", str(good_db)], capsys)
+    assert code == 2 and "[error] 班级: 行数超过上限10行" in err            # 12 classes in the small workbook

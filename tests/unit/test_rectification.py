@@ -111,3 +111,21 @@ def test_plan_passes_only_when_every_cv_passes_and_every_school_complies():
     assert not rectification.plan_passes(dict(ok, complying={"小学": 2}))
     assert not rectification.plan_passes(dict(ok, cv=pd.DataFrame({"passed": [True, None]}).astype(object)))
     assert not rectification.plan_passes(dict(ok, cv=pd.DataFrame({"passed": [True, False]}).astype(object)))
+
+
+def test_g6_with_a_blank_funding_standard_is_unknown_not_a_crash_or_a_pass():
+    """Regression: a blank 生均公用经费拨付标准 for every small village school made the scorecard die."""
+    from analytics.method import scorecard as sc
+    from tests import workbooks as wbk
+    schools = pd.DataFrame([dict(zip(["school_id", "name", "county_code", "county_name", "town", "school_type",
+                                      "urban_rural_code", "ownership", "lon", "lat"], r)) for r in wbk.SCHOOLS])
+    schools["school_type"] = ["211", "311", "312", "218"]
+    stats = pd.DataFrame({"school_id": ["1320902004"], "year": [2024], "stage": ["小学"], "students": [38.0],
+                          "classes": [3.0]})
+    funding = pd.DataFrame({"school_id": ["1320902004"], "year": [2024], "funds_per_student_standard": [pd.NA],
+                            "public_funds": [70_000.0]})
+    data = {"schools": schools, "stats": stats, "funding": funding}
+    item = sc.g6_item(data, STD, STD["guarantee"]["G6"])
+    assert item.status == "unknown" and item.value is None and "without funds or standard" in item.source
+    funding["funds_per_student_standard"] = [800.0]                        # due 800 × 100 = 80 000 > 70 000
+    assert sc.g6_item(data, STD, STD["guarantee"]["G6"]).status == "fail"

@@ -83,6 +83,7 @@ class RawSheet:
     unknown_columns: dict[int, str] = field(default_factory=dict)   # position → header
     extra_cells: list[tuple[int, str, object]] = field(default_factory=list)  # (row, header, value)
     examples_skipped: int = 0
+    too_many_rows: bool = False                 # reading stopped at limits.max_rows_per_sheet
 
 
 class _Findings:

@@ -79,9 +79,13 @@ def _raw_sheet(sheet: contract.Sheet, title: str, rows_iter) -> RawSheet:
         elif not contract.is_blank(cell):
             unknown[idx] = str(cell).strip()
     raw = RawSheet(sheet, title, headers, header_no, [], unknown)
+    max_rows = int(contract.raw_contract()["limits"]["max_rows_per_sheet"])
 
     def take(row_no, values):
         if all(contract.is_blank(v) for v in values):
+            return
+        if len(raw.rows) >= max_rows:
+            raw.too_many_rows = True
             return
         if marker is not None and marker < len(values) and not contract.is_blank(values[marker]):
             raw.examples_skipped += 1
@@ -95,6 +99,8 @@ def _raw_sheet(sheet: contract.Sheet, title: str, rows_iter) -> RawSheet:
         take(row_no, values)
     for row_no, values in rows_iter:
         take(row_no, values)
+        if raw.too_many_rows:
+            break
     return raw
 
 

@@ -17,6 +17,9 @@ def _parse_sheet(raw: RawSheet, problems: Problems) -> pd.DataFrame:
     for c in sheet.columns:
         if c.required and c.key not in raw.headers:
             problems.add(Problem(ERROR, "missing_column", sheet.zh, raw.header_row, c.zh))
+    if raw.too_many_rows:
+        problems.add(Problem(ERROR, "too_many_rows", sheet.zh, None, None,
+                             {"limit": f"{contract.raw_contract()['limits']['max_rows_per_sheet']:,}"}))
     if raw.unknown_columns:
         problems.add(Problem(WARNING, "unknown_columns", sheet.zh, raw.header_row, None,
                              {"columns": "、".join(raw.unknown_columns.values())}))
@@ -30,7 +33,7 @@ def _parse_sheet(raw: RawSheet, problems: Problems) -> pd.DataFrame:
             value = cells.get(c.key)
             if contract.is_blank(value):
                 rec[c.key] = None
-                if c.required and present:
+                if c.required and present and not (c.blank_on_whole_school and rec.get("stage") == contract.WHOLE_SCHOOL):
                     problems.add(Problem(ERROR, "required", sheet.zh, row_no, c.zh))
                 continue
             try:

@@ -1,0 +1,34 @@
+"""The invariant on the pages: anything the importer accepts, every page renders without an exception
+(AppTest), with the figures it cannot compute shown as missing rather than as a pass."""
+import os
+
+from hypothesis import HealthCheck, event, given, settings
+
+from analytics.io.importer import import_workbook
+from tests import workbooks as wbk
+from tests.app.apptest import app
+from tests.strategies import workbooks
+from ui.navigation import page_ids
+
+EXAMPLES = int(os.environ.get("ACCEPTED_PAGE_EXAMPLES", "8"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=workbooks)
+def test_every_page_renders_what_the_importer_accepts(data, tmp_path_factory, monkeypatch):
+    tmp = tmp_path_factory.mktemp("pages")
+    db = tmp / "equity.duckdb"
+    report = import_workbook(wbk.write(tmp / "w.xlsx", data), db, outline_source=wbk.box_outlines,
+                             accept_warnings=True)
+    event("imported" if report.written else "refused")
+    if not report.written:
+        return
+    at = app(db, monkeypatch, query={"county": "320902", "year": "2024"})
+    for page in page_ids():
+        if page != "overview":
+            at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        if page == "forecast" and any(b.key == "sites_run" for b in at.button):
+            at.button(key="sites_run").click().run()                     # the site suggestion too
+            assert not at.exception, (page, [e.value for e in at.exception])

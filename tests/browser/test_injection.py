@@ -1,0 +1,73 @@
+"""Stored script injection, tried in a real browser: every text cell of a workbook holds a payload;
+every page is opened, every tooltip and popup of every map is opened through the map object in its
+frame, and no payload runs (the sentinel it would set stays unset)."""
+from analytics.io.importer import import_workbook
+from tests import workbooks as wbk
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, PAGES, streamlit_server, wait_page_drawn
+
+SENTINEL = "__pwned"
+PAYLOADS = [f'<img src=x onerror="window.top.{SENTINEL}=1">', f"<script>window.top.{SENTINEL}=1</script>",
+            f"</script><script>window.top.{SENTINEL}=1</script>", f"javascript:window.top.{SENTINEL}=1",
+            "{{7*7}}", f"`${{window.top.{SENTINEL}=1}}`", f'<svg onload="window.top.{SENTINEL}=1">']
+
+OPEN_EVERYTHING = """() => {
+    let opened = 0;
+    for (const key of Object.keys(window)) {
+        const m = window[key];
+        if (!(window.L && m instanceof window.L.Map)) continue;
+        m.eachLayer(layer => {
+            const open = l => {
+                if (l.getTooltip && l.getTooltip()) { l.openTooltip(l.getLatLng ? l.getLatLng() : undefined); opened++; }
+                if (l.getPopup && l.getPopup()) { l.openPopup(); opened++; }
+            };
+            if (layer.eachLayer) { layer.eachLayer(open); } else { open(layer); }
+        });
+    }
+    return opened;
+}"""
+
+
+def payload_workbook(path):
+    """The full small workbook with every free-text cell (names, towns, groups, settlements) a payload."""
+    data = wbk.full_rows()
+    k = 0
+    for sheet, headers in {"学校": ["学校名称", "乡镇街道", "区县名称"], "居民点": ["名称", "乡镇街道"],
+                           "人口": ["乡镇街道"], "班级": ["班级"]}.items():
+        rows = data[sheet]
+        for header in headers:
+            col = rows[0].index(header)
+            for r in rows[1:]:
+                r[col] = f"{r[col]}{PAYLOADS[k % len(PAYLOADS)]}"
+                k += 1
+    return wbk.write(path, data)
+
+
+def test_no_payload_runs_on_any_page_or_map(tmp_path):
+    from playwright.sync_api import sync_playwright
+    db = tmp_path / "equity.duckdb"
+    report = import_workbook(payload_workbook(tmp_path / "payload.xlsx"), db, outline_source=wbk.box_outlines,
+                             accept_warnings=True)
+    assert report.written, [p.format() for p in report.errors]
+    opened_total = 0
+    with streamlit_server(str(db)) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 2000})
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for name in PAGES:
+            page.goto(f"{url}/{'' if name == PAGES[0] else name}?county=320902&year=2024")
+            wait_page_drawn(page)
+            for frame in page.frames:
+                try:
+                    opened_total += frame.evaluate(OPEN_EVERYTHING)
+                except Exception:  # noqa: BLE001 — a frame without Leaflet or already detached
+                    continue
+            for plot in page.locator(".js-plotly-plot").all()[:4]:
+                plot.hover()
+            page.wait_for_timeout(300)
+            assert page.evaluate(f"window.{SENTINEL}") is None, name
+            assert not any(f.evaluate(f"window.{SENTINEL}") for f in page.frames if not f.is_detached()), name
+            assert page.locator('[data-testid="stException"]').count() == 0, name
+        browser.close()
+    assert opened_total > 0                     # the tooltips were really opened
+    assert not dialogs
