@@ -82,17 +82,37 @@ def _archive_unversioned_current(db_path) -> None:
     os.replace(tmp, target)
 
 
+# How long a publish waits for another one to finish before it gives up (seconds).
+LOCK_TIMEOUT_S = 600.0
+
+
+class PublishBusy(RuntimeError):
+    """Another process held the dataset's publish lock for longer than LOCK_TIMEOUT_S."""
+
+
+def publish_lock(db_path, timeout: float | None = None):
+    """The dataset's publish lock (``<db>.lock``, held across processes): one writer at a time picks the
+    next number, writes the version and swaps it in, so two imports at once both become versions."""
+    from filelock import FileLock
+    return FileLock(str(Path(db_path)) + ".lock", timeout=LOCK_TIMEOUT_S if timeout is None else timeout)
+
+
 def publish(db_path, tables: dict[str, pd.DataFrame], outlines, towns, meta: dict[str, str],
             extra: pd.DataFrame | None = None) -> int:
-    """Write a new version and make it current; returns its number."""
+    """Write a new version and make it current, under the publish lock; returns its number."""
+    from filelock import Timeout
     db = Path(db_path)
-    _archive_unversioned_current(db)
-    number = (version_numbers(db) or [0])[-1] + 1
-    target = version_path(db, number)
-    meta = dict(meta, version=str(number))
-    storage.write_database(target, tables, outlines, towns, meta, extra)
-    make_current(db, target)
-    return number
+    try:
+        with publish_lock(db):
+            _archive_unversioned_current(db)
+            number = (version_numbers(db) or [0])[-1] + 1
+            target = version_path(db, number)
+            meta = dict(meta, version=str(number))
+            storage.write_database(target, tables, outlines, towns, meta, extra)
+            make_current(db, target)
+            return number
+    except Timeout as exc:
+        raise PublishBusy(str(db)) from exc
 
 
 def rollback(db_path, number: int) -> None:
@@ -100,7 +120,8 @@ def rollback(db_path, number: int) -> None:
     path = version_path(db_path, number)
     if not path.exists():
         raise FileNotFoundError(path)
-    make_current(db_path, path)
+    with publish_lock(db_path):
+        make_current(db_path, path)
 
 
 @dataclass

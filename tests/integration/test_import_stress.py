@@ -97,3 +97,40 @@ def test_hundred_thousand_rows_of_garbage(good_db, tmp_path, capsys):
     assert re.search(r"另有\d{5,}处同类问题", err)                     # the rest are counted, not dropped
     assert len(err.splitlines()) < 2000
     assert sha(db) == before
+
+
+def test_two_imports_at_the_same_moment_both_become_versions(tmp_path):
+    """Two processes publish into one dataset at once: the publish lock makes them take turns — two new
+    versions, each whole, none lost, and the current file is one of them."""
+    db = tmp_path / "equity.duckdb"
+    load(db, wbk.rows(), tmp_path, "base.xlsx")
+    books = []
+    for k, pupils in enumerate((1111, 2222)):
+        data = wbk.rows()
+        data["学段"][1][3] = pupils
+        books.append(wbk.write(tmp_path / f"w{k}.xlsx", data))
+    procs = [subprocess.Popen([sys.executable, "-m", "analytics", "import", str(b), "--db", str(db)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for b in books]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert versions.version_numbers(db) == [1, 2, 3]
+    seen = set()
+    for n in (2, 3):
+        store = storage.Store(versions.version_path(db, n))
+        seen.add(int(store.stage_stats("320902", [2024]).set_index(["school_id", "stage"]).loc[("1320902001", "小学"), "students"]))
+        assert store.row_counts()["schools"] == 4
+        store.close()
+    assert seen == {1111, 2222}                                             # neither import was lost
+    assert versions.current_version(db) in (2, 3)
+
+
+def test_an_import_that_cannot_get_the_lock_writes_nothing_and_says_so(tmp_path, monkeypatch):
+    db = tmp_path / "equity.duckdb"
+    load(db, wbk.rows(), tmp_path, "base.xlsx")
+    before = sha(db)
+    monkeypatch.setattr(versions, "LOCK_TIMEOUT_S", 0.2)
+    with versions.publish_lock(db):                                          # another import is publishing
+        report = import_workbook(wbk.write(tmp_path / "w.xlsx", wbk.rows()), db, outline_source=wbk.box_outlines)
+    assert not report.written and [p.key for p in report.errors] == ["publish_busy"]
+    assert "另一个导入" in report.errors[0].format()
+    assert sha(db) == before and versions.version_numbers(db) == [1]

@@ -125,7 +125,11 @@ def import_workbook(path: str | Path, db_path: str | Path, *, accept_warnings: b
     if checked.warnings and not accept_warnings:
         report.needs_confirmation = True
         return report
-    report.version = publish(checked, db_path, is_demo=is_demo, user=user, progress=progress)
+    try:
+        report.version = publish(checked, db_path, is_demo=is_demo, user=user, progress=progress)
+    except versions.PublishBusy:
+        report.problems.append(Problem(ERROR, "publish_busy", params={"minutes": int(versions.LOCK_TIMEOUT_S // 60)}))
+        return report
     report.written = True
     return report
 
