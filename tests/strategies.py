@@ -1,7 +1,9 @@
 """Hypothesis strategies shared by the tiers: damaged versions of the full small workbook."""
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 
 from analytics.io import contract
+from analytics.io.importer import import_workbook
 from tests import workbooks as wbk
 
 BASE = wbk.full_rows()
@@ -31,3 +33,18 @@ workbooks = st.builds(
     st.sets(st.sampled_from(OPTIONAL_COLUMNS), max_size=4),
     st.sets(st.sampled_from(CELLS), max_size=25),
 )
+
+
+def example_settings(max_examples: int):
+    """The same reproducible run in CI and on a laptop: derandomized, no deadline (imports take a second)."""
+    return settings(max_examples=max_examples, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def import_example(data: dict, tmp):
+    """Import one drawn workbook into a new database in ``tmp`` (warnings accepted): (report, database)."""
+    db = tmp / "equity.duckdb"
+    report = import_workbook(wbk.write(tmp / "w.xlsx", data), db, outline_source=wbk.box_outlines,
+                             accept_warnings=True)
+    event("imported" if report.written else "refused")
+    return report, db

@@ -2,26 +2,20 @@
 (AppTest), with the figures it cannot compute shown as missing rather than as a pass."""
 import os
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import given
 
-from analytics.io.importer import import_workbook
-from tests import workbooks as wbk
 from tests.app.apptest import app
-from tests.strategies import workbooks
+from tests.strategies import example_settings, import_example, workbooks
 from ui.navigation import page_ids
 
 EXAMPLES = int(os.environ.get("ACCEPTED_PAGE_EXAMPLES", "8"))
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@example_settings(EXAMPLES)
 @given(data=workbooks)
 def test_every_page_renders_what_the_importer_accepts(data, tmp_path_factory, monkeypatch):
     tmp = tmp_path_factory.mktemp("pages")
-    db = tmp / "equity.duckdb"
-    report = import_workbook(wbk.write(tmp / "w.xlsx", data), db, outline_source=wbk.box_outlines,
-                             accept_warnings=True)
-    event("imported" if report.written else "refused")
+    report, db = import_example(data, tmp)
     if not report.written:
         return
     at = app(db, monkeypatch, query={"county": "320902", "year": "2024"})

@@ -8,12 +8,10 @@ every command of the CLI, in-process.
 import json
 import os
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import given
 
-from analytics.io.importer import import_workbook
-from tests import workbooks as wbk
 from tests.helpers import run_cli
-from tests.strategies import workbooks
+from tests.strategies import example_settings, import_example, workbooks
 
 EXAMPLES = int(os.environ.get("ACCEPTED_EXAMPLES", "12"))
 
@@ -31,15 +29,11 @@ def commands(db, tmp):
             ["briefing", *common, "--year", "2024", "--out", str(tmp / "b.docx")]]
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@example_settings(EXAMPLES)
 @given(data=workbooks)
 def test_every_command_handles_what_the_importer_accepts(data, tmp_path_factory, capsys):
     tmp = tmp_path_factory.mktemp("accepted")
-    db = tmp / "equity.duckdb"
-    report = import_workbook(wbk.write(tmp / "w.xlsx", data), db, outline_source=wbk.box_outlines,
-                             accept_warnings=True)
-    event("imported" if report.written else "refused")
+    report, db = import_example(data, tmp)
     if not report.written:
         assert report.errors and all(p.format() for p in report.errors)      # refused with where and what
         return
