@@ -244,8 +244,3 @@ def indicator_codes(standards: Standards) -> list[str]:
 def threshold(standards: Standards, code: str, stage: str) -> float:
     """The line of resource indicator ``code`` for ``stage``."""
     return float(standards["resource"]["indicators"][code][stage])
-
-
-def cv_max(standards: Standards, stage: str) -> float:
-    """The county line for the CV of every resource indicator in ``stage``."""
-    return float(standards["resource"]["cv_max"][stage])

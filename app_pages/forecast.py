@@ -69,8 +69,8 @@ elif result is not None:
     before = "—" if result["before"] is None else f"{result['before']:,.0f}"
     st.caption(tr("forecast_page.result", status=result["status"], before=before, after=f"{result['objective']:,.0f}"))
     pts = points[points["stages"].str.contains(sel.stage)].assign(colour_index=0, radius=points["students"].map(marker_radius),
-                                                                   tooltip=points["name"])
-    new = result["sites"].assign(colour_index=1, radius=14.0, tooltip=result["sites"]["name"], school_id="")
+                                                                   tooltip=points["name"].map(lambda n: maps.tooltip([n])))
+    new = result["sites"].assign(colour_index=1, radius=14.0, tooltip=result["sites"]["name"].map(lambda n: maps.tooltip([n])), school_id="")
     m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts)
     maps.add_points(m, pts, tr("map.schools"), [STATUS_COLOURS["unknown"], "#CC79A7"])
     maps.add_points(m, new, tr("forecast_page.site"), [STATUS_COLOURS["unknown"], "#CC79A7"])

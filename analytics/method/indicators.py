@@ -44,8 +44,7 @@ TEACHER_INDICATORS = ("L1", "L2", "L3")
 
 def natural_factor(code: str) -> float:
     """Natural units per contract unit of indicator ``code``'s columns (万元 → 元: 10 000; else 1)."""
-    factors = {NATURAL_UNIT_FACTOR.get(c, 1.0) for c in INDICATOR_SOURCES[code]}
-    return factors.pop()
+    return NATURAL_UNIT_FACTOR.get(INDICATOR_SOURCES[code][0], 1.0)      # an indicator's columns share a unit
 
 
 def to_indicator(code: str, quantity, students, standards: Standards):
@@ -60,7 +59,7 @@ def to_indicator(code: str, quantity, students, standards: Standards):
 def to_quantity(code: str, value, students, standards: Standards):
     """Natural quantity (persons, ㎡, 元, rooms) behind an indicator value: Q = X · P / scale_k.
 
-    Example: L6 line 2000 元 per pupil for 300 pupils → 600 000 元; L7 line 2.3 per 100 for 300 → 6.9 rooms.
+    Example: L6 at 1 000 元 per pupil for 300 pupils → 300 000 元; L7 at 3.0 per 100 for 300 → 9 rooms.
     """
     out = np.asarray(value, dtype=float) * np.asarray(students, dtype=float) / standards.indicator_scale(code)
     return float(out) if out.ndim == 0 else out

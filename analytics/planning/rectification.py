@@ -69,7 +69,7 @@ def natural_quantity(code: str, value_now: float, students: float, target: float
 
     gap = Q(target) − Q(now) with Q = X·P/scale (:func:`analytics.method.indicators.to_quantity`);
     rounded up to whole persons / rooms (L1–L3, L7), 1 ㎡ (L4, L5) or 1 元 (L6).
-    Example: L1 3.0 per 100 for 300 pupils, target 4.2 → 12.6 − 9 = 3.6 → 4 teachers.
+    Example: L1 at 3.0 per 100 for 300 pupils, target 4.0 → 12 − 9 = 3 teachers; target 4.1 → 3.3 → 4.
     """
     gap = to_quantity(code, target, students, std) - to_quantity(code, value_now, students, std)
     if gap <= 1e-9:
