@@ -2,6 +2,11 @@
 
 The store is opened read-only once per process and reopened when a new dataset file is
 swapped in (its inode/mtime changes). Computations are cached per (dataset, county, year).
+
+One script run reads one version, whole: :func:`pin` (called first in every run, by the sidebar)
+opens the current version and keeps that store in the session; every read of the run —
+:func:`store`, :func:`signature` and the cached computations keyed by it — uses the pinned store,
+even if an import publishes a new version half-way through the run. The next run pins the new one.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import streamlit as st
 
 from analytics import service
 from analytics.io.storage import ScenarioStore, Store, file_signature
+from ui import state
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_ENV = "EQUITY_DB"
@@ -27,17 +33,27 @@ def _open(path: str, signature: tuple) -> Store:
     return Store(path)
 
 
-def store() -> Store | None:
-    """The current dataset, or None when no database file exists yet."""
+def pin() -> Store | None:
+    """Open the dataset current now and keep it for this run (None: no database file yet)."""
     path = db_path()
     sig = file_signature(path)
-    if sig is None:
-        return None
-    return _open(path, sig)
+    opened = None if sig is None else _open(path, sig)
+    if opened is not None and opened.signature != sig:
+        _open.clear()       # swapped while opening: the entry under ``sig`` holds another version
+    st.session_state[state.DATASET] = opened
+    return opened
+
+
+def store() -> Store | None:
+    """The dataset pinned for this run (pinned now when the run has not pinned one yet)."""
+    if state.DATASET not in st.session_state:
+        return pin()
+    return st.session_state[state.DATASET]
 
 
 def _sig() -> tuple:
-    return (db_path(), file_signature(db_path()))
+    pinned = store()
+    return (db_path(), None if pinned is None else pinned.signature)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

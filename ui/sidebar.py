@@ -15,7 +15,7 @@ def render() -> state.Selection | None:
     with st.sidebar:
         st.radio(tr("sidebar.language"), list(i18n.LANGUAGES), key=state.LANG, horizontal=True,
                  format_func=lambda x: {"zh": "中文", "en": "English"}[x])
-    if data.store() is None:
+    if data.pin() is None:
         st.session_state[state.SELECTION] = None
         return None
     sig = data.signature()

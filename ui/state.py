@@ -7,6 +7,7 @@ import streamlit as st
 
 LANG = "lang"
 SELECTION = "_selection"          # the sidebar's selection of this run (ui.sidebar.render)
+DATASET = "_dataset"              # the dataset version this run reads (ui.data.pin)
 COUNTY = "county"
 YEAR = "year"
 STAGE = "stage"

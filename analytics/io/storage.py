@@ -100,15 +100,16 @@ def versions_dir(db_path: str | os.PathLike) -> Path:
     return db.with_name(db.stem + ".versions")
 
 
-def physical_path(db_path: str | os.PathLike) -> str:
+def physical_path(db_path: str | os.PathLike, stat: os.stat_result | None = None) -> str:
     """The version file the database path currently is (same inode, or same size and mtime when
-    it is a copy), else the path itself.
+    it is a copy), else the path itself. ``stat`` is the database file's stat when the caller already
+    has it (so the signature and the file opened describe the same moment).
 
     DuckDB keeps one database instance per path in a process: reopening ``equity.duckdb`` after a
     new version was swapped in would silently hand back the old instance. Opening the version's
     own path gives each version its own instance.
     """
-    st = os.stat(db_path)
+    st = stat or os.stat(db_path)
     vdir = versions_dir(db_path)
     if vdir.is_dir():
         for f in vdir.iterdir():
@@ -126,10 +127,14 @@ class Store:
 
     def __init__(self, path: str | os.PathLike):
         self.path = str(path)
-        self.signature = file_signature(self.path)
-        if self.signature is None:
-            raise FileNotFoundError(self.path)
-        self._con = duckdb.connect(physical_path(self.path), read_only=True)
+        for _ in range(5):      # a new version swapped in between stat and connect: open again
+            stat = os.stat(self.path)
+            self.signature = (stat.st_ino, stat.st_mtime_ns)
+            physical = physical_path(self.path, stat)
+            self._con = duckdb.connect(physical, read_only=True)
+            if physical != self.path or file_signature(self.path) == self.signature:
+                break           # a version file never changes; the bare path did not change meanwhile
+            self._con.close()
         self._lock = threading.Lock()
 
     def close(self) -> None:
