@@ -92,6 +92,22 @@ def cmd_template(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    """The current dataset as a contract workbook: importing it gives the same tables again."""
+    from analytics.io.export import contract_workbook
+    from analytics.io.storage import Store
+    if not Path(args.db).exists():
+        print(t("cli.no_database", args.lang, path=args.db), file=sys.stderr)
+        return 2
+    store = Store(args.db)
+    try:
+        Path(args.out).write_bytes(contract_workbook(store))
+    finally:
+        store.close()
+    print(t("cli.exported", args.lang, path=args.out))
+    return 0
+
+
 def cmd_cv(args) -> int:
     from analytics import service
     store = _open_county(args)
@@ -130,14 +146,16 @@ def cmd_scorecard(args) -> int:
     words = service.standards_for(args.county).wording()
     store.close()
     if args.json:
-        keys = ("part", "code", "stage", "value", "threshold", "status", "failing_schools")
+        keys = ("part", "code", "stage", "value", "threshold", "status", "failing_schools", "coverage", "pullers",
+                "basis", "estimate")
         print(json.dumps([{**{k: i.as_dict()[k] for k in keys}, "name": t("item." + i.code.split("·")[0], args.lang, std=words)}
                           for i in items], ensure_ascii=False, indent=1))
     else:
         for i in items:
             value = "—" if i.value is None else f"{i.value:.4g}"
+            cov = "" if i.coverage is None else f"{i.coverage.complete}/{i.coverage.total}"
             print(f"{i.part}\t{i.code}\t{i.stage or ''}\t{value}\t{i.threshold if i.threshold is not None else ''}\t"
-                  f"{t('status.' + i.status, args.lang)}\t{'、'.join(i.failing_schools[:5])}")
+                  f"{t('status.' + i.status, args.lang)}\t{cov}\t{'、'.join(r['label'] for r in i.failing_schools[:5])}")
         print(t("verdict." + verdict["status"], args.lang, n=len(verdict["failing"]), m=len(verdict["unknown"])))
     return 0
 
@@ -303,6 +321,11 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p = sub.add_parser("template", help="write an empty workbook of the data contract with instructions")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("export", help="write the current dataset as a contract workbook (imports back as is)")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("demo", help="write the synthetic demo workbook and load it")
     p.add_argument("--db", default=DEFAULT_DB)

@@ -75,7 +75,8 @@ def cv_records(store: Store, county_code: str, year: int) -> list[dict]:
     for stage, part in table.groupby("stage", sort=False):
         for r in part.itertuples():
             out.append({"stage": r.stage, "indicator": r.indicator, "mean": none(r.mean), "sd": none(r.sd),
-                        "cv": none(r.cv), "threshold": r.threshold, "passed": r.passed, "n_schools": int(r.n_schools)})
+                        "cv": none(r.cv), "threshold": r.threshold, "passed": r.passed, "status": r.status,
+                        "n_schools": int(r.n_schools), "n_scope": int(r.n_scope), "missing": list(r.missing)})
         rows = indicator_rows(store, county_code, [year])
         scoped = rows[rows["in_scope"] & (rows["stage"] == stage)]
         out.append({"stage": stage, "indicator": "composite", "mean": None, "sd": None,

@@ -156,6 +156,14 @@ class Standards(dict):
     def scope(self) -> dict:
         return dict(self["scope"])
 
+    def item_scope(self, code: str) -> dict:
+        """Which schools a school-level item judges: ``special_education`` True (all schools), False
+        (special-education schools out) or 'only'; ``basis`` — the clause it follows, in words."""
+        rule = dict(self["item_scope"][code])
+        rule.setdefault("special_education", False)
+        rule.setdefault("basis", "")
+        return rule
+
     # ------------------------------------------------------------ the lines in words
     def wording(self) -> dict[str, str]:
         """Every line of the standard as the text a sentence needs, for the strings catalog.

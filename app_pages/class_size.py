@@ -92,4 +92,4 @@ big_table = big[["name", "town", "students", "limit", "excess"]].rename(columns=
 page.table(big_table)
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("class.offending"): offending,
                                                          tr("class.big_schools"): big_table}),
-                   file_name=safe_filename("大班额大校额", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
+                   on_click="ignore", file_name=safe_filename("大班额大校额", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")

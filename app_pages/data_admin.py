@@ -30,7 +30,7 @@ def template_bytes() -> bytes:
 
 st.subheader(tr("admin.template"))
 st.caption(tr("admin.template_help"))
-st.download_button(tr("template.download"), template_bytes(), file_name="优质均衡数据填报模板.xlsx",
+st.download_button(tr("template.download"), template_bytes(), on_click="ignore", file_name="优质均衡数据填报模板.xlsx",
                    icon=":material/download:")
 
 st.subheader(tr("admin.upload"))
@@ -60,7 +60,7 @@ if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
         report = importer.problems_frame(checked.problems, lang())
         st.dataframe(report, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(report)))
         st.download_button(tr("admin.report_download"), lambda: to_excel_bytes({tr("admin.report"): report}),
-                           file_name=safe_filename("校验结果", Path(upload.name).stem, suffix=".xlsx"), icon=":material/download:")
+                           on_click="ignore", file_name=safe_filename("校验结果", Path(upload.name).stem, suffix=".xlsx"), icon=":material/download:")
     if checked.errors:
         st.error(tr("admin.has_errors"), icon=":material/block:")
     else:
@@ -103,4 +103,4 @@ else:
 if data.store() is not None:
     st.subheader(tr("admin.export"))
     st.download_button(tr("admin.export_button"), lambda: contract_workbook(data.store()),  # built on click
-                       file_name=safe_filename("全部数据", f"v{meta.get('version', '')}", suffix=".xlsx"), icon=":material/download:")
+                       on_click="ignore", file_name=safe_filename("全部数据", f"v{meta.get('version', '')}", suffix=".xlsx"), icon=":material/download:")

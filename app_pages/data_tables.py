@@ -20,4 +20,4 @@ else:
     st.dataframe(shown, hide_index=True, width="stretch", height=520)
     st.download_button(tr("data.download"), lambda: to_excel_bytes({contract.sheet(name).zh: df.rename(
         columns={c.key: c.zh for c in contract.sheet(name).columns})}),
-        file_name=safe_filename(contract.sheet(name).zh, sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
+        on_click="ignore", file_name=safe_filename(contract.sheet(name).zh, sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")

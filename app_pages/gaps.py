@@ -39,4 +39,4 @@ theil = part.assign(**{tr("col.indicator"): part["indicator"].map(lambda c: indi
                        tr("col.between_share"): part["between_share"].map(fmt_pct)}).iloc[:, -5:]
 c2.dataframe(theil, hide_index=True, width="stretch")
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("gaps.table"): shown, tr("gaps.theil"): theil}),
-                   file_name=safe_filename("城乡差距", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), icon=":material/download:")
+                   on_click="ignore", file_name=safe_filename("城乡差距", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), icon=":material/download:")

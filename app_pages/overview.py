@@ -85,4 +85,4 @@ if files:
     for col, key in zip(cols, ("docx", "pdf", "pptx")):
         if files[key]:
             col.download_button(tr(f"briefing.download_{key}"), Path(files[key]).read_bytes(),
-                                file_name=Path(files[key]).name, icon=":material/download:", key=state.widget_key(state.DOWNLOAD, key))
+                                on_click="ignore", file_name=Path(files[key]).name, icon=":material/download:", key=state.widget_key(state.DOWNLOAD, key))

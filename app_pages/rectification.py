@@ -47,7 +47,7 @@ if len(actions):
         with tab:
             page.table(sheet)
 st.download_button(tr("plan.download"), lambda: to_excel_bytes(sheets),
-                   file_name=safe_filename("整改方案", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
+                   on_click="ignore", file_name=safe_filename("整改方案", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
 
 st.subheader(tr("plan.alternatives"))
 if not plan["alternatives"]:

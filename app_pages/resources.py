@@ -31,11 +31,13 @@ with left:
                        zip(cv_stage["indicator"], cv_stage["sd"])],
         tr("col.cv"): cv_stage["cv"].map(fmt_cv),
         tr("col.threshold"): cv_stage["threshold"].map(lambda x: f"≤ {x:.2f}"),
-        tr("col.status"): cv_stage["passed"].map(lambda p: "—" if p is None else tr("status.pass" if p else "status.fail")),
-    }).iloc[:, -6:]
+        tr("col.status"): cv_stage["status"].map(lambda s: tr(f"status.{s}")),
+        tr("score.coverage"): [tr("score.coverage_value", complete=n - len(m), total=n)
+                               for n, m in zip(cv_stage["n_scope"], cv_stage["missing"])],
+    }).iloc[:, -7:]
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("resources.cv_table"): table}),
-                       file_name=safe_filename("差异系数", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), icon=":material/download:")
+                       on_click="ignore", file_name=safe_filename("差异系数", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), icon=":material/download:")
 with right:
     st.plotly_chart(charts.cv_bars(cv, sel.stage), width="stretch")
 
@@ -47,7 +49,7 @@ st.plotly_chart(charts.compliance_grid(comp), width="stretch")
 grid_table = comp[["school_id", "name", "met_count", "status"]].assign(
     **{indicator_label(c, short=True): comp[f"ratio_{c}"].map(fmt_pct) for c in codes})
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("resources.grid"): grid_table}),
-                   file_name=safe_filename("学校达标", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), key=state.GRID_XLSX,
+                   on_click="ignore", file_name=safe_filename("学校达标", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), key=state.GRID_XLSX,
                    icon=":material/download:")
 
 st.subheader(tr("resources.pullers"))

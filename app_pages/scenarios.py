@@ -105,7 +105,7 @@ kpi[4].metric(tr("scen.kpi.cost"), scenarios.format_value("cost", d["cost"][0], 
 table = scenarios.display_table(scenarios.compare(results, std), std, lang())
 page.table(table)
 st.download_button(tr("scen.download"), lambda: to_excel_bytes({tr("scen.results"): table}),
-                   file_name=safe_filename("布局方案比选", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
+                   on_click="ignore", file_name=safe_filename("布局方案比选", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
 
 if "balance" in res_a:
     st.markdown(f"**{tr('scen.balance_chart')}**")

@@ -1,9 +1,11 @@
-"""达标评估: every item of the standard — value, line, status, failing schools, basis — and the verdict."""
+"""达标评估: every item of the standard — value, line, status, coverage, failing and missing schools,
+the schools it judges — and the verdict (pass / fail / unknown / not applicable counted apart)."""
 import pandas as pd
 import streamlit as st
 
 from analytics.report.escape import safe_filename
 from analytics.io.export import to_excel_bytes
+from analytics.method.scorecard import COUNTY_SOURCE
 from ui import data, page
 from ui.strings import stage_label, tr
 
@@ -17,8 +19,8 @@ box = {"pass": st.success, "fail": st.error, "unknown": st.warning}[verdict["sta
 box(tr(f"verdict.{verdict['status']}", n=len(verdict["failing"]), m=len(verdict["unknown"])),
     icon=":material/gavel:")
 df = pd.DataFrame(items)
-st.caption(tr("score.counts", p=int((df["status"] == "pass").sum()), f=int((df["status"] == "fail").sum()),
-              u=int((df["status"] == "unknown").sum())))
+counts = verdict["counts"]
+st.caption(tr("score.counts", p=counts["pass"], f=counts["fail"], u=counts["unknown"], na=counts["not_applicable"]))
 
 
 def label(row) -> str:
@@ -31,23 +33,56 @@ def fmt(v):
     return "—" if v is None or pd.isna(v) else (f"{v:.3f}" if abs(v) < 10 else f"{v:,.0f}")
 
 
+def value(row) -> str:
+    """The value (over part of the schools when 数据完整 says so), and the county's own figure beside it."""
+    cov = row["coverage"]
+    text = fmt(row["value"])
+    if cov and row["county_value"] is not None and not pd.isna(row["county_value"]):
+        key = "score.county_differs" if row["sources_differ"] else "score.county_reported"
+        text += f"（{tr(key, value=fmt(row['county_value']))}）"
+    return text
+
+
+def coverage(row) -> str:
+    cov = row["coverage"]
+    if not cov or not cov["in_scope"]:
+        return tr("score.county_figure") if not cov and row["source"] == COUNTY_SOURCE else "—"
+    return tr("score.coverage_value", complete=cov["complete"], total=cov["in_scope"])
+
+
+def school_list(refs, limit=8) -> str:
+    names = [r["label"] if "label" in r else r["name"] or r["school_id"] for r in refs]
+    return "、".join(names[:limit]) + ("……" if len(names) > limit else "")
+
+
+def missing(cov) -> str:
+    if not cov or not cov["missing"]:
+        return ""
+    return f"{school_list(cov['missing'])}（{tr('score.missing_what')}：{cov['reason']}）"
+
+
 table = pd.DataFrame({
     tr("score.part"): df["part"].map(lambda p: tr(f"part.{p}")),
     tr("col.stage"): df["stage"].map(lambda s: stage_label(s) if isinstance(s, str) else ""),
     tr("score.item"): df.apply(label, axis=1),
-    tr("col.value"): df["value"].map(fmt),
+    tr("col.value"): df.apply(value, axis=1),
     tr("col.threshold"): df["threshold"].map(fmt),
     tr("col.status"): df["status"].map(lambda s: tr(f"status.{s}")),
-    tr("score.failing"): df["failing_schools"].map(lambda names: "、".join(names[:8]) + ("……" if len(names) > 8 else "")),
+    tr("score.coverage"): df.apply(coverage, axis=1),
+    tr("score.failing"): [school_list(f) if len(f) else f"{tr('score.pullers')}：{school_list(p)}" if len(p) else ""
+                          for f, p in zip(df["failing_schools"], df["pullers"])],
+    tr("score.missing"): df["coverage"].map(missing),
+    tr("score.scope"): df["basis"],
     tr("score.source"): df["source"],
 })
-colours = {tr("status.pass"): "#E3F4EC", tr("status.fail"): "#FBE3D6", tr("status.unknown"): "#EEEEEE"}
+colours = {tr("status.pass"): "#E3F4EC", tr("status.fail"): "#FBE3D6", tr("status.unknown"): "#EEEEEE",
+           tr("status.not_applicable"): "#F4F4F4"}
 for part in ("resource", "guarantee", "quality", "recognition"):
     st.subheader(tr(f"part.{part}"))
     rows = (df["part"] == part).to_numpy()
     st.dataframe(table[rows].style.apply(
         lambda r: [f"background-color: {colours.get(r[tr('col.status')], '')}"] * len(r), axis=1),
-        hide_index=True, width="stretch")
+        hide_index=True, width="stretch", height=35 * (int(rows.sum()) + 1) + 3)     # every item, no inner scroll
 st.caption(tr("score.vetoes"))
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("score.title"): table}),
-                   file_name=safe_filename("达标评估", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
+                   on_click="ignore", file_name=safe_filename("达标评估", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")

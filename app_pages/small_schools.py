@@ -58,4 +58,4 @@ listing = listing.rename(columns={"school_id": tr("col.school_id"), "name": tr("
 page.table(listing)
 st.caption(tr("small.floor_total", total=page.count(options["floor_adds_yuan"].sum(), "unit.yuan")))
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("small.table"): listing}),
-                   file_name=safe_filename("乡村小规模学校", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
+                   on_click="ignore", file_name=safe_filename("乡村小规模学校", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")

@@ -377,10 +377,13 @@ def _school_year_rows(rng, s: School, year: int, rows: dict) -> None:
         })
     if s.whole_school_rows:
         tot = [sum(v[i] for v in facilities_by_stage.values()) for i in range(6)]
-        if s.type_code == "341":     # 完全中学: the 高中 part is not in the compulsory data
-            tot = [v * 1.0 for v in tot]
+        senior = None
+        if contract.has_senior_part(s.type_code):   # 完全中学: the 全校 row holds the 高中's resources too
+            senior = round(0.8 * stage_students.get(contract.JUNIOR, 0))
+            junior = 1.1 * stage_students.get(contract.JUNIOR, 0)
+            tot = [v * (junior + 1.32 * senior) / junior if junior else v for v in tot]
         rows["stage_stats"].append({
-            "school_id": s.school_id, "year": year, "stage": contract.WHOLE_SCHOOL,
+            "school_id": s.school_id, "year": year, "stage": contract.WHOLE_SCHOOL, "senior_students": senior,
             "teaching_area_m2": round(tot[0], 1), "sports_area_m2": round(tot[1], 1),
             "equipment_value_wan": round(tot[2], 2), "multimedia_rooms": int(tot[3]),
             "music_rooms": max(1, math.ceil(total_classes / 12)), "music_room_min_m2": round(r["music_room_area"]),

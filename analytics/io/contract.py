@@ -93,6 +93,11 @@ def is_combined_school(type_code: str) -> bool:
     return school_type_code(type_code) in codes()["combined_types"]
 
 
+def has_senior_part(type_code: str) -> bool:
+    """完全中学 / 十二年一贯制: a 高中部 shares the 全校 resources (split with 高中在校生数)."""
+    return school_type_code(type_code) in codes()["senior_types"]
+
+
 def is_teaching_point(type_code: str) -> bool:
     """A 教学点 (小学教学点): the scope rule ``teaching_point_min_students`` applies to it."""
     return school_type_code(type_code) in codes()["teaching_point_types"]
@@ -243,7 +248,9 @@ def parse_cell(col_type: str, value):
         by_name = {name: code for code, name in codes()["school_type"].items()}
         if text in by_name:
             return by_name[text], False
-        if text and re.fullmatch(r"\d{3}", text) and (text in codes()["school_type"] or text.startswith("5")):
+        if text in codes()["school_type"]:           # a code, "5xx" (any special education) included
+            return text, text != value
+        if text and re.fullmatch(r"5\d{2}", text):
             return text, True
         raise CellError("expect.school_type", got=str(value))
     if col_type == "urban_rural_code":

@@ -63,6 +63,8 @@ def to_quantity(code: str, value, students, standards: Standards):
     """
     out = np.asarray(value, dtype=float) * np.asarray(students, dtype=float) / standards.indicator_scale(code)
     return float(out) if out.ndim == 0 else out
+# The 高中部 of a 完全中学 / 十二年一贯制 school: it shares the 全校 resources but is not assessed.
+SENIOR = "高中"
 # Resources a 一贯制 school may report only for the whole school (学段 = 全校).
 SHARED_RESOURCE_COLUMNS = ("teaching_area_m2", "sports_area_m2", "equipment_value_wan",
                            "multimedia_rooms", "music_rooms", "art_rooms")
@@ -87,7 +89,9 @@ def split_whole_school(stats: pd.DataFrame, weights: dict[str, float]) -> pd.Dat
     """Fold 全校 rows into the 学段 rows of the same school and year.
 
     For each shared resource column: value_s = own value_s (missing counts as 0 when a 全校
-    value exists) + 全校 value × share_s (see :func:`split_shares`). Room-size columns take the
+    value exists) + 全校 value × share_s (see :func:`split_shares`). A 全校 row with 高中在校生数
+    (a 完全中学) adds the 高中 to the split — 初中 share = 1.1·P_初中 / (1.1·P_初中 + 1.32·P_高中) with
+    the default weights (初中 : 高中 = 1 : 1.2) — and the 高中's part is dropped. Room-size columns take the
     全校 value when the 学段 row has none. Adds ``split_from_whole`` (bool). Rows of other
     schools are returned unchanged.
     """
@@ -105,6 +109,9 @@ def split_whole_school(stats: pd.DataFrame, weights: dict[str, float]) -> pd.Dat
         if len(idx) == 0:
             continue
         students = {parts.at[i, "stage"]: float(parts.at[i, "students"] or 0) for i in idx}
+        senior = w.get("senior_students")
+        if senior is not None and pd.notna(senior) and float(senior) > 0:
+            students[SENIOR] = float(senior)          # the 高中部 takes its share; it is not a row of ours
         shares = split_shares(students, weights)
         for i in idx:
             stage = parts.at[i, "stage"]

@@ -9,19 +9,20 @@ computed from the school sheets.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from analytics.method import school_rule
-from analytics.method import sizing
-from analytics.method import variation
 from analytics.io import contract
+from analytics.method import school_rule, sizing, variation
+from analytics.method.coverage import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Coverage, decide
 from analytics.standards import Standards
-from analytics.method.indicators import school_stage_indicators
+from analytics.method.indicators import INDICATOR_SOURCES, school_stage_indicators
 
-PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
+
+# the source of items read from the 县级指标 sheet (a county figure, not built from schools)
+COUNTY_SOURCE = "县级指标"
 
 
 @dataclass
@@ -29,17 +30,23 @@ class Item:
     part: str                   # resource / guarantee / quality / recognition
     code: str
     stage: str | None
-    value: float | None
+    value: float | None         # at partial coverage: the value over the complete schools only
     threshold: float | None
-    status: str
-    failing_schools: list[str] = field(default_factory=list)
+    status: str                 # pass / fail / unknown / not_applicable (analytics.method.coverage)
+    failing_schools: list[dict] = field(default_factory=list)   # {school_id, name, label}
     source: str = ""            # the figures behind the value, in words
     estimate: bool = False
+    coverage: Coverage | None = None    # None: a county figure (县级指标), not built from schools
+    pullers: list[dict] = field(default_factory=list)           # CV items: the schools pulling it up
+    basis: str = ""             # which schools the item judges, and the clause it follows
+    county_value: float | None = None   # the same figure as the county reported it (县级指标), if any
+    sources_differ: bool = False        # the two differ by more than ``two_source_tolerance``
 
     def as_dict(self) -> dict:
-        d = asdict(self)
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
         if isinstance(d["value"], float) and math.isnan(d["value"]):
             d["value"] = None
+        d["coverage"] = None if self.coverage is None else self.coverage.as_dict()
         return d
 
 
@@ -49,6 +56,56 @@ def _status(ok: bool | None) -> str:
 
 def _num(x) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def school_refs(schools: pd.DataFrame, ids) -> list[dict]:
+    """Schools by id for lists a person reads: {school_id, name, label}; the label is the name, with
+    the id added when another school of the county has the same name (names repeat; ids do not)."""
+    names = dict(zip(schools["school_id"].astype(str), schools["name"]))
+    counts = schools["name"].value_counts()
+    out = []
+    for i in dict.fromkeys(str(x) for x in ids):
+        name = names.get(i) or i
+        out.append({"school_id": i, "name": name,
+                    "label": f"{name}（{i}）" if counts.get(name, 0) > 1 else name})
+    return out
+
+
+def labels(refs: list[dict]) -> list[str]:
+    return [r["label"] for r in refs]
+
+
+def inputs(sheet_key: str, *columns: str) -> str:
+    """The contract's names of the inputs an item needs, as 经费·教师培训经费、公用经费拨付总额."""
+    sheet = contract.sheet(sheet_key)
+    return f"{sheet.zh}·" + "、".join(sheet.column(c).zh for c in columns)
+
+
+def scope_schools(schools: pd.DataFrame, stats: pd.DataFrame, std: Standards, code: str) -> pd.DataFrame:
+    """The schools item ``code`` judges (``item_scope`` of the standards): the county's schools that
+    report this year, with special-education schools in or out as the item's clause says."""
+    rule = std.item_scope(code)
+    present = schools[schools["school_id"].isin(stats["school_id"])]
+    special = present["school_type"].map(contract.is_special_education).astype(bool)
+    keep = {"only": special, True: present["school_id"].notna(), False: ~special}[rule["special_education"]]
+    return present[keep]
+
+
+def with_county_figure(item: Item, county: pd.DataFrame, std: Standards) -> Item:
+    """Two sources, one answer: the figure from the school sheets decides; the county's own figure
+    (县级指标) is kept beside it, and flagged when the two differ by more than the tolerance."""
+    item.county_value = _county_value(county, item.code)
+    if item.county_value is not None and item.value is not None:
+        item.sources_differ = abs(item.value - item.county_value) > float(std["two_source_tolerance"]) + 1e-12
+    return item
+
+
+def _item(part, code, stage, value, threshold, cov: Coverage, failing: list, schools, std, *,
+          rule_met=True, source="", estimate=False) -> Item:
+    """An item judged over schools: status by :func:`coverage.decide`, failing schools by id."""
+    return Item(part, code, stage, _num(value), threshold, decide(cov, bool(len(failing)), rule_met),
+                school_refs(schools, failing), source, estimate, cov,
+                basis=std.item_scope(code)["basis"] if code in std.get("item_scope", {}) else "")
 
 
 # ---------------------------------------------------------------- 校际差异率 (Q9)
@@ -89,67 +146,91 @@ def _county_value(county: pd.DataFrame, code: str) -> float | None:
     return float(hit.iloc[-1]) if len(hit) else None
 
 
-def _names(schools: pd.DataFrame, ids) -> list[str]:
-    names = dict(zip(schools["school_id"], schools["name"]))
-    return [names.get(i, i) for i in ids]
-
-
-def resource_items(rows: pd.DataFrame, std: Standards) -> list[Item]:
+def resource_items(rows: pd.DataFrame, std: Standards, schools: pd.DataFrame) -> list[Item]:
+    """The seven CVs and the school rule (R8) per 学段, each with its coverage: a CV over part of the
+    schools is shown but never decides (unknown); R8 fails on a school known to fail, else is
+    unknown while a school lacks an indicator."""
     items = []
     cv = variation.cv_table(rows, std)
     comp = school_rule.school_compliance(rows, std)
     scoped = rows[rows["in_scope"]] if len(rows) else rows
+    names = dict(zip(schools["school_id"].astype(str), schools["name"]))
     for stage in std.stages:
         part = scoped[scoped["stage"] == stage] if len(scoped) else scoped
         for code in std.indicator_codes:
             r = cv[(cv["stage"] == stage) & (cv["indicator"] == code)]
             if r.empty:
                 items.append(Item("resource", code, stage, None, std.cv_line(stage), UNKNOWN,
-                                  source="no schools in scope"))
+                                  source="no schools in scope", coverage=Coverage.of([])))
                 continue
             r = r.iloc[0]
-            shares = variation.variance_shares(part[code], part["students"])
-            order = np.argsort(-np.nan_to_num(shares))[:5]
-            pullers = [part["name"].iloc[i] for i in order if np.isfinite(shares[i]) and shares[i] > 0] \
-                if r["passed"] is False else []
-            items.append(Item("resource", code, stage, _num(r["cv"]), float(r["threshold"]), _status(r["passed"]),
-                              pullers, f"X̄={r['mean']:.4g}, S={r['sd']:.4g}, {int(r['n_schools'])} schools, "
-                                       f"{int(r['students'])} students"))
+            cov = Coverage.of(part["school_id"], r["missing"],
+                              inputs("stage_stats", *INDICATOR_SOURCES[code]) + "、在校生数", names)
+            pullers = []
+            if r["status"] == FAIL:
+                shares = variation.variance_shares(part[code], part["students"])
+                order = np.argsort(-np.nan_to_num(shares))[:5]
+                pullers = school_refs(schools, [part["school_id"].iloc[i] for i in order
+                                                if np.isfinite(shares[i]) and shares[i] > 0])
+            source = (f"X̄={r['mean']:.4g}, S={r['sd']:.4g}, {int(r['n_schools'])} schools, "
+                      f"{int(r['students'])} students") if r["n_schools"] else ""
+            items.append(Item("resource", code, stage, _num(r["cv"]), float(r["threshold"]), r["status"], [],
+                              source, coverage=cov, pullers=pullers, basis=std.item_scope("CV")["basis"]))
         c = comp[(comp["stage"] == stage) & comp["in_scope"]]
-        if len(c):
-            failing = c[c["status"] == FAIL]["name"].tolist()
-            unknown = (c["status"] == UNKNOWN).any()
-            status = FAIL if failing else UNKNOWN if unknown else PASS
-            items.append(Item("resource", "R8", stage, float((c["status"] == PASS).mean()), 1.0, status, failing,
-                              f"{int((c['status'] == PASS).sum())}/{len(c)} schools comply ({std.school_rule.min_met} of "
-                              f"{std.school_rule.n_indicators}, ≥{std.school_rule.min_ratio_unmet:.0%})"))
+        cov = Coverage.of(c["school_id"], c.loc[c["status"] == UNKNOWN, "school_id"], "七项指标", names)
+        failing = c.loc[c["status"] == FAIL, "school_id"]
+        rule = std.school_rule
+        items.append(_item("resource", "R8", stage, (c["status"] == PASS).mean() if len(c) else None, 1.0, cov,
+                           failing, schools, std,
+                           source=f"{int((c['status'] == PASS).sum())}/{len(c)} schools comply ({rule.min_met} of "
+                                  f"{rule.n_indicators}, ≥{rule.min_ratio_unmet:.0%})"))
     return items
 
 
+def _school_sum(values: pd.Series) -> float:
+    """Sum over a school's rows; NaN when any row is blank (a blank is not zero)."""
+    return float(values.sum()) if values.notna().all() and len(values) else math.nan
+
+
 def g3_rooms(stats: pd.DataFrame, schools: pd.DataFrame, rule: dict) -> pd.DataFrame:
-    """Per school: music/art rooms needed = ⌈classes / classes_per_room⌉ each; smallest room at least
-    ``music_room_min_m2`` / ``art_room_min_m2`` (the G3 rule of the standards)."""
-    s = stats.copy()
-    g = s.groupby("school_id").agg(classes=("classes", "sum"), music=("music_rooms", "sum"),
-                                   art=("art_rooms", "sum"), music_min=("music_room_min_m2", "min"),
-                                   art_min=("art_room_min_m2", "min"),
-                                   has_music=("music_rooms", lambda x: x.notna().any())).reset_index()
-    g["needed"] = np.ceil(g["classes"] / rule["classes_per_room"]).clip(lower=1)
-    g["music_short"] = (g["needed"] - g["music"]).clip(lower=0)
-    g["art_short"] = (g["needed"] - g["art"]).clip(lower=0)
-    g["music_small"] = (g["music"] > 0) & (g["music_min"] < rule["music_room_min_m2"])
-    g["art_small"] = (g["art"] > 0) & (g["art_min"] < rule["art_room_min_m2"])
-    g["ok"] = (g["music_short"] == 0) & (g["art_short"] == 0) & ~g["music_small"] & ~g["art_small"]
+    """Per school: music/art rooms needed = max(1, ⌈classes / classes_per_room⌉) each; the smallest room
+    at least ``music_room_min_m2`` / ``art_room_min_m2`` (the G3 rule of the standards).
+
+    ``ok``: False when the known figures already break the rule (fewer rooms than even one needed,
+    fewer than the classes need, a room known to be too small: ``*_short`` rooms missing — at least,
+    when the classes are blank — and ``*_small``); None when an input is blank
+    (classes on a 学段 row, the room counts, the smallest area of rooms that exist); True otherwise.
+    Rooms may be reported per 学段 or once on the 全校 row: the known ones are summed.
+    """
+    out = []
+    parts = stats[stats["stage"] != contract.WHOLE_SCHOOL]
+    for sid, rows in stats.groupby("school_id"):
+        classes = _school_sum(parts.loc[parts["school_id"] == sid, "classes"])
+        needed = max(1.0, math.ceil(classes / rule["classes_per_room"])) if math.isfinite(classes) else math.nan
+        rec = {"school_id": sid, "classes": classes, "needed": needed}
+        known_fail, blank = False, False
+        for kind in ("music", "art"):
+            rooms = rows[f"{kind}_rooms"]
+            count = float(rooms.sum()) if rooms.notna().any() else math.nan
+            smallest = rows[f"{kind}_room_min_m2"].min()
+            rec[kind], rec[f"{kind}_min"] = count, smallest
+            at_least = needed if math.isfinite(needed) else 1.0
+            rec[f"{kind}_short"] = 0.0 if math.isnan(count) else max(0.0, at_least - count)
+            rec[f"{kind}_small"] = bool(count > 0 and pd.notna(smallest) and smallest < rule[f"{kind}_room_min_m2"])
+            known_fail |= rec[f"{kind}_short"] > 0 or rec[f"{kind}_small"]
+            blank |= math.isnan(count) or math.isnan(needed) or bool(count > 0 and pd.isna(smallest))
+        rec["ok"] = False if known_fail else None if blank else True
+        out.append(rec)
+    g = pd.DataFrame(out, columns=["school_id", "classes", "needed", "music", "music_min", "art", "art_min",
+                                   "music_short", "art_short", "music_small", "art_small", "ok"])
     g["ok"] = g["ok"].astype(object)
-    g.loc[~g["has_music"].astype(bool), "ok"] = None          # rooms not reported: unknown
     return g.merge(schools[["school_id", "name"]], on="school_id")
 
 
 def guarantee_items(data: dict, std: Standards) -> list[Item]:
     cfg = std["guarantee"]
     county, schools, stats = data["county"], data["schools"], data["stats"]
-    ordinary = schools[~schools["school_type"].map(contract.is_special_education)]
-    stats_ord = stats[stats["school_id"].isin(ordinary["school_id"])]
+    names = dict(zip(schools["school_id"].astype(str), schools["name"]))
     items = []
     for code, rule in cfg.items():
         kind = rule["kind"]
@@ -157,106 +238,150 @@ def guarantee_items(data: dict, std: Standards) -> list[Item]:
             v = _county_value(county, code)
             line = 1.0 if kind == "qualitative" else rule["line"]
             items.append(Item("guarantee", code, None, v, line, _status(None if v is None else v >= line),
-                              source="县级指标"))
+                              source=COUNTY_SOURCE))
             continue
+        scope = scope_schools(schools, stats, std, code)
+        scoped_stats = stats[stats["school_id"].isin(scope["school_id"])]
         if code == "G3":
-            g = g3_rooms(stats_ord, ordinary, rule)
-            fails = g[g["ok"] == False]  # noqa: E712
-            ok = None if g["ok"].isna().all() or g.empty else fails.empty
-            items.append(Item("guarantee", code, None, float((g["ok"] == True).mean()) if len(g) else None, 1.0,  # noqa: E712
-                              _status(ok), fails["name"].tolist(),
-                              f"rooms ≥ ⌈classes/{rule['classes_per_room']}⌉, ≥ {rule['music_room_min_m2']}/"
-                              f"{rule['art_room_min_m2']} ㎡"))
+            g = g3_rooms(scoped_stats, scope, rule)
+            cov = Coverage.of(scope["school_id"], g.loc[g["ok"].isna(), "school_id"],
+                              inputs("stage_stats", "classes", "music_rooms", "music_room_min_m2", "art_rooms",
+                                     "art_room_min_m2"), names)
+            items.append(_item("guarantee", code, None, (g["ok"] == True).mean() if len(g) else None, 1.0, cov,  # noqa: E712
+                               g.loc[g["ok"] == False, "school_id"], schools, std,  # noqa: E712
+                               source=f"rooms ≥ ⌈classes/{rule['classes_per_room']}⌉, ≥ {rule['music_room_min_m2']}/"
+                                      f"{rule['art_room_min_m2']} ㎡"))
         elif code == "G4":
-            size = sizing.oversized_schools(stats_ord, ordinary, std)
-            over = size[size["over"]]
-            items.append(Item("guarantee", code, None, float(size["students"].max()) if len(size) else None,
-                              None, _status(None if size.empty else over.empty), over["name"].tolist(),
-                              f"≤ {std['school_size']['max_single_stage']} / {std['school_size']['max_combined']}"))
+            size = sizing.oversized_schools(scoped_stats, scope, std)
+            cov = Coverage.of(scope["school_id"], size.loc[size["students"].isna(), "school_id"],
+                              inputs("stage_stats", "students"), names)
+            items.append(_item("guarantee", code, None, size["students"].max() if len(size) else None, None, cov,
+                               size.loc[size["over"], "school_id"], schools, std,
+                               source=f"≤ {std.school_size_max(False)} / {std.school_size_max(True)}"))
         elif code == "G5":
-            classes = data["classes"]
-            if classes.empty:
-                items.append(Item("guarantee", code, None, None, None, UNKNOWN, source="no 班级 sheet"))
-                continue
-            banded = sizing.class_bands(classes, std)
-            over = banded[banded["over_line"]]
-            items.append(Item("guarantee", code, None, float(len(over)), 0.0, _status(over.empty),
-                              _names(schools, over["school_id"].unique()),
-                              f"{len(over)} of {len(banded)} classes above "
-                              + "/".join(str(std.class_max(s)) for s in std.stages)))
+            items.append(g5_item(data, std, scope))
         elif code == "G6":
             items.append(g6_item(data, std, rule))
         elif code == "G7":
-            special = schools[schools["school_type"].map(contract.is_special_education)]
-            f = data["funding"][data["funding"]["school_id"].isin(special["school_id"])]
-            if special.empty:
-                items.append(Item("guarantee", code, None, None, rule["min_per_student"], PASS,
-                                  source="no special-education school"))
-            elif f["funds_per_student_standard"].notna().any():
-                low = f[f["funds_per_student_standard"] < rule["min_per_student"]]
-                items.append(Item("guarantee", code, None, float(f["funds_per_student_standard"].min()),
-                                  rule["min_per_student"], _status(low.empty), _names(schools, low["school_id"]),
-                                  "生均公用经费拨付标准"))
-            else:
-                items.append(Item("guarantee", code, None, None, rule["min_per_student"], UNKNOWN, source="no 经费"))
+            f = data["funding"][["school_id", "funds_per_student_standard"]].drop_duplicates("school_id")
+            f = scope[["school_id"]].merge(f, on="school_id", how="left")
+            value = pd.to_numeric(f["funds_per_student_standard"], errors="coerce").astype("float64")
+            cov = Coverage.of(scope["school_id"], f.loc[value.isna(), "school_id"],
+                              inputs("funding", "funds_per_student_standard"), names)
+            items.append(_item("guarantee", code, None, value.min() if value.notna().any() else None,
+                               rule["min_per_student"], cov, f.loc[value < rule["min_per_student"], "school_id"],
+                               schools, std, source="生均公用经费拨付标准"))
         elif code in ("G9", "G11"):
-            items.append(_exchange_item(code, data, rule))
+            items.append(with_county_figure(_exchange_item(code, data, rule, std, scope), county, std))
         elif code == "G12":
-            s = stats_ord[stats_ord["stage"] != contract.WHOLE_SCHOOL]
-            t, c = s["teachers"].sum(min_count=1), s["certified_teachers"].sum(min_count=1)
-            v = None if pd.isna(t) or pd.isna(c) or t == 0 else float(c / t)
-            low = s.groupby("school_id")[["teachers", "certified_teachers"]].sum()
-            low = low[low["certified_teachers"] < low["teachers"]]
-            items.append(Item("guarantee", code, None, v, rule["line"], _status(None if v is None else v >= rule["line"]),
-                              _names(schools, low.index), f"{c:.0f}/{t:.0f} certified" if v is not None else ""))
+            items.append(with_county_figure(g12_item(data, std, rule, scope), county, std))
     return items
+
+
+def g5_item(data, std, scope) -> Item:
+    """G5: every class of the schools in scope within its 学段's line. From the 班级 sheet; a school in
+    scope with no 班级 rows is not reported (unknown). Without the sheet, the contract's fallback:
+    pupils ÷ classes per school and 学段 (an average hides single large classes: an estimate)."""
+    schools, stats = data["schools"], data["stats"]
+    names = dict(zip(schools["school_id"].astype(str), schools["name"]))
+    lines = "/".join(str(std.class_max(s)) for s in std.stages)
+    classes = data["classes"]
+    if classes.empty:
+        s = stats[stats["school_id"].isin(scope["school_id"])]
+        parts = s[s["stage"] != contract.WHOLE_SCHOOL]
+        blank = parts.loc[parts["classes"].isna() | ~(parts["classes"] > 0), "school_id"]
+        banded = sizing.class_bands_from_averages(s, std)
+        over = banded[banded["over_line"]]
+        cov = Coverage.of(scope["school_id"], blank, inputs("stage_stats", "classes"), names)
+        return _item("guarantee", "G5", None, len(over), 0.0, cov, over["school_id"], schools, std, estimate=True,
+                     source=f"估算: 在校生数 ÷ 班级数, {len(over)} of {len(banded)} school-学段 averages above {lines}")
+    mine = classes[classes["school_id"].isin(scope["school_id"])]
+    banded = sizing.class_bands(mine, std)
+    over = banded[banded["over_line"]]
+    unreported = set(scope["school_id"]) - set(mine["school_id"])
+    blank = set(mine.loc[mine["students"].isna(), "school_id"])
+    cov = Coverage.of(scope["school_id"], sorted(unreported | blank), inputs("classes", "students"), names)
+    return _item("guarantee", "G5", None, len(over), 0.0, cov, over["school_id"], schools, std,
+                 source=f"{len(over)} of {len(banded)} classes above {lines}")
 
 
 def g6_item(data, std, rule) -> Item:
     """G6: every small village school (under the funding floor) funded as if it had the floor's pupils:
-    public funds ≥ standard × max(pupils, floor) × (1 − tolerance). A blank fund or standard is not funded:
-    fail when a known school is short, else unknown while any is blank."""
+    public funds ≥ standard × max(pupils, floor) × (1 − tolerance). Not applicable without such a school;
+    a school with a blank fund or standard is not reported: fail when a known school is short, else
+    unknown while any is blank."""
     schools, stats, funding = data["schools"], data["stats"], data["funding"]
+    names = dict(zip(schools["school_id"].astype(str), schools["name"]))
+    floor = std["funding"]["small_school_floor_students"]
     village = schools[[contract.is_village_school(t, u) for t, u in zip(schools["school_type"], schools["urban_rural_code"])]]
     totals = sizing.school_totals(stats).merge(village[["school_id", "name"]], on="school_id")
-    small = totals[totals["students"] < std["funding"]["small_school_floor_students"]]
-    if small.empty:
-        return Item("guarantee", "G6", None, None, None, PASS,
-                    source=f"no village school under {std['funding']['small_school_floor_students']}")
+    small = totals[totals["students"] < floor]
     f = small.merge(funding, on=["school_id", "year"], how="left")
-    if f["public_funds"].isna().all():
-        return Item("guarantee", "G6", None, None, None, UNKNOWN, source="no 经费 for small schools")
-    floor = std["funding"]["small_school_floor_students"]
     funds = pd.to_numeric(f["public_funds"], errors="coerce").astype("float64")
-    due = (pd.to_numeric(f["funds_per_student_standard"], errors="coerce").astype("float64")
-           * np.maximum(pd.to_numeric(f["students"], errors="coerce").astype("float64"), floor))
+    standard = pd.to_numeric(f["funds_per_student_standard"], errors="coerce").astype("float64")
+    due = standard * np.maximum(pd.to_numeric(f["students"], errors="coerce").astype("float64"), floor)
     known = funds.notna() & due.notna()
     met = known & (funds >= due * (1 - rule["tolerance"]))
-    short = f[known & ~met]
-    missing = int((~known).sum())
-    # a school whose funds or standard is blank is not counted as funded: short → fail, else unknown
-    status = FAIL if len(short) else UNKNOWN if missing else PASS
-    return Item("guarantee", "G6", None, float(met[known].mean()) if known.any() else None, 1.0, status,
-                short["name"].tolist(), f"{len(f)} schools under {floor} funded as {floor}"
-                + (f"; {missing} without funds or standard" if missing else ""))
+    cov = Coverage.of(small["school_id"], f.loc[~known, "school_id"],
+                      inputs("funding", "public_funds", "funds_per_student_standard"), names)
+    return _item("guarantee", "G6", None, met[known].mean() if known.any() else None, 1.0, cov,
+                 f.loc[known & ~met, "school_id"], schools, std,
+                 source=f"{len(f)} village schools under {floor} funded as {floor}")
 
 
-def _exchange_item(code, data, rule) -> Item:
-    ex, county = data["exchange"], data["county"]
-    if ex.empty or ex["eligible"].isna().all():
+def _exchange_item(code, data, rule, std, scope) -> Item:
+    """G9 (360-hour training of every teacher) and G11 (交流轮岗 share and its backbone share) from the
+    师资交流 sheet over the schools in scope; without the sheet, the county's figure (县级指标)."""
+    ex, county, schools = data["exchange"], data["county"], data["schools"]
+    names = dict(zip(schools["school_id"].astype(str), schools["name"]))
+    if ex.empty:
         v = _county_value(county, code)
         line = rule.get("line", rule.get("exchanged_share"))
-        return Item("guarantee", code, None, v, line, _status(None if v is None else v >= line), source="县级指标")
+        return Item("guarantee", code, None, v, line, _status(None if v is None else v >= line), source=COUNTY_SOURCE)
+    stats = data["stats"]
+    teachers = stats[(stats["stage"] != contract.WHOLE_SCHOOL) & stats["school_id"].isin(scope["school_id"])] \
+        .groupby("school_id")["teachers"].agg(_school_sum)
+    e = scope[["school_id"]].merge(ex.drop_duplicates("school_id"), on="school_id", how="left") \
+        .assign(teachers=lambda d: d["school_id"].map(teachers))
     if code == "G9":
-        teachers = data["stats"].loc[data["stats"]["stage"] != contract.WHOLE_SCHOOL, "teachers"].sum()
-        v = float(ex["trained_360h"].sum() / teachers) if teachers else None
-        return Item("guarantee", code, None, v, rule["line"], _status(None if v is None else v >= rule["line"] - 1e-9),
-                    source=f"{ex['trained_360h'].sum():.0f}/{teachers:.0f} teachers trained 360 h")
-    share = ex["exchanged"].sum() / ex["eligible"].sum()
-    backbone = ex["backbone_exchanged"].sum() / max(ex["exchanged"].sum(), 1)
-    ok = share >= rule["exchanged_share"] and backbone >= rule["backbone_share"]
-    return Item("guarantee", code, None, float(share), rule["exchanged_share"], _status(ok),
-                source=f"exchanged {share:.1%} of eligible; backbone {backbone:.1%} of exchanged")
+        known = e["trained_360h"].notna() & e["teachers"].notna()
+        cov = Coverage.of(scope["school_id"], e.loc[~known, "school_id"],
+                          inputs("teacher_exchange", "trained_360h") + "、专任教师数", names)
+        k = e[known]
+        v = k["trained_360h"].sum() / k["teachers"].sum() if k["teachers"].sum() else None
+        # the line is every teacher (100 %): a school with teachers not trained fails it, whatever the blanks
+        short = k.loc[k["trained_360h"] < k["teachers"] * rule["line"] - 1e-9, "school_id"] if rule["line"] >= 1 else []
+        return _item("guarantee", code, None, v, rule["line"], cov, short, schools, std,
+                     rule_met=None if v is None else v >= rule["line"] - 1e-9,
+                     source=f"{k['trained_360h'].sum():.0f}/{k['teachers'].sum():.0f} teachers trained 360 h")
+    cols = ["eligible", "exchanged", "backbone_exchanged"]
+    known = e[cols].notna().all(axis=1)
+    cov = Coverage.of(scope["school_id"], e.loc[~known, "school_id"], inputs("teacher_exchange", *cols), names)
+    k = e[known]
+    share = k["exchanged"].sum() / k["eligible"].sum() if k["eligible"].sum() else None
+    backbone = k["backbone_exchanged"].sum() / max(k["exchanged"].sum(), 1)
+    ok = None if share is None else share >= rule["exchanged_share"] and backbone >= rule["backbone_share"]
+    return _item("guarantee", code, None, share, rule["exchanged_share"], cov, [], schools, std, rule_met=ok,
+                 source=f"exchanged {share or 0:.1%} of eligible; backbone {backbone:.1%} of exchanged")
+
+
+def g12_item(data, std, rule, scope) -> Item:
+    """G12: certified teachers / teachers ≥ line (100 %): a school known to have uncertified teachers
+    fails it; a school with a blank count is not reported."""
+    schools, stats = data["schools"], data["stats"]
+    names = dict(zip(schools["school_id"].astype(str), schools["name"]))
+    s = stats[(stats["stage"] != contract.WHOLE_SCHOOL) & stats["school_id"].isin(scope["school_id"])]
+    per = s.groupby("school_id").agg(teachers=("teachers", _school_sum), certified=("certified_teachers", _school_sum))
+    per = scope[["school_id"]].merge(per.reset_index(), on="school_id", how="left")
+    known = per["teachers"].notna() & per["certified"].notna()
+    k = per[known]
+    t, c = k["teachers"].sum(), k["certified"].sum()
+    v = c / t if t else None
+    cov = Coverage.of(scope["school_id"], per.loc[~known, "school_id"],
+                      inputs("stage_stats", "teachers", "certified_teachers"), names)
+    short = k.loc[k["certified"] < k["teachers"] * rule["line"] - 1e-9, "school_id"] if rule["line"] >= 1 else []
+    return _item("guarantee", "G12", None, v, rule["line"], cov, short, schools, std,
+                 rule_met=None if v is None else v >= rule["line"] - 1e-9, source=f"{c:.0f}/{t:.0f} certified")
 
 
 def quality_items(data: dict, std: Standards) -> list[Item]:
@@ -265,16 +390,19 @@ def quality_items(data: dict, std: Standards) -> list[Item]:
         if rule["kind"] in ("qualitative", "min"):
             v = _county_value(data["county"], code)
             line = 1.0 if rule["kind"] == "qualitative" else rule["line"]
-            items.append(Item("quality", code, None, v, line, _status(None if v is None else v >= line), source="县级指标"))
+            items.append(Item("quality", code, None, v, line, _status(None if v is None else v >= line), source=COUNTY_SOURCE))
         elif code == "Q4":
-            f = data["funding"].dropna(subset=["public_funds", "training_funds"])
-            if f.empty:
-                items.append(Item("quality", code, None, None, rule["training_share"], UNKNOWN, source="no 经费"))
-                continue
-            share = f["training_funds"] / f["public_funds"]
-            low = f[share < rule["training_share"]]
-            items.append(Item("quality", code, None, float(share.min()), rule["training_share"], _status(low.empty),
-                              _names(data["schools"], low["school_id"]), "教师培训经费 ÷ 公用经费, lowest school"))
+            scope = scope_schools(data["schools"], data["stats"], std, code)
+            f = scope[["school_id"]].merge(data["funding"].drop_duplicates("school_id"), on="school_id", how="left")
+            public = pd.to_numeric(f["public_funds"], errors="coerce").astype("float64")
+            training = pd.to_numeric(f["training_funds"], errors="coerce").astype("float64")
+            share = training / public.where(public > 0)
+            names = dict(zip(data["schools"]["school_id"].astype(str), data["schools"]["name"]))
+            cov = Coverage.of(scope["school_id"], f.loc[share.isna(), "school_id"],
+                              inputs("funding", "training_funds", "public_funds"), names)
+            items.append(_item("quality", code, None, share.min() if share.notna().any() else None,
+                               rule["training_share"], cov, f.loc[share < rule["training_share"], "school_id"],
+                               data["schools"], std, source="教师培训经费 ÷ 公用经费, lowest school"))
         elif code == "Q9":
             items += _q9(data, rule)
     return items
@@ -305,7 +433,7 @@ def recognition_items(data: dict, std: Standards) -> list[Item]:
     for code, rule in std["recognition"].items():
         v = _county_value(data["county"], code)
         out.append(Item("recognition", code, None, v, rule["line"], _status(None if v is None else v >= rule["line"]),
-                        source="县级指标"))
+                        source=COUNTY_SOURCE))
     return out
 
 
@@ -313,14 +441,16 @@ def scorecard(data: dict, std: Standards) -> list[Item]:
     """All items for one county and year. ``data`` holds the county-year tables: schools, stats,
     classes, funding, exchange, quality, county (县级指标)."""
     rows = school_stage_indicators(data["stats"], data["schools"], std)
-    return (resource_items(rows, std) + guarantee_items(data, std) + quality_items(data, std)
+    return (resource_items(rows, std, data["schools"]) + guarantee_items(data, std) + quality_items(data, std)
             + recognition_items(data, std))
 
 
 def verdict(items: list[Item]) -> dict:
-    """'pass' only when every item passes; else the failing and the unknown items."""
-    failing = [i for i in items if i.status == FAIL]
-    unknown = [i for i in items if i.status == UNKNOWN]
-    status = FAIL if failing else UNKNOWN if unknown else PASS
-    return {"status": status, "failing": [(i.code, i.stage) for i in failing],
-            "unknown": [(i.code, i.stage) for i in unknown]}
+    """'pass' only when every applicable item passes; else 'fail' (any fails) or 'unknown'. Items that
+    do not apply are counted apart (``counts``) and neither pass nor block."""
+    by = {st: [i for i in items if i.status == st] for st in (PASS, FAIL, UNKNOWN, NOT_APPLICABLE)}
+    status = FAIL if by[FAIL] else UNKNOWN if by[UNKNOWN] else PASS
+    return {"status": status, "failing": [(i.code, i.stage) for i in by[FAIL]],
+            "unknown": [(i.code, i.stage) for i in by[UNKNOWN]],
+            "not_applicable": [(i.code, i.stage) for i in by[NOT_APPLICABLE]],
+            "counts": {st: len(v) for st, v in by.items()}}

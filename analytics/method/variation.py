@@ -10,10 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics.method.coverage import FAIL, PASS, Coverage, decide
 from analytics.method.indicators import in_scope_by_stage
 from analytics.standards import FLOAT_SLACK, Standards
 
-CV_COLUMNS = ["stage", "indicator", "n_schools", "students", "mean", "sd", "cv", "threshold", "passed"]
+CV_COLUMNS = ["stage", "indicator", "n_schools", "students", "mean", "sd", "cv", "threshold", "passed",
+              "n_scope", "missing", "status"]
 
 # ---------------------------------------------------------------- 差异系数
 
@@ -74,18 +76,26 @@ def variance_shares(values, weights) -> np.ndarray:
 def cv_table(rows: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     """CV of every indicator per 学段 over the in-scope rows of ONE county and year.
 
-    Columns: stage, indicator, n_schools, students, mean, sd, cv, threshold, passed.
-    ``passed`` is cv ≤ the 学段's line (None when the CV cannot be computed). Only the seven
-    indicators: the composite is informational and has its own function, :func:`composite_cv`.
+    Columns: stage, indicator, n_schools (schools the CV is computed over), students, mean, sd, cv,
+    threshold, passed, n_scope (school-学段 rows in scope), missing (ids of those without the
+    indicator), status. The CV is computed over the schools with a value; it is the county's CV only
+    when none is missing: ``passed`` is cv ≤ the 学段's line at full coverage, None (status
+    'unknown', the partial CV kept for display) otherwise — a partial CV can fall either way once
+    the missing schools are in, so it never passes and never fails. Only the seven indicators: the
+    composite is informational and has its own function, :func:`composite_cv`.
     """
     out = []
     for stage, part in in_scope_by_stage(rows, standards):
         line = standards.cv_line(stage)
         for code in standards.indicator_codes:
             res = weighted_cv(part[code], part["students"])
-            passed = None if math.isnan(res.cv) else bool(res.cv <= line * (1 + FLOAT_SLACK))
+            coverage = Coverage.of(part["school_id"], part.loc[part[code].isna(), "school_id"])
+            rule_met = None if math.isnan(res.cv) else bool(res.cv <= line * (1 + FLOAT_SLACK))
+            status = decide(coverage, known_failing=False, rule_met=rule_met)
             out.append({"stage": stage, "indicator": code, "n_schools": res.n, "students": res.weight,
-                        "mean": res.mean, "sd": res.sd, "cv": res.cv, "threshold": line, "passed": passed})
+                        "mean": res.mean, "sd": res.sd, "cv": res.cv, "threshold": line,
+                        "passed": {PASS: True, FAIL: False}.get(status), "n_scope": coverage.total,
+                        "missing": list(coverage.missing), "status": status})
     return pd.DataFrame(out, columns=CV_COLUMNS).astype({"passed": object})
 
 

@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 
 from analytics import service
 from analytics.planning import rectification
+from analytics.method.scorecard import COUNTY_SOURCE
 from analytics.report.formatting import fmt_count, fmt_cv, fmt_pct
 from analytics.i18n import t
 from analytics.report import figures
@@ -103,13 +104,18 @@ def render_images(c: dict) -> dict[str, bytes]:
 def verdict_paragraph(c: dict) -> str:
     """The verdict in one paragraph, with the failing items and by how much."""
     v = c["verdict"]
+    na = len(v.get("not_applicable", []))
+    na_note = f"（{na}项本县不适用，不计入）" if na else ""
+    head = f"按现有数据测算，{c['county_name']}{c['year']}学年"
     if v["status"] == "pass":
-        return f"按现有数据测算，{c['county_name']}{c['year']}学年义务教育优质均衡发展各项指标均已达到国家标准，可望通过督导评估。"
+        return f"{head}义务教育优质均衡发展各项指标均已达到国家标准{na_note}，可望通过督导评估。"
     fails = [i for i in c["items"] if i.status == "fail"]
-    parts = [_fail_phrase(i, c["std"].wording()) for i in fails]
     unknown = len(v["unknown"])
-    return (f"按现有数据测算，{c['county_name']}{c['year']}学年尚不能通过督导评估：共{len(fails)}项未达标，"
-            + "；".join(parts) + "。" + (f"另有{unknown}项数据不全，需补充后再判定。" if unknown else ""))
+    if not fails:
+        return (f"{head}没有确定未达标的项目，但有{unknown}项数据不全{na_note}，补齐数据前尚不能判定能否通过督导评估。")
+    parts = [_fail_phrase(i, c["std"].wording()) for i in fails]
+    return (f"{head}尚不能通过督导评估：共{len(fails)}项未达标，"
+            + "；".join(parts) + "。" + (f"另有{unknown}项数据不全，需补充后再判定。" if unknown else "") + na_note)
 
 
 def _fail_phrase(i, words: dict) -> str:
@@ -130,6 +136,13 @@ def _fail_phrase(i, words: dict) -> str:
     if i.value is not None and i.threshold is not None and i.threshold <= 1 and i.value <= 1.5:
         return f"{label}：{fmt_pct(i.value)}（标准{fmt_pct(i.threshold, 0)}）" + (f"，{n}所学校未达标" if n else "")
     return label
+
+
+def coverage_text(i) -> str:
+    """How many of the schools an item judges had its inputs: "47/56所"; 县级 for a county figure."""
+    if i.coverage is None:
+        return "县级" if i.source == COUNTY_SOURCE else "—"
+    return "—" if i.coverage.total == 0 else f"{i.coverage.complete}/{i.coverage.total}所"
 
 
 def scope_sentence(std) -> str:
@@ -153,7 +166,12 @@ def problems(c: dict) -> list[str]:
     for i in c["items"]:
         if i.part == "resource" and i.status == "fail" and i.code != "R8":
             out.append(f"{i.stage}{t('indicator.' + i.code)}差异系数{fmt_cv(i.value)}，超过{i.threshold:.2f}；"
-                       f"主要拉高差异的学校：{'、'.join(i.failing_schools[:5])}。")
+                       f"主要拉高差异的学校：{'、'.join(r['label'] for r in i.pullers[:5])}。")
+    gaps = [i for i in c["items"] if i.status == "unknown" and i.coverage is not None and i.coverage.missing]
+    if gaps:
+        out.append("数据不全、尚不能判定的项目：" + "；".join(
+            f"{t('item.' + i.code.split('·')[0], std=c['std'].wording()) if i.part != 'resource' or i.code == 'R8' else t('indicator_short.' + i.code)}"
+            f"{'（' + i.stage + '）' if i.stage else ''}{coverage_text(i)}数据完整" for i in gaps[:8]) + "。")
     w = c["std"].wording()
     rule = f"{w['rule_n']}项至少{w['rule_min_met']}项、余项不低于{w['rule_ratio']}"
     for r in c["compliance"].itertuples():
@@ -275,7 +293,9 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     rows = []
     for r in c["cv"]:
         name = t("indicator." + r["indicator"])
-        status = "仅供参考" if r.get("informational") else ("达标" if r["passed"] else "未达标")
+        status = "仅供参考" if r.get("informational") else t(f"status.{r['status']}")
+        if not r.get("informational") and r.get("missing"):
+            status += f"（{r['n_scope'] - len(r['missing'])}/{r['n_scope']}所）"
         rows.append([r["stage"], name, fmt_cv(r["cv"]), f"≤{r['threshold']:.2f}", status])
     _table(doc, ["学段", "指标", "差异系数", "标准", "结果"], rows, [1.4, 8.0, 2.0, 1.8, 2.4])
     comp = "；".join(f"{r.stage}{r.schools}所学校中{r._3}所达标" for r in c["compliance"].itertuples())
@@ -290,10 +310,11 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     doc.add_picture(io.BytesIO(images["map"]), width=Cm(15.5))
     doc.add_picture(io.BytesIO(images["bands"]), width=Cm(14))
     _heading(doc, "四、评估项目一览")
-    _table(doc, ["部分", "项目", "数值", "标准", "结果"], widths_cm=[2.4, 8.0, 1.9, 1.6, 1.7], rows=
+    _table(doc, ["部分", "项目", "数值", "标准", "数据完整", "结果"], widths_cm=[2.0, 7.2, 1.8, 1.5, 1.7, 1.6], rows=
            [[t(f"part.{i.part}"), t("item." + i.code.split("·")[0], std=w) + (f"·{i.code.split('·')[1]}" if "·" in i.code else "")
              + (f"（{i.stage}）" if i.stage else ""), "—" if i.value is None else _short(i.value),
-             "—" if i.threshold is None else _short(i.threshold), t(f"status.{i.status}")] for i in c["items"]])
+             "—" if i.threshold is None else _short(i.threshold), coverage_text(i), t(f"status.{i.status}")]
+            for i in c["items"]])
     _heading(doc, "五、整改方案与投入")
     ps = c["plan_summary"]
     by = pd.DataFrame(ps["actions"]).groupby("indicator")["cost_yuan"].sum().sort_values(ascending=False) \

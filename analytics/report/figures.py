@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -45,6 +46,14 @@ def indicator_label(code: str, lang: str, short: bool = False) -> str:
     return t(("indicator_short." if short else "indicator.") + code, lang)
 
 
+def coverage_note(row: dict) -> str:
+    """" (47/56)" after a CV computed over part of its schools; nothing at full coverage."""
+    missing = row.get("missing")
+    if not isinstance(missing, (list, tuple, np.ndarray)) or not len(missing):
+        return ""
+    return f" ({row['n_scope'] - len(missing)}/{row['n_scope']})"
+
+
 def cv_bars(cv: pd.DataFrame, stage: str, lang: str, std: Standards, title: str | None = None) -> go.Figure:
     """Horizontal bars of the seven CVs of one 学段, coloured pass / fail / unknown, with the 学段's line."""
     part = cv[cv["stage"] == stage].iloc[::-1]
@@ -54,7 +63,8 @@ def cv_bars(cv: pd.DataFrame, stage: str, lang: str, std: Standards, title: str 
     values = [float(v) if v is not None else math.nan for v in part["cv"]]
     fig = go.Figure(go.Bar(
         x=values, y=[indicator_label(c, lang, short=True) for c in part["indicator"]], orientation="h",
-        marker_color=colours, text=[fmt_cv(v) for v in values], textposition="outside", cliponaxis=False,
+        marker_color=colours, text=[fmt_cv(v) + coverage_note(r) for v, r in zip(values, part.to_dict("records"))],
+        textposition="outside", cliponaxis=False,
         hovertext=[indicator_label(c, lang) for c in part["indicator"]], hoverinfo="text+x"))
     fig.add_vline(x=line, line_dash="dash", line_color="#333333",
                   annotation_text=f"{_t('col.threshold', lang, std)} {line:.2f}", annotation_position="top")

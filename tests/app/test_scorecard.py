@@ -1,4 +1,4 @@
-"""达标评估: the verdict and every item's status equal ``python -m analytics scorecard --json``."""
+"""达标评估: the verdict, every item's status and its coverage equal ``python -m analytics scorecard --json``."""
 import json
 
 from analytics.i18n import t
@@ -17,5 +17,14 @@ def test_scorecard_page_shows_the_items_the_cli_prints(good_db, monkeypatch, cap
     for rec, row in zip(cli, shown):
         assert row[t("col.status")] == t(f"status.{rec['status']}")
         assert row[t("score.item")].startswith(rec["name"])
-    counts = {s: sum(r["status"] == s for r in cli) for s in ("pass", "fail", "unknown")}
-    assert any(c.value == t("score.counts", p=counts["pass"], f=counts["fail"], u=counts["unknown"]) for c in at.caption)
+        cov = rec["coverage"]
+        if cov is not None and cov["in_scope"]:
+            assert row[t("score.coverage")] == t("score.coverage_value", complete=cov["complete"], total=cov["in_scope"])
+        else:                                   # read from 县级指标, an estimate (Q9), or nothing to judge
+            assert row[t("score.coverage")] in (t("score.county_figure"), "—")
+        for school in rec["failing_schools"][:8]:
+            assert school["label"] in row[t("score.failing")]
+    counts = {s: sum(r["status"] == s for r in cli) for s in ("pass", "fail", "unknown", "not_applicable")}
+    assert counts["not_applicable"] >= 1                      # G7: the fixture has no special-education school
+    assert any(c.value == t("score.counts", p=counts["pass"], f=counts["fail"], u=counts["unknown"],
+                            na=counts["not_applicable"]) for c in at.caption)

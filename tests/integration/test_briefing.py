@@ -45,10 +45,17 @@ def test_docx_figures_equal_the_cli(briefing, demo_db, capsys):
     for r in cv:
         value, status = shown[(r["stage"], t("indicator." + r["indicator"]))]
         assert value == fmt_cv(r["cv"])
-        assert status == ("仅供参考" if r["indicator"] == "composite" else "达标" if r["passed"] else "未达标")
+        expected = "仅供参考" if r["indicator"] == "composite" else t("status." + r["status"])
+        if r.get("missing"):
+            expected += f"（{r['n_scope'] - len(r['missing'])}/{r['n_scope']}所）"
+        assert status == expected
     item_table = next(tb for tb in doc.tables if tb.rows[0].cells[1].text == "项目")
-    statuses = [r.cells[4].text for r in item_table.rows[1:]]
+    statuses = [r.cells[5].text for r in item_table.rows[1:]]
     assert statuses == [t("status." + i["status"]) for i in items]
+    coverage = [r.cells[4].text for r in item_table.rows[1:]]       # each item's coverage beside it
+    assert coverage == [("县级" if i["code"][0] in "GQS" and not i["code"].startswith("Q9") else "—")
+                        if i["coverage"] is None else f"{i['coverage']['complete']}/{i['coverage']['in_scope']}所"
+                        for i in items]
     text = "\n".join(p.text for p in doc.paragraphs)
     failing = sum(1 for i in items if i["status"] == "fail")
     assert f"共{failing}项未达标" in text

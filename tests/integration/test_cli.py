@@ -63,10 +63,15 @@ def test_cli_scorecard_and_plan_json(demo_db, tmp_path):
     out = subprocess.run([sys.executable, "-m", "analytics", "scorecard", "--db", str(demo_db), "--county", "320902",
                           "--year", "2024", "--json"], capture_output=True, text=True, check=True)
     items = json.loads(out.stdout)
-    assert {"part", "code", "name", "stage", "value", "threshold", "status", "failing_schools"} <= set(items[0])
+    assert {"part", "code", "name", "stage", "value", "threshold", "status", "failing_schools", "coverage",
+            "pullers", "basis"} <= set(items[0])
     assert {i["part"] for i in items} == {"resource", "guarantee", "quality", "recognition"}
     l2 = next(i for i in items if i["code"] == "L2" and i["stage"] == "小学")
-    assert l2["status"] == "fail" and l2["failing_schools"]
+    assert l2["status"] == "fail" and l2["pullers"] and not l2["failing_schools"]     # a CV: schools pulling it up
+    assert l2["coverage"]["complete"] == l2["coverage"]["in_scope"] > 0
+    assert all(set(p) == {"school_id", "name", "label"} for p in l2["pullers"])
+    r8 = next(i for i in items if i["code"] == "R8" and i["stage"] == "小学")
+    assert r8["failing_schools"] and all(len(s["school_id"]) == 10 for s in r8["failing_schools"])   # by id
     xlsx = tmp_path / "plan.xlsx"
     out = subprocess.run([sys.executable, "-m", "analytics", "plan", "--db", str(demo_db), "--county", "320902",
                           "--year", "2024", "--json", "--xlsx", str(xlsx)], capture_output=True, text=True, check=True)

@@ -70,6 +70,7 @@ CELL_CASES = {
     "stage_not_in_type": (cell("学段", 2, "学段", "初中"), "学段", 2, "学段"),
     "unknown_stage": (cell("学段", 2, "学段", "高中"), "学段", 2, "学段"),
     "missing_required_cell": (cell("学校", 5, "学校名称", None), "学校", 5, "学校名称"),
+    "blank_pupils_on_a_stage_row": (cell("学段", 3, "在校生数", None), "学段", 3, "在校生数"),     # the CV weight
     "grade_out_of_range": (cell("班级", 2, "年级", 12), "班级", 2, "年级"),
     "year_not_four_digits": (cell("学段", 2, "学年", 24), "学段", 2, "学年"),
     "share_over_100_percent": (add_sheet("质量监测", QUALITY), "质量监测", 2, "合格率"),

@@ -80,6 +80,19 @@ def test_split_whole_school_folds_shared_resources_into_stage_rows():
     assert out["split_from_whole"].all()
 
 
+def test_a_complete_middle_school_keeps_the_senior_share_out_of_its_junior_part():
+    """完全中学: 1350 初中 and 1080 高中 pupils share 29 106 ㎡ given on the 全校 row. With 初中 : 高中 =
+    1.1 : 1.32 (1 : 1.2) the 初中 gets 1.1·1350 / (1.1·1350 + 1.32·1080) = 1485 / 2910.6 = 0.510204…
+    of it, 14 850.0 ㎡ (by hand: 29 106 × 1485 / 2910.6); without 高中在校生数 it would get all of it."""
+    stats = pd.DataFrame([_stats_row("初中", 1350), _stats_row("全校", None, teaching_area_m2=29106.0, senior_students=1080)])
+    weights = {"小学": 1.0, "初中": 1.1, "高中": 1.32}
+    out = split_whole_school(stats, weights).set_index("stage")
+    assert list(out.index) == ["初中"]
+    assert out.loc["初中", "teaching_area_m2"] == pytest.approx(14850.0, abs=0.01)
+    without = split_whole_school(stats.assign(senior_students=None), weights).set_index("stage")
+    assert without.loc["初中", "teaching_area_m2"] == pytest.approx(29106.0)
+
+
 def test_indicators_by_hand():
     stats = pd.DataFrame([_stats_row("小学", 400, teachers_above_degree=20, backbone_teachers=4,
                                      pe_teachers=2, music_teachers=1, art_teachers=1,

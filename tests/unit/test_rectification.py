@@ -126,6 +126,7 @@ def test_g6_with_a_blank_funding_standard_is_unknown_not_a_crash_or_a_pass():
                             "public_funds": [70_000.0]})
     data = {"schools": schools, "stats": stats, "funding": funding}
     item = sc.g6_item(data, STD, STD["guarantee"]["G6"])
-    assert item.status == "unknown" and item.value is None and "without funds or standard" in item.source
+    assert item.status == "unknown" and item.value is None
+    assert item.coverage.missing == ("1320902004",) and "生均公用经费拨付标准" in item.coverage.reason
     funding["funds_per_student_standard"] = [800.0]                        # due 800 × 100 = 80 000 > 70 000
     assert sc.g6_item(data, STD, STD["guarantee"]["G6"]).status == "fail"

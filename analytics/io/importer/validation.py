@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 
 from analytics.io import contract
@@ -158,6 +159,22 @@ def _check_plausible(stats: pd.DataFrame, classes: pd.DataFrame | None, problems
                                  {"value": int(n), "limit": checks["max_class_students"]}))
 
 
+def _warn_senior_part_missing(stats: pd.DataFrame, schools: pd.DataFrame, problems: Problems) -> None:
+    """A 完全中学's 全校 row without 高中在校生数: its shared resources all go to the 初中部 (overstated)."""
+    sheet = contract.sheet("stage_stats")
+    if "senior_students" not in stats:
+        senior = pd.Series(np.nan, index=stats.index)
+    else:
+        senior = pd.to_numeric(stats["senior_students"], errors="coerce")
+    types = dict(zip(schools["school_id"], schools["school_type"]))
+    names = dict(zip(schools["school_id"], schools["name"]))
+    whole = (stats["stage"] == contract.WHOLE_SCHOOL) & senior.isna()
+    for row, sid in zip(stats["_row"][whole], stats["school_id"][whole]):
+        if isinstance(types.get(sid), str) and contract.has_senior_part(types[sid]):
+            problems.add(Problem(WARNING, "senior_students_missing", sheet.zh, int(row),
+                                 sheet.column("senior_students").zh, {"school": names.get(sid) or sid}))
+
+
 def _note_whole_school_split(stats: pd.DataFrame, problems: Problems, weights: dict) -> None:
     whole = stats[stats["stage"] == contract.WHOLE_SCHOOL]
     if len(whole):
@@ -196,6 +213,7 @@ def validate(raw_sheets: dict[str, RawSheet], problems: Problems | None = None) 
             stats = tables["stage_stats"]
             _check_stage_fits_type(stats, schools, problems)
             _check_plausible(stats, tables.get("classes"), problems)
+            _warn_senior_part_missing(stats, schools, problems)
             codes = schools["county_code"].dropna()
             _note_whole_school_split(stats, problems,
                                      load_standards(codes.iloc[0] if len(codes) else None)["split_weights"])

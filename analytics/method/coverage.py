@@ -1,0 +1,80 @@
+"""Coverage: how many schools a figure stands on, and the one rule that turns it into a status.
+
+The standard judges every school in scope (standard.md §5a). A figure computed over only the
+schools that reported its inputs is not the county's figure, so:
+
+    not applicable   nothing in scope to judge (no special-education school for G7 …)
+    fail             a school already known to fail the item (whatever the blanks hold)
+    unknown          some school in scope lacks an input the item needs (数据不全)
+    pass             every school in scope has its inputs and none fails
+    fail             (full coverage, the rule broken)
+
+Statuses are plain strings so that they travel through JSON, DuckDB and the pages unchanged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PASS, FAIL, UNKNOWN, NOT_APPLICABLE = "pass", "fail", "unknown", "not_applicable"
+STATUSES = (PASS, FAIL, UNKNOWN, NOT_APPLICABLE)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The schools in an item's scope and those among them whose inputs are incomplete (by id)."""
+    in_scope: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    reason: str = ""                       # what is missing, in the contract's words (e.g. 经费 · 教师培训经费)
+    names: dict = field(default_factory=dict, compare=False)   # id → school name, for display
+
+    @classmethod
+    def of(cls, in_scope, missing=(), reason: str = "", names: dict | None = None) -> "Coverage":
+        scope = tuple(dict.fromkeys(str(i) for i in in_scope))
+        gaps = tuple(i for i in dict.fromkeys(str(i) for i in missing) if i in set(scope))
+        return cls(scope, gaps, reason, dict(names or {}))
+
+    @property
+    def total(self) -> int:
+        return len(self.in_scope)
+
+    @property
+    def complete(self) -> int:
+        return self.total - len(self.missing)
+
+    @property
+    def full(self) -> bool:
+        return not self.missing
+
+    def label(self, school_id: str) -> str:
+        """The school's name, with its id when another school of the county has the same name."""
+        name = self.names.get(school_id) or school_id
+        repeated = sum(1 for n in self.names.values() if n == name) > 1
+        return f"{name}（{school_id}）" if repeated else name
+
+    def as_dict(self) -> dict:
+        return {"in_scope": self.total, "complete": self.complete, "reason": self.reason,
+                "missing": [{"school_id": i, "name": self.names.get(i, ""), "label": self.label(i)}
+                            for i in self.missing]}
+
+
+def decide(coverage: Coverage, known_failing: bool, rule_met: bool | None = True) -> str:
+    """The status of an item from its coverage (the order of standard.md §5a):
+
+        nothing in scope                      → not_applicable
+        a school known to fail                → fail (blanks cannot repair it)
+        a school in scope missing its inputs  → unknown
+        rule_met is None (not computable)     → unknown
+        otherwise                             → pass if rule_met else fail
+
+    ``rule_met`` is the county-level test on complete data (e.g. CV ≤ line; None: it cannot be
+    computed); items judged school by school leave it True (they pass when no school fails).
+    """
+    if coverage.total == 0:
+        return NOT_APPLICABLE
+    if known_failing:
+        return FAIL
+    if not coverage.full:
+        return UNKNOWN
+    if rule_met is None:
+        return UNKNOWN
+    return PASS if rule_met else FAIL
