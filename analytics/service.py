@@ -133,11 +133,12 @@ def resources(store: Store, county_code: str, year: int) -> dict:
             mean = variation.weighted_cv(part[code], part["students"]).mean
             s = variation.variance_shares(part[code], part["students"])
             shares.append(pd.DataFrame({"stage": stage, "indicator": code, "school_id": part["school_id"].values,
-                                        "name": part["name"].values, "students": part["students"].values,
+                                        "name": part["name"].values, "town": part["town"].values,
+                                        "students": part["students"].values,
                                         "value": part[code].values, "share": s,
                                         "above_mean": part[code].values > mean}))
     shares_df = pd.concat(shares, ignore_index=True) if shares else pd.DataFrame(
-        columns=["stage", "indicator", "school_id", "name", "students", "value", "share", "above_mean"])
+        columns=["stage", "indicator", "school_id", "name", "town", "students", "value", "share", "above_mean"])
     return {"rows": rows, "cv": cv, "compliance": compliance, "variance_shares": shares_df}
 
 
@@ -207,8 +208,8 @@ def school_points(store: Store, county_code: str, year: int) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=["school_id", "name", "town", "school_type", "lon", "lat", "students", "status"])
     comp = school_rule.school_compliance(rows, standards_for(county_code))
-    comp = comp.merge(rows[["school_id", "stage", "town", "school_type", "lon", "lat", "urban_rural_group", "classes"]],
-                      on=["school_id", "stage"])
+    comp = comp.merge(rows[["school_id", "stage", "school_type", "lon", "lat", "urban_rural_group", "classes"]],
+                      on=["school_id", "stage"])             # (the compliance rows carry the town)
     # vectorised version of mapping.school_status over each school's 学段 rows (10k schools: < 0.1 s)
     scoped = comp["in_scope"]
     comp = comp.assign(_fail=scoped & (comp["status"] == "fail"), _unknown=scoped & (comp["status"] == "unknown"),

@@ -1,23 +1,29 @@
 """总览: would the county pass, which indicators fail, how many schools comply, what changed."""
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from analytics.report.escape import safe_filename
 from analytics.report.formatting import fmt_cv, fmt_pct, fmt_signed
+from analytics.method.scorecard import resource_verdicts
 from ui import charts, data, page, state
 from ui.strings import indicator_label, stage_label, tr
 
 sel = page.header("overview.title")
 with st.spinner(tr("app.loading")):
     ov = data.overview(data.signature(), sel.county_code, sel.year)
+    items, verdict = data.scorecard(data.signature(), sel.county_code, sel.year)
 cv = ov["cv"]
 if cv.empty:
     page.no_data(sel)
     st.stop()
 
+# the county's verdict first, as 达标评估 gives it
+box = {"pass": st.success, "fail": st.error, "unknown": st.warning}[verdict["status"]]
+box(tr(f"verdict.{verdict['status']}", n=len(verdict["failing"]), m=len(verdict["unknown"])), icon=":material/gavel:")
 stages = list(dict.fromkeys(cv["stage"]))
-verdicts = ov["verdicts"].set_index("stage")
+verdicts = pd.DataFrame.from_dict(resource_verdicts(items, stages), orient="index")
 summary = ov["compliance_summary"].set_index("stage") if len(ov["compliance_summary"]) else None
 
 for column, stage in zip(st.columns(len(stages)), stages):
@@ -26,8 +32,8 @@ for column, stage in zip(st.columns(len(stages)), stages):
         if v["status"] == "pass":
             st.success(tr("overview.verdict_pass", stage=stage_label(stage)), icon=":material/check_circle:")
         elif v["status"] == "fail":
-            items = "、".join(indicator_label(c, short=True) for c in v["failing"])
-            st.error(tr("overview.verdict_fail", stage=stage_label(stage), n=len(v["failing"]), items=items),
+            failing = "、".join(tr("overview.r8_short") if c == "R8" else indicator_label(c, short=True) for c in v["failing"])
+            st.error(tr("overview.verdict_fail", stage=stage_label(stage), n=len(v["failing"]), items=failing),
                      icon=":material/cancel:")
         else:
             st.warning(tr("overview.verdict_unknown", stage=stage_label(stage)), icon=":material/help:")

@@ -4,6 +4,7 @@ import streamlit as st
 from analytics.report.escape import safe_filename
 from analytics.standards import indicator_codes, load_standards
 from analytics.io.export import to_excel_bytes
+from analytics.method.labels import school_labels
 from analytics.report.formatting import fmt_cv, fmt_indicator, fmt_pct
 from ui import charts, data, page, state
 from ui.strings import indicator_label, lang, stage_label, tr
@@ -46,7 +47,7 @@ st.caption(tr("resources.grid_help"))
 comp = res["compliance"]
 comp = comp[(comp["stage"] == sel.stage) & comp["in_scope"]]
 st.plotly_chart(charts.compliance_grid(comp), width="stretch")
-grid_table = comp[["school_id", "name", "met_count", "status"]].assign(
+grid_table = comp[["school_id", "name", "town", "met_count", "status"]].assign(
     **{indicator_label(c, short=True): comp[f"ratio_{c}"].map(fmt_pct) for c in codes})
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("resources.grid"): grid_table}),
                    on_click="ignore", file_name=safe_filename("学校达标", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), key=state.GRID_XLSX,
@@ -62,7 +63,8 @@ c1, c2 = st.columns([3, 2])
 c1.plotly_chart(charts.variance_share_bars(shares), width="stretch")
 top = shares.nlargest(12, "share")
 c2.dataframe(top.assign(**{
-    tr("col.school"): top["name"], tr("col.value"): top["value"].map(lambda v: fmt_indicator(code, v, lang())),
+    tr("col.school"): school_labels(top["school_id"], top["name"], top["town"]),
+    tr("col.value"): top["value"].map(lambda v: fmt_indicator(code, v, lang())),
     tr("col.students"): top["students"].astype(int), tr("col.share"): top["share"].map(fmt_pct),
     tr("col.direction"): top["above_mean"].map(lambda a: tr("col.above" if a else "col.below"))}).iloc[:, -5:],
     hide_index=True, width="stretch")

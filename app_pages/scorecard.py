@@ -55,6 +55,13 @@ def school_list(refs, limit=8) -> str:
     return "、".join(names[:limit]) + ("……" if len(names) > limit else "")
 
 
+def pullers(refs) -> str:
+    """A failing CV's schools on each side of the mean: below (need resources), above (could share)."""
+    parts = [f"{tr(key)}：{school_list([r for r in refs if r['above_mean'] == above])}"
+             for above, key in ((False, "col.below"), (True, "col.above")) if any(r["above_mean"] == above for r in refs)]
+    return "；".join(parts)
+
+
 def missing(cov) -> str:
     if not cov or not cov["missing"]:
         return ""
@@ -69,8 +76,7 @@ table = pd.DataFrame({
     tr("col.threshold"): df["threshold"].map(fmt),
     tr("col.status"): df["status"].map(lambda s: tr(f"status.{s}")),
     tr("score.coverage"): df.apply(coverage, axis=1),
-    tr("score.failing"): [school_list(f) if len(f) else f"{tr('score.pullers')}：{school_list(p)}" if len(p) else ""
-                          for f, p in zip(df["failing_schools"], df["pullers"])],
+    tr("score.failing"): [school_list(f) if len(f) else pullers(p) for f, p in zip(df["failing_schools"], df["pullers"])],
     tr("score.missing"): df["coverage"].map(missing),
     tr("score.scope"): df["basis"],
     tr("score.source"): df["source"],

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from analytics.method.labels import school_labels
+
 PASS, FAIL, UNKNOWN, NOT_APPLICABLE = "pass", "fail", "unknown", "not_applicable"
 STATUSES = (PASS, FAIL, UNKNOWN, NOT_APPLICABLE)
 
@@ -45,15 +47,15 @@ class Coverage:
     def full(self) -> bool:
         return not self.missing
 
-    def label(self, school_id: str) -> str:
-        """The school's name, with its id when another school of the county has the same name."""
-        name = self.names.get(school_id) or school_id
-        repeated = sum(1 for n in self.names.values() if n == name) > 1
-        return f"{name}（{school_id}）" if repeated else name
+    def labels(self) -> dict[str, str]:
+        """id → the school's name, told apart from namesakes (:func:`analytics.method.labels.school_labels`)."""
+        ids = list(self.names)
+        return dict(zip(ids, school_labels(ids, list(self.names.values()))))
 
     def as_dict(self) -> dict:
+        labels = self.labels() if self.missing else {}
         return {"in_scope": self.total, "complete": self.complete, "reason": self.reason,
-                "missing": [{"school_id": i, "name": self.names.get(i, ""), "label": self.label(i)}
+                "missing": [{"school_id": i, "name": self.names.get(i, ""), "label": labels.get(i, i)}
                             for i in self.missing]}
 
 

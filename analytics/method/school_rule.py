@@ -24,8 +24,9 @@ def school_compliance(rows: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     """
     rule = standards.school_rule
     codes = standards.indicator_codes
-    out = rows[["school_id", "name", "stage", "students", "in_scope"]].copy() if len(rows) else \
-        pd.DataFrame(columns=["school_id", "name", "stage", "students", "in_scope"])
+    keep = ["school_id", "name", "town", "stage", "students", "in_scope"]
+    keep = [c for c in keep if c in rows.columns] if len(rows) else keep
+    out = rows[keep].copy() if len(rows) else pd.DataFrame(columns=keep)
     met_count = np.zeros(len(rows), dtype=int)
     missing = np.zeros(len(rows), dtype=int)
     too_low = np.zeros(len(rows), dtype=bool)

@@ -19,6 +19,7 @@ from analytics.method import school_rule, sizing, variation
 from analytics.method.coverage import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Coverage, decide
 from analytics.standards import Standards
 from analytics.method.indicators import INDICATOR_SOURCES, school_stage_indicators
+from analytics.method.labels import school_labels
 
 
 # the source of items read from the 县级指标 sheet (a county figure, not built from schools)
@@ -59,16 +60,14 @@ def _num(x) -> float | None:
 
 
 def school_refs(schools: pd.DataFrame, ids) -> list[dict]:
-    """Schools by id for lists a person reads: {school_id, name, label}; the label is the name, with
-    the id added when another school of the county has the same name (names repeat; ids do not)."""
-    names = dict(zip(schools["school_id"].astype(str), schools["name"]))
-    counts = schools["name"].value_counts()
-    out = []
-    for i in dict.fromkeys(str(x) for x in ids):
-        name = names.get(i) or i
-        out.append({"school_id": i, "name": name,
-                    "label": f"{name}（{i}）" if counts.get(name, 0) > 1 else name})
-    return out
+    """Schools by id for lists a person reads: {school_id, name, label}; the label tells apart schools of
+    the county with the same name (:func:`formatting.school_labels`: name, name（town）, name（id））."""
+    all_ids = schools["school_id"].astype(str).tolist()
+    towns = schools["town"] if "town" in schools else None
+    label = dict(zip(all_ids, school_labels(all_ids, schools["name"], towns)))
+    names = dict(zip(all_ids, schools["name"]))
+    return [{"school_id": i, "name": names.get(i) or i, "label": label.get(i, i)}
+            for i in dict.fromkeys(str(x) for x in ids)]
 
 
 def labels(refs: list[dict]) -> list[str]:
@@ -167,11 +166,11 @@ def resource_items(rows: pd.DataFrame, std: Standards, schools: pd.DataFrame) ->
             cov = Coverage.of(part["school_id"], r["missing"],
                               inputs("stage_stats", *INDICATOR_SOURCES[code]) + "、在校生数", names)
             pullers = []
-            if r["status"] == FAIL:
+            if r["status"] == FAIL:          # the schools pulling it up, each with its side of the mean
                 shares = variation.variance_shares(part[code], part["students"])
-                order = np.argsort(-np.nan_to_num(shares))[:5]
-                pullers = school_refs(schools, [part["school_id"].iloc[i] for i in order
-                                                if np.isfinite(shares[i]) and shares[i] > 0])
+                order = [i for i in np.argsort(-np.nan_to_num(shares))[:5] if np.isfinite(shares[i]) and shares[i] > 0]
+                pullers = [dict(ref, above_mean=bool(part[code].iloc[i] > r["mean"]))
+                           for ref, i in zip(school_refs(schools, [part["school_id"].iloc[i] for i in order]), order)]
             source = (f"X̄={r['mean']:.4g}, S={r['sd']:.4g}, {int(r['n_schools'])} schools, "
                       f"{int(r['students'])} students") if r["n_schools"] else ""
             items.append(Item("resource", code, stage, _num(r["cv"]), float(r["threshold"]), r["status"], [],
@@ -443,6 +442,19 @@ def scorecard(data: dict, std: Standards) -> list[Item]:
     rows = school_stage_indicators(data["stats"], data["schools"], std)
     return (resource_items(rows, std, data["schools"]) + guarantee_items(data, std) + quality_items(data, std)
             + recognition_items(data, std))
+
+
+def resource_verdicts(items: list[dict], stages) -> dict[str, dict]:
+    """Per 学段 the verdict of its whole resource part — the seven CVs AND the school rule (R8) — from
+    the items as records (``Item.as_dict``): pass only when all pass; fail lists the failing codes (R8
+    included); else unknown."""
+    out = {}
+    for stage in stages:
+        mine = [i for i in items if i["part"] == "resource" and i["stage"] == stage]
+        failing = [i["code"] for i in mine if i["status"] == FAIL]
+        status = FAIL if failing else UNKNOWN if not mine or any(i["status"] != PASS for i in mine) else PASS
+        out[stage] = {"status": status, "failing": failing}
+    return out
 
 
 def verdict(items: list[Item]) -> dict:

@@ -165,8 +165,11 @@ def problems(c: dict) -> list[str]:
     out = []
     for i in c["items"]:
         if i.part == "resource" and i.status == "fail" and i.code != "R8":
-            out.append(f"{i.stage}{t('indicator.' + i.code)}差异系数{fmt_cv(i.value)}，超过{i.threshold:.2f}；"
-                       f"主要拉高差异的学校：{'、'.join(r['label'] for r in i.pullers[:5])}。")
+            below = "、".join(r["label"] for r in i.pullers if not r["above_mean"])
+            above = "、".join(r["label"] for r in i.pullers if r["above_mean"])
+            out.append(f"{i.stage}{t('indicator.' + i.code)}差异系数{fmt_cv(i.value)}，超过{i.threshold:.2f}。"
+                       + (f"低于全县均值、需要补充的学校：{below}。" if below else "")
+                       + (f"高于全县均值、可通过交流轮岗向薄弱学校共享的学校：{above}（不应再向其投入）。" if above else ""))
     gaps = [i for i in c["items"] if i.status == "unknown" and i.coverage is not None and i.coverage.missing]
     if gaps:
         out.append("数据不全、尚不能判定的项目：" + "；".join(

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from analytics.geo.mapping import BAND_COLOURS, BAND_ORDER, LINE_CLASS_COLOURS, STATUS_COLOURS
 from analytics.i18n import t
+from analytics.method.labels import school_labels
 from analytics.report.escape import plot_text
 from analytics.report.formatting import fmt_cv, fmt_indicator
 from analytics.standards import Standards
@@ -108,8 +109,9 @@ def compliance_grid(comp: pd.DataFrame, lang: str, std: Standards) -> go.Figure:
     scale = []
     for k, name in enumerate(order):
         scale += [[k / len(order), LINE_CLASS_COLOURS[name]], [(k + 1) / len(order), LINE_CLASS_COLOURS[name]]]
+    rows = school_labels(comp["school_id"], comp["name"], comp["town"] if "town" in comp else None)
     fig = go.Figure(go.Heatmap(z=z, x=[indicator_label(c, lang, short=True) for c in codes],
-                               y=[plot_text(n) for n in comp["name"]],
+                               y=[plot_text(n) for n in rows],            # one row per school, namesakes told apart
                                text=text, texttemplate="%{text}", zmin=-0.5, zmax=len(order) - 0.5, colorscale=scale,
                                showscale=False, xgap=2, ygap=2,
                                hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
@@ -138,13 +140,20 @@ def indicator_ratio_bars(indicators: pd.DataFrame, lang: str, std: Standards, st
 
 
 def variance_share_bars(shares: pd.DataFrame, lang: str, top: int = 12) -> go.Figure:
-    """The schools with the largest share of an indicator's weighted variance."""
+    """The schools with the largest share of an indicator's weighted variance, in two named groups:
+    below the county mean (they need resources) and above it (they could share, e.g. 交流轮岗)."""
     part = shares.dropna(subset=["share"]).nlargest(top, "share").iloc[::-1]
-    colours = ["#0072B2" if a else "#D55E00" for a in part["above_mean"]]
-    fig = go.Figure(go.Bar(x=part["share"], y=[plot_text(n) for n in part["name"]], orientation="h", marker_color=colours,
-                           text=[f"{s:.1%}" for s in part["share"]], textposition="outside", cliponaxis=False))
+    labels = school_labels(part["school_id"], part["name"], part["town"] if "town" in part else None)
+    fig = go.Figure()
+    for above, colour, key in ((False, "#D55E00", "col.below"), (True, "#0072B2", "col.above")):
+        mask = (part["above_mean"] == above).to_numpy()
+        fig.add_trace(go.Bar(x=part["share"][mask], y=[plot_text(n) for n, m in zip(labels, mask) if m], orientation="h",
+                             marker_color=colour, name=plot_text(t(key, lang)), cliponaxis=False,
+                             text=[f"{s:.1%}" for s in part["share"][mask]], textposition="outside"))
+    fig.update_yaxes(categoryorder="array", categoryarray=[plot_text(n) for n in labels])
     fig.update_xaxes(tickformat=".0%", title=t("col.share", lang))
-    return style(fig, height=max(260, 28 * len(part) + 60), showlegend=False)
+    return style(fig, height=max(260, 28 * len(part) + 90), showlegend=True,
+                 legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
 
 
 def gap_dots(gaps: pd.DataFrame, stage: str, groups: list[str], lang: str, std: Standards) -> go.Figure:

@@ -50,3 +50,4 @@ def fmt_signed(x, digits: int = 3) -> str:
     if _missing(x):
         return "—"
     return f"{float(x):+.{digits}f}".replace("-", "−")
+

@@ -43,3 +43,20 @@ def test_overview_shows_the_cvs_that_the_cli_prints(fixture, request, monkeypatc
     text = " ".join(e.value for e in at.error) + " ".join(s.value for s in at.success)
     for name in failing:
         assert name in text
+
+
+def test_overview_leads_with_the_countys_verdict_and_a_stage_card_counts_school_compliance(demo_db, monkeypatch, capsys):
+    """总览 said nothing of the verdict and showed a green 初中 card while 2 of 19 初中 complied."""
+    capsys.readouterr()
+    code, out, _ = run_cli(["scorecard", "--db", str(demo_db), "--county", "320902", "--year", "2024", "--json"], capsys)
+    items = json.loads(out)
+    failing = [i for i in items if i["status"] == "fail"]
+    unknown = [i for i in items if i["status"] == "unknown"]
+    at = app(demo_db, monkeypatch, query={"county": "320902", "year": "2024"})
+    assert not at.exception
+    assert at.error[0].value == t("verdict.fail", n=len(failing), m=len(unknown))      # first, as on 达标评估
+    r8 = {i["stage"]: i["status"] for i in items if i["code"] == "R8"}
+    for stage, status in r8.items():
+        if status == "fail":                                    # the card of a 学段 whose schools fail is red
+            assert any(e.value.startswith(stage) and t("overview.r8_short") in e.value for e in at.error)
+            assert not any(s.value.startswith(stage) for s in at.success)

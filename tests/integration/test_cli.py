@@ -69,7 +69,8 @@ def test_cli_scorecard_and_plan_json(demo_db, tmp_path):
     l2 = next(i for i in items if i["code"] == "L2" and i["stage"] == "小学")
     assert l2["status"] == "fail" and l2["pullers"] and not l2["failing_schools"]     # a CV: schools pulling it up
     assert l2["coverage"]["complete"] == l2["coverage"]["in_scope"] > 0
-    assert all(set(p) == {"school_id", "name", "label"} for p in l2["pullers"])
+    assert all(set(p) == {"school_id", "name", "label", "above_mean"} for p in l2["pullers"])
+    assert {p["above_mean"] for p in l2["pullers"]} == {True, False}      # both sides of the mean, told apart
     r8 = next(i for i in items if i["code"] == "R8" and i["stage"] == "小学")
     assert r8["failing_schools"] and all(len(s["school_id"]) == 10 for s in r8["failing_schools"])   # by id
     xlsx = tmp_path / "plan.xlsx"

@@ -43,14 +43,14 @@ def test_plot_text_and_safe_filename():
 
 
 def test_charts_show_names_as_text():
-    comp = pd.DataFrame({"name": [PAYLOADS[0], "城东小学"], "met_count": [5, 7]})
+    comp = pd.DataFrame({"school_id": ["1", "2"], "name": [PAYLOADS[0], "城东小学"], "met_count": [5, 7]})
     std = load_standards()
     for c in std.indicator_codes:
         comp[f"ratio_{c}"] = 1.0
     fig = figures.compliance_grid(comp, "zh", std)
     assert all("<" not in y for y in fig.data[0].y)
-    shares = pd.DataFrame({"name": [PAYLOADS[1]], "share": [0.5], "above_mean": [True]})
-    assert "<" not in figures.variance_share_bars(shares, "zh").data[0].y[0]
+    shares = pd.DataFrame({"school_id": ["1"], "name": [PAYLOADS[1]], "share": [0.5], "above_mean": [True]})
+    assert "<" not in figures.variance_share_bars(shares, "zh").data[1].y[0]
 
 
 def test_the_map_layer_writes_names_as_text_nodes_in_script_safe_json():

@@ -1,0 +1,52 @@
+"""What a leader reads must not mislead (#19): rows keyed by school, directions, the resource verdict."""
+import pandas as pd
+
+from analytics.i18n import t
+from analytics.method.labels import school_labels
+from analytics.method.scorecard import resource_verdicts
+from analytics.report import figures
+from analytics.standards import load_standards
+
+STD = load_standards("320902")
+
+
+def test_labels_tell_namesakes_apart_by_town_then_by_id():
+    assert school_labels(["1", "2", "3"], ["大兴小学", "大兴小学", "城东小学"], ["伍佑镇", "便仓镇", "五星街道"]) == \
+        ["大兴小学（伍佑镇）", "大兴小学（便仓镇）", "城东小学"]
+    assert school_labels(["1", "2"], ["大兴小学", "大兴小学"], ["伍佑镇", "伍佑镇"]) == ["大兴小学（1）", "大兴小学（2）"]
+
+
+def test_the_heatmap_keeps_each_schools_values_on_its_own_row_when_names_repeat():
+    """Two schools called 大兴小学 (as 亭湖区伍佑大兴小学 twice in the demo): plotly merged the two rows
+    into one category and every later row shifted by one. Every cell must equal the school's ratio."""
+    comp = pd.DataFrame({"school_id": ["1", "2", "3"], "name": ["大兴小学", "大兴小学", "黄海实验小学"],
+                         "town": ["伍佑镇", "便仓镇", "五星街道"], "met_count": [6, 7, 5]})
+    ratios = {"1": 0.314, "2": 3.144, "3": 0.704}
+    for c in STD.indicator_codes:
+        comp[f"ratio_{c}"] = comp["school_id"].map(ratios)
+    fig = figures.compliance_grid(comp, "zh", STD)
+    heat = fig.data[0]
+    assert len(set(heat.y)) == len(heat.y) == 3                     # one row per school
+    by_label = dict(zip(school_labels(comp["school_id"], comp["name"], comp["town"]), comp["school_id"]))
+    for label, cells in zip(heat.y, heat.text):
+        assert set(cells) == {f"{ratios[by_label[label]]:.0%}"}, label
+
+
+def test_schools_pulling_a_cv_up_are_split_below_and_above_the_mean():
+    shares = pd.DataFrame({"school_id": ["1", "2", "3"], "name": ["明达双语", "先锋第一", "城东"],
+                           "share": [0.4, 0.35, 0.1], "above_mean": [False, True, False]})
+    fig = figures.variance_share_bars(shares, "zh")
+    traces = {tr.name: list(tr.y) for tr in fig.data}
+    assert set(traces[t("col.below", "zh")]) == {"城东", "明达双语"}
+    assert traces[t("col.above", "zh")] == ["先锋第一"]
+    assert fig.layout.showlegend                                     # the two groups are named on the chart
+
+
+def test_a_stage_is_green_only_when_its_whole_resource_part_passes():
+    items = [{"part": "resource", "stage": "初中", "code": c, "status": "pass"} for c in STD.indicator_codes]
+    assert resource_verdicts(items + [{"part": "resource", "stage": "初中", "code": "R8", "status": "pass"}],
+                             ["初中"])["初中"] == {"status": "pass", "failing": []}
+    r8_fails = items + [{"part": "resource", "stage": "初中", "code": "R8", "status": "fail"}]
+    assert resource_verdicts(r8_fails, ["初中"])["初中"] == {"status": "fail", "failing": ["R8"]}  # 2 of 19 comply
+    r8_unknown = items + [{"part": "resource", "stage": "初中", "code": "R8", "status": "unknown"}]
+    assert resource_verdicts(r8_unknown, ["初中"])["初中"]["status"] == "unknown"
