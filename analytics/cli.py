@@ -139,6 +139,7 @@ def _open_county(args):
 
 def cmd_scorecard(args) -> int:
     from analytics import service
+    from analytics.method.scorecard import verdict_key
     store = _open_county(args)
     if store is None:
         return 2
@@ -156,7 +157,7 @@ def cmd_scorecard(args) -> int:
             cov = "" if i.coverage is None else f"{i.coverage.complete}/{i.coverage.total}"
             print(f"{i.part}\t{i.code}\t{i.stage or ''}\t{value}\t{i.threshold if i.threshold is not None else ''}\t"
                   f"{t('status.' + i.status, args.lang)}\t{cov}\t{'、'.join(r['label'] for r in i.failing_schools[:5])}")
-        print(t("verdict." + verdict["status"], args.lang, n=len(verdict["failing"]), m=len(verdict["unknown"])))
+        print(t(verdict_key(verdict), args.lang, n=len(verdict["failing"]), m=len(verdict["unknown"])))
     return 0
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.report.escape import safe_filename
 from analytics.report.formatting import fmt_cv, fmt_pct, fmt_signed
-from analytics.method.scorecard import resource_verdicts
+from analytics.method.scorecard import resource_verdicts, verdict_key
 from ui import charts, data, page, state
 from ui.strings import indicator_label, stage_label, tr
 
@@ -21,7 +21,7 @@ if cv.empty:
 
 # the county's verdict first, as 达标评估 gives it
 box = {"pass": st.success, "fail": st.error, "unknown": st.warning}[verdict["status"]]
-box(tr(f"verdict.{verdict['status']}", n=len(verdict["failing"]), m=len(verdict["unknown"])), icon=":material/gavel:")
+box(tr(verdict_key(verdict), n=len(verdict["failing"]), m=len(verdict["unknown"])), icon=":material/gavel:")
 stages = list(dict.fromkeys(cv["stage"]))
 verdicts = pd.DataFrame.from_dict(resource_verdicts(items, stages), orient="index")
 summary = ov["compliance_summary"].set_index("stage") if len(ov["compliance_summary"]) else None

@@ -34,6 +34,10 @@ for stage in after["schools"]:
     k[2].caption(tr("plan.complying", stage=stage_label(stage), before=plan["before"]["complying"].get(stage, 0),
                     after=after["complying"].get(stage, 0), total=after["schools"][stage]))
 (st.success if ok else st.error)(tr("plan.after_ok" if ok else "plan.after_bad"), icon=":material/fact_check:")
+items, _ = data.scorecard(sig, sel.county_code, sel.year)
+uncovered = rectification.uncovered_items(items)
+if uncovered:
+    st.warning(tr("plan.uncovered_note", n=len(uncovered)), icon=":material/report:")
 
 sheets = rectification.plan_sheets(plan, schools, std, lang())
 if len(actions):
@@ -48,6 +52,17 @@ if len(actions):
             page.table(sheet)
 st.download_button(tr("plan.download"), lambda: to_excel_bytes(sheets),
                    on_click="ignore", file_name=safe_filename("整改方案", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
+
+st.subheader(tr("plan.uncovered"))
+if uncovered:
+    page.table(pd.DataFrame({
+        tr("score.item"): [tr("item." + u["base"]) + (f" · {u['code'].split('·')[1]}" if "·" in u["code"] else "")
+                           for u in uncovered],
+        tr("col.stage"): [stage_label(u["stage"]) if u["stage"] else "" for u in uncovered],
+        tr("col.status"): [tr(f"status.{u['status']}") for u in uncovered],
+        tr("plan.measure"): [tr(u["measure"]) for u in uncovered]}))
+else:
+    st.caption(tr("plan.uncovered_none"))
 
 st.subheader(tr("plan.alternatives"))
 if not plan["alternatives"]:

@@ -5,9 +5,11 @@ import streamlit as st
 
 from analytics.report.escape import safe_filename
 from analytics.io.export import to_excel_bytes
-from analytics.method.scorecard import COUNTY_SOURCE
+from analytics.method.scorecard import COUNTY_SOURCE, verdict_key
 from ui import data, page
-from ui.strings import stage_label, tr
+from analytics.report.formatting import fmt_item_line, fmt_item_value
+from analytics.standards import load_standards
+from ui.strings import lang, stage_label, tr
 
 sel = page.header("score.title")
 with st.spinner(tr("app.loading")):
@@ -16,9 +18,11 @@ if not items:
     page.no_data(sel)
     st.stop()
 box = {"pass": st.success, "fail": st.error, "unknown": st.warning}[verdict["status"]]
-box(tr(f"verdict.{verdict['status']}", n=len(verdict["failing"]), m=len(verdict["unknown"])),
+box(tr(verdict_key(verdict), n=len(verdict["failing"]), m=len(verdict["unknown"])),
     icon=":material/gavel:")
 df = pd.DataFrame(items)
+std = load_standards(sel.county_code)
+kinds = {code: rule["kind"] for part in ("guarantee", "quality") for code, rule in std[part].items()}
 counts = verdict["counts"]
 st.caption(tr("score.counts", p=counts["pass"], f=counts["fail"], u=counts["unknown"], na=counts["not_applicable"]))
 
@@ -29,17 +33,13 @@ def label(row) -> str:
     return base + extra + (tr("score.estimate") if row["estimate"] else "")
 
 
-def fmt(v):
-    return "—" if v is None or pd.isna(v) else (f"{v:.3f}" if abs(v) < 10 else f"{v:,.0f}")
-
-
 def value(row) -> str:
     """The value (over part of the schools when 数据完整 says so), and the county's own figure beside it."""
     cov = row["coverage"]
-    text = fmt(row["value"])
+    text = fmt_item_value(row["code"], row["value"], kinds.get(row["code"], ""), lang())
     if cov and row["county_value"] is not None and not pd.isna(row["county_value"]):
         key = "score.county_differs" if row["sources_differ"] else "score.county_reported"
-        text += f"（{tr(key, value=fmt(row['county_value']))}）"
+        text += f"（{tr(key, value=fmt_item_value(row['code'], row['county_value'], '', lang()))}）"
     return text
 
 
@@ -73,13 +73,13 @@ table = pd.DataFrame({
     tr("col.stage"): df["stage"].map(lambda s: stage_label(s) if isinstance(s, str) else ""),
     tr("score.item"): df.apply(label, axis=1),
     tr("col.value"): df.apply(value, axis=1),
-    tr("col.threshold"): df["threshold"].map(fmt),
+    tr("col.threshold"): [fmt_item_line(c, x, kinds.get(c, ""), lang(), std) for c, x in zip(df["code"], df["threshold"])],
     tr("col.status"): df["status"].map(lambda s: tr(f"status.{s}")),
     tr("score.coverage"): df.apply(coverage, axis=1),
     tr("score.failing"): [school_list(f) if len(f) else pullers(p) for f, p in zip(df["failing_schools"], df["pullers"])],
     tr("score.missing"): df["coverage"].map(missing),
     tr("score.scope"): df["basis"],
-    tr("score.source"): df["source"],
+    tr("score.source"): [tr(k, **a) if k else "" for k, a in zip(df["source"], df["source_args"])],
 })
 colours = {tr("status.pass"): "#E3F4EC", tr("status.fail"): "#FBE3D6", tr("status.unknown"): "#EEEEEE",
            tr("status.not_applicable"): "#F4F4F4"}

@@ -23,7 +23,7 @@ from analytics.method.labels import school_labels
 
 
 # the source of items read from the 县级指标 sheet (a county figure, not built from schools)
-COUNTY_SOURCE = "县级指标"
+COUNTY_SOURCE = "src.county"
 
 
 @dataclass
@@ -35,13 +35,14 @@ class Item:
     threshold: float | None
     status: str                 # pass / fail / unknown / not_applicable (analytics.method.coverage)
     failing_schools: list[dict] = field(default_factory=list)   # {school_id, name, label}
-    source: str = ""            # the figures behind the value, in words
+    source: str = ""            # the figures behind the value: a strings-catalog key (src.*), args below
     estimate: bool = False
     coverage: Coverage | None = None    # None: a county figure (县级指标), not built from schools
     pullers: list[dict] = field(default_factory=list)           # CV items: the schools pulling it up
     basis: str = ""             # which schools the item judges, and the clause it follows
     county_value: float | None = None   # the same figure as the county reported it (县级指标), if any
     sources_differ: bool = False        # the two differ by more than ``two_source_tolerance``
+    source_args: dict = field(default_factory=dict)             # the arguments of ``source``
 
     def as_dict(self) -> dict:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -100,10 +101,10 @@ def with_county_figure(item: Item, county: pd.DataFrame, std: Standards) -> Item
 
 
 def _item(part, code, stage, value, threshold, cov: Coverage, failing: list, schools, std, *,
-          rule_met=True, source="", estimate=False) -> Item:
+          rule_met=True, source="", estimate=False, **source_args) -> Item:
     """An item judged over schools: status by :func:`coverage.decide`, failing schools by id."""
     return Item(part, code, stage, _num(value), threshold, decide(cov, bool(len(failing)), rule_met),
-                school_refs(schools, failing), source, estimate, cov,
+                school_refs(schools, failing), source, estimate, cov, source_args=source_args,
                 basis=std.item_scope(code)["basis"] if code in std.get("item_scope", {}) else "")
 
 
@@ -160,7 +161,7 @@ def resource_items(rows: pd.DataFrame, std: Standards, schools: pd.DataFrame) ->
             r = cv[(cv["stage"] == stage) & (cv["indicator"] == code)]
             if r.empty:
                 items.append(Item("resource", code, stage, None, std.cv_line(stage), UNKNOWN,
-                                  source="no schools in scope", coverage=Coverage.of([])))
+                                  source="src.no_schools", coverage=Coverage.of([])))
                 continue
             r = r.iloc[0]
             cov = Coverage.of(part["school_id"], r["missing"],
@@ -171,18 +172,18 @@ def resource_items(rows: pd.DataFrame, std: Standards, schools: pd.DataFrame) ->
                 order = [i for i in np.argsort(-np.nan_to_num(shares))[:5] if np.isfinite(shares[i]) and shares[i] > 0]
                 pullers = [dict(ref, above_mean=bool(part[code].iloc[i] > r["mean"]))
                            for ref, i in zip(school_refs(schools, [part["school_id"].iloc[i] for i in order]), order)]
-            source = (f"X̄={r['mean']:.4g}, S={r['sd']:.4g}, {int(r['n_schools'])} schools, "
-                      f"{int(r['students'])} students") if r["n_schools"] else ""
+            args = {"mean": f"{r['mean']:.4g}", "sd": f"{r['sd']:.4g}", "n": int(r["n_schools"]),
+                    "students": f"{int(r['students']):,}"} if r["n_schools"] else {}
             items.append(Item("resource", code, stage, _num(r["cv"]), float(r["threshold"]), r["status"], [],
-                              source, coverage=cov, pullers=pullers, basis=std.item_scope("CV")["basis"]))
+                              "src.cv" if args else "", coverage=cov, pullers=pullers, source_args=args,
+                              basis=std.item_scope("CV")["basis"]))
         c = comp[(comp["stage"] == stage) & comp["in_scope"]]
         cov = Coverage.of(c["school_id"], c.loc[c["status"] == UNKNOWN, "school_id"], "七项指标", names)
         failing = c.loc[c["status"] == FAIL, "school_id"]
         rule = std.school_rule
         items.append(_item("resource", "R8", stage, (c["status"] == PASS).mean() if len(c) else None, 1.0, cov,
                            failing, schools, std,
-                           source=f"{int((c['status'] == PASS).sum())}/{len(c)} schools comply ({rule.min_met} of "
-                                  f"{rule.n_indicators}, ≥{rule.min_ratio_unmet:.0%})"))
+                           source="src.r8", passed=int((c["status"] == PASS).sum()), total=len(c)))
     return items
 
 
@@ -248,15 +249,14 @@ def guarantee_items(data: dict, std: Standards) -> list[Item]:
                                      "art_room_min_m2"), names)
             items.append(_item("guarantee", code, None, (g["ok"] == True).mean() if len(g) else None, 1.0, cov,  # noqa: E712
                                g.loc[g["ok"] == False, "school_id"], schools, std,  # noqa: E712
-                               source=f"rooms ≥ ⌈classes/{rule['classes_per_room']}⌉, ≥ {rule['music_room_min_m2']}/"
-                                      f"{rule['art_room_min_m2']} ㎡"))
+                               source="src.g3", ok=int((g["ok"] == True).sum()), total=len(g)))  # noqa: E712
         elif code == "G4":
             size = sizing.oversized_schools(scoped_stats, scope, std)
             cov = Coverage.of(scope["school_id"], size.loc[size["students"].isna(), "school_id"],
                               inputs("stage_stats", "students"), names)
             items.append(_item("guarantee", code, None, size["students"].max() if len(size) else None, None, cov,
                                size.loc[size["over"], "school_id"], schools, std,
-                               source=f"≤ {std.school_size_max(False)} / {std.school_size_max(True)}"))
+                               source="src.g4", over=int(size["over"].sum()), total=len(size)))
         elif code == "G5":
             items.append(g5_item(data, std, scope))
         elif code == "G6":
@@ -269,7 +269,7 @@ def guarantee_items(data: dict, std: Standards) -> list[Item]:
                               inputs("funding", "funds_per_student_standard"), names)
             items.append(_item("guarantee", code, None, value.min() if value.notna().any() else None,
                                rule["min_per_student"], cov, f.loc[value < rule["min_per_student"], "school_id"],
-                               schools, std, source="生均公用经费拨付标准"))
+                               schools, std, source="src.g7"))
         elif code in ("G9", "G11"):
             items.append(with_county_figure(_exchange_item(code, data, rule, std, scope), county, std))
         elif code == "G12":
@@ -293,7 +293,7 @@ def g5_item(data, std, scope) -> Item:
         over = banded[banded["over_line"]]
         cov = Coverage.of(scope["school_id"], blank, inputs("stage_stats", "classes"), names)
         return _item("guarantee", "G5", None, len(over), 0.0, cov, over["school_id"], schools, std, estimate=True,
-                     source=f"估算: 在校生数 ÷ 班级数, {len(over)} of {len(banded)} school-学段 averages above {lines}")
+                     source="src.g5_estimate", over=len(over), total=len(banded), lines=lines)
     mine = classes[classes["school_id"].isin(scope["school_id"])]
     banded = sizing.class_bands(mine, std)
     over = banded[banded["over_line"]]
@@ -301,7 +301,7 @@ def g5_item(data, std, scope) -> Item:
     blank = set(mine.loc[mine["students"].isna(), "school_id"])
     cov = Coverage.of(scope["school_id"], sorted(unreported | blank), inputs("classes", "students"), names)
     return _item("guarantee", "G5", None, len(over), 0.0, cov, over["school_id"], schools, std,
-                 source=f"{len(over)} of {len(banded)} classes above {lines}")
+                 source="src.g5", over=len(over), total=len(banded), lines=lines)
 
 
 def g6_item(data, std, rule) -> Item:
@@ -325,7 +325,7 @@ def g6_item(data, std, rule) -> Item:
                       inputs("funding", "public_funds", "funds_per_student_standard"), names)
     return _item("guarantee", "G6", None, met[known].mean() if known.any() else None, 1.0, cov,
                  f.loc[known & ~met, "school_id"], schools, std,
-                 source=f"{len(f)} village schools under {floor} funded as {floor}")
+                 source="src.g6", n=len(f), floor=floor)
 
 
 def _exchange_item(code, data, rule, std, scope) -> Item:
@@ -352,7 +352,7 @@ def _exchange_item(code, data, rule, std, scope) -> Item:
         short = k.loc[k["trained_360h"] < k["teachers"] * rule["line"] - 1e-9, "school_id"] if rule["line"] >= 1 else []
         return _item("guarantee", code, None, v, rule["line"], cov, short, schools, std,
                      rule_met=None if v is None else v >= rule["line"] - 1e-9,
-                     source=f"{k['trained_360h'].sum():.0f}/{k['teachers'].sum():.0f} teachers trained 360 h")
+                     source="src.g9", trained=f"{k['trained_360h'].sum():,.0f}", teachers=f"{k['teachers'].sum():,.0f}")
     cols = ["eligible", "exchanged", "backbone_exchanged"]
     known = e[cols].notna().all(axis=1)
     cov = Coverage.of(scope["school_id"], e.loc[~known, "school_id"], inputs("teacher_exchange", *cols), names)
@@ -361,7 +361,7 @@ def _exchange_item(code, data, rule, std, scope) -> Item:
     backbone = k["backbone_exchanged"].sum() / max(k["exchanged"].sum(), 1)
     ok = None if share is None else share >= rule["exchanged_share"] and backbone >= rule["backbone_share"]
     return _item("guarantee", code, None, share, rule["exchanged_share"], cov, [], schools, std, rule_met=ok,
-                 source=f"exchanged {share or 0:.1%} of eligible; backbone {backbone:.1%} of exchanged")
+                 source="src.g11", share=f"{share or 0:.1%}", backbone=f"{backbone:.1%}")
 
 
 def g12_item(data, std, rule, scope) -> Item:
@@ -380,7 +380,7 @@ def g12_item(data, std, rule, scope) -> Item:
                       inputs("stage_stats", "teachers", "certified_teachers"), names)
     short = k.loc[k["certified"] < k["teachers"] * rule["line"] - 1e-9, "school_id"] if rule["line"] >= 1 else []
     return _item("guarantee", "G12", None, v, rule["line"], cov, short, schools, std,
-                 rule_met=None if v is None else v >= rule["line"] - 1e-9, source=f"{c:.0f}/{t:.0f} certified")
+                 rule_met=None if v is None else v >= rule["line"] - 1e-9, source="src.g12", certified=f"{c:,.0f}", teachers=f"{t:,.0f}")
 
 
 def quality_items(data: dict, std: Standards) -> list[Item]:
@@ -401,7 +401,7 @@ def quality_items(data: dict, std: Standards) -> list[Item]:
                               inputs("funding", "training_funds", "public_funds"), names)
             items.append(_item("quality", code, None, share.min() if share.notna().any() else None,
                                rule["training_share"], cov, f.loc[share < rule["training_share"], "school_id"],
-                               data["schools"], std, source="教师培训经费 ÷ 公用经费, lowest school"))
+                               data["schools"], std, source="src.q4"))
         elif code == "Q9":
             items += _q9(data, rule)
     return items
@@ -410,7 +410,7 @@ def quality_items(data: dict, std: Standards) -> list[Item]:
 def _q9(data, rule) -> list[Item]:
     q = data["quality"]
     if q.empty:
-        return [Item("quality", "Q9", None, None, rule["line"], UNKNOWN, source="no 质量监测", estimate=True)]
+        return [Item("quality", "Q9", None, None, rule["line"], UNKNOWN, source="src.no_quality", estimate=True)]
     out = []
     for (stage, subject), part in q.groupby(["stage", "subject"]):
         if rule["method"] == "weighted_sd":
@@ -422,7 +422,7 @@ def _q9(data, rule) -> list[Item]:
         level3 = float((both["level3_rate"] * both["n"]).sum() / both["n"].sum()) if len(both) else None
         ok = None if math.isnan(v) or level3 is None else (v < rule["line"] and level3 >= rule["level3_min_share"])
         out.append(Item("quality", f"Q9·{subject}", stage, _num(v), rule["line"], _status(ok),
-                        source=f"{rule['method']} estimate; level Ⅲ+ {level3:.1%}" if level3 is not None else rule["method"],
+                        source=f"src.q9_{rule['method']}", source_args={"level3": "—" if level3 is None else f"{level3:.1%}"},
                         estimate=True))
     return out
 
@@ -455,6 +455,13 @@ def resource_verdicts(items: list[dict], stages) -> dict[str, dict]:
         status = FAIL if failing else UNKNOWN if not mine or any(i["status"] != PASS for i in mine) else PASS
         out[stage] = {"status": status, "failing": failing}
     return out
+
+
+def verdict_key(v: dict) -> str:
+    """The catalog sentence of a verdict: verdict.pass / .fail / .fail_complete (nothing unknown) / .unknown."""
+    if v["status"] == FAIL and not v["unknown"]:
+        return "verdict.fail_complete"
+    return f"verdict.{v['status']}"
 
 
 def verdict(items: list[Item]) -> dict:

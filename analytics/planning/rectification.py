@@ -362,3 +362,33 @@ def plan_sheets(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "
             t("plan.sheet_check", lang): check.rename(columns={"stage": t("col.stage", lang), "indicator": t("col.indicator", lang),
                                                                "cv": t("col.cv", lang), "threshold": t("col.threshold", lang),
                                                                "passed": t("col.status", lang)})}
+
+
+# The items the costed plan works on: the seven CVs and the school rule (school step and CV floors),
+# music/art rooms (G3) and oversized classes (G5). Every other failing item needs a measure of another kind.
+PLANNED_CODES = ("L1", "L2", "L3", "L4", "L5", "L6", "L7", "R8", "G3", "G5")
+
+
+def measure_key(code: str, status: str) -> str:
+    """The catalog key of the measure an uncovered item needs (``measure.unknown`` while data are missing)."""
+    from analytics.i18n import catalog
+    base = code.split("·")[0]
+    if status == "unknown":
+        return "measure.unknown"
+    return f"measure.{base}" if f"measure.{base}" in catalog() else "measure.other"
+
+
+def uncovered_items(items: list[dict]) -> list[dict]:
+    """The failing (and unknown) items of the scorecard the costed plan does not address, each with the
+    kind of measure it needs (``measure.<code>`` in the strings catalog, ``measure.other`` by default):
+    a plan that passes its own check must not read as "everything passes" while these remain.
+
+    ``items`` are scorecard records (``Item.as_dict``); returns {code, stage, status, value, threshold}.
+    """
+    out = []
+    for i in items:
+        base = i["code"].split("·")[0]
+        if i["status"] in ("fail", "unknown") and base not in PLANNED_CODES:
+            out.append({"code": i["code"], "base": base, "stage": i["stage"], "status": i["status"],
+                        "value": i["value"], "threshold": i["threshold"], "measure": measure_key(i["code"], i["status"])})
+    return out

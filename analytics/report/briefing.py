@@ -326,6 +326,12 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
                + ("整改后全部学校达标、各项差异系数全部达标（按同一方法复核）。" if c["plan"]["passes"]
                   else "整改后仍有学校或差异系数未达标（按同一方法复核），需另行研究。"))
     _table(doc, ["措施", "投入（万元）"], [[rectification.action_label(k, "zh", c["std"]), f"{v / 1e4:,.1f}"] for k, v in by.items()], [11.0, 4.6])
+    uncovered = rectification.uncovered_items([i.as_dict() for i in c["items"]])
+    if uncovered:
+        _para(doc, f"以上投入只覆盖资源配置、专用教室和班额。另有{len(uncovered)}项未达标或数据不全，需要其他措施，"
+                   "解决之前全县仍不能通过评估：")
+        _table(doc, ["项目", "结果", "需要的措施"], [[t("item." + u["base"], std=w) + (f"（{u['stage']}）" if u["stage"] else ""),
+                                             t(f"status.{u['status']}"), t(u["measure"])] for u in uncovered], [7.0, 2.0, 6.6])
     outlook = c.get("outlook") or {}
     if outlook:
         _heading(doc, "六、学位展望")
@@ -401,9 +407,11 @@ def write_pptx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     text(s, problems(c)[:7])
     s = slide("整改方案与投入")
     ps = c["plan_summary"]
+    uncovered = rectification.uncovered_items([i.as_dict() for i in c["items"]])
     text(s, [f"措施{len(ps['actions'])}项，合计{fmt_count(ps['total_cost_yuan'], 'zh', '元')}",
              "整改后全部学校达标、各项差异系数全部达标（同一方法复核）" if c["plan"]["passes"]
-             else "整改后仍有未达标项（同一方法复核）"])
+             else "整改后仍有未达标项（同一方法复核）"]
+         + ([f"方案未覆盖、需其他措施的项目{len(uncovered)}项：" + "、".join(u["code"] for u in uncovered)] if uncovered else []))
     path = Path(path)
     prs.save(path)
     return path

@@ -51,3 +51,47 @@ def fmt_signed(x, digits: int = 3) -> str:
         return "—"
     return f"{float(x):+.{digits}f}".replace("-", "−")
 
+
+
+# How a scorecard item's value reads: (kind, unit key). Shares print as %, counts with their unit.
+ITEM_VALUE_KINDS = {"R8": ("share", ""), "G3": ("share", ""), "G6": ("share", ""), "G4": ("count", "unit.persons"),
+                    "G5": ("count", "unit.class_count"), "G7": ("count", "unit.yuan_per_pupil"), "Q9": ("rate", "")}
+
+
+def fmt_item_value(code: str, value, kind: str = "", lang: str = "zh") -> str:
+    """A scorecard value with its unit: a CV as 0.514; a share of schools or a county ratio as 48.0%;
+    G4 3,300人, G5 670个班, G7 7,687元/生; a qualitative item (``kind`` 'qualitative') as 是 / 否;
+    Q9's rate as 0.095. "—" when there is no value."""
+    if _missing(value):
+        return "—"
+    v = float(value)
+    base = code.split("·")[0]
+    if base.startswith("L"):
+        return fmt_cv(v)
+    if kind == "qualitative":
+        return t("common.yes" if v >= 1 else "common.no", lang)
+    how, unit = ITEM_VALUE_KINDS.get(base, ("share", ""))
+    if how == "count":
+        return f"{v:,.0f}{t(unit, lang)}"
+    if how == "rate":
+        return f"{v:.3f}"
+    return fmt_pct(v)
+
+
+def fmt_item_line(code: str, threshold, kind: str = "", lang: str = "zh", std=None) -> str:
+    """The line of a scorecard item with its direction and unit: ≤0.50 (a CV), 100%, ≥95.0%, ≥6,000元/生,
+    0个班, <0.150 (Q9), 是 (qualitative); G4 from the standards: ≤2,000人（一贯制≤2,500人）."""
+    base = code.split("·")[0]
+    if base == "G4" and std is not None:
+        persons = t("unit.persons", lang)
+        return f"≤{std.school_size_max(False):,}{persons}（{t('score.combined', lang)}≤{std.school_size_max(True):,}{persons}）"
+    if _missing(threshold):
+        return "—"
+    text = fmt_item_value(code, threshold, kind, lang)
+    if base.startswith("L"):
+        return f"≤{float(threshold):.2f}"
+    if base == "Q9":
+        return f"<{text}"
+    if base == "G5" or kind == "qualitative" or float(threshold) >= 1 and ITEM_VALUE_KINDS.get(base, ("share",))[0] == "share":
+        return text
+    return f"≥{text}"

@@ -12,3 +12,17 @@ def test_plan_page_shows_the_cost_and_the_check_after(good_db, monkeypatch):
     plan = service.plan(Store(good_db), "320902", 2024)
     assert metric(at, t("plan.total")) == fmt_count(plan["total_cost_yuan"], "zh", "元")
     assert (len(at.success) > 0) == plan["passes"]
+
+
+def test_plan_page_lists_every_failing_item_it_does_not_cover(demo_db, monkeypatch):
+    """The demo plan passes its own check while G4, G9, G12, Q2, Q4 still fail: the page must say so."""
+    from analytics.planning.rectification import uncovered_items
+    store = Store(demo_db)
+    items, _ = service.scorecard(store, "320902", 2024)
+    uncovered = uncovered_items([i.as_dict() for i in items])
+    assert {u["code"] for u in uncovered} >= {"G4", "G9", "G12", "Q4"}
+    at = app(demo_db, monkeypatch, "rectification", query={"county": "320902", "year": "2024"})
+    assert not at.exception
+    assert any(w.value == t("plan.uncovered_note", n=len(uncovered)) for w in at.warning)
+    table = next(df.value for df in at.dataframe if t("plan.measure") in df.value.columns)
+    assert list(table[t("plan.measure")]) == [t(u["measure"]) for u in uncovered]

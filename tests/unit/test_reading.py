@@ -50,3 +50,28 @@ def test_a_stage_is_green_only_when_its_whole_resource_part_passes():
     assert resource_verdicts(r8_fails, ["初中"])["初中"] == {"status": "fail", "failing": ["R8"]}  # 2 of 19 comply
     r8_unknown = items + [{"part": "resource", "stage": "初中", "code": "R8", "status": "unknown"}]
     assert resource_verdicts(r8_unknown, ["初中"])["初中"]["status"] == "unknown"
+
+
+def test_a_plan_that_passes_its_own_check_lists_the_failing_items_it_does_not_cover():
+    from analytics.planning.rectification import uncovered_items
+    items = [{"code": c, "stage": s, "status": st, "value": None, "threshold": None}
+             for c, s, st in (("L2", "小学", "fail"), ("R8", "初中", "fail"), ("G3", None, "fail"), ("G4", None, "fail"),
+                              ("G9", None, "fail"), ("G12", None, "unknown"), ("Q4", None, "fail"), ("G8", None, "pass"),
+                              ("Q9·数学", "小学", "fail"), ("G7", None, "not_applicable"))]
+    out = {u["code"]: u["measure"] for u in uncovered_items(items)}
+    assert out == {"G4": "measure.G4", "G9": "measure.G9", "G12": "measure.unknown", "Q4": "measure.Q4",
+                   "Q9·数学": "measure.Q9"}
+    assert all(t(key, "zh") for key in out.values())                # every measure is worded in the catalog
+
+
+def test_scorecard_values_read_with_their_units():
+    from analytics.report.formatting import fmt_item_line, fmt_item_value
+    assert fmt_item_value("G5", 670) == "670个班" and fmt_item_line("G5", 0.0) == "0个班"
+    assert fmt_item_value("G4", 3300) == "3,300人" and fmt_item_line("G4", None, std=STD) == "≤2,000人（一贯制≤2,500人）"
+    assert fmt_item_value("G3", 0.48) == "48.0%" and fmt_item_line("G3", 1.0) == "100.0%"
+    assert fmt_item_value("G7", 7687.4) == "7,687元/生" and fmt_item_line("G7", 6000) == "≥6,000元/生"
+    assert fmt_item_value("L2", 0.5145) == "0.514" and fmt_item_line("L2", 0.5) == "≤0.50"
+    assert fmt_item_value("Q9·数学", 0.0947) == "0.095" and fmt_item_line("Q9·数学", 0.15) == "<0.150"
+    assert fmt_item_value("G1", 1.0, "qualitative") == "是" and fmt_item_value("G1", 0.0, "qualitative") == "否"
+    assert fmt_item_value("Q1", 0.964) == "96.4%" and fmt_item_line("Q1", 0.95) == "≥95.0%"
+    assert fmt_item_value("G8", None) == "—"
