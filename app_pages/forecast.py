@@ -75,7 +75,8 @@ elif result is not None:
     maps.add_points(m, pts, tr("map.schools"), [STATUS_COLOURS["unknown"], "#CC79A7"])
     maps.add_points(m, new, tr("forecast_page.site"), [STATUS_COLOURS["unknown"], "#CC79A7"])
     maps.show(m, key=state.widget_key(state.SITES_MAP, sel.county_code, k, model), height=460)
-    st.dataframe(result["sites"], hide_index=True, width="stretch")
+    st.dataframe(result["sites"].rename(columns={"town": tr("col.town"), "name": tr("forecast_page.site_near"),
+                                                 "lon": tr("col.lon"), "lat": tr("col.lat")}), hide_index=True, width="stretch")
 
 st.subheader(tr("forecast_page.access"))
 st.caption(tr("forecast_page.access_help"))

@@ -44,7 +44,7 @@ if len(actions):
     cost = actions.groupby("indicator")["cost_yuan"].sum().sort_values()
     fig = go.Figure(go.Bar(x=cost.values / 1e4, y=[rectification.action_label(c, lang(), std) for c in cost.index], orientation="h",
                            marker_color="#0072B2", text=[f"{v / 1e4:,.1f}万" for v in cost.values], textposition="auto"))
-    fig.update_xaxes(title=tr("plan.cost") + "（万元）")
+    fig.update_xaxes(title=tr("plan.cost_wan"))
     st.plotly_chart(style(fig, height=320, title=tr("plan.by_indicator")), width="stretch")
     tabs = st.tabs(list(sheets))
     for tab, (name, sheet) in zip(tabs, sheets.items()):

@@ -1,4 +1,5 @@
 """资源配置与差异系数: CV table and chart, school × indicator grid, schools that pull a CV up."""
+import pandas as pd
 import streamlit as st
 
 from analytics.report.escape import safe_filename
@@ -47,8 +48,10 @@ st.caption(tr("resources.grid_help"))
 comp = res["compliance"]
 comp = comp[(comp["stage"] == sel.stage) & comp["in_scope"]]
 st.plotly_chart(charts.compliance_grid(comp), width="stretch")
-grid_table = comp[["school_id", "name", "town", "met_count", "status"]].assign(
-    **{indicator_label(c, short=True): comp[f"ratio_{c}"].map(fmt_pct) for c in codes})
+grid_table = pd.DataFrame({tr("col.school_id"): comp["school_id"], tr("col.school"): comp["name"],
+                           tr("col.town"): comp["town"], tr("col.met_count"): comp["met_count"],
+                           tr("col.status"): comp["status"].map(lambda s: tr(f"status.{s}")),
+                           **{indicator_label(c, short=True): comp[f"ratio_{c}"].map(fmt_pct) for c in codes}})
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("resources.grid"): grid_table}),
                    on_click="ignore", file_name=safe_filename("学校达标", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), key=state.GRID_XLSX,
                    icon=":material/download:")

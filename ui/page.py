@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.report.escape import markdown_text as md
-from analytics.report.formatting import fmt_count
+from analytics.report.formatting import fmt_count, fmt_time
 from ui import data, state
 from ui.strings import lang, stage_label, tr
 
@@ -21,7 +21,7 @@ def header(title_key: str, needs_year: bool = True) -> state.Selection:
     if meta.get("is_demo") == "true":
         st.warning(tr("app.demo_banner"), icon=":material/science:")
     st.caption(tr("app.data_version", version=f"v{meta['version']}" if meta.get("version") else "—",
-                  source=md(meta.get("source_file", "—")), when=meta.get("imported_at", "—")))
+                  source=md(meta.get("source_file", "—")), when=fmt_time(meta.get("imported_at"), lang())))
     if needs_year and selection.year is None:
         no_data(selection)
         st.stop()

@@ -198,8 +198,9 @@ def changes_against(previous: storage.Store | None, tables: dict[str, pd.DataFra
 
 
 def versions_table(listed: list[VersionInfo], lang: str = "zh") -> pd.DataFrame:
-    """The version list as a table for the app (newest first)."""
+    """The version list as a table for the app (newest first), times in China time."""
     from analytics.i18n import t
+    from analytics.report.formatting import fmt_time
     rows = []
     for v in listed:
         ch = v.changes
@@ -208,7 +209,7 @@ def versions_table(listed: list[VersionInfo], lang: str = "zh") -> pd.DataFrame:
             largest="；".join(f"{c['name']} {c['before']}→{c['after']}" for c in ch.get("largest_changes", [])[:3]) or "—")
         rows.append({
             t("versions.col.version", lang): f"v{v.number:04d}" + (" ★" if v.current else ""),
-            t("versions.col.when", lang): v.imported_at.replace("T", " ").replace("+00:00", " UTC"),
+            t("versions.col.when", lang): fmt_time(v.imported_at, lang),
             t("versions.col.who", lang): v.imported_by,
             t("versions.col.file", lang): v.source_file,
             "SHA-256": v.source_sha256[:16],

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from analytics import service
 from analytics.planning import rectification
 from analytics.method.scorecard import COUNTY_SOURCE
-from analytics.report.formatting import fmt_count, fmt_cv, fmt_pct
+from analytics.report.formatting import fmt_count, fmt_cv, fmt_pct, fmt_time
 from analytics.i18n import t
 from analytics.report import figures
 from analytics.io.storage import Store
@@ -355,7 +355,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
                f"每项指标分别判定（{lines}），综合差异系数仅供参考。")
     scope = "、".join(f"{s}{n}所" for s, n in c["in_scope"].items())
     _para(doc, f"纳入计算的学校：{scope}；{scope_sentence(c['std'])}"
-               f"数据来源：{meta.get('source_file', '—')}（SHA-256 {meta.get('source_sha256', '')[:12]}，导入于{meta.get('imported_at', '—')}）。")
+               f"数据来源：{meta.get('source_file', '—')}（SHA-256 {meta.get('source_sha256', '')[:12]}，导入于{fmt_time(meta.get('imported_at'))}）。")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(path)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta, timezone
 
 from analytics.i18n import t
 
@@ -14,11 +15,14 @@ def _missing(x) -> bool:
 
 
 def fmt_count(n, lang: str = "zh", unit: str = "") -> str:
-    """A count: 61 626 → '6.16万' (zh, from 10 000 up) or '61,626' (en); unit appended."""
+    """A count: 61 626 → '6.16万' (zh, from 10 000 up), 175 051 300 → '1.75亿' (from 10⁸ up), or
+    '61,626' (en); unit appended."""
     if _missing(n):
         return "—"
     n = float(n)
-    if lang == "zh" and abs(n) >= 10_000:
+    if lang == "zh" and abs(n) >= 100_000_000:
+        text = f"{n / 100_000_000:.2f}亿"
+    elif lang == "zh" and abs(n) >= 10_000:
         text = f"{n / 10_000:.2f}万"
     else:
         text = f"{n:,.0f}"
@@ -95,3 +99,20 @@ def fmt_item_line(code: str, threshold, kind: str = "", lang: str = "zh", std=No
     if base == "G5" or kind == "qualitative" or float(threshold) >= 1 and ITEM_VALUE_KINDS.get(base, ("share",))[0] == "share":
         return text
     return f"≥{text}"
+
+
+CHINA_TIME = timezone(timedelta(hours=8), "北京时间")
+
+
+def fmt_time(iso: str | None, lang: str = "zh") -> str:
+    """A stored ISO time (UTC) in China time, to the minute: '2026-12-01T00:57:36+00:00' →
+    '2026-12-01 08:57（北京时间）' ('… 08:57 (Beijing time)' in English); '—' when blank or unreadable."""
+    if not iso:
+        return "—"
+    try:
+        when = datetime.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") + t("time.china", lang)

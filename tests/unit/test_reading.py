@@ -75,3 +75,12 @@ def test_scorecard_values_read_with_their_units():
     assert fmt_item_value("G1", 1.0, "qualitative") == "是" and fmt_item_value("G1", 0.0, "qualitative") == "否"
     assert fmt_item_value("Q1", 0.964) == "96.4%" and fmt_item_line("Q1", 0.95) == "≥95.0%"
     assert fmt_item_value("G8", None) == "—"
+
+
+def test_large_sums_and_times_read_as_a_chinese_reader_expects():
+    from analytics.report.formatting import fmt_count, fmt_time
+    assert fmt_count(175_051_300, "zh", "元") == "1.75亿元" and fmt_count(61_626, "zh") == "6.16万"
+    assert fmt_count(175_051_300, "en") == "175,051,300"
+    assert fmt_time("2026-12-01T00:57:36+00:00") == "2026-12-01 08:57（北京时间）"      # UTC + 8
+    assert fmt_time("2026-12-31T20:00:00+00:00", "en") == "2027-01-01 04:00 (Beijing time)"
+    assert fmt_time(None) == "—"
