@@ -28,9 +28,11 @@ points["type_name"] = points["school_type"].map(lambda c: type_names[contract.sc
 
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
 codes = indicator_codes(std)
-colour_by = c1.selectbox(tr("layout.colour_by"), ["status"] + codes, key=state.LAYOUT_COLOUR,
-                         format_func=lambda c: tr("layout.colour_status") if c == "status" else
-                         f"{indicator_label(c, short=True)}（{stage_label(sel.stage)}）")
+def colour_label(c: str) -> str:
+    return tr("layout.colour_status") if c == "status" else f"{indicator_label(c, short=True)}（{stage_label(sel.stage)}）"
+
+
+colour_by = c1.selectbox(tr("layout.colour_by"), ["status"] + codes, key=state.LAYOUT_COLOUR, format_func=colour_label)
 types = sorted(points["type_name"].unique())
 chosen_types = c2.multiselect(tr("layout.types"), types, default=types, key=state.LAYOUT_TYPES)
 groups = [g for g in contract.codes()["urban_rural_groups"] if g in set(points["urban_rural_group"])]
@@ -60,7 +62,7 @@ shown["tooltip"] = [maps.tooltip([r.name, f"{r.town} · {r.type_name}", persons(
                     for r in shown.itertuples()]
 
 assign = data.layout_assignment(sig, sel.county_code, sel.year, sel.stage)
-st.subheader(tr("layout.map"))
+st.subheader(tr("layout.map_by", by=colour_label(colour_by)))        # the title says what the colours mean
 m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), points, base)
 settlements = assign["settlements"]
 if len(settlements) and "beyond" in settlements:

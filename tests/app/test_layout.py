@@ -22,3 +22,17 @@ def test_maps_draw_exactly_the_schools_in_scope(demo_db, monkeypatch):
     at.switch_page("app_pages/small_schools.py").run()
     village = service.small_schools(store, "320902", [2024])
     assert {r[6] for r in map_rows(at)[0]} == set(village["school_id"])
+
+
+def test_the_map_title_says_what_the_colours_mean(good_db, monkeypatch):
+    from analytics.i18n import t
+    from analytics.standards import load_standards
+    from ui import state
+    at = app(good_db, monkeypatch, "layout", query={"county": "320902", "year": "2024"})
+    assert not at.exception
+    words = load_standards("320902").wording()
+    assert any(h.value == t("layout.map_by", by=t("layout.colour_status", std=words)) for h in at.subheader)
+    at.selectbox(key=state.LAYOUT_COLOUR).set_value("L2").run()
+    assert not at.exception
+    by = f"{t('indicator_short.L2')}（{t('stage.小学')}）"
+    assert any(h.value == t("layout.map_by", by=by) for h in at.subheader)
