@@ -32,7 +32,8 @@ class Coverage:
     @classmethod
     def of(cls, in_scope, missing=(), reason: str = "", names: dict | None = None) -> "Coverage":
         scope = tuple(dict.fromkeys(str(i) for i in in_scope))
-        gaps = tuple(i for i in dict.fromkeys(str(i) for i in missing) if i in set(scope))
+        members = set(scope)
+        gaps = tuple(i for i in dict.fromkeys(str(i) for i in missing) if i in members)
         return cls(scope, gaps, reason, dict(names or {}))
 
     @property

@@ -71,8 +71,9 @@ def school_refs(schools: pd.DataFrame, ids) -> list[dict]:
             for i in dict.fromkeys(str(x) for x in ids)]
 
 
-def labels(refs: list[dict]) -> list[str]:
-    return [r["label"] for r in refs]
+def names_by_id(schools: pd.DataFrame) -> dict[str, str]:
+    """School id → name, for a Coverage to show the schools it lists."""
+    return dict(zip(schools["school_id"].astype(str), schools["name"]))
 
 
 def inputs(sheet_key: str, *columns: str) -> str:
@@ -154,7 +155,7 @@ def resource_items(rows: pd.DataFrame, std: Standards, schools: pd.DataFrame) ->
     cv = variation.cv_table(rows, std)
     comp = school_rule.school_compliance(rows, std)
     scoped = rows[rows["in_scope"]] if len(rows) else rows
-    names = dict(zip(schools["school_id"].astype(str), schools["name"]))
+    names = names_by_id(schools)
     for stage in std.stages:
         part = scoped[scoped["stage"] == stage] if len(scoped) else scoped
         for code in std.indicator_codes:
@@ -187,9 +188,11 @@ def resource_items(rows: pd.DataFrame, std: Standards, schools: pd.DataFrame) ->
     return items
 
 
-def _school_sum(values: pd.Series) -> float:
-    """Sum over a school's rows; NaN when any row is blank (a blank is not zero)."""
-    return float(values.sum()) if values.notna().all() and len(values) else math.nan
+def known_sums(df: pd.DataFrame, column: str, by: str = "school_id") -> pd.Series:
+    """Per ``by``: the sum of ``column``; NaN when any of the group's rows is blank (a blank is not zero)."""
+    values = pd.to_numeric(df[column], errors="coerce").astype("float64")
+    sums = values.groupby(df[by]).sum()
+    return sums.where(~values.isna().groupby(df[by]).any())
 
 
 def g3_rooms(stats: pd.DataFrame, schools: pd.DataFrame, rule: dict) -> pd.DataFrame:
@@ -202,35 +205,31 @@ def g3_rooms(stats: pd.DataFrame, schools: pd.DataFrame, rule: dict) -> pd.DataF
     (classes on a 学段 row, the room counts, the smallest area of rooms that exist); True otherwise.
     Rooms may be reported per 学段 or once on the 全校 row: the known ones are summed.
     """
-    out = []
-    parts = stats[stats["stage"] != contract.WHOLE_SCHOOL]
-    for sid, rows in stats.groupby("school_id"):
-        classes = _school_sum(parts.loc[parts["school_id"] == sid, "classes"])
-        needed = max(1.0, math.ceil(classes / rule["classes_per_room"])) if math.isfinite(classes) else math.nan
-        rec = {"school_id": sid, "classes": classes, "needed": needed}
-        known_fail, blank = False, False
-        for kind in ("music", "art"):
-            rooms = rows[f"{kind}_rooms"]
-            count = float(rooms.sum()) if rooms.notna().any() else math.nan
-            smallest = rows[f"{kind}_room_min_m2"].min()
-            rec[kind], rec[f"{kind}_min"] = count, smallest
-            at_least = needed if math.isfinite(needed) else 1.0
-            rec[f"{kind}_short"] = 0.0 if math.isnan(count) else max(0.0, at_least - count)
-            rec[f"{kind}_small"] = bool(count > 0 and pd.notna(smallest) and smallest < rule[f"{kind}_room_min_m2"])
-            known_fail |= rec[f"{kind}_short"] > 0 or rec[f"{kind}_small"]
-            blank |= math.isnan(count) or math.isnan(needed) or bool(count > 0 and pd.isna(smallest))
-        rec["ok"] = False if known_fail else None if blank else True
-        out.append(rec)
-    g = pd.DataFrame(out, columns=["school_id", "classes", "needed", "music", "music_min", "art", "art_min",
-                                   "music_short", "art_short", "music_small", "art_small", "ok"])
-    g["ok"] = g["ok"].astype(object)
-    return g.merge(schools[["school_id", "name"]], on="school_id")
+    by_school = stats.groupby("school_id")
+    g = pd.DataFrame(index=pd.Index(sorted(by_school.groups), name="school_id"))
+    g["classes"] = known_sums(stats[stats["stage"] != contract.WHOLE_SCHOOL], "classes").reindex(g.index)
+    g["needed"] = np.maximum(1.0, np.ceil(g["classes"] / rule["classes_per_room"])).where(g["classes"].notna())
+    at_least = g["needed"].fillna(1.0)                      # blank classes: at least one room of each kind
+    known_fail = pd.Series(False, index=g.index)
+    blank = g["needed"].isna()
+    for kind in ("music", "art"):
+        count = pd.to_numeric(stats[f"{kind}_rooms"], errors="coerce").astype("float64").groupby(stats["school_id"]) \
+            .sum(min_count=1).reindex(g.index)
+        smallest = pd.to_numeric(stats[f"{kind}_room_min_m2"], errors="coerce").astype("float64") \
+            .groupby(stats["school_id"]).min().reindex(g.index)
+        g[kind], g[f"{kind}_min"] = count, smallest
+        g[f"{kind}_short"] = (at_least - count).clip(lower=0).fillna(0.0)
+        g[f"{kind}_small"] = (count > 0) & smallest.notna() & (smallest < rule[f"{kind}_room_min_m2"])
+        known_fail |= (g[f"{kind}_short"] > 0) | g[f"{kind}_small"]
+        blank |= count.isna() | ((count > 0) & smallest.isna())
+    g["ok"] = pd.Series(np.where(known_fail, False, np.where(blank, None, True)), index=g.index, dtype=object)
+    return g.reset_index().merge(schools[["school_id", "name"]], on="school_id")
 
 
 def guarantee_items(data: dict, std: Standards) -> list[Item]:
     cfg = std["guarantee"]
     county, schools, stats = data["county"], data["schools"], data["stats"]
-    names = dict(zip(schools["school_id"].astype(str), schools["name"]))
+    names = names_by_id(schools)
     items = []
     for code, rule in cfg.items():
         kind = rule["kind"]
@@ -282,7 +281,7 @@ def g5_item(data, std, scope) -> Item:
     scope with no 班级 rows is not reported (unknown). Without the sheet, the contract's fallback:
     pupils ÷ classes per school and 学段 (an average hides single large classes: an estimate)."""
     schools, stats = data["schools"], data["stats"]
-    names = dict(zip(schools["school_id"].astype(str), schools["name"]))
+    names = names_by_id(schools)
     lines = "/".join(str(std.class_max(s)) for s in std.stages)
     classes = data["classes"]
     if classes.empty:
@@ -310,7 +309,7 @@ def g6_item(data, std, rule) -> Item:
     a school with a blank fund or standard is not reported: fail when a known school is short, else
     unknown while any is blank."""
     schools, stats, funding = data["schools"], data["stats"], data["funding"]
-    names = dict(zip(schools["school_id"].astype(str), schools["name"]))
+    names = names_by_id(schools)
     floor = std["funding"]["small_school_floor_students"]
     village = schools[[contract.is_village_school(t, u) for t, u in zip(schools["school_type"], schools["urban_rural_code"])]]
     totals = sizing.school_totals(stats).merge(village[["school_id", "name"]], on="school_id")
@@ -332,14 +331,14 @@ def _exchange_item(code, data, rule, std, scope) -> Item:
     """G9 (360-hour training of every teacher) and G11 (交流轮岗 share and its backbone share) from the
     师资交流 sheet over the schools in scope; without the sheet, the county's figure (县级指标)."""
     ex, county, schools = data["exchange"], data["county"], data["schools"]
-    names = dict(zip(schools["school_id"].astype(str), schools["name"]))
+    names = names_by_id(schools)
     if ex.empty:
         v = _county_value(county, code)
         line = rule.get("line", rule.get("exchanged_share"))
         return Item("guarantee", code, None, v, line, _status(None if v is None else v >= line), source=COUNTY_SOURCE)
     stats = data["stats"]
     teachers = stats[(stats["stage"] != contract.WHOLE_SCHOOL) & stats["school_id"].isin(scope["school_id"])] \
-        .groupby("school_id")["teachers"].agg(_school_sum)
+        .pipe(known_sums, "teachers")
     e = scope[["school_id"]].merge(ex.drop_duplicates("school_id"), on="school_id", how="left") \
         .assign(teachers=lambda d: d["school_id"].map(teachers))
     if code == "G9":
@@ -368,9 +367,9 @@ def g12_item(data, std, rule, scope) -> Item:
     """G12: certified teachers / teachers ≥ line (100 %): a school known to have uncertified teachers
     fails it; a school with a blank count is not reported."""
     schools, stats = data["schools"], data["stats"]
-    names = dict(zip(schools["school_id"].astype(str), schools["name"]))
+    names = names_by_id(schools)
     s = stats[(stats["stage"] != contract.WHOLE_SCHOOL) & stats["school_id"].isin(scope["school_id"])]
-    per = s.groupby("school_id").agg(teachers=("teachers", _school_sum), certified=("certified_teachers", _school_sum))
+    per = pd.DataFrame({"teachers": known_sums(s, "teachers"), "certified": known_sums(s, "certified_teachers")})
     per = scope[["school_id"]].merge(per.reset_index(), on="school_id", how="left")
     known = per["teachers"].notna() & per["certified"].notna()
     k = per[known]
@@ -396,7 +395,7 @@ def quality_items(data: dict, std: Standards) -> list[Item]:
             public = pd.to_numeric(f["public_funds"], errors="coerce").astype("float64")
             training = pd.to_numeric(f["training_funds"], errors="coerce").astype("float64")
             share = training / public.where(public > 0)
-            names = dict(zip(data["schools"]["school_id"].astype(str), data["schools"]["name"]))
+            names = names_by_id(data["schools"])
             cov = Coverage.of(scope["school_id"], f.loc[share.isna(), "school_id"],
                               inputs("funding", "training_funds", "public_funds"), names)
             items.append(_item("quality", code, None, share.min() if share.notna().any() else None,

@@ -83,8 +83,10 @@ def fmt_item_value(code: str, value, kind: str = "", lang: str = "zh") -> str:
 
 
 def fmt_item_line(code: str, threshold, kind: str = "", lang: str = "zh", std=None) -> str:
-    """The line of a scorecard item with its direction and unit: ≤0.50 (a CV), 100%, ≥95.0%, ≥6,000元/生,
-    0个班, <0.150 (Q9), 是 (qualitative); G4 from the standards: ≤2,000人（一贯制≤2,500人）."""
+    """The line of a scorecard item with its direction and unit, in the form of :func:`fmt_item_value`: a CV
+    line with ≤ and two decimals; a whole-share line as a percentage without a sign; other shares and
+    amounts with ≥; G5's count of classes as it is; Q9 with <; a qualitative item as 是. G4 has no single
+    line: both school-size lines are read from the standards (``std``)."""
     base = code.split("·")[0]
     if base == "G4" and std is not None:
         persons = t("unit.persons", lang)
