@@ -64,9 +64,18 @@ if uncovered:
 else:
     st.caption(tr("plan.uncovered_none"))
 
-st.subheader(tr("plan.alternatives"))
-if not plan["alternatives"]:
-    st.caption(tr("plan.no_alternatives"))
+st.subheader(tr("plan.cv_routes"))
+st.caption(tr("plan.cv_routes_help"))
+routes, moves = rectification.route_table(plan, schools, lang())
+if routes.empty:
+    st.caption(tr("plan.cv_routes_none"))
+else:
+    page.table(routes)
+if not moves.empty:
+    st.markdown(f"**{tr('plan.route_moves')}**")
+    page.table(moves)
+if plan["alternatives"]:
+    st.markdown(f"**{tr('plan.alternatives')}**")
 for alt in plan["alternatives"]:
     st.markdown(f"**{stage_label(alt['stage'])} · {indicator_label(alt['indicator'])}**：{len(alt['moves'])} · "
                 f"{fmt_count(alt['cost_yuan'], lang(), tr('unit.yuan'))} · CV {fmt_cv(alt['cv_after'])} "

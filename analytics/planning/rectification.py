@@ -221,21 +221,72 @@ def make_plan(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs:
         part = rows[(rows["stage"] == stage) & rows["in_scope"] & rows[code].notna() & (rows["students"] > 0)]
         if code in TEACHER_INDICATORS:
             alternatives.append(teacher_moves(part, stage, code, float(c["threshold"]), std, costs, names, current, schools))
-        floor = least_floor(part[code], part["students"], float(c["threshold"]))
+        floor = floor_actions(part, stage, code, float(c["threshold"]), std, costs, names)
         if floor is None:
             continue
-        for _, s in part[part[code] < floor].iterrows():
-            q = natural_quantity(code, s[code], float(s["students"]), floor, std)
-            if q > 0:
-                actions.append(Action(s["school_id"], stage, code, q, UNITS[code][0], action_cost(code, q, costs), "floor",
-                                      names.get(s["school_id"], "")))
+        actions.extend(floor)
         current = apply_actions(stats, actions)
         after = recompute(current, schools, std)
     after = recompute(current, schools, std)
     g_actions = guarantee_actions(current, schools, std, costs, names, classes)
     return {"actions": actions, "guarantee_actions": g_actions, "unplanned": unplanned, "passes": plan_passes(after),
             "total_cost_yuan": float(sum(a.cost_yuan for a in actions) + sum(a.cost_yuan for a in g_actions)),
-            "before": before, "after": after, "alternatives": alternatives, "stats_after": current}
+            "before": before, "after": after, "alternatives": alternatives, "stats_after": current,
+            "cv_routes": cv_routes(stats, schools, before, std, costs, names)}
+
+
+def floor_actions(part: pd.DataFrame, stage: str, code: str, line: float, std: Standards, costs: dict,
+                  names: dict) -> list[Action] | None:
+    """Raise every school below the least floor F that brings the CV within ``line`` up to F
+    (:func:`least_floor`), whole units rounded up; None when no floor can."""
+    floor = least_floor(part[code], part["students"], line)
+    if floor is None:
+        return None
+    out = []
+    for _, s in part[part[code] < floor].iterrows():
+        q = natural_quantity(code, s[code], float(s["students"]), floor, std)
+        if q > 0:
+            out.append(Action(s["school_id"], stage, code, q, UNITS[code][0], action_cost(code, q, costs), "floor",
+                              names.get(s["school_id"], "")))
+    return out
+
+
+def cv_routes(stats: pd.DataFrame, schools: pd.DataFrame, before: dict, std: Standards, costs: dict,
+              names: dict) -> list[dict]:
+    """The cheapest way to bring each county CV failing today within its line, on today's data and
+    without making every school comply (the costed plan does both; this is the CV part alone).
+
+    For every failing CV: the floor route (raise the schools below the least floor F, cost Σ units ×
+    unit cost) and, for the teacher indicators L1–L3, the exchange route (:func:`teacher_moves`: one
+    teacher at a time from the best-supplied school that stays at its line to the worst-supplied, cost
+    per teacher-year of exchange). Each route is checked by a recompute from scratch; the passing
+    route of least cost is ``best`` (None when neither passes). Unknown CVs have no route.
+    """
+    out = []
+    rows = before["rows"]
+    for _, c in before["cv"].iterrows():
+        if c["passed"] is not False:
+            continue
+        stage, code, line = c["stage"], c["indicator"], float(c["threshold"])
+        part = rows[(rows["stage"] == stage) & rows["in_scope"] & rows[code].notna() & (rows["students"] > 0)]
+        routes = []
+        if code in TEACHER_INDICATORS:
+            ex = teacher_moves(part, stage, code, line, std, costs, names, stats, schools)
+            routes.append({"kind": "move", "actions": ex["moves"], "cost_yuan": ex["cost_yuan"],
+                           "cv_after": ex["cv_after"], "passes": ex["passes"],
+                           "teachers": float(sum(m.quantity for m in ex["moves"]))})
+        floor = floor_actions(part, stage, code, line, std, costs, names)
+        if floor is not None:
+            check = recompute(apply_actions(stats, floor), schools, std)["cv"]
+            cv = check[(check["stage"] == stage) & (check["indicator"] == code)].iloc[0]
+            routes.append({"kind": "floor", "actions": floor, "cost_yuan": float(sum(a.cost_yuan for a in floor)),
+                           "cv_after": float(cv["cv"]), "passes": bool(cv["passed"]),
+                           "teachers": float(sum(a.quantity for a in floor)) if code in TEACHER_INDICATORS else 0.0})
+        passing = [r for r in routes if r["passes"]]
+        best = min(passing, key=lambda r: r["cost_yuan"]) if passing else None
+        out.append({"stage": stage, "indicator": code, "cv_before": float(c["cv"]), "threshold": line,
+                    "routes": routes, "best": best})
+    return out
 
 
 def plan_passes(after: dict) -> bool:
@@ -325,6 +376,14 @@ def plan_summary(plan: dict, std: Standards) -> dict:
         "alternatives": [{"stage": a["stage"], "indicator": a["indicator"], "moves": len(a["moves"]),
                           "teachers_moved": sum(m.quantity for m in a["moves"]), "cost_yuan": a["cost_yuan"],
                           "cv_after": a["cv_after"], "passes": a["passes"]} for a in plan["alternatives"]],
+        "cv_routes": [{"stage": r["stage"], "indicator": r["indicator"], "cv_before": r["cv_before"],
+                       "threshold": r["threshold"],
+                       "best": None if r["best"] is None else {
+                           "kind": r["best"]["kind"], "cost_yuan": r["best"]["cost_yuan"], "cv_after": r["best"]["cv_after"],
+                           "moves": [{"from": a.source_school, "to": a.school_id, "teachers": a.quantity}
+                                     for a in r["best"]["actions"] if a.source_school],
+                           "schools_raised": sorted({a.school_id for a in r["best"]["actions"] if not a.source_school})}}
+                      for r in plan.get("cv_routes", [])],
     }
 
 
@@ -354,14 +413,22 @@ def plan_sheets(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "
     by = lambda key: acts.groupby(key, as_index=False)["cost_yuan"].sum().sort_values("cost_yuan", ascending=False)  # noqa: E731
     after = plan["after"]["cv"]
     check = after.assign(
-        indicator=lambda d: d["indicator"].map(lambda c: t(f"indicator.{c}", lang)))[["stage", "indicator", "cv", "threshold", "passed"]]
+        indicator=lambda d: d["indicator"].map(lambda c: t(f"indicator.{c}", lang)),
+        stage=lambda d: d["stage"].map(lambda x: t(f"stage.{x}", lang)),
+        passed=lambda d: d["passed"].map(lambda p: t("status." + {True: "pass", False: "fail"}.get(p, "unknown"), lang)),
+    )[["stage", "indicator", "cv", "threshold", "passed"]]
+    routes, moves = route_table(plan, schools, lang)
+    extra = {t("plan.sheet_routes", lang): routes} if len(routes) else {}
+    if len(moves):
+        extra[t("plan.sheet_moves", lang)] = moves
     return {t("plan.sheet_actions", lang): sheet,
             t("plan.sheet_by_school", lang): by(["school_id", "name", "town"]).rename(columns=cols),
             t("plan.sheet_by_indicator", lang): by(["indicator_name"]).rename(columns=cols),
             t("plan.sheet_by_town", lang): by(["town"]).rename(columns=cols),
             t("plan.sheet_check", lang): check.rename(columns={"stage": t("col.stage", lang), "indicator": t("col.indicator", lang),
                                                                "cv": t("col.cv", lang), "threshold": t("col.threshold", lang),
-                                                               "passed": t("col.status", lang)})}
+                                                               "passed": t("col.status", lang)}),
+            **extra}
 
 
 # The items the costed plan works on: the seven CVs and the school rule (school step and CV floors),
@@ -392,3 +459,44 @@ def uncovered_items(items: list[dict]) -> list[dict]:
             out.append({"code": i["code"], "base": base, "stage": i["stage"], "status": i["status"],
                         "value": i["value"], "threshold": i["threshold"], "measure": measure_key(i["code"], i["status"])})
     return out
+
+
+def route_table(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The CV routes (:func:`cv_routes`) as two tables with headers of ``lang``: one row per failing CV
+    (its best route, cost, CV before and after, line), and the teachers each exchange moves (from,
+    to, count), schools told apart by town where names repeat."""
+    from analytics.i18n import t
+    from analytics.method.labels import school_labels
+    label = dict(zip(schools["school_id"], school_labels(schools["school_id"], schools["name"], schools["town"])))
+    summary, moves = [], []
+    for r in plan.get("cv_routes", []):
+        best = r["best"]
+        summary.append({
+            t("col.stage", lang): t(f"stage.{r['stage']}", lang),
+            t("col.indicator", lang): t(f"indicator_short.{r['indicator']}", lang),
+            t("plan.cv_now", lang): round(r["cv_before"], 3),
+            t("plan.route", lang): route_words(r, lang),
+            t("plan.cost_wan_year", lang): None if best is None else round(best["cost_yuan"] / YUAN_PER_WAN, 1),
+            t("plan.cv_then", lang): None if best is None else round(best["cv_after"], 3),
+            t("col.threshold", lang): r["threshold"]})
+        if best is not None and best["kind"] == "move":
+            for a in best["actions"]:
+                moves.append({t("col.stage", lang): t(f"stage.{r['stage']}", lang),
+                              t("col.indicator", lang): t(f"indicator_short.{r['indicator']}", lang),
+                              t("plan.whatif_from", lang): label.get(a.source_school, a.source_school),
+                              t("plan.move_to", lang): label.get(a.school_id, a.school_id),
+                              t("plan.teachers_n", lang): int(a.quantity)})
+    return pd.DataFrame(summary), pd.DataFrame(moves)
+
+
+def route_words(route: dict, lang: str = "zh") -> str:
+    """The best route of one failing CV in words: "交流轮岗4人（每年约8.0万元）" or
+    "为15所学校补足（约45.0万元）"; "没有可行做法" when neither route passes."""
+    from analytics.i18n import t
+    best = route["best"]
+    if best is None:
+        return t("plan.route_none", lang)
+    cost = f"{best['cost_yuan'] / YUAN_PER_WAN:,.1f}"
+    if best["kind"] == "move":
+        return t("plan.route_move", lang, n=int(best["teachers"]), cost=cost)
+    return t("plan.route_floor", lang, n=len({a.school_id for a in best["actions"]}), cost=cost)

@@ -326,6 +326,11 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
                + ("整改后全部学校达标、各项差异系数全部达标（按同一方法复核）。" if c["plan"]["passes"]
                   else "整改后仍有学校或差异系数未达标（按同一方法复核），需另行研究。"))
     _table(doc, ["措施", "投入（万元）"], [[rectification.action_label(k, "zh", c["std"]), f"{v / 1e4:,.1f}"] for k, v in by.items()], [11.0, 4.6])
+    for r in c["plan"].get("cv_routes", []):
+        if r["best"] is not None:
+            _para(doc, t("plan.route_line", stage=r["stage"], indicator=t(f"indicator_short.{r['indicator']}"),
+                         before=f"{r['cv_before']:.3f}", route=rectification.route_words(r),
+                         after=f"{r['best']['cv_after']:.3f}", line=f"{r['threshold']:.2f}"))
     uncovered = rectification.uncovered_items([i.as_dict() for i in c["items"]])
     if uncovered:
         _para(doc, f"以上投入只覆盖资源配置、专用教室和班额。另有{len(uncovered)}项未达标或数据不全，需要其他措施，"

@@ -26,3 +26,19 @@ def test_plan_page_lists_every_failing_item_it_does_not_cover(demo_db, monkeypat
     assert any(w.value == t("plan.uncovered_note", n=len(uncovered)) for w in at.warning)
     table = next(df.value for df in at.dataframe if t("plan.measure") in df.value.columns)
     assert list(table[t("plan.measure")]) == [t(u["measure"]) for u in uncovered]
+
+
+def test_plan_page_gives_the_cheapest_way_to_pass_the_county_cvs(demo_db, monkeypatch):
+    """The demo's 小学 L2 CV (0.514 > 0.50) is fixed by the school step, yet exchanging a few backbone teachers
+    would pass it alone for far less: the page shows that route, who moves where, and the CV after."""
+    plan = service.plan(Store(demo_db), "320902", 2024)
+    route = next(r for r in plan["cv_routes"] if (r["stage"], r["indicator"]) == ("小学", "L2"))
+    assert route["cv_before"] > 0.5 and route["best"]["kind"] == "move" and route["best"]["cv_after"] <= 0.5
+    at = app(demo_db, monkeypatch, "rectification", query={"county": "320902", "year": "2024"})
+    assert not at.exception
+    routes = next(df.value for df in at.dataframe if t("plan.route") in df.value.columns)
+    row = routes[routes[t("col.indicator")] == t("indicator_short.L2")].iloc[0]
+    assert row[t("plan.route")].startswith(t("plan.route_move", n=int(route["best"]["teachers"]), cost="").split("（")[0])
+    assert row[t("plan.cv_then")] == round(route["best"]["cv_after"], 3)
+    moves = next(df.value for df in at.dataframe if t("plan.move_to") in df.value.columns)
+    assert moves[t("plan.teachers_n")].sum() == route["best"]["teachers"]

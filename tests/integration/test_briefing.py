@@ -63,6 +63,10 @@ def test_docx_figures_equal_the_cli(briefing, demo_db, capsys):
     plan = cli_json(capsys, "plan", "--db", str(demo_db), "--county", "320902", "--year", "2024")
     assert fmt_count(plan["total_cost_yuan"], "zh", "元") in text            # e.g. 1.75亿元
     assert "以上投入只覆盖资源配置、专用教室和班额" in text                   # and what it does not cover
+    for r in plan["cv_routes"]:                                             # and the cheapest way for the CVs alone
+        assert f"{t('indicator_short.' + r['indicator'])}差异系数现为{r['cv_before']:.3f}" in text
+        assert f"即可降至{r['best']['cv_after']:.3f}" in text
+    assert plan["cv_routes"], "the demo's 小学 L2 CV fails today"
     assert len(doc.inline_shapes) >= 4                           # two CV charts, the map, the class bands
 
 

@@ -130,3 +130,55 @@ def test_g6_with_a_blank_funding_standard_is_unknown_not_a_crash_or_a_pass():
     assert item.coverage.missing == ("1320902004",) and "生均公用经费拨付标准" in item.coverage.reason
     funding["funds_per_student_standard"] = [800.0]                        # due 800 × 100 = 80 000 > 70 000
     assert sc.g6_item(data, STD, STD["guarantee"]["G6"]).status == "fail"
+
+
+def _weighted_cv(x, p):
+    """S/X̄ with X̄ = ΣPᵢXᵢ/ΣP and S² = ΣPᵢ(Xᵢ − X̄)²/ΣP, written out here independently of the code."""
+    x, p = np.asarray(x, float), np.asarray(p, float)
+    mean = (p * x).sum() / p.sum()
+    return math.sqrt((p * (x - mean) ** 2).sum() / p.sum()) / mean
+
+
+def test_the_cheapest_cv_route_moves_teachers_from_above_the_mean_and_is_checked_by_hand():
+    # L2 backbone counts 8, 7, 10, 6, 20 for 800, 700, 900, 600, 500 pupils: every school meets 1.0 per 100,
+    # the CV fails; exchanging teachers costs 2 万 per teacher-year, training new backbone teachers 3 万 each
+    stats, schools = _county([1.0, 1.0, 1.1, 1.0, 4.0], [800, 700, 900, 600, 500])
+    plan = rectification.make_plan(stats, schools, STD)
+    route = next(r for r in plan["cv_routes"] if r["indicator"] == "L2")
+    backbone = stats["backbone_teachers"].to_numpy(float)
+    pupils = stats["students"].to_numpy(float)
+    assert route["cv_before"] == pytest.approx(_weighted_cv(100 * backbone / pupils, pupils))
+    assert route["cv_before"] > route["threshold"]
+    best = route["best"]
+    assert best["kind"] == "move"
+    floor = next(r for r in route["routes"] if r["kind"] == "floor")
+    assert best["cost_yuan"] < floor["cost_yuan"]
+    moved = backbone.copy()
+    ids = list(stats["school_id"])
+    mean = (backbone.sum() / pupils.sum()) * 100
+    for a in best["actions"]:
+        src = ids.index(a.source_school)
+        assert 100 * backbone[src] / pupils[src] > mean                            # from a school above the mean
+        moved[src] -= a.quantity
+        moved[ids.index(a.school_id)] += a.quantity
+    assert (100 * moved / pupils >= STD.line("L2", "小学")).all()                   # every source keeps its line
+    assert best["cv_after"] == pytest.approx(_weighted_cv(100 * moved / pupils, pupils))
+    assert best["cv_after"] <= route["threshold"]
+    assert best["cost_yuan"] == sum(a.quantity for a in best["actions"]) * COSTS["teacher_exchange_per_year"]
+    words = rectification.route_words(route)
+    assert f"交流轮岗{int(sum(a.quantity for a in best['actions']))}人" in words
+
+
+def test_a_cv_route_is_offered_even_when_the_school_step_alone_fixes_the_cv():
+    # school 5 (L2 0.2 per 100) fails the school rule; the school step's additions also bring the CV under the line,
+    # so the plan needs no floor and no exchange — yet the county CV alone could pass by a few moves
+    stats, schools = _county([1.0, 1.0, 1.1, 2.4, 0.2], [800, 700, 900, 600, 500])
+    plan = rectification.make_plan(stats, schools, STD)
+    before = plan["before"]["cv"].set_index("indicator").loc["L2"]
+    if before["passed"] is not False:
+        pytest.fail(f"the synthetic county must fail L2 today (CV {before['cv']:.3f})")
+    assert not plan["alternatives"] and {a.step for a in plan["actions"]} == {"school"}
+    route = next(r for r in plan["cv_routes"] if r["indicator"] == "L2")
+    assert route["best"] is not None and route["best"]["cv_after"] <= route["threshold"]
+    summary = rectification.plan_summary(plan, STD)["cv_routes"]
+    assert summary[0]["indicator"] == "L2" and summary[0]["best"]["cost_yuan"] == route["best"]["cost_yuan"]
