@@ -3,12 +3,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics.planning import sites
 from analytics.standards import load_standards
 from analytics.report.formatting import fmt_pct
-from analytics.geo.mapping import STATUS_COLOURS, marker_radius
+from analytics.geo.mapping import CONTEXT_SCHOOL_COLOUR, NEW_SCHOOL_COLOUR, marker_radius
 from ui import data, maps, page, state
 from ui.charts import style
-from ui.strings import stage_label, tr
+from ui.strings import lang, stage_label, tr
 
 sel = page.header("forecast_page.title")
 sig = data.signature()
@@ -56,7 +57,8 @@ st.subheader(tr("forecast_page.sites"))
 st.caption(tr("forecast_page.sites_help"))
 c = st.columns(3)
 k = c[0].number_input(tr("forecast_page.k"), 1, 10, 2, key=state.SITES_K)
-model = c[1].selectbox(tr("forecast_page.model"), ["pmedian", "mclp"], key=state.SITES_MODEL)
+model = c[1].selectbox(tr("forecast_page.model"), ["pmedian", "mclp"], key=state.SITES_MODEL,
+                       format_func=lambda m: tr(f"sites.model.{m}"))
 if c[2].button(tr("forecast_page.run"), icon=":material/add_location:", key=state.SITES_RUN) or st.session_state.get(state.SITES_DONE):
     st.session_state[state.SITES_DONE] = True
     with st.spinner(tr("app.loading")):
@@ -66,17 +68,25 @@ else:
 if result is not None and result["status"] == "no_settlements":
     st.info(tr("sites.no_settlements"))
 elif result is not None:
-    before = "—" if result["before"] is None else f"{result['before']:,.0f}"
-    st.caption(tr("forecast_page.result", status=result["status"], before=before, after=f"{result['objective']:,.0f}"))
+    st.caption(sites.result_words(result, lang()))
     pts = points[points["stages"].str.contains(sel.stage)].assign(colour_index=0, radius=points["students"].map(marker_radius),
                                                                    tooltip=points["name"].map(lambda n: maps.tooltip([n])))
     new = result["sites"].assign(colour_index=1, radius=14.0, tooltip=result["sites"]["name"].map(lambda n: maps.tooltip([n])), school_id="")
     m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts)
-    maps.add_points(m, pts, tr("map.schools"), [STATUS_COLOURS["unknown"], "#CC79A7"])
-    maps.add_points(m, new, tr("forecast_page.site"), [STATUS_COLOURS["unknown"], "#CC79A7"])
+    maps.add_points(m, pts, tr("map.schools"), [CONTEXT_SCHOOL_COLOUR, NEW_SCHOOL_COLOUR])
+    maps.add_points(m, new.assign(ring=True), tr("forecast_page.site"), [CONTEXT_SCHOOL_COLOUR, NEW_SCHOOL_COLOUR])
     maps.show(m, key=state.widget_key(state.SITES_MAP, sel.county_code, k, model), height=460)
+    maps.legend([(CONTEXT_SCHOOL_COLOUR, tr("map.schools")), (NEW_SCHOOL_COLOUR, tr("forecast_page.site"))])
     st.dataframe(result["sites"].rename(columns={"town": tr("col.town"), "name": tr("forecast_page.site_near"),
                                                  "lon": tr("col.lon"), "lat": tr("col.lat")}), hide_index=True, width="stretch")
+    if len(result["sites"]):
+        c = st.columns([2, 3])
+        found = result["sites"]
+        i = c[0].selectbox(tr("forecast_page.pick_site"), range(len(found)), key=state.SITES_PICK,
+                           format_func=lambda j: f"{found['town'].iloc[j]} · {found['name'].iloc[j]}")
+        if c[1].button(tr("forecast_page.to_scenario"), icon=":material/alt_route:", key=state.SITES_TO_SCENARIO):
+            state.hand_site_to_scenario(found.iloc[i], sel.stage)
+            st.switch_page("app_pages/scenarios.py")
 
 st.subheader(tr("forecast_page.access"))
 st.caption(tr("forecast_page.access_help"))

@@ -8,7 +8,7 @@ import streamlit as st
 from analytics.io import contract
 from analytics.standards import indicator_codes, load_standards
 from analytics.report.formatting import fmt_pct
-from analytics.geo.mapping import (LINE_CLASS_COLOURS, LINE_CLASS_ORDER, STATUS_COLOURS, clicked_school, marker_radius,
+from analytics.geo.mapping import (BEYOND_COLOUR, LINE_CLASS_COLOURS, LINE_CLASS_ORDER, STATUS_COLOURS, WITHIN_COLOUR, clicked_school, marker_radius,
                                    policy_classes, settlement_radius)
 from ui import cards, data, maps, page, state
 from ui.charts import style
@@ -71,7 +71,7 @@ if len(settlements) and "beyond" in settlements:
         radius=settlements["children"].map(settlement_radius),
         tooltip=[maps.tooltip([r.name, f"{tr('layout.children')} {int(r.children)}",
                                f"→ {r.school} {r.distance_m:,.0f} m"]) for r in settlements.itertuples()])
-    maps.add_points(m, bubbles, tr("map.settlements"), ["#F0E442", "#CC79A7"])
+    maps.add_points(m, bubbles, tr("map.settlements"), [WITHIN_COLOUR, BEYOND_COLOUR])
     stage_points = points[points["stages"].str.contains(sel.stage)]
     kinds = settlements.groupby("town")["norm_m"].first()
     maps.add_rings(m, stage_points, stage_points["town"].map(kinds).fillna(
@@ -79,7 +79,7 @@ if len(settlements) and "beyond" in settlements:
 maps.add_points(m, shown.sort_values("students", ascending=False), tr("map.schools"), colours,
                 std["layout"]["cluster_above"])
 clicked = maps.show(m, key=state.widget_key(state.LAYOUT_MAP, sel.county_code, sel.year, base['key']), clicks=True)
-maps.legend(legend + [("#F0E442", tr("layout.within_legend")), ("#CC79A7", tr("layout.beyond_legend"))],
+maps.legend(legend + [(WITHIN_COLOUR, tr("layout.within_legend")), (BEYOND_COLOUR, tr("layout.beyond_legend"))],
             note=tr("map.tiles_note") if base["key"] != "none" else None)
 
 hit = (clicked or {}).get("last_object_clicked") or {}

@@ -32,6 +32,9 @@ if points.empty or settlements.empty:
     page.no_data(sel)
     st.stop()
 names = dict(zip(points["school_id"], points["name"]))
+handed = state.take_site_handoff()
+if handed:
+    st.info(tr("scen.handed", town=md(handed["town"])), icon=":material/add_location:")
 steps = state.scenario_steps(sel.county_code)
 saved_store = data.scenario_store()
 flash = st.session_state.pop(state.SCEN_FLASH, None)
@@ -93,7 +96,8 @@ for entry in res_a["log"]:
 
 kpi = st.columns(5)
 d = scenarios.kpi_deltas(res_a, res_b, sel.stage)
-kpi[0].metric(tr("scen.kpi.shortage"), fmt_count(d["shortage"][0], lang()),
+year = tr("unit.year_of", year=d["shortage_year"]) if d["shortage_year"] else tr("scen.kpi.shortage_none")
+kpi[0].metric(tr("scen.kpi.shortage", stage=stage_label(sel.stage), year=year), fmt_count(d["shortage"][0], lang(), tr("unit.seats")),
               delta=int(round(d["shortage"][1])), delta_color="inverse")
 pp = d["beyond"][1]
 kpi[1].metric(tr("scen.kpi.beyond", stage=stage_label(sel.stage)), fmt_pct(d["beyond"][0]),
@@ -101,6 +105,15 @@ kpi[1].metric(tr("scen.kpi.beyond", stage=stage_label(sel.stage)), fmt_pct(d["be
 kpi[2].metric(tr("scen.kpi.big"), f"{d['big'][0]}", delta=d["big"][1], delta_color="inverse")
 kpi[3].metric(tr("scen.kpi.complying", stage=stage_label(sel.stage)), f"{d['complying'][0]}", delta=d["complying"][1])
 kpi[4].metric(tr("scen.kpi.cost"), scenarios.format_value("cost", d["cost"][0], lang()))
+
+flags = scenarios.cv_flags(res_a, data.run_scenario(sig, sel.county_code, sel.year, "[]"), std)
+if flags:
+    with st.container(border=True):
+        st.markdown(f"**{tr('scen.flags')}** · {md(a_name)}")
+        for flag in flags:
+            head, why = scenarios.describe_flag(flag, names | dict(zip(res_a["points"]["school_id"], res_a["points"]["name"])), lang())
+            st.warning(md(head) + "".join(f"\n- {md(w)}" for w in why), icon=":material/trending_up:")
+        st.caption(tr("scen.flag.help"))
 
 table = scenarios.display_table(scenarios.compare(results, std), std, lang())
 page.table(table)

@@ -22,6 +22,10 @@ from analytics.report.escape import html_text, script_json
 from analytics.geo.mapping import OUTLINE_STYLE, TOWN_STYLE, base_layers, display_coords, display_geojson, map_bounds
 from ui.strings import lang, tr
 
+# town names written on the map, centred on a point inside the town, readable over circles
+TOWN_LABEL_STYLE = ("transform: translate(-50%, -50%); white-space: nowrap; font-size: 12px; color: #555555; "
+                    "text-shadow: 0 0 3px #FFFFFF, 0 0 3px #FFFFFF; pointer-events: none;")
+
 VENDOR = "/app/static/vendor"
 LEAFLET_JS = [("leaflet", f"{VENDOR}/leaflet/leaflet.js")]
 LEAFLET_CSS = [("leaflet_css", f"{VENDOR}/leaflet/leaflet.css")]
@@ -112,12 +116,18 @@ def base_map(outline: dict | None, towns: pd.DataFrame | None, points: pd.DataFr
                          subdomains=base.get("subdomains", "abc"), max_zoom=18, overlay=False).add_to(m)
     if towns is not None and len(towns):
         fg = folium.FeatureGroup(name=tr("map.towns"), show=True)
+        names = folium.FeatureGroup(name=tr("map.town_names"), show=True)
         for r in towns.itertuples():
             label = f"{r.town}（{tr('map.approximate')}）" if r.approximate else r.town
+            geometry = display_geojson(json.loads(r.geojson), crs)
             # folium puts a tooltip's text into a JS template literal as markup: escape it here
-            folium.GeoJson(display_geojson(json.loads(r.geojson), crs), style_function=lambda _f: TOWN_STYLE,
-                           tooltip=html_text(label)).add_to(fg)
+            folium.GeoJson(geometry, style_function=lambda _f: TOWN_STYLE, tooltip=html_text(label)).add_to(fg)
+            at = shape(geometry).representative_point()
+            folium.Marker([at.y, at.x], icon=folium.DivIcon(html=f'<div style="{TOWN_LABEL_STYLE}">{html_text(r.town)}</div>',
+                                                            icon_size=(0, 0), icon_anchor=(0, 0)),
+                          interactive=False).add_to(names)
         fg.add_to(m)
+        names.add_to(m)
     bounds_src = None
     if outline:
         folium.GeoJson(display_geojson(outline, crs), name=tr("map.outline"),

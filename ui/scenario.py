@@ -5,8 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from analytics.io import contract
-from analytics.planning.scenarios import THROUGH
-from analytics.geo.mapping import BEYOND_COLOUR, SEAT_COLOURS, clicked_point, inside_outline, marker_radius, seat_classes, settlement_radius
+from analytics.geo.spatial import metric_epsg
+from analytics.planning.scenarios import THROUGH, town_of
+from analytics.geo.mapping import BEYOND_COLOUR, CONTEXT_SCHOOL_COLOUR, SEAT_COLOURS, SETTLEMENT_COLOUR, clicked_point, inside_outline, marker_radius, seat_classes, settlement_radius
 from ui import maps, state
 from ui.strings import stage_label, tr
 
@@ -36,9 +37,9 @@ def step_form(sel, points: pd.DataFrame, settlements: pd.DataFrame, years: list[
         base = maps.base_map_choice("scen_base")
         m = maps.base_map(outline, towns, points, base)
         maps.add_points(m, settlements.assign(colour_index=0, radius=3.0, tooltip=settlements["name"], school_id=""),
-                        tr("map.settlements"), [BEYOND_COLOUR])
+                        tr("map.settlements"), [SETTLEMENT_COLOUR])
         maps.add_points(m, points.assign(colour_index=0, radius=points["students"].map(marker_radius),
-                                         tooltip=points["name"]), tr("map.schools"), ["#E69F00"])
+                                         tooltip=points["name"]), tr("map.schools"), [CONTEXT_SCHOOL_COLOUR])
         here = pd.DataFrame({"lon": [st.session_state[state.SCEN_LON]], "lat": [st.session_state[state.SCEN_LAT]],
                              "radius": [11.0], "colour_index": [0], "tooltip": [name], "ring": [True], "school_id": [""]})
         maps.add_points(m, here, tr("scen.map_legend_new"), [SEAT_COLOURS[2]])     # last layer: drawn on top
@@ -51,10 +52,16 @@ def step_form(sel, points: pd.DataFrame, settlements: pd.DataFrame, years: list[
         c = st.columns(2)
         lon = c[0].number_input(tr("scen.lon"), 70.0, 140.0, key=state.SCEN_LON, format="%.6f", step=0.001)
         lat = c[1].number_input(tr("scen.lat"), 3.0, 55.0, key=state.SCEN_LAT, format="%.6f", step=0.001)
-        if inside_outline(lon, lat, outline) is False:
-            st.warning(tr("scen.outside"), icon=":material/wrong_location:")
+        detected = town_of(lon, lat, settlements, metric_epsg(float(settlements["lon"].median())))
+        towns_known = sorted(set(points["town"].dropna()) | set(settlements["town"].dropna()))
+        town = st.selectbox(tr("scen.town"), [""] + towns_known, key=state.SCEN_TOWN,
+                            format_func=lambda x: x or tr("scen.town_auto", town=detected))
+        inside = inside_outline(lon, lat, outline)
+        where = tr("scen.town_inside" if inside is not False else "scen.town_outside")
+        (st.warning if inside is False else st.info)(tr("scen.town_is", town=town or detected, where=where),
+                                                     icon=":material/location_on:")
         step.update(stage=stage, name=name, classes=int(classes), opens=int(opens), lon=float(lon), lat=float(lat),
-                    **({"junior_classes": int(junior)} if through else {}))
+                    **({"junior_classes": int(junior)} if through else {}), **({"town": town} if town else {}))
     elif kind == "expand":
         c = st.columns([3, 1, 1, 1])
         stage = c[1].selectbox(tr("col.stage"), contract.STAGES, key=state.SCEN_X_STAGE, format_func=stage_label)

@@ -80,6 +80,26 @@ def scenario_steps(county_code: str) -> list:
 
 SCEN_LON, SCEN_LAT = "scen_lon", "scen_lat"
 SCEN_FLASH = "scen_flash"
+SCEN_HANDOFF = "scen_handoff"
+SCEN_TOWN = "scen_town"
+
+
+def hand_site_to_scenario(site, stage: str) -> None:
+    """A suggested site (布局规划) handed to the 布局方案比选 form: it opens with a new school of the 学段
+    at the site's position and town (see :func:`take_site_handoff`)."""
+    st.session_state[SCEN_HANDOFF] = {"lon": round(float(site["lon"]), 6), "lat": round(float(site["lat"]), 6),
+                                      "town": str(site["town"]), "stage": stage}
+
+
+def take_site_handoff() -> dict | None:
+    """Put a handed-over site into the form's widgets (before they are drawn); returns it once."""
+    site = st.session_state.pop(SCEN_HANDOFF, None)
+    if site:
+        st.session_state[SCEN_KIND] = "open"
+        st.session_state[SCEN_STAGE] = site["stage"]
+        st.session_state[SCEN_LON], st.session_state[SCEN_LAT] = site["lon"], site["lat"]
+        st.session_state[SCEN_TOWN] = site["town"]
+    return site
 
 
 # Widget and session keys of the pages (one place, so no two widgets collide and tests can name them)
@@ -119,6 +139,8 @@ SCEN_X_CLASSES = "scen_x_classes"
 SCEN_X_OPENS = "scen_x_opens"
 SCEN_X_SCHOOL = "scen_x_school"
 SCEN_X_STAGE = "scen_x_stage"
+SITES_PICK = "sites_pick"
+SITES_TO_SCENARIO = "sites_to_scenario"
 SITES_DONE = "sites_done"
 SITES_K = "sites_k"
 SITES_MAP = "sites"

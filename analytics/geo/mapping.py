@@ -146,8 +146,21 @@ def clicked_point(click: dict | None, crs: str = "WGS84") -> tuple[float, float]
     return round(float(lon[0]), 6), round(float(lat[0]), 6)
 
 
-SEAT_COLOURS = ["#0072B2", "#D55E00", "#009E73"]     # free seats / over its seats / new school (Okabe–Ito)
-BEYOND_COLOUR = "#CC79A7"                           # settlements beyond the walking norm (as on 学校布局)
+# Colours with one meaning on every map (a test checks no other palette reuses them):
+NEW_SCHOOL_COLOUR = "#332288"       # a new school of a scenario, a suggested site, the place being picked
+BEYOND_COLOUR = "#CC79A7"           # settlements beyond the walking norm
+WITHIN_COLOUR = "#F0E442"           # settlements within the walking norm
+SETTLEMENT_COLOUR = "#A6761D"       # settlements shown for where children live (no judgement)
+CONTEXT_SCHOOL_COLOUR = "#4D4D4D"   # existing schools shown for orientation (no judgement)
+SEAT_COLOURS = ["#0072B2", "#D55E00", NEW_SCHOOL_COLOUR]     # free seats / over its seats / new school
+
+
+def meaning_palettes() -> dict[str, dict[str, str]]:
+    """Every map palette by what its colours mean (what the one-colour-one-meaning test reads)."""
+    return {"status": STATUS_COLOURS, "band": BAND_COLOURS, "small": SMALL_COLOURS, "line_class": LINE_CLASS_COLOURS,
+            "seats": {"free": SEAT_COLOURS[0], "over": SEAT_COLOURS[1], "new": SEAT_COLOURS[2]},
+            "settlement": {"beyond": BEYOND_COLOUR, "within": WITHIN_COLOUR, "plain": SETTLEMENT_COLOUR},
+            "context": {"school": CONTEXT_SCHOOL_COLOUR}}
 
 
 def seat_classes(points: pd.DataFrame) -> list[int]:

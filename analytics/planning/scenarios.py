@@ -60,6 +60,7 @@ class Step:
     classes: int = 0               # open / expand (小学 classes of a THROUGH school)
     junior_classes: int = 0        # open, THROUGH only: its 初中 classes
     opens: int | None = None       # open / expand: first school year with the seats (None: at once)
+    town: str = ""                 # open: the town the new school belongs to ("" → :func:`town_of`)
 
     def as_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v not in (None, "", 0) or k == "kind"}
@@ -227,13 +228,23 @@ def new_school_parts(step: Step) -> list[tuple[str, int]]:
     return [(step.stage, int(step.classes))]
 
 
+def town_of(lon: float, lat: float, settlements: pd.DataFrame, epsg: int) -> str:
+    """The town a new school at (lon, lat) serves when none is given: the town of the nearest settlement
+    (its children are the ones it takes first); "" without settlements. The 布局方案比选 form shows it
+    before the step is added and lets the planner choose another."""
+    pts = settlements.dropna(subset=["lon", "lat"])
+    if pts.empty or lon is None or lat is None:
+        return ""
+    near = spatial.nearest([lon], [lat], pts["lon"], pts["lat"], epsg)[0][0]
+    return str(pts["town"].iloc[near])
+
+
 def _new_school(state: State, step: Step, std: Standards) -> str:
     cfg = std["scenarios"]["new_school"]
     n = sum(1 for s in state.schools["school_id"] if str(s).startswith("NEW")) + 1
     sid = f"NEW{n:02d}"
     pts = points(state)
-    near = spatial.nearest([step.lon], [step.lat], state.settlements["lon"], state.settlements["lat"], state.epsg)[0][0]
-    town = state.settlements["town"].iloc[near] if len(state.settlements) else ""
+    town = step.town or town_of(step.lon, step.lat, state.settlements, state.epsg)
     same = pts[pts["town"] == town]
     ref = same if len(same) else pts
     k = spatial.nearest([step.lon], [step.lat], ref["lon"], ref["lat"], state.epsg)[0][0]
@@ -495,8 +506,7 @@ def evaluate(state: State, tables: dict, forecast_out: dict | None, std: Standar
         t = bal["town"]
         out["balance"] = t
         out["catchments"] = bal["school"]
-        out["shortage"] = {stage: float((-g.groupby("town")["gap"].min()).clip(lower=0).sum())
-                           for stage, g in t.groupby("stage")}
+        out["shortage"], out["shortage_year"] = peak_shortage(t)
         last = bal["school"][bal["school"]["year"] == bal["school"]["year"].max()]
         out["schools_short"] = {stage: int((g["gap"] < 0).sum()) for stage, g in last.groupby("stage")}
     banded = sizing.class_bands(state.classes, std)
@@ -516,6 +526,7 @@ def evaluate(state: State, tables: dict, forecast_out: dict | None, std: Standar
     out["beyond"], out["assigned"] = beyond, assigned
     rec = rectification.recompute(state.stats, state.schools, std)
     out["cv"] = rec["cv"][["stage", "indicator", "cv", "threshold", "passed"]]
+    out["rows"] = rec["rows"][["school_id", "stage", "students", *indicator_codes(std)]]
     out["complying"], out["in_scope"] = rec["complying"], rec["schools"]
     items = sc.scorecard({**tables, "schools": state.schools, "stats": state.stats, "classes": state.classes}, std)
     out["verdict"] = sc.verdict(items)
@@ -529,6 +540,7 @@ def summary(result: dict, std: Standards) -> list[tuple[str, str | None, float |
     for stage in contract.STAGES:
         if "shortage" in result:
             rows.append(("shortage", stage, result["shortage"].get(stage, 0.0)))
+            rows.append(("shortage_year", stage, result.get("shortage_year", {}).get(stage)))
             rows.append(("schools_short", stage, result["schools_short"].get(stage, 0)))
         rows.append(("beyond", stage, result["beyond"].get(stage)))
         rows.append(("complying", stage, result["complying"].get(stage, 0)))
@@ -566,6 +578,8 @@ def format_value(metric: str, value, lang: str = "zh") -> str:
         return fmt_cv(value)
     if metric == "verdict":
         return t(f"status.{value}", lang)
+    if metric == "shortage_year":
+        return t("unit.year_of", lang, year=int(value))
     if metric == "cost":
         return f"{value / YUAN_PER_WAN:,.0f} 万元" if lang == "zh" else f"{value / 1e6:,.1f} M yuan"
     return fmt_count(value, lang, t(METRIC_UNITS[metric], lang) if metric in METRIC_UNITS else "")
@@ -574,15 +588,16 @@ def format_value(metric: str, value, lang: str = "zh") -> str:
 def kpi_deltas(a: dict, b: dict, stage: str) -> dict:
     """The headline figures of scenario ``a`` and their change against ``b`` (what the page's KPI row shows).
 
-    shortage: seats short summed over towns and years; beyond: share of the 学段's children beyond the
-    norm, change in percentage points; big: classes of 大班额 or more; complying: schools of the 学段 that
-    comply; cost: the scenario's cost in 元. Each value is (a, a − b); beyond's change is None when either
-    side is unknown.
+    shortage: seats short in the 学段's tightest year of the plan period (Σ over towns of
+    max(0, demand − seats) in that one year, :func:`shortage_by_year`) and ``shortage_year`` that year
+    of ``a``; beyond: share of the 学段's children beyond the norm, change in percentage points; big:
+    classes of 大班额 or more; complying: schools of the 学段 that comply; cost: the scenario's cost in 元.
+    Each value is (a, a − b); beyond's change is None when either side is unknown.
     """
-    short_a, short_b = (sum(r.get("shortage", {}).values()) for r in (a, b))
+    short_a, short_b = (r.get("shortage", {}).get(stage, 0.0) for r in (a, b))
     ba, bb = a["beyond"].get(stage), b["beyond"].get(stage)
     ca, cb = a["complying"].get(stage, 0), b["complying"].get(stage, 0)
-    return {"shortage": (short_a, short_a - short_b),
+    return {"shortage": (short_a, short_a - short_b), "shortage_year": a.get("shortage_year", {}).get(stage),
             "beyond": (ba, None if ba is None or bb is None else round(100 * (ba - bb), 1)),
             "big": (a["big_classes"], a["big_classes"] - b["big_classes"]),
             "complying": (ca, ca - cb),
@@ -633,9 +648,80 @@ def describe_log(entry: dict, lang: str = "zh") -> str:
     return t("scen.did.redraw", lang, pupils=f"{entry['pupils']:,}")
 
 
+def peak_shortage(balance: pd.DataFrame) -> tuple[dict, dict]:
+    """Per 学段 the seats short in its tightest year and that year (None when no year is short).
+
+    short(stage, y) = Σ_towns max(0, demand − seats) in year y (one year: town peaks of different years
+    are never added); the peak is max_y short(stage, y), the earliest year on a tie. Example: town A
+    short 100 in 2026 and 0 in 2027, town B short 0 in 2026 and 80 in 2027 → 100 seats in 2026 (not 180).
+    """
+    by_year = shortage_by_year({"balance": balance})
+    peak = by_year.sort_values(["short", "year"], ascending=[False, True]).drop_duplicates("stage")
+    return ({r.stage: float(r.short) for r in peak.itertuples()},
+            {r.stage: (int(r.year) if r.short > 0 else None) for r in peak.itertuples()})
+
+
 def shortage_by_year(result: dict) -> pd.DataFrame:
     """Seats short per 学段 and year: Σ over towns of max(0, demand − seats) (central forecast)."""
     b = result.get("balance")
     if b is None or b.empty:
         return pd.DataFrame(columns=["stage", "year", "short"])
     return b.assign(short=(-b["gap"]).clip(lower=0)).groupby(["stage", "year"], as_index=False)["short"].sum()
+
+
+def cv_flags(result: dict, today: dict, std: Standards, movers: int = 3) -> list[dict]:
+    """CVs a scenario pushes up toward (or over) their line, each with why: the schools whose value of
+    the indicator moved the most, with their value and pupils before and after.
+
+    A CV is flagged when it rises by more than ``scenarios.cv_flag.min_rise`` and ends at or above
+    ``scenarios.cv_flag.share_of_line`` × its line (e.g. 初中 L6 0.162 → 0.413 against 0.45). The usual
+    cause: pupils leave a school for a new or expanded one while its buildings and equipment stay, so its
+    per-pupil area and equipment rise (``relieved``); a new school built above the lines adds a high value
+    (``new``). ``today`` is the evaluated scenario without steps.
+    """
+    cfg = std["scenarios"]["cv_flag"]
+    before = today["cv"].set_index(["stage", "indicator"])["cv"]
+    rows_a = result.get("rows")
+    rows_b = today.get("rows")
+    out = []
+    for r in result["cv"].itertuples():
+        b = before.get((r.stage, r.indicator))
+        if b is None or pd.isna(b) or pd.isna(r.cv):
+            continue
+        if r.cv - b <= float(cfg["min_rise"]) or r.cv < float(cfg["share_of_line"]) * r.threshold:
+            continue
+        why = []
+        if rows_a is not None and rows_b is not None:
+            a = rows_a[rows_a["stage"] == r.stage][["school_id", "students", r.indicator]]
+            bb = rows_b[rows_b["stage"] == r.stage][["school_id", "students", r.indicator]]
+            m = a.merge(bb, on="school_id", how="left", suffixes=("", "_before"))
+            m["change"] = (m[r.indicator] - m[f"{r.indicator}_before"]).abs()
+            m.loc[m[f"{r.indicator}_before"].isna(), "change"] = np.inf     # a new school: a value that was not there
+            m = m[m["change"] > 0].sort_values("change", ascending=False).head(movers)
+            for x in m.itertuples():
+                v_before = getattr(x, f"{r.indicator}_before")
+                kind = "new" if pd.isna(v_before) else ("relieved" if x.students < x.students_before else "other")
+                why.append({"school_id": x.school_id, "kind": kind,
+                            "value_before": None if pd.isna(v_before) else float(v_before),
+                            "value": float(getattr(x, r.indicator)),
+                            "students_before": None if pd.isna(x.students_before) else float(x.students_before),
+                            "students": float(x.students)})
+        out.append({"stage": r.stage, "indicator": r.indicator, "cv_before": float(b), "cv": float(r.cv),
+                    "threshold": float(r.threshold), "passed": r.passed, "why": why})
+    return out
+
+
+def describe_flag(flag: dict, names: dict, lang: str = "zh") -> tuple[str, list[str]]:
+    """A flagged CV (:func:`cv_flags`) in words: the headline and one line per school that moved it."""
+    from analytics.i18n import t
+    from analytics.report.formatting import fmt_cv, fmt_indicator
+    code = flag["indicator"]
+    head = t("scen.flag.head", lang, stage=t(f"stage.{flag['stage']}", lang), indicator=t(f"indicator_short.{code}", lang),
+             before=fmt_cv(flag["cv_before"]), after=fmt_cv(flag["cv"]), line=f"{flag['threshold']:.2f}",
+             status=t("status." + ("pass" if flag["passed"] is True else "fail"), lang))
+    lines = []
+    for w in flag["why"]:
+        lines.append(t(f"scen.flag.{w['kind']}", lang, school=names.get(w["school_id"], w["school_id"]),
+                       before=fmt_indicator(code, w["value_before"], lang), value=fmt_indicator(code, w["value"], lang),
+                       p_before=f"{w['students_before'] or 0:,.0f}", p=f"{w['students']:,.0f}"))
+    return head, lines

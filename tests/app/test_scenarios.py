@@ -15,10 +15,13 @@ def test_scenario_page_builds_compares_saves_reopens_and_deletes(tmp_path, demo_
     worst = short[short["stage"] == "初中"].iloc[0]
     settlements = store.county_table("settlements", "320902")
     site = settlements[settlements["town"] == worst["town"]].iloc[0]
-    at = app(db, monkeypatch, "scenarios", query={"county": "320902", "year": "2024"})
+    at = app(db, monkeypatch, "scenarios", query={"county": "320902", "year": "2024", "stage": "初中"})
     assert not at.exception
     today = service.run_scenario(store, "320902", 2024, [])
-    assert metric(at, "学位缺口") == fmt_count(sum(today['shortage'].values()), "zh")
+    # one 学段 and its tightest year, not 小学 + 初中 and peaks of different years added up
+    label = next(m.label for m in at.metric if m.label.startswith("学位缺口"))
+    assert label == f"学位缺口（初中，{today['shortage_year']['初中']}年）"
+    assert metric(at, "学位缺口") == fmt_count(today["shortage"]["初中"], "zh", "个学位")
     at.selectbox(key="scen_stage").set_value("初中").run()
     at.number_input(key="scen_lon").set_value(float(site["lon"])).run()
     at.number_input(key="scen_lat").set_value(float(site["lat"])).run()
@@ -30,8 +33,8 @@ def test_scenario_page_builds_compares_saves_reopens_and_deletes(tmp_path, demo_
     step = {"kind": "open", "stage": "初中", "name": "新建初中1", "lon": float(site["lon"]), "lat": float(site["lat"]),
             "classes": 12, "opens": 2025}
     expected = service.run_scenario(store, "320902", 2024, [step])
-    assert sum(expected["shortage"].values()) < sum(today["shortage"].values())
-    assert metric(at, "学位缺口") == fmt_count(sum(expected['shortage'].values()), "zh")
+    assert expected["shortage"]["初中"] < today["shortage"]["初中"]
+    assert metric(at, "学位缺口") == fmt_count(expected["shortage"]["初中"], "zh", "个学位")
     assert len(map_rows(at)) >= 3                        # placement map + the two scenario maps
     at.text_input(key="scen_save_name").set_value("城区新建初中").run()
     at.text_input(key="scen_author").set_value("规划股").run()

@@ -70,3 +70,28 @@ def test_merging_a_small_school_on_the_demo_loses_no_pupil(demo_db):
     assert moved == after["log"][-1]["pupils"] > 0
     table = scenarios.compare({"现状": base, "撤并": after}, STD)
     assert {"shortage", "beyond", "cv.L1", "verdict", "cost"} <= set(table["metric"])
+
+
+def test_a_new_school_placed_near_a_town_border_counts_in_the_town_the_planner_chose(demo_db):
+    """Typed coordinates that lie nearer another town's settlements: without a town the school counts
+    there (and the form says so before it is added); with the town chosen, that town's seats grow."""
+    from analytics import service
+    from analytics.geo import spatial
+    from analytics.io.storage import Store
+    store = Store(demo_db)
+    settlements = store.county_table("settlements", "320902").dropna(subset=["lon", "lat"])
+    short = service.forecast(store, "320902")["shortages"]
+    town = short[short["stage"] == contract.JUNIOR].iloc[0]["town"]
+    other = settlements[settlements["town"] != town].iloc[0]                  # a spot inside another town
+    epsg = spatial.metric_epsg(float(service.school_points(store, "320902", 2024)["lon"].median()))
+    auto = scenarios.town_of(float(other["lon"]), float(other["lat"]), settlements, epsg)
+    assert auto == other["town"] != town
+    step = {"kind": "open", "stage": contract.JUNIOR, "name": "新初中", "lon": float(other["lon"]),
+            "lat": float(other["lat"]), "classes": 12, "opens": 2026}
+    base = service.run_scenario(store, "320902", 2024, [])
+    placed = service.run_scenario(store, "320902", 2024, [step])
+    chosen = service.run_scenario(store, "320902", 2024, [dict(step, town=town)])
+    assert placed["points"].set_index("school_id").at["NEW01", "town"] == auto
+    assert chosen["points"].set_index("school_id").at["NEW01", "town"] == town
+    gain = lambda r, t: (_town_gap(r, t, contract.JUNIOR) - _town_gap(base, t, contract.JUNIOR)).loc[2027]  # noqa: E731
+    assert gain(chosen, town) == 600 and gain(placed, town) == 0

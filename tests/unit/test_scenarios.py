@@ -191,12 +191,56 @@ def test_scenarios_are_saved_reopened_replaced_and_deleted(tmp_path):
 
 
 def test_kpi_deltas_by_hand():
-    a = {"shortage": {("A", 2026): 120.0, ("B", 2027): 30.0}, "beyond": {"小学": 0.125}, "big_classes": 4,
-         "complying": {"小学": 20}, "cost_total": 5.0e6}
-    b = {"shortage": {("A", 2026): 200.0}, "beyond": {"小学": 0.10}, "big_classes": 9, "complying": {"小学": 18},
-         "cost_total": 0.0}
+    a = {"shortage": {"小学": 120.0, "初中": 30.0}, "shortage_year": {"小学": 2027, "初中": 2026},
+         "beyond": {"小学": 0.125}, "big_classes": 4, "complying": {"小学": 20}, "cost_total": 5.0e6}
+    b = {"shortage": {"小学": 200.0}, "shortage_year": {"小学": 2026}, "beyond": {"小学": 0.10}, "big_classes": 9,
+         "complying": {"小学": 18}, "cost_total": 0.0}
     d = scenarios.kpi_deltas(a, b, "小学")
-    assert d["shortage"] == (150.0, -50.0)
+    assert d["shortage"] == (120.0, -80.0) and d["shortage_year"] == 2027      # this 学段 only, never 小学 + 初中
     assert d["beyond"] == (0.125, 2.5)                       # percentage points
     assert d["big"] == (4, -5) and d["complying"] == (20, 2) and d["cost"] == (5.0e6, 5.0e6)
     assert scenarios.kpi_deltas(a, dict(b, beyond={}), "小学")["beyond"] == (0.125, None)
+
+
+def test_peak_shortage_is_one_year_of_one_stage_by_hand():
+    # town A short 100 in 2026, none in 2027; town B none in 2026, 80 short in 2027; 初中 never short
+    balance = pd.DataFrame({"town": ["A", "A", "B", "B", "A", "A"], "stage": ["小学"] * 4 + ["初中"] * 2,
+                            "year": [2026, 2027, 2026, 2027, 2026, 2027],
+                            "seats": [400, 500, 300, 220, 90, 90], "pupils": [500, 480, 290, 300, 60, 70]})
+    balance["gap"] = balance["seats"] - balance["pupils"]
+    seats, year = scenarios.peak_shortage(balance)
+    assert seats == {"小学": 100.0, "初中": 0.0}            # 2026: 100 + 0; 2027: 0 + 80 — not 100 + 80
+    assert year == {"小学": 2026, "初中": None}
+
+
+def test_a_cv_pushed_toward_its_line_is_flagged_with_the_schools_that_moved_it():
+    std = load_standards("320902")
+    today = {"cv": pd.DataFrame({"stage": ["初中", "初中"], "indicator": ["L6", "L1"], "cv": [0.162, 0.06],
+                                 "threshold": [0.45, 0.45], "passed": [True, True]}),
+             "rows": pd.DataFrame({"school_id": ["a", "b"], "stage": ["初中", "初中"], "students": [1000.0, 500.0],
+                                   "L6": [2000.0, 2500.0], "L1": [5.0, 5.2]})}
+    after = {"cv": pd.DataFrame({"stage": ["初中", "初中"], "indicator": ["L6", "L1"], "cv": [0.413, 0.07],
+                                 "threshold": [0.45, 0.45], "passed": [True, True]}),
+             "rows": pd.DataFrame({"school_id": ["a", "b", "NEW01"], "stage": ["初中"] * 3,
+                                   "students": [400.0, 500.0, 600.0], "L6": [5000.0, 2500.0, 9000.0],
+                                   "L1": [5.0, 5.2, 5.5]})}
+    flags = scenarios.cv_flags(after, today, std)
+    assert [(f["stage"], f["indicator"]) for f in flags] == [("初中", "L6")]   # L1 rose by 0.01 only, far from its line
+    why = {w["school_id"]: w for w in flags[0]["why"]}
+    assert set(why) == {"NEW01", "a"}                                          # b did not move
+    assert why["NEW01"]["kind"] == "new" and why["a"]["kind"] == "relieved"
+    assert (why["a"]["students_before"], why["a"]["students"], why["a"]["value_before"], why["a"]["value"]) == \
+        (1000.0, 400.0, 2000.0, 5000.0)
+    head, lines = scenarios.describe_flag(flags[0], {"a": "甲校", "NEW01": "新建初中1"})
+    assert head == "初中生均仪器设备差异系数0.162→0.413（标准≤0.45，达标）"
+    assert any(line.startswith("甲校：学生1,000→400人，校舍和设备留在原校") for line in lines)
+    # under the share of the line nothing is flagged, however much it rose
+    assert not scenarios.cv_flags({**after, "cv": after["cv"].assign(cv=[0.35, 0.07])}, today, std)
+
+
+def test_a_new_school_counts_in_the_town_chosen_or_else_the_nearest_settlements():
+    settlements = pd.DataFrame({"town": ["东镇", "西镇"], "name": ["东村", "西村"], "lon": [120.30, 120.10], "lat": [33.4, 33.4]})
+    assert scenarios.town_of(120.28, 33.41, settlements, 32651) == "东镇"
+    assert scenarios.town_of(120.12, 33.39, settlements, 32651) == "西镇"
+    assert scenarios.town_of(120.12, 33.39, settlements.iloc[0:0], 32651) == ""
+    assert Step.from_dict({"kind": "open", "town": "东镇", "lon": 120.12, "lat": 33.39}).town == "东镇"
