@@ -11,13 +11,12 @@ sel = page.header("data.title", needs_year=False)
 names = [s.key for s in contract.sheets()]
 name = st.selectbox(tr("data.table"), names, format_func=lambda k: tr(f"table.{k}"), key=state.TABLE)
 df = data.table(data.signature(), name, sel.county_code, sel.year)
-headers = {c.key: c.zh for c in contract.sheet(name).columns} if sel.lang == "zh" else {}
-shown = df.rename(columns=headers)
+shown = contract.readable_table(name, df, sel.lang)
 st.caption(tr("data.rows", n=f"{len(df):,}"))
 if df.empty:
     page.no_data(sel)
 else:
     st.dataframe(shown, hide_index=True, width="stretch", height=520)
-    st.download_button(tr("data.download"), lambda: to_excel_bytes({contract.sheet(name).zh: df.rename(
-        columns={c.key: c.zh for c in contract.sheet(name).columns})}),
-        on_click="ignore", file_name=safe_filename(contract.sheet(name).zh, sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
+    st.download_button(tr("data.download"), lambda: to_excel_bytes({contract.sheet(name).zh: contract.readable_table(name, df, "zh")}),
+                       on_click="ignore", file_name=safe_filename(contract.sheet(name).zh, sel.county_name, sel.year, suffix=".xlsx"),
+                       icon=":material/download:")

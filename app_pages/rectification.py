@@ -78,7 +78,7 @@ if plan["alternatives"]:
     st.markdown(f"**{tr('plan.alternatives')}**")
 for alt in plan["alternatives"]:
     st.markdown(f"**{stage_label(alt['stage'])} · {indicator_label(alt['indicator'])}**：{len(alt['moves'])} · "
-                f"{fmt_count(alt['cost_yuan'], lang(), tr('unit.yuan'))} · CV {fmt_cv(alt['cv_after'])} "
+                f"{fmt_count(alt['cost_yuan'], lang(), tr('unit.yuan'))} · {tr('col.cv')} {fmt_cv(alt['cv_after'])} "
                 f"{tr('status.pass' if alt['passes'] else 'status.fail')}")
 
 st.subheader(tr("plan.whatif"))

@@ -14,7 +14,7 @@ from analytics.planning import scenarios
 from analytics.report.escape import plot_text
 from analytics.standards import load_standards
 from analytics.io.export import to_excel_bytes
-from analytics.report.formatting import fmt_count, fmt_pct
+from analytics.report.formatting import fmt_count, fmt_pct, fmt_time
 from analytics.geo.mapping import BEYOND_COLOUR, SEAT_COLOURS
 from ui import data, maps, page, state
 from ui import scenario as widgets
@@ -169,7 +169,7 @@ if saved.empty:
     st.caption(tr("scen.none_saved"))
     st.stop()
 st.dataframe(pd.DataFrame({tr("scen.col.name"): saved["name"], tr("scen.col.author"): saved["author"],
-                           tr("scen.col.created"): saved["created_at"].dt.strftime("%Y-%m-%d %H:%M"),
+                           tr("scen.col.created"): saved["created_at"].map(lambda x: fmt_time(str(x), lang())),
                            tr("scen.col.base"): saved["base_year"].astype(str) + " · " + saved["base_version"].fillna(""),
                            tr("scen.col.steps"): saved["steps"].map(lambda s: len(json.loads(s)))}),
              hide_index=True, width="stretch")

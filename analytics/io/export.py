@@ -36,11 +36,15 @@ def to_excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
 
 
 def contract_workbook(store) -> bytes:
-    """The whole current dataset as a contract workbook (Chinese headers): it imports back as is."""
+    """The whole current dataset as a contract workbook (Chinese headers, yes/no as 是/否): it imports
+    back as is."""
     from analytics.io import contract
     sheets = {}
     for sheet in contract.sheets():
         df = store.table(sheet.key)
+        for c in sheet.columns:                    # yes/no as the contract writes them (是 / 否), not True / False
+            if c.type == "yes_no" and c.key in df.columns:
+                df[c.key] = df[c.key].map(lambda v: None if pd.isna(v) else ("是" if v else "否")).astype(object)
         sheets[sheet.zh] = df.reindex(columns=sheet.column_keys).rename(
             columns={c.key: c.zh for c in sheet.columns})
     return to_excel_bytes(sheets)

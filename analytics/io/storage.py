@@ -273,7 +273,7 @@ class ScenarioStore:
         try:
             con.execute("BEGIN")
             con.execute("DELETE FROM scenarios WHERE county_code = ? AND name = ?", [county_code, name])
-            con.execute("INSERT INTO scenarios VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?, ?)",
+            con.execute("INSERT INTO scenarios VALUES (?, ?, ?, timezone('UTC', now()), ?, ?, ?)",
                         [county_code, name, author, int(base_year), base_version,
                          json.dumps(steps, ensure_ascii=False)])
             con.execute("COMMIT")

@@ -84,3 +84,23 @@ def test_large_sums_and_times_read_as_a_chinese_reader_expects():
     assert fmt_time("2026-12-01T00:57:36+00:00") == "2026-12-01 08:57（北京时间）"      # UTC + 8
     assert fmt_time("2026-12-31T20:00:00+00:00", "en") == "2027-01-01 04:00 (Beijing time)"
     assert fmt_time(None) == "—"
+
+
+def test_one_colour_means_one_thing_on_every_map():
+    """A settlement beyond the norm, a new school, a plain settlement and a school shown for orientation each
+    have a colour no other meaning uses; map pages take colours from the palettes, never as literals."""
+    import re
+    from pathlib import Path
+    from analytics.geo import mapping
+    palettes = mapping.meaning_palettes()
+    exclusive = {mapping.NEW_SCHOOL_COLOUR: ("seats", "new"), mapping.BEYOND_COLOUR: ("settlement", "beyond"),
+                 mapping.WITHIN_COLOUR: ("settlement", "within"), mapping.SETTLEMENT_COLOUR: ("settlement", "plain"),
+                 mapping.CONTEXT_SCHOOL_COLOUR: ("context", "school")}
+    for colour, owner in exclusive.items():
+        users = [(p, m) for p, meanings in palettes.items() for m, c in meanings.items() if c.upper() == colour.upper()]
+        assert users == [owner], (colour, users)
+    root = Path(__file__).resolve().parents[2]
+    for path in list((root / "app_pages").glob("*.py")) + list((root / "ui").glob("*.py")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "add_points(" in line or "legend(" in line:
+                assert not re.search(r'"#[0-9A-Fa-f]{6}"', line), f"{path.name}: {line.strip()}"
