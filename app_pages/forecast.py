@@ -94,5 +94,5 @@ with st.spinner(tr("app.loading")):
     acc = data.accessibility(sig, sel.county_code, sel.year, sel.stage)
 if len(acc):
     page.table(acc.sort_values("access").round({"access": 3, "children": 0})[["town", "name", "children", "access"]].rename(
-        columns={"town": tr("col.town"), "name": tr("map.settlements"), "children": tr("forecast_page.children"),
+        columns={"town": tr("col.town"), "name": tr("forecast_page.settlement"), "children": tr("forecast_page.children"),
                  "access": tr("forecast_page.access_value")}))

@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.io import contract
 from analytics.geo.spatial import metric_epsg
 from analytics.planning.scenarios import THROUGH, town_of
-from analytics.geo.mapping import BEYOND_COLOUR, CONTEXT_SCHOOL_COLOUR, SEAT_COLOURS, SETTLEMENT_COLOUR, clicked_point, inside_outline, marker_radius, seat_classes, settlement_radius
+from analytics.geo.mapping import BEYOND_COLOUR, CONTEXT_SCHOOL_COLOUR, NEW_SCHOOL_COLOUR, SEAT_COLOURS, SETTLEMENT_COLOUR, clicked_point, inside_outline, marker_radius, seat_classes, settlement_radius
 from ui import maps, state
 from ui.strings import stage_label, tr
 
@@ -44,6 +44,8 @@ def step_form(sel, points: pd.DataFrame, settlements: pd.DataFrame, years: list[
                              "radius": [11.0], "colour_index": [0], "tooltip": [name], "ring": [True], "school_id": [""]})
         maps.add_points(m, here, tr("scen.map_legend_new"), [SEAT_COLOURS[2]])     # last layer: drawn on top
         out = maps.show(m, key=state.widget_key(state.SCEN_PLACE, sel.county_code, base['key']), height=380, places=True)
+        maps.legend([(NEW_SCHOOL_COLOUR, tr("scen.map_legend_new")), (CONTEXT_SCHOOL_COLOUR, tr("map.schools")),
+                     (SETTLEMENT_COLOUR, tr("map.settlements"))])
         picked = clicked_point((out or {}).get("last_clicked"), base.get("crs", "WGS84"))
         if picked and picked != st.session_state.get("scen_last_pick"):
             st.session_state[state.SCEN_LAST_PICK] = picked

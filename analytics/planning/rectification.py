@@ -478,7 +478,7 @@ def route_table(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> tuple[pd
             t("plan.route", lang): route_words(r, lang),
             t("plan.cost_wan_year", lang): None if best is None else round(best["cost_yuan"] / YUAN_PER_WAN, 1),
             t("plan.cv_then", lang): None if best is None else round(best["cv_after"], 3),
-            t("col.threshold", lang): r["threshold"]})
+            t("col.threshold", lang): f"≤ {r['threshold']:.2f}"})
         if best is not None and best["kind"] == "move":
             for a in best["actions"]:
                 moves.append({t("col.stage", lang): t(f"stage.{r['stage']}", lang),

@@ -21,7 +21,7 @@ def test_scenario_page_builds_compares_saves_reopens_and_deletes(tmp_path, demo_
     # one 学段 and its tightest year, not 小学 + 初中 and peaks of different years added up
     label = next(m.label for m in at.metric if m.label.startswith("学位缺口"))
     assert label == f"学位缺口（初中，{today['shortage_year']['初中']}年）"
-    assert metric(at, "学位缺口") == fmt_count(today["shortage"]["初中"], "zh", "个学位")
+    assert metric(at, "学位缺口") == fmt_count(today["shortage"]["初中"], "zh", "个")
     at.selectbox(key="scen_stage").set_value("初中").run()
     at.number_input(key="scen_lon").set_value(float(site["lon"])).run()
     at.number_input(key="scen_lat").set_value(float(site["lat"])).run()
@@ -34,7 +34,7 @@ def test_scenario_page_builds_compares_saves_reopens_and_deletes(tmp_path, demo_
             "classes": 12, "opens": 2025}
     expected = service.run_scenario(store, "320902", 2024, [step])
     assert expected["shortage"]["初中"] < today["shortage"]["初中"]
-    assert metric(at, "学位缺口") == fmt_count(expected["shortage"]["初中"], "zh", "个学位")
+    assert metric(at, "学位缺口") == fmt_count(expected["shortage"]["初中"], "zh", "个")
     assert len(map_rows(at)) >= 3                        # placement map + the two scenario maps
     at.text_input(key="scen_save_name").set_value("城区新建初中").run()
     at.text_input(key="scen_author").set_value("规划股").run()
