@@ -47,7 +47,9 @@ st.subheader(tr("resources.grid"))
 st.caption(tr("resources.grid_help"))
 comp = res["compliance"]
 comp = comp[(comp["stage"] == sel.stage) & comp["in_scope"]]
-st.plotly_chart(charts.compliance_grid(comp), width="stretch")
+st.plotly_chart(charts.compliance_grid(comp, page.GRID_ROWS), width="stretch")
+if len(comp) > page.GRID_ROWS:
+    st.caption(tr("resources.grid_capped", shown=page.GRID_ROWS, total=f"{len(comp):,}"))
 grid_table = pd.DataFrame({tr("col.school_id"): comp["school_id"], tr("col.school"): comp["name"],
                            tr("col.town"): comp["town"], tr("col.met_count"): comp["met_count"],
                            tr("col.status"): comp["status"].map(lambda s: tr(f"status.{s}")),

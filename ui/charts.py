@@ -28,8 +28,8 @@ def cv_trend(cv_now, cv_prev, stage: str, year: int) -> go.Figure:
     return figures.cv_trend(cv_now, cv_prev, stage, year, lang(), standards())
 
 
-def compliance_grid(comp) -> go.Figure:
-    return figures.compliance_grid(comp, lang(), standards())
+def compliance_grid(comp, max_rows: int | None = None) -> go.Figure:
+    return figures.compliance_grid(comp, lang(), standards(), max_rows)
 
 
 def indicator_ratio_bars(indicators) -> go.Figure:

@@ -19,7 +19,8 @@ from shapely.geometry import shape
 from streamlit_folium import st_folium
 
 from analytics.report.escape import html_text, script_json
-from analytics.geo.mapping import OUTLINE_STYLE, TOWN_STYLE, base_layers, display_coords, display_geojson, map_bounds
+from analytics.geo.mapping import (OUTLINE_STYLE, TOWN_STYLE, base_layers, display_coords, display_geojson, map_bounds,
+                                   map_zoom_options)
 from ui.strings import lang, tr
 
 # town names written on the map, centred on a point inside the town, readable over circles
@@ -109,11 +110,14 @@ def base_map(outline: dict | None, towns: pd.DataFrame | None, points: pd.DataFr
     """County outline and town areas (示意) on no tiles, or on the chosen tile layer."""
     base = base or {"key": "none"}
     crs = base.get("crs", "WGS84")
-    m = folium.Map(tiles=None, max_zoom=18, min_zoom=5, control_scale=True, prefer_canvas=True, zoom_snap=0.25)
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25)
+    # folium hands max/min zoom only to a tile layer it creates; without tiles the map had no maxZoom,
+    # and Leaflet.markercluster refuses such a map ("Map has no maxZoom specified"): set them on the map
+    m.options.update(map_zoom_options())
     if base["key"] != "none":
         url = base["url"].replace("{tk}", str(base.get("tk", "")))
         folium.TileLayer(url, attr=base.get("attribution", ""), name=base["name"][lang()],
-                         subdomains=base.get("subdomains", "abc"), max_zoom=18, overlay=False).add_to(m)
+                         subdomains=base.get("subdomains", "abc"), max_zoom=m.options["max_zoom"], overlay=False).add_to(m)
     if towns is not None and len(towns):
         fg = folium.FeatureGroup(name=tr("map.towns"), show=True)
         names = folium.FeatureGroup(name=tr("map.town_names"), show=True)

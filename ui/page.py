@@ -44,6 +44,7 @@ def counter(unit_key: str):
 
 
 TABLE_ROWS = 200
+GRID_ROWS = 80          # school rows of a school × indicator grid (the fewest indicators met first)
 
 
 def table(df, **kwargs) -> None:

@@ -60,12 +60,15 @@ def map_bounds(lon: pd.Series, lat: pd.Series, outline_bounds: tuple | None = No
 MAPS_CONFIG = __import__("pathlib").Path(__file__).resolve().parents[2] / "data" / "maps.yaml"
 
 
-def base_layers() -> list[dict]:
-    """Base map choices from data/maps.yaml: the tile-free default first, then enabled tile layers."""
+def _maps_config() -> dict:
     import yaml
     with open(MAPS_CONFIG, encoding="utf-8") as fh:
-        cfg = yaml.safe_load(fh)
-    return [layer for layer in cfg["layers"] if layer["key"] == "none" or layer.get("enabled")]
+        return yaml.safe_load(fh)
+
+
+def base_layers() -> list[dict]:
+    """Base map choices from data/maps.yaml: the tile-free default first, then enabled tile layers."""
+    return [layer for layer in _maps_config()["layers"] if layer["key"] == "none" or layer.get("enabled")]
 
 
 def display_coords(lon, lat, crs: str):
@@ -161,6 +164,13 @@ def meaning_palettes() -> dict[str, dict[str, str]]:
             "seats": {"free": SEAT_COLOURS[0], "over": SEAT_COLOURS[1], "new": SEAT_COLOURS[2]},
             "settlement": {"beyond": BEYOND_COLOUR, "within": WITHIN_COLOUR, "plain": SETTLEMENT_COLOUR},
             "context": {"school": CONTEXT_SCHOOL_COLOUR}}
+
+
+def map_zoom_options() -> dict:
+    """Leaflet options every map gets: the zoom range (maps.yaml ``zoom``). A map needs maxZoom for
+    clustering (Leaflet.markercluster throws without it) and for the tile layers to agree."""
+    cfg = _maps_config().get("zoom", {})
+    return {"max_zoom": int(cfg.get("max", 18)), "min_zoom": int(cfg.get("min", 5))}
 
 
 def seat_classes(points: pd.DataFrame) -> list[int]:

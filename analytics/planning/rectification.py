@@ -117,7 +117,8 @@ def apply_actions(stats: pd.DataFrame, actions: list[Action]) -> pd.DataFrame:
             "art_teachers", "teaching_area_m2", "sports_area_m2", "equipment_value_wan", "multimedia_rooms"]
     for c in cols:
         out[c] = out[c].astype("float64")
-    index = {(r.school_id, r.stage): i for i, r in out.iterrows() if r["stage"] != contract.WHOLE_SCHOOL}
+    index = {(sid, stage): i for i, sid, stage in zip(out.index, out["school_id"], out["stage"])
+             if stage != contract.WHOLE_SCHOOL}
 
     def add(i, col, q):
         v = out.at[i, col]
@@ -199,11 +200,11 @@ def make_plan(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs:
     before = recompute(stats, schools, std)
     actions: list[Action] = []
     unplanned = []
-    for _, r in before["compliance"].iterrows():
-        if not r["in_scope"] or r["status"] == "pass":
-            continue
-        row = before["rows"][(before["rows"]["school_id"] == r["school_id"]) & (before["rows"]["stage"] == r["stage"])].iloc[0]
-        chosen, _ = school_choice({c: row[c] for c in std.indicator_codes}, float(row["students"]), r["stage"], std, costs)
+    comp = before["compliance"]
+    failing = comp[comp["in_scope"] & (comp["status"] != "pass")][["school_id", "stage"]]
+    rows = failing.merge(before["rows"].drop_duplicates(["school_id", "stage"]), on=["school_id", "stage"], how="left")
+    for r in rows.to_dict("records"):
+        chosen, _ = school_choice({c: r[c] for c in std.indicator_codes}, float(r["students"]), r["stage"], std, costs)
         if chosen is None:
             unplanned.append(r["school_id"])
             continue

@@ -95,25 +95,29 @@ def cv_trend(cv_now: pd.DataFrame, cv_prev: pd.DataFrame, stage: str, year: int,
     return style(fig, height=330, title=_t(f"stage.{stage}", lang, std))
 
 
-def compliance_grid(comp: pd.DataFrame, lang: str, std: Standards) -> go.Figure:
-    """School × indicator grid coloured by :meth:`Standards.line_class` (met / nearly / below / missing)."""
+def compliance_grid(comp: pd.DataFrame, lang: str, std: Standards, max_rows: int | None = None) -> go.Figure:
+    """School × indicator grid coloured by :meth:`Standards.line_class` (met / nearly / below / missing),
+    the schools meeting fewest indicators first; with ``max_rows`` only that many of them (a grid of
+    thousands of rows cannot be read or drawn — the page offers the whole grid as Excel)."""
     codes = std.indicator_codes
-    comp = comp.sort_values("met_count")
+    comp = comp.assign(_sum=comp[[f"ratio_{c}" for c in codes]].sum(axis=1, min_count=1))
+    comp = comp.sort_values(["met_count", "_sum"], kind="stable")
+    if max_rows is not None:
+        comp = comp.head(max_rows)
     order = ("missing", "below", "nearly", "met")
-    z, text = [], []
-    for _, r in comp.iterrows():
-        ratios = [r[f"ratio_{c}"] for c in codes]
-        classes = std.line_classes([math.nan if x is None else x for x in ratios])
-        z.append([order.index(k) for k in classes])
-        text.append(["—" if k == "missing" else f"{x:.0%}" for k, x in zip(classes, ratios)])
+    ratios = comp[[f"ratio_{c}" for c in codes]].to_numpy(dtype=float, na_value=np.nan)
+    classes = std.line_classes(ratios.ravel()).reshape(ratios.shape)
+    z = np.vectorize(order.index, otypes=[int])(classes) if classes.size else np.zeros(ratios.shape, int)
+    pct = np.char.add(np.round(np.nan_to_num(ratios) * 100).astype(int).astype(str), "%")
+    text = np.where(classes == "missing", "—", pct)
     scale = []
     for k, name in enumerate(order):
         scale += [[k / len(order), LINE_CLASS_COLOURS[name]], [(k + 1) / len(order), LINE_CLASS_COLOURS[name]]]
     rows = school_labels(comp["school_id"], comp["name"], comp["town"] if "town" in comp else None)
-    fig = go.Figure(go.Heatmap(z=z, x=[indicator_label(c, lang, short=True) for c in codes],
+    fig = go.Figure(go.Heatmap(z=z.tolist(), x=[indicator_label(c, lang, short=True) for c in codes],
                                y=[plot_text(n) for n in rows],            # one row per school, namesakes told apart
-                               text=text, texttemplate="%{text}", zmin=-0.5, zmax=len(order) - 0.5, colorscale=scale,
-                               showscale=False, xgap=2, ygap=2,
+                               text=text.tolist(), texttemplate="%{text}", zmin=-0.5, zmax=len(order) - 0.5,
+                               colorscale=scale, showscale=False, xgap=2, ygap=2,
                                hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", tickfont=dict(size=12))
     fig.update_xaxes(side="top", showgrid=False)

@@ -55,6 +55,43 @@ def streamlit_server(db_path: str, port: int | None = None, prefix: list[str] | 
             proc.kill()
 
 
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+# every CircleLayer of a map frame (ui/maps.py keeps each as window.circle_layer_…): its markers, whether
+# it is on the map, the cluster icons drawn, and the map's zoom
+COUNT_MARKERS = """() => {
+    const groups = Object.keys(window).filter(k => k.startsWith('circle_layer_')).map(k => window[k]);
+    const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k]).find(m => m && m.getZoom);
+    return {groups: groups.length, on_map: groups.filter(g => g && g._map).length,
+            markers: groups.reduce((n, g) => n + (g && g.getLayers ? g.getLayers().length : 0), 0),
+            clustered: groups.filter(g => g && g.getVisibleParent).length,
+            clusters: document.querySelectorAll('.marker-cluster').length,
+            zoom: map ? map.getZoom() : null};
+}"""
+
+
+def map_frames(page) -> list:
+    """The Playwright frames of the page's folium maps (streamlit-folium component frames)."""
+    out = []
+    for frame in page.frames[1:]:
+        try:
+            if frame.evaluate("() => !!window.L && Object.keys(window).some(k => k.startsWith('map_'))"):
+                out.append(frame)
+        except Exception:  # noqa: BLE001 — a frame being replaced
+            continue
+    return out
+
+
+def map_state(page) -> list[dict]:
+    """:data:`COUNT_MARKERS` of every map frame of the page."""
+    out = []
+    for frame in map_frames(page):
+        try:
+            out.append(frame.evaluate(COUNT_MARKERS))
+        except Exception:  # noqa: BLE001
+            continue
+    return out
+
+
 def wait_page_drawn(page, timeout_ms: int = 60_000) -> None:
     """Wait until the script has finished and charts / maps (if any) are drawn."""
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
@@ -66,7 +103,8 @@ def wait_page_drawn(page, timeout_ms: int = 60_000) -> None:
     frames = page.locator('iframe[title="streamlit_folium.st_folium"]')
     if frames.count():
         frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
-        frame.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane path").first.wait_for(timeout=timeout_ms)
+        frame.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane path, .leaflet-marker-pane .marker-cluster"
+                      ).first.wait_for(timeout=timeout_ms)
     page.wait_for_timeout(800)
 
 

@@ -1,0 +1,117 @@
+"""Benchmark: every page of the navigation at province scale (10,000 schools in one scope) in a real
+browser (Debian Chromium through Playwright, offline), in one run.
+
+For each page, first visit (the data computed and cached by the server) and second visit (a new
+browser session; what every analyst after the first one gets):
+- script: how long the page's script ran, as the browser saw the app's run state (running → done);
+  the app's own start (frontend, websocket) before it is the same for every page and shown apart,
+- drawn: until charts are drawn and, on map pages, the schools are on the map (markers or clusters
+  counted in the map frame),
+- JavaScript errors (``pageerror``) on the page or in the map frame.
+Ratios are to the cheapest page's second-visit script time. Targets on this machine: second visit
+≤ 1 s, first ≤ 3 s, drawn ≤ 3 s, no JavaScript error.
+
+Run: .venv/bin/python bench/bench_pages.py [N_SCHOOLS] [PAGE,PAGE,...]
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_import import build_province_db  # noqa: E402
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, MAP_FRAME, PAGES, map_state, streamlit_server  # noqa: E402
+
+COUNTY = "329999"
+# the app's run state as the browser sees it, every 10 ms: [state, ms since navigation] at each change
+RUN_STATES = """window.__runs = [];
+setInterval(() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const s = app ? app.getAttribute('data-test-script-state') : 'loading';
+    const last = window.__runs[window.__runs.length - 1];
+    if (!last || last[0] !== s) window.__runs.push([s, performance.now()]);
+}, 10);"""
+
+
+def script_span(runs: list) -> tuple[float | None, float | None]:
+    """(seconds until the script started, seconds it ran): from the first 'running' to the last
+    'notRunning' after it, as the browser saw it."""
+    starts = [t for s, t in runs if s == "running"]
+    if not starts:
+        return None, None
+    ends = [t for s, t in runs if s == "notRunning" and t > starts[0]]
+    return starts[0] / 1000, ((ends[-1] if ends else starts[-1]) - starts[0]) / 1000
+
+
+def visit(browser, url: str, name: str, timeout_s: float = 120) -> dict:
+    page = browser.new_page(viewport={"width": 1440, "height": 2400})
+    page.add_init_script(RUN_STATES)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)[:160]))
+    t0 = time.perf_counter()
+    page.goto(f"{url}/{'' if name == PAGES[0] else name}?county={COUNTY}&year=2024")
+    # finished: the run state is back to notRunning and the page's title is there (before the first
+    # run the state is notRunning too, with nothing drawn)
+    page.wait_for_function("""() => { const app = document.querySelector('[data-testid="stApp"]');
+        return app && app.getAttribute('data-test-script-state') === 'notRunning' && app.querySelector('h1'); }""",
+                           timeout=timeout_s * 1000, polling=50)
+    loaded = time.perf_counter() - t0
+    start, script = script_span(page.evaluate("window.__runs"))
+    script = loaded if script is None else script
+    deadline = time.time() + timeout_s
+    drawn, maps = None, []
+    while time.time() < deadline:
+        charts_ok = all(c.locator(".main-svg").count() > 0 for c in page.locator(".js-plotly-plot").all())
+        n_frames = page.locator(MAP_FRAME).count()
+        maps = map_state(page) if n_frames else []
+        maps_ok = len(maps) >= n_frames and all(m["markers"] > 0 and m["on_map"] == m["groups"]
+                                                and (not m["clustered"] or m["clusters"] > 0) for m in maps)
+        if charts_ok and maps_ok:
+            drawn = time.perf_counter() - t0
+            break
+        if errors and n_frames and not maps_ok and time.perf_counter() - t0 > script + 10:
+            break
+        page.wait_for_timeout(100)
+    page.close()
+    return {"script": script, "start": start, "loaded": loaded, "drawn": drawn, "errors": errors, "maps": maps}
+
+
+def main(n: int = 10_000, pages: list[str] | None = None) -> None:
+    from playwright.sync_api import sync_playwright
+    pages = pages or PAGES
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        db, counts = build_province_db(Path(tmp), n, COUNTY)
+        print(f"{counts['学校']:,} schools, {counts['班级']:,} classes in one scope (built in {time.perf_counter() - t0:.0f} s)")
+        rows = {}
+        with streamlit_server(str(db)) as url, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            for name in pages:
+                first = visit(browser, url, name)
+                second = visit(browser, url, name)
+                rows[name] = (first, second)
+                print(f"  {name}: {first['script']:.1f} / {second['script']:.1f} s", flush=True)
+            browser.close()
+    base = min(second["script"] for _, second in rows.values())
+    fmt = lambda x: "—" if x is None else f"{x:6.2f}"  # noqa: E731
+    print(f"\n{'page':15s} {'1st script':>10s} {'2nd script':>10s} {'× cheapest':>10s} {'1st drawn':>9s} "
+          f"{'2nd drawn':>9s} {'app start':>9s}  markers  JS errors")
+    for name, (first, second) in rows.items():
+        markers = ",".join(str(m.get("markers", "?")) + (f"/{m['clusters']}c" if m.get("clusters") else "")
+                           for m in second["maps"]) or "—"
+        errs = first["errors"] + second["errors"]
+        print(f"{name:15s} {fmt(first['script']):>10s} {fmt(second['script']):>10s} {second['script'] / base:10.1f} "
+              f"{fmt(first['drawn']):>9s} {fmt(second['drawn']):>9s} {fmt(second['start']):>9s}  {markers:7s}  "
+              f"{len(errs)}{(' ' + errs[0]) if errs else ''}")
+    late = [k for k, (f, s) in rows.items() if s["script"] > 1 or f["script"] > 3 or (s["drawn"] or 99) > 3]
+    print(f"\ntargets (2nd ≤ 1 s, 1st ≤ 3 s, drawn ≤ 3 s, no JS error): "
+          f"{'met' if not late and not any(f['errors'] or s['errors'] for f, s in rows.values()) else 'missed: ' + ', '.join(late)}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000, sys.argv[2].split(",") if len(sys.argv) > 2 else None)
