@@ -49,7 +49,7 @@ def cmd_demo(args) -> int:
     from analytics.io.importer import import_workbook
     workbook = Path(args.workbook or Path(args.db).with_name("demo_workbook.xlsx"))
     demo.build_workbook(workbook, seed=args.seed)
-    report = import_workbook(workbook, args.db, accept_warnings=True, is_demo=True, user="demo")
+    report = import_workbook(workbook, args.db, accept_warnings=True, is_demo=True, user=t("import.demo_user", args.lang))
     if not report.ok:
         _print_problems(report, args.lang, False)
         return 2

@@ -60,7 +60,7 @@ else:
                 "classrooms": tr("class.classrooms"), "teachers": tr("class.teachers")}
     by_school = fixes["by_school"].assign(
         nearby=fixes["by_school"]["school_id"].map(lambda sid: "；".join(
-            f"{n}（{d / 1000:.1f}km，{tr('class.spare', n=s)}）" for n, d, s in fixes["nearby"].get(sid, [])) or "—"))
+            f"{n}（{d / 1000:.1f}{tr('unit.km')}，{tr('class.spare', n=s)}）" for n, d, s in fixes["nearby"].get(sid, [])) or "—"))
     fix_cols["nearby"] = tr("class.nearby")
     left, right = st.columns([3, 1])
     with left:

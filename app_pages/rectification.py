@@ -18,32 +18,29 @@ sel = page.header("plan.title")
 std = load_standards(sel.county_code)
 sig = data.signature()
 with st.spinner(tr("app.loading")):
-    plan = data.plan(sig, sel.county_code, sel.year)
-schools = data.schools(sig, sel.county_code)
-if plan["before"]["rows"].empty:
+    view = data.plan_view(sig, sel.county_code, sel.year, lang())
+if view["empty"]:
     page.no_data(sel)
     st.stop()
 st.caption(tr("plan.intro"))
-actions = pd.DataFrame([a.as_dict() for a in plan["actions"] + plan["guarantee_actions"]])
-after = plan["after"]
-ok = plan["passes"]
 k = st.columns(3)
-k[0].metric(tr("plan.total"), fmt_count(plan["total_cost_yuan"], lang(), tr("unit.yuan")))
-k[1].metric(tr("plan.actions_n"), len(actions))
-for stage in after["schools"]:
-    k[2].caption(tr("plan.complying", stage=stage_label(stage), before=plan["before"]["complying"].get(stage, 0),
-                    after=after["complying"].get(stage, 0), total=after["schools"][stage]))
-(st.success if ok else st.error)(tr("plan.after_ok" if ok else "plan.after_bad"), icon=":material/fact_check:")
+k[0].metric(tr("plan.total"), fmt_count(view["total_cost_yuan"], lang(), tr("unit.yuan")))
+k[1].metric(tr("plan.actions_n"), view["n_actions"])
+for stage in view["schools"]:
+    k[2].caption(tr("plan.complying", stage=stage_label(stage), before=view["complying_before"].get(stage, 0),
+                    after=view["complying_after"].get(stage, 0), total=view["schools"][stage]))
+(st.success if view["passes"] else st.error)(tr("plan.after_ok" if view["passes"] else "plan.after_bad"),
+                                             icon=":material/fact_check:")
 items, _ = data.scorecard(sig, sel.county_code, sel.year)
 uncovered = rectification.uncovered_items(items)
 if uncovered:
     st.warning(tr("plan.uncovered_note", n=len(uncovered)), icon=":material/report:")
 
-sheets = rectification.plan_sheets(plan, schools, std, lang())
-if len(actions):
-    cost = actions.groupby("indicator")["cost_yuan"].sum().sort_values()
-    fig = go.Figure(go.Bar(x=cost.values / 1e4, y=[rectification.action_label(c, lang(), std) for c in cost.index], orientation="h",
-                           marker_color="#0072B2", text=[f"{v / 1e4:,.1f}万" for v in cost.values], textposition="auto"))
+sheets = view["sheets"]
+cost = view["cost_by_measure"]
+if len(cost):
+    fig = go.Figure(go.Bar(x=cost["cost_yuan"] / 1e4, y=cost["label"], orientation="h", marker_color="#0072B2",
+                           text=[f"{v / 1e4:,.1f}万" for v in cost["cost_yuan"]], textposition="auto"))
     fig.update_xaxes(title=tr("plan.cost_wan"))
     st.plotly_chart(style(fig, height=320, title=tr("plan.by_indicator")), width="stretch")
     tabs = st.tabs(list(sheets))
@@ -66,7 +63,7 @@ else:
 
 st.subheader(tr("plan.cv_routes"))
 st.caption(tr("plan.cv_routes_help"))
-routes, moves = rectification.route_table(plan, schools, lang())
+routes, moves = view["routes"], view["moves"]
 if routes.empty:
     st.caption(tr("plan.cv_routes_none"))
 else:
@@ -74,18 +71,16 @@ else:
 if not moves.empty:
     st.markdown(f"**{tr('plan.route_moves')}**")
     page.table(moves)
-if plan["alternatives"]:
+if view["alternatives"]:
     st.markdown(f"**{tr('plan.alternatives')}**")
-for alt in plan["alternatives"]:
-    st.markdown(f"**{stage_label(alt['stage'])} · {indicator_label(alt['indicator'])}**：{len(alt['moves'])} · "
+for alt in view["alternatives"]:
+    st.markdown(f"**{stage_label(alt['stage'])} · {indicator_label(alt['indicator'])}**：{alt['moves']} · "
                 f"{fmt_count(alt['cost_yuan'], lang(), tr('unit.yuan'))} · {tr('col.cv')} {fmt_cv(alt['cv_after'])} "
                 f"{tr('status.pass' if alt['passes'] else 'status.fail')}")
 
 st.subheader(tr("plan.whatif"))
 st.caption(tr("plan.whatif_help"))
-rows = plan["before"]["rows"]
-rows = rows[rows["stage"] == sel.stage]
-names = dict(zip(rows["school_id"], rows["name"]))
+names = view["names"].get(sel.stage, {})
 c = st.columns(5)
 kind = c[0].radio(tr("plan.whatif_kind"), ["move", "add"], format_func=lambda x: tr(f"plan.whatif_{x}"), key=state.WI_KIND)
 codes = list(TEACHER_INDICATORS) if kind == "move" else indicator_codes(std)

@@ -163,9 +163,12 @@ def scorecard(sig: tuple, county: str, year: int):
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def plan(sig: tuple, county: str, year: int) -> dict:
-    p = service.plan(store(), county, year)
-    return {k: v for k, v in p.items() if k not in ("stats_after",)}
+def plan_view(sig: tuple, county: str, year: int, lang: str) -> dict:
+    """The plan as the 整改方案 page reads it (the full plan is not kept: it is large and only this is shown)."""
+    from analytics.planning import rectification
+    pinned = store()
+    plan = service.plan(pinned, county, year)
+    return rectification.plan_view(plan, pinned.schools(county), service.standards_for(county), lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -71,15 +71,19 @@ class CircleLayer(folium.elements.JSCSSMixin, MacroElement):
                 });
                 return box;
             }
+            function lines(layer) { return tip(layer.options.lines); }    // built when shown, not 10,000 at once
+            var markers = new Array(rows.length);
             for (var i = 0; i < rows.length; i++) {
                 var r = rows[i];
                 var m = L.circleMarker([r[0], r[1]], {renderer: renderer, radius: r[2],
                     color: r[5] ? '#000000' : '#ffffff', weight: r[5] ? 3 : 1,
-                    fillColor: colours[r[3]], fillOpacity: 0.85});
-                m.bindTooltip(tip(r[4]));
+                    fillColor: colours[r[3]], fillOpacity: 0.85, lines: r[4]});
+                m.bindTooltip(lines);
                 m.options.schoolId = r[6];
-                group.addLayer(m);
+                markers[i] = m;
             }
+            if (group.addLayers) { group.addLayers(markers); }               // clusters: one bulk insert
+            else { markers.forEach(function (m) { group.addLayer(m); }); }
             group.addTo({{ this._parent.get_name() }});
             window.{{ this.get_name() }} = group;
         })();

@@ -40,8 +40,14 @@ def class_bands(classes: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     if out.empty:
         return out.assign(stage=pd.Series(dtype=object), band=pd.Series(dtype=object),
                           over_line=pd.Series(dtype=bool))
-    out["stage"] = out["grade"].map(stage_of_grade)
-    out["band"] = [class_band(s, st, standards) for s, st in zip(out["students"], out["stage"])]
+    grade = out["grade"].to_numpy(dtype=int)
+    out["stage"] = np.where(grade <= 6, contract.PRIMARY, contract.JUNIOR)
+    # :func:`class_band` on arrays (a province has hundreds of thousands of classes)
+    size = out["students"].to_numpy(dtype=float)
+    line = np.where(grade <= 6, standards.class_max(contract.PRIMARY), standards.class_max(contract.JUNIOR))
+    upper_large, upper_big = standards.class_band_upper
+    out["band"] = np.select([size <= line, size <= upper_large, size <= upper_big], ["within", "large", "big"],
+                            "huge").astype(object)
     out["over_line"] = out["band"] != "within"
     return out
 

@@ -14,7 +14,7 @@ Unit costs: data/standards/costs.yaml.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -61,7 +61,7 @@ class Action:
     source_school: str | None = None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)          # shallow: the fields are plain values (asdict deep-copies, 10× slower)
 
 
 def natural_quantity(code: str, value_now: float, students: float, target: float, std: Standards) -> float:
@@ -103,6 +103,47 @@ def school_choice(values: dict, students: float, stage: str, std: Standards, cos
         if cost < best_cost - 1e-9:
             best, best_cost = [(c, q) for c, q in plan if q > 0], cost
     return best, best_cost
+
+
+def school_choices(rows: pd.DataFrame, std: Standards, costs: dict) -> list[tuple[list[tuple] | None, float]]:
+    """:func:`school_choice` of every row (school × 学段) at once, on arrays: the same quantities
+    (rounded up the same way) and the same choice (the first of none, L1 … L7 of least cost).
+
+    For each row and indicator k: full_k = ⌈Q(line_k) − Q(X_k)⌉⁺, part_k = ⌈Q(r·line_k) − Q(X_k)⌉⁺ with
+    Q = X·P/scale; cost(j) = Σ_{k≠j} u_k·full_k + u_j·part_j (and Σ u_k·full_k for none).
+    """
+    codes = std.indicator_codes
+    if rows.empty:
+        return []
+    ratio = std.school_rule.min_ratio_unmet
+    p = rows["students"].to_numpy(dtype=float)
+    stage = rows["stage"].to_numpy()
+    x = np.column_stack([rows[c].to_numpy(dtype=float, na_value=np.nan) for c in codes])
+    line = np.column_stack([np.array([std.line(c, s) for s in stage], dtype=float) for c in codes])
+    now = np.column_stack([to_quantity(c, x[:, k], p, std) for k, c in enumerate(codes)])
+
+    def need(target):
+        q = np.column_stack([to_quantity(c, target[:, k], p, std) for k, c in enumerate(codes)])
+        gap = q - now
+        return np.where(gap <= 1e-9, 0.0, np.ceil(gap - 1e-9))
+
+    full, part = need(line), need(ratio * line)
+    unit = np.array([float(costs[UNITS[c][1]]) for c in codes])
+    total = (full * unit).sum(axis=1)
+    options = [total] + ([total - full[:, k] * unit[k] + part[:, k] * unit[k] for k in range(len(codes))]
+                         if std.school_rule.allowed_unmet else [])
+    option_cost = np.column_stack(options)
+    best = option_cost.argmin(axis=1)
+    missing = np.isnan(x).any(axis=1)
+    out = []
+    for i in range(len(rows)):
+        if missing[i]:
+            out.append((None, math.nan))
+            continue
+        j = best[i] - 1                                   # −1: every indicator to its line
+        plan = [(c, float(part[i, k] if k == j else full[i, k])) for k, c in enumerate(codes)]
+        out.append(([(c, q) for c, q in plan if q > 0], float(option_cost[i, best[i]])))
+    return out
 
 
 def apply_actions(stats: pd.DataFrame, actions: list[Action]) -> pd.DataFrame:
@@ -214,14 +255,13 @@ def make_plan(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs:
     comp = before["compliance"]
     failing = comp[comp["in_scope"] & (comp["status"] != "pass")][["school_id", "stage"]]
     rows = failing.merge(before["rows"].drop_duplicates(["school_id", "stage"]), on=["school_id", "stage"], how="left")
-    for r in rows.to_dict("records"):
-        chosen, _ = school_choice({c: r[c] for c in std.indicator_codes}, float(r["students"]), r["stage"], std, costs)
+    for sid, stage, (chosen, _) in zip(rows["school_id"], rows["stage"], school_choices(rows, std, costs)):
         if chosen is None:
-            unplanned.append(r["school_id"])
+            unplanned.append(sid)
             continue
         for code, q in chosen:
-            actions.append(Action(r["school_id"], r["stage"], code, q, UNITS[code][0], action_cost(code, q, costs),
-                                  "school", names.get(r["school_id"], "")))
+            actions.append(Action(sid, stage, code, q, UNITS[code][0], action_cost(code, q, costs), "school",
+                                  names.get(sid, "")))
     current = apply_actions(stats, actions)
     alternatives = []
     after = recompute(current, schools, std)
@@ -354,18 +394,20 @@ def guarantee_actions(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards
     ordinary = schools[~schools["school_type"].map(contract.is_special_education)]
     g = g3_rooms(stats[stats["school_id"].isin(ordinary["school_id"])], ordinary, std["guarantee"]["G3"])
     out = []
-    for _, r in g[g["ok"] == False].iterrows():  # noqa: E712
-        rooms = r["music_short"] + r["art_short"] + int(bool(r["music_small"])) + int(bool(r["art_small"]))
-        if rooms:
-            out.append(Action(r["school_id"], "全校", "G3", float(rooms), "间", rooms * float(costs["special_room"]),
-                              "guarantee", names.get(r["school_id"], "")))
+    bad = g[g["ok"] == False]  # noqa: E712
+    rooms = bad["music_short"] + bad["art_short"] + bad["music_small"].astype(bool).astype(int) \
+        + bad["art_small"].astype(bool).astype(int)
+    for sid, n in zip(bad["school_id"], rooms):
+        if n:
+            out.append(Action(sid, "全校", "G3", float(n), "间", n * float(costs["special_room"]), "guarantee",
+                              names.get(sid, "")))
     if classes is not None and len(classes):
         from analytics.geo.spatial import class_fixes
         fixes = class_fixes(classes, std)
         per_class = {st: float(costs["classroom"]) + n * float(costs["teacher_per_year"])
                      for st, n in std["layout"]["teachers_per_extra_class"].items()}
-        for (sid, stage), g in fixes[fixes["extra_classes"] > 0].groupby(["school_id", "stage"]):
-            n = float(g["extra_classes"].sum())
+        extra = fixes[fixes["extra_classes"] > 0].groupby(["school_id", "stage"], as_index=False)["extra_classes"].sum()
+        for sid, stage, n in zip(extra["school_id"], extra["stage"], extra["extra_classes"].astype(float)):
             out.append(Action(sid, stage, "G5", n, "个班", n * per_class[stage], "guarantee", names.get(sid, "")))
     return out
 
@@ -415,12 +457,13 @@ def plan_sheets(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "
                         columns=["school_id", "stage", "indicator", "quantity", "unit", "cost_yuan", "step", "name",
                                  "source_school"])
     acts["town"] = acts["school_id"].map(towns)
-    acts["indicator_name"] = acts["indicator"].map(lambda c: action_label(c, lang, std))
+    acts["indicator_name"] = acts["indicator"].map({c: action_label(c, lang, std) for c in acts["indicator"].unique()})
     cols = {"school_id": t("col.school_id", lang), "name": t("col.school", lang), "town": t("col.town", lang),
             "stage": t("col.stage", lang), "indicator_name": t("col.indicator", lang),
             "quantity": t("plan.quantity", lang), "unit": t("plan.unit", lang), "cost_yuan": t("plan.cost", lang),
             "step": t("plan.step", lang)}
-    sheet = acts[list(cols)].assign(step=acts["step"].map(lambda s: t(f"plan.step_{s}", lang))).rename(columns=cols)
+    sheet = acts[list(cols)].assign(step=acts["step"].map({s: t(f"plan.step_{s}", lang) for s in acts["step"].unique()})
+                                    ).rename(columns=cols)
     by = lambda key: acts.groupby(key, as_index=False)["cost_yuan"].sum().sort_values("cost_yuan", ascending=False)  # noqa: E731
     after = plan["after"]["cv"]
     check = after.assign(
@@ -511,3 +554,25 @@ def route_words(route: dict, lang: str = "zh") -> str:
     if best["kind"] == "move":
         return t("plan.route_move", lang, n=int(best["teachers"]), cost=cost)
     return t("plan.route_floor", lang, n=len({a.school_id for a in best["actions"]}), cost=cost)
+
+
+def plan_view(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "zh") -> dict:
+    """What the 整改方案 page shows, small enough to cache and reread on every rerun (the plan itself
+    holds every school's rows before and after): totals, complying counts, the cost per measure, the
+    Excel sheets, the CV routes and exchange lists, the alternatives, and each 学段's schools by id
+    for the what-if inputs."""
+    actions = plan["actions"] + plan["guarantee_actions"]
+    cost = pd.Series([a.cost_yuan for a in actions], index=[a.indicator for a in actions], dtype=float)
+    cost = cost.groupby(level=0).sum().sort_values()
+    rows = plan["before"]["rows"]
+    routes, moves = route_table(plan, schools, lang)
+    return {"total_cost_yuan": plan["total_cost_yuan"], "n_actions": len(actions), "passes": plan["passes"],
+            "complying_before": plan["before"]["complying"], "complying_after": plan["after"]["complying"],
+            "schools": plan["after"]["schools"], "empty": rows.empty,
+            "cost_by_measure": pd.DataFrame({"code": cost.index, "label": [action_label(c, lang, std) for c in cost.index],
+                                             "cost_yuan": cost.to_numpy()}),
+            "sheets": plan_sheets(plan, schools, std, lang), "routes": routes, "moves": moves,
+            "alternatives": [{"stage": a["stage"], "indicator": a["indicator"], "moves": len(a["moves"]),
+                              "cost_yuan": a["cost_yuan"], "cv_after": a["cv_after"], "passes": a["passes"]}
+                             for a in plan["alternatives"]],
+            "names": {s: dict(zip(g["school_id"], g["name"])) for s, g in rows.groupby("stage")}}

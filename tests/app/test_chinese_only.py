@@ -4,6 +4,7 @@ of method and format names, units and codes."""
 import io
 import re
 
+import pandas as pd
 import pytest
 import streamlit as st
 from openpyxl import load_workbook
@@ -19,9 +20,10 @@ ALLOWED = {"English", "Excel", "Word", "PDF", "PPT", "OpenStreetMap", "WGS", "GC
 # the template's instructions list each column's key for CSV folders under this header, on purpose
 KEY_HEADER = "英文键"
 WORD = re.compile(r"[A-Za-z][A-Za-z\-]+")
-# markup, plotly placeholders, colours, file names and the standards folder are not words a user reads
+# markup, plotly placeholders, colours, file names, the standards folder, code families (5xx) and
+# checksums (SHA-256 prefixes) are not words a user reads
 NOT_TEXT = re.compile(r"<[^>]*>|%\{[^}]*\}|#[0-9A-Fa-f]{3,8}\b|[\w\-\\]+\.(?:xlsx|csv|yaml|duckdb|docx|pdf|pptx|geojson)\b"
-                      r"|data/standards\S*|:material/[a-z_]+:|\b\d+xx\b")
+                      r"|data/standards\S*|:material/[a-z_]+:|\b\d+xx\b|\b[0-9a-f]{12,64}\b")
 # plotly keys whose values are settings, not text
 CHART_SETTINGS = {"template", "bdata", "dtype", "family", "paper_bgcolor", "plot_bgcolor", "histfunc", "autorange",
                   "colorscale", "colorway", "color", "type", "mode", "orientation", "xref", "yref", "anchor",
@@ -78,7 +80,7 @@ def page_texts(at):
         v = df.value
         yield from (("table header", c) for c in v.columns)
         for c in v.columns:
-            if v[c].dtype == object:
+            if v[c].dtype == object or pd.api.types.is_string_dtype(v[c]):
                 yield from (("table cell", x) for x in v[c].dropna().astype(str).unique()[:500])
     for spec in chart_specs(at):
         yield from _chart_texts(spec)

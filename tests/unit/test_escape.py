@@ -66,7 +66,7 @@ def test_the_map_layer_writes_names_as_text_nodes_in_script_safe_json():
     assert json.loads(script)[0][4] == [PAYLOADS[0], "第二行"]                 # the text arrives unchanged …
     for p in PAYLOADS:
         assert p not in html or "<" not in p                                    # … but never as markup
-    assert "document.createTextNode" in html and "bindTooltip(tip(r[4]))" in html
+    assert "document.createTextNode" in html and "bindTooltip(lines)" in html and "return tip(layer.options.lines)" in html
     assert html.count("</script>") == html.count("<script")                 # nothing closed a script early
 
 

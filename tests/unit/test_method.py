@@ -189,6 +189,12 @@ def test_class_bands_edges():
     assert [band(n, "小学") for n in (45, 46, 55, 56, 65, 66)] == ["within", "large", "large", "big", "big", "huge"]
     assert [band(n, "初中") for n in (50, 51)] == ["within", "large"]
     assert sizing.stage_of_grade(6) == "小学" and sizing.stage_of_grade(7) == "初中"
+    # every class of a table at once bands as one class at a time, at and around every edge
+    sizes = [n for edge in (45, 50, 55, 65) for n in (edge - 1, edge, edge + 1)] + [20, 90]
+    classes = pd.DataFrame([{"school_id": "s", "grade": g, "students": n} for g in (1, 6, 7, 9) for n in sizes])
+    banded = sizing.class_bands(classes, STD)
+    assert list(banded["stage"]) == [sizing.stage_of_grade(g) for g in classes["grade"]]
+    assert list(banded["band"]) == [band(n, sizing.stage_of_grade(g)) for g, n in zip(classes["grade"], classes["students"])]
 
 
 def test_oversized_schools_use_combined_limit():

@@ -94,6 +94,29 @@ def test_school_choice_matches_brute_force():
         assert cost == pytest.approx(best)
 
 
+def test_every_school_at_once_chooses_as_one_school_at_a_time():
+    """The array version of the school step (a province's thousands of schools) gives each school the
+    quantities and cost of :func:`school_choice`, a missing value leaving the school unplanned."""
+    rng = np.random.default_rng(11)
+    codes = indicator_codes(STD)
+    rows = []
+    for i in range(200):
+        stage = "小学" if i % 2 else "初中"
+        r = {"school_id": f"s{i}", "stage": stage, "students": float(rng.integers(20, 2500))}
+        r.update({c: threshold(STD, c, stage) * rng.uniform(0.5, 1.3) for c in codes})
+        if i % 37 == 0:
+            r["L4"] = math.nan
+        rows.append(r)
+    frame = pd.DataFrame(rows)
+    together = rectification.school_choices(frame, STD, COSTS)
+    for r, (chosen, cost) in zip(rows, together):
+        alone, alone_cost = rectification.school_choice({c: r[c] for c in codes}, r["students"], r["stage"], STD, COSTS)
+        if alone is None:
+            assert chosen is None and math.isnan(cost)
+        else:
+            assert chosen == alone and cost == pytest.approx(alone_cost)
+
+
 def test_anova_share_by_hand():
     # two schools, n = 3 each, means 60 and 70, sd 0 → all variance between schools → ICC = 1
     assert sc.between_school_share([3, 3], [60, 70], [0, 0]) == pytest.approx(1.0)
