@@ -148,9 +148,16 @@ class Store:
         with self._lock:
             cur = self._con.cursor()
         try:
-            return cur.execute(sql, params or []).df()
+            df = cur.execute(sql, params or []).df()
         finally:
             cur.close()
+        # Text columns as plain Python strings: pandas 3 makes them Arrow-backed, whose element-wise
+        # paths (isin with a list, iteration, map) go through one Arrow scalar per value — at a
+        # province's 10,000 schools and 267,000 classes the scorecard took 2.9 s instead of 1.1 s.
+        for c in df.columns:
+            if df[c].dtype != object and pd.api.types.is_string_dtype(df[c]):
+                df[c] = df[c].astype(object)
+        return df
 
     # ------------------------------------------------------------ reads used by the analytics
 
