@@ -28,6 +28,7 @@ from bench_import import build_province_db  # noqa: E402
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, MAP_FRAME, PAGES, map_state, streamlit_server  # noqa: E402
 
 COUNTY = "329999"
+MAP_PAGES = ("layout", "class_size", "small_schools")
 # the app's run state as the browser sees it, every 10 ms: [state, ms since navigation] at each change
 RUN_STATES = """window.__runs = [];
 setInterval(() => {
@@ -68,6 +69,9 @@ def visit(browser, url: str, name: str, timeout_s: float = 120) -> dict:
     while time.time() < deadline:
         charts_ok = all(c.locator(".main-svg").count() > 0 for c in page.locator(".js-plotly-plot").all())
         n_frames = page.locator(MAP_FRAME).count()
+        if name in MAP_PAGES and not n_frames:                  # the map's frame is drawn after the script
+            page.wait_for_timeout(100)
+            continue
         maps = map_state(page) if n_frames else []
         maps_ok = len(maps) >= n_frames and all(m["markers"] > 0 and m["on_map"] == m["groups"]
                                                 and (not m["clustered"] or m["clusters"] > 0) for m in maps)
