@@ -213,13 +213,19 @@ def school_points(store: Store, county_code: str, year: int) -> pd.DataFrame:
     # vectorised version of mapping.school_status over each school's 学段 rows (10k schools: < 0.1 s)
     scoped = comp["in_scope"]
     comp = comp.assign(_fail=scoped & (comp["status"] == "fail"), _unknown=scoped & (comp["status"] == "unknown"),
-                       _met=comp["met_count"].astype(str))
+                       _met=comp["met_count"].astype(str), _classes=comp["classes"].fillna(0))
     g = comp.groupby("school_id", sort=False)
     out = g.agg(name=("name", "first"), town=("town", "first"), school_type=("school_type", "first"),
                 urban_rural_group=("urban_rural_group", "first"), lon=("lon", "first"), lat=("lat", "first"),
-                students=("students", "sum"), classes=("classes", lambda c: c.fillna(0).sum()),
-                stages=("stage", "、".join), met=("_met", "/".join), any_scope=("in_scope", "any"),
+                students=("students", "sum"), classes=("_classes", "sum"), stages=("stage", "first"),
+                met=("_met", "first"), n=("stage", "size"), any_scope=("in_scope", "any"),
                 any_fail=("_fail", "any"), any_unknown=("_unknown", "any")).reset_index()
+    several = out["n"] > 1                                   # 一贯制: join its 学段 (few schools, done one by one)
+    if several.any():
+        multi = comp[comp["school_id"].isin(out.loc[several, "school_id"])].groupby("school_id", sort=False)
+        joined = multi.agg(stages=("stage", "、".join), met=("_met", "/".join))
+        out.loc[several, ["stages", "met"]] = joined.loc[out.loc[several, "school_id"]].to_numpy()
+    out = out.drop(columns="n")
     out["status"] = np.select([~out["any_scope"], out["any_fail"], out["any_unknown"]], ["out", "fail", "unknown"],
                               "pass")
     out = out.drop(columns=["any_scope", "any_fail", "any_unknown"]).astype({"students": int, "classes": int})

@@ -139,12 +139,14 @@ def spare_nearby(targets: pd.DataFrame, points: pd.DataFrame, standards: Standar
     dx, dy = project(donors["lon"], donors["lat"], epsg)
     tree = cKDTree(np.column_stack([dx, dy]))
     tx, ty = project(targets["lon"], targets["lat"], epsg)
+    ids, names, offered = donors["school_id"].to_numpy(), donors["name"].to_numpy(), donors["stages"].to_numpy()
+    free = donors["spare"].to_numpy()
     for sid, stages, x, y in zip(targets["school_id"], targets["stages"], tx, ty):
         found = []
+        wanted = stages.split("、")
         for j in tree.query_ball_point([x, y], r=limit):
-            d = donors.iloc[j]
-            if d["school_id"] != sid and any(s in d["stages"] for s in stages.split("、")):
-                found.append((d["name"], float(math.hypot(dx[j] - x, dy[j] - y)), int(d["spare"])))
+            if ids[j] != sid and any(s in offered[j] for s in wanted):
+                found.append((names[j], float(math.hypot(dx[j] - x, dy[j] - y)), int(free[j])))
         out[sid] = sorted(found, key=lambda f: f[1])[:top]
     return out
 
