@@ -278,8 +278,7 @@ def make_plan(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs:
             continue
         actions.extend(floor)
         current = apply_actions(stats, actions)
-        after = recompute(current, schools, std)
-    after = recompute(current, schools, std)
+        after = recompute(current, schools, std)                 # the check after: always from ``current``
     g_actions = guarantee_actions(current, schools, std, costs, names, classes)
     return {"actions": actions, "guarantee_actions": g_actions, "unplanned": unplanned, "passes": plan_passes(after),
             "total_cost_yuan": float(sum(a.cost_yuan for a in actions) + sum(a.cost_yuan for a in g_actions)),
