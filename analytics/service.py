@@ -60,6 +60,49 @@ def indicator_rows(store: Store, county_code: str, years: list[int] | None) -> p
     return cached.copy()
 
 
+_RESULTS: "weakref.WeakKeyDictionary[Store, dict]" = weakref.WeakKeyDictionary()
+_RESULTS_LOCK = threading.Lock()
+
+
+def _once(store: Store, key: tuple, compute):
+    """``compute()`` once per store (one immutable dataset version) and key, shared by every caller and
+    thread; a caller arriving while it runs waits for it instead of computing it again. A failure is
+    not kept (the next caller tries again). Results are shared: callers read them, never change them."""
+    with _RESULTS_LOCK:
+        per_store = _RESULTS.setdefault(store, {})
+        entry = per_store.get(key)
+        if entry is None:
+            if len(per_store) >= 32:                           # bounded: forget the oldest results
+                for old in list(per_store)[:8]:
+                    per_store.pop(old)
+            entry = per_store[key] = {"lock": threading.Lock(), "done": False, "value": None}
+    with entry["lock"]:
+        if not entry["done"]:
+            entry["value"] = compute()
+            entry["done"] = True
+    return entry["value"]
+
+
+def warm_up(store: Store) -> None:
+    """Compute what the first pages of the default view read (the first county, its latest school year:
+    indicator rows, scorecard, plan) so that the first analyst does not wait for them; meant for a
+    background thread when a version is first opened. Errors are left to the pages (they show them)."""
+    try:
+        counties = store.counties()
+        if counties.empty:
+            return
+        first = counties.iloc[0]
+        years = sorted(int(y) for y in (first["years"] if first["years"] is not None else []) if y is not None)
+        if not years:
+            return
+        county, year = str(first["county_code"]), years[-1]
+        indicator_rows(store, county, [year - 1, year])
+        scorecard(store, county, year)
+        plan(store, county, year)
+    except Exception:  # noqa: BLE001 — a warm-up never fails anything; the page computes and reports
+        return
+
+
 def cv_report(store: Store, county_code: str, year: int) -> pd.DataFrame:
     """CV table of the county and year (see :func:`variation.cv_table`)."""
     rows = indicator_rows(store, county_code, [year])
@@ -335,17 +378,24 @@ def county_year_tables(store: Store, county_code: str, year: int) -> dict:
 
 
 def scorecard(store: Store, county_code: str, year: int):
-    """Every item of the standard for the county and year, and the verdict."""
+    """Every item of the standard for the county and year, and the verdict (computed once per version)."""
     from analytics.method import scorecard as sc
-    items = sc.scorecard(county_year_tables(store, county_code, year), standards_for(county_code))
-    return items, sc.verdict(items)
+
+    def compute():
+        items = sc.scorecard(county_year_tables(store, county_code, year), standards_for(county_code))
+        return items, sc.verdict(items)
+    return _once(store, ("scorecard", county_code, int(year)), compute)
 
 
 def plan(store: Store, county_code: str, year: int) -> dict:
-    """The costed rectification plan of the county and year (see :mod:`analytics.plan`)."""
+    """The costed rectification plan of the county and year (see :mod:`analytics.plan`), computed once
+    per version."""
     from analytics.planning import rectification
-    t = county_year_tables(store, county_code, year)
-    return rectification.make_plan(t["stats"], t["schools"], standards_for(county_code), classes=t["classes"])
+
+    def compute():
+        t = county_year_tables(store, county_code, year)
+        return rectification.make_plan(t["stats"], t["schools"], standards_for(county_code), classes=t["classes"])
+    return _once(store, ("plan", county_code, int(year)), compute)
 
 
 def school_profile(store: Store, county_code: str, school_id: str, year: int) -> dict:
