@@ -64,7 +64,7 @@ _RESULTS: "weakref.WeakKeyDictionary[Store, dict]" = weakref.WeakKeyDictionary()
 _RESULTS_LOCK = threading.Lock()
 
 
-def _once(store: Store, key: tuple, compute):
+def once_per_version(store: Store, key: tuple, compute):
     """``compute()`` once per store (one immutable dataset version) and key, shared by every caller and
     thread; a caller arriving while it runs waits for it instead of computing it again. A failure is
     not kept (the next caller tries again). Results are shared: callers read them, never change them."""
@@ -384,7 +384,7 @@ def scorecard(store: Store, county_code: str, year: int):
     def compute():
         items = sc.scorecard(county_year_tables(store, county_code, year), standards_for(county_code))
         return items, sc.verdict(items)
-    return _once(store, ("scorecard", county_code, int(year)), compute)
+    return once_per_version(store, ("scorecard", county_code, int(year)), compute)
 
 
 def plan(store: Store, county_code: str, year: int) -> dict:
@@ -395,7 +395,7 @@ def plan(store: Store, county_code: str, year: int) -> dict:
     def compute():
         t = county_year_tables(store, county_code, year)
         return rectification.make_plan(t["stats"], t["schools"], standards_for(county_code), classes=t["classes"])
-    return _once(store, ("plan", county_code, int(year)), compute)
+    return once_per_version(store, ("plan", county_code, int(year)), compute)
 
 
 def school_profile(store: Store, county_code: str, school_id: str, year: int) -> dict:

@@ -32,7 +32,7 @@ def db_path() -> str:
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _open(path: str, signature: tuple) -> Store:
     """Open a version read-only, once per process, and compute the default view's scorecard and plan
-    in the background (results are kept per version, see ``service._once``): the first analyst to
+    in the background (results are kept per version, see ``service.once_per_version``): the first analyst to
     open 整改方案 does not wait for a province's plan."""
     opened = Store(path)
     threading.Thread(target=service.warm_up, args=(opened,), name="warm-up", daemon=True).start()

@@ -17,7 +17,7 @@ def test_results_are_computed_once_per_version_and_shared_across_threads(good_db
         return {"value": 42}
 
     got = []
-    threads = [threading.Thread(target=lambda: got.append(service._once(store, ("t",), slow))) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: got.append(service.once_per_version(store, ("t",), slow))) for _ in range(4)]
     for t in threads:
         t.start()
     gate.set()
@@ -25,7 +25,7 @@ def test_results_are_computed_once_per_version_and_shared_across_threads(good_db
         t.join(10)
     assert len(calls) == 1 and len(got) == 4 and all(g is got[0] for g in got)
     # another version (another store) computes its own
-    assert service._once(Store(good_db), ("t",), lambda: {"value": 7}) == {"value": 7}
+    assert service.once_per_version(Store(good_db), ("t",), lambda: {"value": 7}) == {"value": 7}
 
 
 def test_a_failure_is_not_kept(good_db):
@@ -39,10 +39,10 @@ def test_a_failure_is_not_kept(good_db):
         return "ok"
 
     try:
-        service._once(store, ("f",), flaky)
+        service.once_per_version(store, ("f",), flaky)
     except RuntimeError:
         pass
-    assert service._once(store, ("f",), flaky) == "ok" and len(tries) == 2
+    assert service.once_per_version(store, ("f",), flaky) == "ok" and len(tries) == 2
 
 
 def test_the_warm_up_computes_the_default_view_before_it_is_asked(good_db):
@@ -51,9 +51,11 @@ def test_the_warm_up_computes_the_default_view_before_it_is_asked(good_db):
     county = str(counties["county_code"].iloc[0])
     year = max(int(y) for y in counties["years"].iloc[0])
     service.warm_up(store)
-    cached = service._RESULTS[store]
-    assert ("plan", county, year) in cached and cached[("plan", county, year)]["done"]
-    assert ("scorecard", county, year) in cached
-    assert service.plan(store, county, year) is cached[("plan", county, year)]["value"]     # no recompute
-    items, verdict = service.scorecard(store, county, year)
-    assert verdict["status"] in ("pass", "fail", "unknown") and items
+
+    def again():
+        raise AssertionError("computed again although the warm-up computed it")
+
+    plan = service.once_per_version(store, ("plan", county, year), again)
+    items, verdict = service.once_per_version(store, ("scorecard", county, year), again)
+    assert service.plan(store, county, year) is plan                       # every caller gets the one result
+    assert plan["actions"] is not None and verdict["status"] in ("pass", "fail", "unknown") and items
