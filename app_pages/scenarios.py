@@ -111,7 +111,7 @@ if flags:
     with st.container(border=True):
         st.markdown(f"**{tr('scen.flags')}** · {md(a_name)}")
         for flag in flags:
-            head, why = scenarios.describe_flag(flag, names | dict(zip(res_a["points"]["school_id"], res_a["points"]["name"])), lang())
+            head, why = scenarios.describe_flag(flag, dict(zip(res_a["points"]["school_id"], res_a["points"]["name"])), lang())
             st.warning(md(head) + "".join(f"\n- {md(w)}" for w in why), icon=":material/trending_up:")
         st.caption(tr("scen.flag.help"))
 

@@ -674,7 +674,7 @@ def cv_flags(result: dict, today: dict, std: Standards, movers: int = 3) -> list
     the indicator moved the most, with their value and pupils before and after.
 
     A CV is flagged when it rises by more than ``scenarios.cv_flag.min_rise`` and ends at or above
-    ``scenarios.cv_flag.share_of_line`` × its line (e.g. 初中 L6 0.162 → 0.413 against 0.45). The usual
+    ``scenarios.cv_flag.share_of_line`` × its line (a CV well within its line that ends just under it). The usual
     cause: pupils leave a school for a new or expanded one while its buildings and equipment stay, so its
     per-pupil area and equipment rise (``relieved``); a new school built above the lines adds a high value
     (``new``). ``today`` is the evaluated scenario without steps.

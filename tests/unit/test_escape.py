@@ -77,3 +77,4 @@ def test_town_tooltips_are_escaped_by_the_map_layer():
     m = maps.base_map(None, towns, pd.DataFrame({"lon": [120.05], "lat": [33.05]}))
     html = m.get_root().render()
     assert PAYLOADS[0] not in html and "&lt;img src=x onerror=&quot;" in html
+    assert "\\u0026lt;img src=x onerror=\\u0026quot;" in html     # the town's name label: escaped, then JSON
