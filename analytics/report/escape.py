@@ -11,14 +11,19 @@ import json
 import re
 import unicodedata
 
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "`": "&#96;", "$": "&#36;"}
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "`": "&#96;", "$": "&#36;",
+         "{": "&#123;", "}": "&#125;"}
+# a Jinja delimiter ({{ {% {#}: folium renders every element through Jinja and compiles the output once
+# more as a template, so data holding one would run as template code on the server
+_TEMPLATE_OPEN = re.compile(r"\{(?=[{%#])")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:$])")
 _FILENAME_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 
 
 def html_text(value) -> str:
     """Text for HTML, also safe inside a JavaScript template literal (folium's tooltips): & < > " '
-    as entities, and ` $ too, so ``${…}`` cannot run. ``None`` → ''."""
+    as entities, and ` $ too, so ``${…}`` cannot run; { } too, so no Jinja template folium renders the
+    text through can run it (``{{7*7}}`` stays text). ``None`` → ''."""
     if value is None:
         return ""
     return "".join(_HTML.get(ch, ch) for ch in str(value))
@@ -32,9 +37,10 @@ def plot_text(value) -> str:
 
 def script_json(value) -> str:
     """JSON to embed in a <script> block: no '</script>', no '<!--', no HTML entity can close or
-    change it (< > & and the JS line separators escaped as \\u sequences)."""
+    change it (< > & and the JS line separators escaped as \\u sequences), and no Jinja delimiter
+    ({{ {% {# — only possible inside a JSON string) for a template engine to evaluate."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (_TEMPLATE_OPEN.sub(r"\\u007b", text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 

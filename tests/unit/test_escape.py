@@ -11,13 +11,15 @@ from analytics.standards import load_standards
 
 PAYLOADS = ['<img src=x onerror="window.__pwned=1">', "<script>window.__pwned=1</script>",
             "</script><script>window.__pwned=1</script>", "javascript:window.__pwned=1", "{{7*7}}",
-            "`${window.__pwned=1}`", "=cmd|' /C calc'!A0", "![x](http://198.51.100.1/beacon.png)"]
+            "`${window.__pwned=1}`", "=cmd|' /C calc'!A0", "![x](http://198.51.100.1/beacon.png)",
+            "{% for x in range(3) %}x{% endfor %}{# gone #}", "{{ self.__init__.__globals__ }}"]
 
 
 def test_html_text_leaves_no_tag_quote_or_template_hole():
     for p in PAYLOADS:
         out = html_text(p)
         assert "<" not in out and ">" not in out and '"' not in out and "`" not in out and "${" not in out
+        assert "{" not in out                              # no Jinja delimiter either (folium renders through Jinja)
     assert html_text("城东小学 & 分校") == "城东小学 &amp; 分校"
     assert html_text(None) == ""
 
@@ -63,7 +65,7 @@ def test_the_map_layer_writes_names_as_text_nodes_in_script_safe_json():
     maps.add_points(m, points, "schools", ["#000000"])
     html = m.get_root().render()
     script = re.search(r"var rows = (\[.*?\]);\n", html, re.S).group(1)
-    assert json.loads(script)[0][4] == [PAYLOADS[0], "第二行"]                 # the text arrives unchanged …
+    assert [row[4] for row in json.loads(script)] == [[p, "第二行"] for p in PAYLOADS]   # the text arrives unchanged …
     for p in PAYLOADS:
         assert p not in html or "<" not in p                                    # … but never as markup
     assert "document.createTextNode" in html and "bindTooltip(lines)" in html and "return tip(layer.options.lines)" in html
@@ -78,3 +80,21 @@ def test_town_tooltips_are_escaped_by_the_map_layer():
     html = m.get_root().render()
     assert PAYLOADS[0] not in html and "&lt;img src=x onerror=&quot;" in html
     assert "\\u0026lt;img src=x onerror=\\u0026quot;" in html     # the town's name label: escaped, then JSON
+
+
+def test_template_delimiters_in_names_are_never_evaluated_on_the_server():
+    """folium renders each element through Jinja and compiles the output again: a name ``{{7*7}}`` used
+    to reach the map as 49 (and ``{{ … __globals__ }}`` could run code on the server)."""
+    from ui import maps
+    jinja = [p for p in PAYLOADS if "{" in p]
+    towns = pd.DataFrame({"town": jinja, "approximate": False,
+                          "geojson": json.dumps({"type": "Polygon", "coordinates": [[[120, 33], [120.1, 33], [120.1, 33.1], [120, 33]]]})})
+    points = pd.DataFrame({"lon": 120.05, "lat": 33.05, "radius": 5.0, "colour_index": 0,
+                           "tooltip": [[p] for p in jinja], "school_id": "x"})
+    m = maps.base_map(None, towns, points)
+    maps.add_points(m, points, "schools", ["#000000"])
+    html = m.get_root().render()
+    script = re.search(r"var rows = (\[.*?\]);\n", html, re.S).group(1)
+    assert [row[4] for row in json.loads(script)] == [[p] for p in jinja]       # data, not template code
+    assert "&#123;&#123;7*7&#125;&#125;" in html and "__globals__ &#125;&#125;" in html   # town tooltips and labels
+    assert "{{" not in html and "{%" not in html and "xxx" not in html and "<module" not in html
