@@ -1,10 +1,15 @@
 """Entry point: page set-up, sidebar and navigation (Chinese titles, material icons)."""
 import streamlit as st
 
+from pathlib import Path
+
 from ui import navigation, sidebar
 from ui.strings import tr
 
-st.set_page_config(page_title="义务教育优质均衡发展监测", layout="wide")
+# a favicon of our own: without one Streamlit shows the page's material icon, which the browser fetches
+# from a font server on the internet (bureau intranets have none)
+st.set_page_config(page_title="义务教育优质均衡发展监测", layout="wide",
+                   page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"))
 sidebar.render()
 
 nav = st.navigation(expanded=True, pages={

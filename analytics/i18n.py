@@ -26,9 +26,10 @@ def catalog() -> dict[str, dict[str, str]]:
         return yaml.safe_load(fh)
 
 
-def t(key: str, lang: str = DEFAULT_LANGUAGE, /, std: dict | None = None, **kwargs) -> str:
+def t(key: str, lang: str = DEFAULT_LANGUAGE, /, std=None, **kwargs) -> str:
     """The entry ``key`` in ``lang``, formatted with ``kwargs``; ``std`` is a wording mapping
-    (:func:`analytics.standards.wording_for`) for entries that state a line."""
+    (:func:`analytics.standards.wording_for`) for entries that state a line, or a function returning
+    one (asked only by such entries: pages ask for thousands of strings per run)."""
     entry = catalog().get(key)
     if entry is None:
         return key
@@ -39,5 +40,7 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, std: dict | None = None, **kwar
         if std is None:
             from analytics.standards import wording_for
             std = wording_for(None)
+        elif callable(std):
+            std = std()
         return text.format(std=std, **kwargs)
     return text.format(**kwargs) if kwargs else text

@@ -84,8 +84,9 @@ def once_per_version(store: Store, key: tuple, compute):
 
 
 def warm_up(store: Store) -> None:
-    """Compute what the first pages of the default view read (the first county, its latest school year:
-    indicator rows, scorecard, plan) so that the first analyst does not wait for them; meant for a
+    """Compute what the pages of the default view read (the first county, its latest school year:
+    indicator rows, school points, scorecard, class sizes and fixes, plan; the spatial libraries
+    loaded) so that the first analyst does not wait for them; meant for a
     background thread when a version is first opened. Errors are left to the pages (they show them)."""
     try:
         counties = store.counties()
@@ -96,8 +97,12 @@ def warm_up(store: Store) -> None:
         if not years:
             return
         county, year = str(first["county_code"]), years[-1]
+        from analytics.geo import spatial  # noqa: F401 — geopandas and pyproj load in seconds: not on a page
         indicator_rows(store, county, [year - 1, year])
+        school_points(store, county, year)
         scorecard(store, county, year)
+        class_sizes(store, county, year)
+        class_fixes(store, county, year)
         plan(store, county, year)
     except Exception:  # noqa: BLE001 — a warm-up never fails anything; the page computes and reports
         return
@@ -191,23 +196,34 @@ def gaps(store: Store, county_code: str, year: int) -> pd.DataFrame:
 
 
 def class_sizes(store: Store, county_code: str, year: int) -> dict:
-    """Classes in bands (from the 班级 sheet, else estimated from averages) and big schools."""
+    """Classes in bands (from the 班级 sheet, else estimated from averages) and big schools; computed
+    once per version (shared: callers read it, never change it)."""
+    return once_per_version(store, ("class_sizes", county_code, int(year)),
+                            lambda: compute_class_sizes(store, county_code, year))
+
+
+def compute_class_sizes(store: Store, county_code: str, year: int) -> dict:
+    """:func:`class_sizes` computed (see there)."""
     std = standards_for(county_code)
     schools = store.schools(county_code)
     stats = store.stage_stats(county_code, [year])
     classes = store.classes(county_code, [year])
     estimated = classes.empty
     banded = sizing.class_bands_from_averages(stats, std) if estimated else sizing.class_bands(classes, std)
-    info = schools[["school_id", "name", "town", "urban_rural_group", "lon", "lat"]]
-    banded = banded.merge(info, on="school_id", how="left")
-    by_school = sizing.band_counts(banded, ["school_id", "name", "town", "stage"])
+    # (hundreds of thousands of classes at province scale: group by codes, attach names afterwards)
+    banded["urban_rural_group"] = banded["school_id"].map(schools.set_index("school_id")["urban_rural_group"])
+    names = schools[["school_id", "name", "town"]]
+    by_school = sizing.band_counts(banded, ["school_id", "stage"])
     if len(banded):
         largest = banded.groupby(["school_id", "stage"])["students"].max().rename("max_class").reset_index()
         by_school = by_school.merge(largest, on=["school_id", "stage"], how="left")
-    order = {b: i for i, b in enumerate(sizing.BANDS)}
-    worst = banded.assign(_o=banded["band"].map(order)).groupby("school_id")["_o"].max().map(
-        dict(enumerate(sizing.BANDS))) if len(banded) else pd.Series(dtype=object)
-    over = banded[banded["over_line"]] if len(banded) else banded
+    by_school = names.merge(by_school, on="school_id", how="right")
+    if len(banded):
+        rank = pd.Series(pd.Categorical(banded["band"], categories=sizing.BANDS, ordered=True).codes, index=banded.index)
+        worst = rank.groupby(banded["school_id"]).max().map(dict(enumerate(sizing.BANDS)))
+    else:
+        worst = pd.Series(dtype=object)
+    over = banded[banded["over_line"]].merge(names, on="school_id", how="left") if len(banded) else banded
     by_grade = over.groupby(["stage", "name", "grade"]).agg(classes=("students", "size"), largest=("students", "max"),
                                                             pupils=("students", "sum")).reset_index() \
         if len(over) else pd.DataFrame(columns=["stage", "name", "grade", "classes", "largest", "pupils"])
@@ -246,7 +262,14 @@ def school_points(store: Store, county_code: str, year: int) -> pd.DataFrame:
 
     status (for the map colour) follows :func:`analytics.mapping.school_status`: 'out' when no
     学段 is in scope, 'fail' when any in-scope 学段 fails the 6-of-7 rule, 'unknown', 'pass'.
+    Computed once per version (the three map pages, the plan and the briefing read it); a copy each.
     """
+    return once_per_version(store, ("school_points", county_code, int(year)),
+                            lambda: compute_school_points(store, county_code, year)).copy()
+
+
+def compute_school_points(store: Store, county_code: str, year: int) -> pd.DataFrame:
+    """:func:`school_points` computed (see there)."""
     rows = indicator_rows(store, county_code, [year])
     if rows.empty:
         return pd.DataFrame(columns=["school_id", "name", "town", "school_type", "lon", "lat", "students", "status"])
@@ -327,7 +350,14 @@ def layout_assignment(store: Store, county_code: str, year: int, stage: str) -> 
 
 def class_fixes(store: Store, county_code: str, year: int) -> dict:
     """Extra classes, classrooms and teachers to bring every class to the line, per school and town,
-    and nearby schools with free seats for the schools that need them."""
+    and nearby schools with free seats for the schools that need them; computed once per version
+    (shared: callers read it, never change it)."""
+    return once_per_version(store, ("class_fixes", county_code, int(year)),
+                            lambda: compute_class_fixes(store, county_code, year))
+
+
+def compute_class_fixes(store: Store, county_code: str, year: int) -> dict:
+    """:func:`class_fixes` computed (see there)."""
     from analytics.geo import spatial
     std = standards_for(county_code)
     classes = store.classes(county_code, [year])

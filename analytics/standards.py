@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
 
 import numpy as np
 import yaml
@@ -231,9 +233,10 @@ def _wording(province: str | None, directory: str) -> dict[str, str]:
     return _load(province, directory).wording()
 
 
-def wording_for(county_code: str | None = None, directory: Path | None = None) -> dict[str, str]:
-    """:meth:`Standards.wording` of the county's province (cached: the catalog asks for it on every string)."""
-    return dict(_wording(str(county_code)[:2] if county_code else None, str(directory or standards_dir())))
+def wording_for(county_code: str | None = None, directory: Path | None = None) -> Mapping[str, str]:
+    """:meth:`Standards.wording` of the county's province, read-only (cached: the catalog asks for it
+    on every string that states a line)."""
+    return MappingProxyType(_wording(str(county_code)[:2] if county_code else None, str(directory or standards_dir())))
 
 
 def clear_cache() -> None:

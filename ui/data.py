@@ -35,8 +35,15 @@ def _open(path: str, signature: tuple) -> Store:
     in the background (results are kept per version, see ``service.once_per_version``): the first analyst to
     open 整改方案 does not wait for a province's plan."""
     opened = Store(path)
-    threading.Thread(target=service.warm_up, args=(opened,), name="warm-up", daemon=True).start()
+    threading.Thread(target=_warm_up, args=(opened,), name="warm-up", daemon=True).start()
     return opened
+
+
+def _warm_up(opened: Store) -> None:
+    # folium loads in a good part of a second; streamlit_folium is not imported here: a component
+    # declared outside a script run is registered wrongly and its frame then answers 404
+    import folium.plugins  # noqa: F401
+    service.warm_up(opened)
 
 
 def pin() -> Store | None:

@@ -21,7 +21,7 @@ def county() -> str | None:
 
 
 def tr(key: str, /, **kwargs) -> str:
-    return i18n.t(key, lang(), std=wording_for(county()), **kwargs)
+    return i18n.t(key, lang(), std=lambda: wording_for(county()), **kwargs)
 
 
 def indicator_label(code: str, short: bool = False) -> str:

@@ -69,8 +69,8 @@ def band_counts(banded: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     if banded.empty:
         return pd.DataFrame(columns=by + list(BANDS) + ["total"])
     weight = banded["classes"] if "estimated" in banded else 1
-    counts = banded.assign(_n=weight).pivot_table(index=by, columns="band", values="_n",
-                                                 aggfunc="sum", fill_value=0)
+    counts = banded.assign(_n=weight).groupby(by + ["band"])["_n"].sum().unstack("band", fill_value=0)
+    counts.columns.name = None
     for b in BANDS:
         if b not in counts:
             counts[b] = 0

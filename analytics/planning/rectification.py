@@ -445,7 +445,7 @@ def action_label(code: str, lang: str, std: Standards) -> str:
     """What an action adds: the resource indicator's short name (L1–L7) or the guarantee item (G3),
     the latter stating the lines of ``std``."""
     from analytics.i18n import t
-    return t(f"indicator_short.{code}" if code.startswith("L") else f"item.{code}", lang, std=std.wording())
+    return t(f"indicator_short.{code}" if code.startswith("L") else f"item.{code}", lang, std=std.wording)
 
 
 def plan_sheets(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "zh") -> dict[str, pd.DataFrame]:

@@ -609,7 +609,7 @@ def display_table(table: pd.DataFrame, std: Standards, lang: str = "zh") -> pd.D
     (what the page and the Excel show)."""
     from analytics.i18n import t
     names = [c for c in table.columns if c not in ("metric", "stage")]
-    label = [t(f"scen.metric.{m.split('.')[0]}", lang, std=std.wording()) + (f"·{t(f'indicator_short.{m[3:]}', lang)}" if m.startswith("cv.") else "")
+    label = [t(f"scen.metric.{m.split('.')[0]}", lang, std=std.wording) + (f"·{t(f'indicator_short.{m[3:]}', lang)}" if m.startswith("cv.") else "")
              for m in table["metric"]]
     out = pd.DataFrame({t("col.indicator", lang): label,
                         t("col.stage", lang): table["stage"].map(lambda s: t(f"stage.{s}", lang) if isinstance(s, str) else "")})

@@ -173,7 +173,7 @@ def problems(c: dict) -> list[str]:
     gaps = [i for i in c["items"] if i.status == "unknown" and i.coverage is not None and i.coverage.missing]
     if gaps:
         out.append("数据不全、尚不能判定的项目：" + "；".join(
-            f"{t('item.' + i.code.split('·')[0], std=c['std'].wording()) if i.part != 'resource' or i.code == 'R8' else t('indicator_short.' + i.code)}"
+            f"{t('item.' + i.code.split('·')[0], std=c['std'].wording) if i.part != 'resource' or i.code == 'R8' else t('indicator_short.' + i.code)}"
             f"{'（' + i.stage + '）' if i.stage else ''}{coverage_text(i)}数据完整" for i in gaps[:8]) + "。")
     w = c["std"].wording()
     rule = f"{w['rule_n']}项至少{w['rule_min_met']}项、余项不低于{w['rule_ratio']}"

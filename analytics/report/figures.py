@@ -29,7 +29,7 @@ GROUP_COLOURS = {"城区": "#0072B2", "镇区": "#E69F00", "乡村": "#009E73"}
 
 
 def _t(key: str, lang: str, std: Standards | None, **kw) -> str:
-    return t(key, lang, std=std.wording() if std is not None else None, **kw)
+    return t(key, lang, std=std.wording if std is not None else None, **kw)
 
 
 def style(fig: go.Figure, height: int = 380, width: int | None = None, **kw) -> go.Figure:
