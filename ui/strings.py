@@ -24,6 +24,12 @@ def tr(key: str, /, **kwargs) -> str:
     return i18n.t(key, lang(), std=lambda: wording_for(county()), **kwargs)
 
 
+def tr_codes(values, prefix: str):
+    """``tr(prefix + value)`` for a column of codes (status, band …), each distinct value looked up
+    once (a province's 10,000 rows made 10,000 lookups of the session's language)."""
+    return values.map({v: tr(f"{prefix}{v}") for v in values.dropna().unique()})
+
+
 def indicator_label(code: str, short: bool = False) -> str:
     return tr(("indicator_short." if short else "indicator.") + code)
 

@@ -293,13 +293,14 @@ def floor_actions(part: pd.DataFrame, stage: str, code: str, line: float, std: S
     floor = least_floor(part[code], part["students"], line)
     if floor is None:
         return None
-    out = []
-    for _, s in part[part[code] < floor].iterrows():
-        q = natural_quantity(code, s[code], float(s["students"]), floor, std)
-        if q > 0:
-            out.append(Action(s["school_id"], stage, code, q, UNITS[code][0], action_cost(code, q, costs), "floor",
-                              names.get(s["school_id"], "")))
-    return out
+    below = part[part[code] < floor]
+    students = below["students"].to_numpy(dtype=float)
+    # :func:`natural_quantity` on arrays (thousands of schools below the floor at province scale)
+    gap = to_quantity(code, floor, students, std) - to_quantity(code, below[code].to_numpy(dtype=float), students, std)
+    quantity = np.where(gap <= 1e-9, 0.0, np.ceil(gap - 1e-9))
+    unit, unit_cost = UNITS[code][0], float(costs[UNITS[code][1]])
+    return [Action(sid, stage, code, float(q), unit, float(q) * unit_cost, "floor", names.get(sid, ""))
+            for sid, q in zip(below["school_id"], quantity) if q > 0]
 
 
 def cv_routes(stats: pd.DataFrame, schools: pd.DataFrame, before: dict, std: Standards, costs: dict,

@@ -205,3 +205,19 @@ def test_a_cv_route_is_offered_even_when_the_school_step_alone_fixes_the_cv():
     assert route["best"] is not None and route["best"]["cv_after"] <= route["threshold"]
     summary = rectification.plan_summary(plan, STD)["cv_routes"]
     assert summary[0]["indicator"] == "L2" and summary[0]["best"]["cost_yuan"] == route["best"]["cost_yuan"]
+
+
+def test_floor_actions_raise_each_school_below_the_floor_by_whole_units():
+    """Every school below the least floor F gets ⌈(F − X)·P / scale⌉ units (by hand for one school: L2 at
+    1.0 per 100 for 250 pupils, F = 1.5 → 1.25 → 2 backbone teachers), at the unit cost; none above F."""
+    rng = np.random.default_rng(11)
+    x = rng.uniform(0.3, 3.0, 40)
+    p = rng.integers(40, 1500, 40).astype(float)
+    part = pd.DataFrame({"school_id": [f"s{i}" for i in range(40)], "L2": x, "students": p})
+    actions = rectification.floor_actions(part, "小学", "L2", 0.3, STD, COSTS, {"s0": "甲"})
+    floor = rectification.least_floor(x, p, 0.3)
+    expected = {f"s{i}": math.ceil((floor - x[i]) * p[i] / 100 - 1e-9) for i in range(40)
+                if x[i] < floor and (floor - x[i]) * p[i] / 100 > 1e-9}
+    assert {a.school_id: a.quantity for a in actions} == expected and expected
+    assert all(a.cost_yuan == a.quantity * float(COSTS[rectification.UNITS["L2"][1]]) for a in actions)
+    assert rectification.natural_quantity("L2", 1.0, 250, 1.5, STD) == 2.0
