@@ -36,6 +36,9 @@ def cmd_import(args) -> int:
     if not report.ok:
         print(t("cli.rejected", args.lang, n=len(report.errors)), file=sys.stderr)
         return 2
+    if report.replacement is not None:
+        from analytics.io.versions import replacement_words
+        print(replacement_words(report.replacement, args.lang), file=sys.stderr)
     if report.needs_confirmation:
         print(t("cli.needs_confirmation", args.lang, n=len(report.warnings)), file=sys.stderr)
         return 2
@@ -60,6 +63,15 @@ def cmd_demo(args) -> int:
 
 def cmd_versions(args) -> int:
     from analytics.io import versions
+    if args.tag:
+        number, label = int(str(args.tag[0]).lstrip("vV")), args.tag[1]
+        try:
+            versions.tag(args.db, number, label)
+        except FileNotFoundError:
+            print(t("cli.no_such_version", args.lang, version=number), file=sys.stderr)
+            return 2
+        print(t("cli.tagged", args.lang, version=number, label=label))
+        return 0
     listed = versions.list_versions(args.db)
     if args.json:
         print(json.dumps([v.as_dict() for v in listed], ensure_ascii=False, indent=1))
@@ -68,8 +80,10 @@ def cmd_versions(args) -> int:
         mark = "*" if v.current else " "
         added = len(v.changes.get("schools_added", []))
         removed = len(v.changes.get("schools_removed", []))
+        counties = "、".join(v.counties.values()) if v.counties is not None else t("versions.all_counties", args.lang)
         print(f"{mark} v{v.number:04d}  {v.imported_at}  {v.imported_by}  {v.source_file}  "
-              f"{v.source_sha256[:12]}  {t('cli.version_line', args.lang, schools=v.row_counts.get('schools', 0), added=added, removed=removed)}")
+              f"{v.source_sha256[:12]}  {counties}  {t('cli.version_line', args.lang, schools=v.row_counts.get('schools', 0), added=added, removed=removed)}"
+              + (f"  [{v.tag}]" if v.tag else ""))
     return 0
 
 
@@ -77,11 +91,44 @@ def cmd_rollback(args) -> int:
     from analytics.io import versions
     number = int(str(args.version).lstrip("vV"))
     try:
-        versions.rollback(args.db, number)
+        if args.county:
+            new = versions.rollback_county(args.db, args.county, number, user=args.user or "")
+        else:
+            versions.rollback(args.db, number)
     except FileNotFoundError:
         print(t("cli.no_such_version", args.lang, version=number), file=sys.stderr)
         return 2
-    print(t("cli.rolled_back", args.lang, version=number))
+    except LookupError:
+        print(t("cli.county_not_in_version", args.lang, county=args.county, version=number), file=sys.stderr)
+        return 2
+    if args.county:
+        print(t("cli.county_rolled_back", args.lang, county=args.county, version=number, new=new))
+    else:
+        print(t("cli.rolled_back", args.lang, version=number))
+    return 0
+
+
+def cmd_submissions(args) -> int:
+    """Per county: the latest submission and how complete its data for the year are."""
+    from analytics import service
+    from analytics.io.importer import Problem
+    if not Path(args.db).exists():
+        print(t("cli.no_database", args.lang, path=args.db), file=sys.stderr)
+        return 2
+    table = service.submissions(args.db, args.year)
+    table = table.astype(object).where(table.notna(), None)          # unknown shares: null, not NaN
+    if args.json:
+        print(json.dumps(table.to_dict("records"), ensure_ascii=False, indent=1, default=str))
+        return 0
+    pct = lambda v: "—" if v is None or v != v else f"{v:.0%}"  # noqa: E731
+    for r in table.to_dict("records"):
+        print(f"{r['county_code']}  {r['county_name']}  {t('submission.status.' + r['status'], args.lang)}  "
+              f"v{r['version'] or 0:04d}  {r['imported_at'] or '—'}  {r['imported_by'] or '—'}  {r['source_file'] or '—'}  "
+              f"{(r['source_sha256'] or '')[:12]}  "
+              + t("cli.submission_line", args.lang, indicators=pct(r["share_indicators"]),
+                  coordinates=pct(r["share_coordinates"]), classes=pct(r["share_classes"]), warnings=len(r["warnings"])))
+        for w in r["warnings"][:3]:
+            print("    " + Problem("warning", w["key"], w["sheet"], w["row"], w["column"], w["params"]).format(args.lang))
     return 0
 
 
@@ -309,15 +356,24 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p.add_argument("--towns", help="GeoJSON of town (乡镇街道) outlines; features need a 'town' property")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("versions", help="list the dataset versions (* = current)")
+    p = sub.add_parser("versions", help="list the dataset versions (* = current) and the counties each changed")
     p.add_argument("--db", default=DEFAULT_DB)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--tag", nargs=2, metavar=("VERSION", "LABEL"), help="keep a version for good under a label")
     p.set_defaults(func=cmd_versions)
 
-    p = sub.add_parser("rollback", help="make an earlier version current again")
+    p = sub.add_parser("rollback", help="make an earlier version current again (with --county: one county only)")
     p.add_argument("version")
     p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--county", help="bring back only this county as it was in VERSION (a new version)")
+    p.add_argument("--user", help="who rolls back (recorded in the version)")
     p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("submissions", help="per county: latest submission, sheets, completeness and warnings")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--year", type=int, help="school year (default: the latest in the data)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_submissions)
 
     p = sub.add_parser("template", help="write an empty workbook of the data contract with instructions")
     p.add_argument("--out", required=True)

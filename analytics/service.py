@@ -541,3 +541,68 @@ def accessibility(store: Store, county_code: str, year: int, stage: str) -> pd.D
                                 supply="seats")
     kids = settlements[contract.CHILDREN_COLUMN[stage]].fillna(0)
     return pd.DataFrame({"town": settlements["town"], "name": settlements["name"], "children": kids, "access": access})
+
+
+def submissions(db_path, year: int | None = None) -> pd.DataFrame:
+    """The submission tracker: one row per county of the dataset — its latest submission (version,
+    time, user, file, SHA-256, years, sheets, warnings accepted) and, for ``year`` (default: the latest
+    school year of the dataset), whether it has data and how complete they are:
+
+    - ``share_indicators``: schools whose every in-scope 学段 has all seven indicators,
+    - ``share_coordinates``: schools with both coordinates,
+    - ``share_classes``: schools with pupils that have class rows (班级) for the year,
+
+    each over the county's schools with pupils in ``year`` (None when it has none). ``status``:
+    'missing' (no data for the year), 'incomplete' (any share below 1), 'complete'.
+    All counties in one pass: grouped frames, not a loop of per-county queries.
+    """
+    from analytics.io import versions
+    store = Store(db_path)
+    try:
+        counties = store.counties()
+        years_all = sorted({int(y) for ys in counties["years"] if ys is not None for y in ys if y is not None})
+        year = int(year if year is not None else (years_all[-1] if years_all else 0))
+        schools = store.schools()
+        stats = store.stage_stats(None, [year])
+        classes = store.schools_with_classes(year)
+    finally:
+        store.close()
+    latest = versions.latest_submissions(db_path)
+    parts = []
+    for province, group in schools.groupby(schools["county_code"].astype(str).str[:2]):
+        std = standards_for(province + "0000")
+        part = stats[stats["school_id"].isin(group["school_id"])]
+        if len(part):
+            parts.append(school_stage_indicators(part, group, std)[["school_id", "in_scope"] + std.indicator_codes])
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["school_id", "in_scope"])
+    codes = [c for c in rows.columns if c.startswith("L")]
+    rows["complete"] = rows[codes].notna().all(axis=1) | ~rows["in_scope"].astype(bool)
+    per_school = rows.groupby("school_id")["complete"].all()
+    with_pupils = stats[stats["students"].fillna(0) > 0]["school_id"].unique()
+    info = schools[schools["school_id"].isin(with_pupils)].assign(
+        indicators=lambda d: d["school_id"].map(per_school).fillna(False).astype(bool),
+        coordinates=lambda d: d["lon"].notna() & d["lat"].notna(),
+        class_rows=lambda d: d["school_id"].isin(classes))
+    shares = info.groupby("county_code").agg(schools=("school_id", "size"), share_indicators=("indicators", "mean"),
+                                            share_coordinates=("coordinates", "mean"), share_classes=("class_rows", "mean"))
+    out = []
+    for code, name in zip(counties["county_code"].astype(str), counties["county_name"]):
+        sub = latest.get(code, {})
+        s = shares.loc[code] if code in shares.index else None
+        has_year = s is not None and s["schools"] > 0
+        record = {"county_code": code, "county_name": name, "year": year, "has_year": bool(has_year),
+                  "version": sub.get("version"), "imported_at": sub.get("imported_at"),
+                  "imported_by": sub.get("imported_by"), "source_file": sub.get("source_file"),
+                  "source_sha256": sub.get("source_sha256"), "years": sub.get("years", []),
+                  "sheets": sub.get("sheets"), "rollback_of": sub.get("rollback_of"),
+                  "warnings": sub.get("warnings", []),
+                  "schools": int(s["schools"]) if has_year else 0}
+        for k in ("share_indicators", "share_coordinates", "share_classes"):
+            record[k] = float(s[k]) if has_year else None
+        complete = has_year and all(record[k] == 1.0 for k in ("share_indicators", "share_coordinates", "share_classes"))
+        record["status"] = "missing" if not has_year else ("complete" if complete else "incomplete")
+        out.append(record)
+    return pd.DataFrame(out, columns=["county_code", "county_name", "year", "has_year", "status", "version",
+                                      "imported_at", "imported_by", "source_file", "source_sha256", "years",
+                                      "sheets", "rollback_of", "warnings", "schools", "share_indicators",
+                                      "share_coordinates", "share_classes"])

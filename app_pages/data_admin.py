@@ -69,6 +69,9 @@ if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
             st.caption(tr("admin.rows_found") + "：" + "、".join(f"{k} {v}" for k, v in counts.items()))
         if not checked.warnings:
             st.success(tr("admin.clean"), icon=":material/check_circle:")
+        # which counties and years the import replaces and which it keeps, before anything is written
+        st.info(versions.replacement_words(versions.replacement(db, versions.submission_scope(checked.tables)), lang()),
+                icon=":material/swap_horiz:")
         confirmed = not checked.warnings or st.checkbox(tr("admin.confirm_warnings"), key=state.CONFIRM)
         user = st.text_input(tr("admin.user"), value=getpass.getuser(), key=state.IMPORT_USER)
         if st.button(tr("admin.import"), type="primary", disabled=not confirmed, icon=":material/upload:"):
@@ -91,14 +94,25 @@ else:
     st.dataframe(versions.versions_table(listed, lang()), hide_index=True, width="stretch")
     numbers = [v.number for v in listed if not v.current]
     if numbers:
-        c1, c2 = st.columns([1, 2])
+        c0, c1, c2 = st.columns([1, 1, 2])
+        counties = data.counties(data.signature()) if data.store() is not None else None
+        names = {} if counties is None else dict(zip(counties["county_code"], counties["county_name"]))
+        scope = c0.selectbox(tr("admin.rollback_scope"), [None] + list(names), key=state.ROLLBACK_SCOPE,
+                             format_func=lambda c: tr("admin.rollback_all") if c is None else names[c])
         target = c1.selectbox(tr("admin.rollback"), numbers, format_func=lambda n: f"v{n:04d}", key=state.ROLLBACK)
         sure = c2.checkbox(tr("admin.rollback_confirm"), key=state.ROLLBACK_CONFIRM)
         if c2.button(tr("admin.rollback_button"), disabled=not sure, icon=":material/history:"):
-            versions.rollback(db, target)
-            st.session_state.pop(state.ROLLBACK_CONFIRM, None)
-            st.session_state[state.FLASH] = tr("admin.rolled_back", version=target)
-            st.rerun()
+            try:
+                if scope is None:
+                    versions.rollback(db, target)
+                    st.session_state[state.FLASH] = tr("admin.rolled_back", version=target)
+                else:
+                    new = versions.rollback_county(db, scope, target, user=getpass.getuser())
+                    st.session_state[state.FLASH] = tr("admin.county_rolled_back", county=names[scope], version=target, new=new)
+                st.session_state.pop(state.ROLLBACK_CONFIRM, None)
+                st.rerun()
+            except LookupError:
+                st.error(tr("cli.county_not_in_version", county=names[scope], version=target), icon=":material/block:")
 
 if data.store() is not None:
     st.subheader(tr("admin.export"))

@@ -110,3 +110,15 @@ def full_rows() -> dict[str, list[list]]:
         ["320902", "五星街道", "西园社区", 120.175, 33.382, "WGS84", 6000, 500, 250],
         ["320902", "南洋镇", "新民村", 120.32, 33.44, "WGS84", 2500, 120, 60]]
     return data
+
+
+def for_county(data: dict[str, list[list]], code: str, name: str) -> dict[str, list[list]]:
+    """The same workbook for another county: county code and name, and the school ids built on the code
+    (1320902001 → 1<code>001), replaced in every cell."""
+    out = copy.deepcopy(data)
+    for sheet in out.values():
+        for r in sheet[1:]:
+            for k, v in enumerate(r):
+                if isinstance(v, str):
+                    r[k] = v.replace("1320902", f"1{code}").replace("320902", code).replace("亭湖区", name)
+    return out

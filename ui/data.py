@@ -220,3 +220,9 @@ def scenario_store() -> ScenarioStore:
 @st.cache_data(show_spinner=False, max_entries=32)
 def accessibility(sig: tuple, county: str, year: int, stage: str):
     return service.accessibility(store(), county, year, stage)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def submissions(sig: tuple, year: int):
+    """The submission tracker of the dataset for ``year`` (see :func:`analytics.service.submissions`)."""
+    return service.submissions(db_path(), year)

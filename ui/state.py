@@ -66,6 +66,7 @@ IMPORTED_HASH = "admin_imported_hash"
 CONFIRM = "admin_confirm_warnings"
 IMPORT_USER = "admin_user"
 ROLLBACK = "admin_rollback"
+ROLLBACK_SCOPE = "rollback_scope"
 ROLLBACK_CONFIRM = "admin_rollback_confirm"
 FLASH = "admin_flash"
 

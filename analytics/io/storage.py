@@ -29,8 +29,14 @@ EXTRA_TABLES = {
     "town_areas": "county_code VARCHAR, town VARCHAR, geojson VARCHAR, approximate BOOLEAN",
     "meta": "key VARCHAR PRIMARY KEY, value VARCHAR",
     # cells of columns the contract does not know: kept aside, never dropped silently
-    "extra_columns": "sheet VARCHAR, excel_row INTEGER, record_key VARCHAR, header VARCHAR, value VARCHAR",
+    "extra_columns": "sheet VARCHAR, excel_row INTEGER, record_key VARCHAR, header VARCHAR, value VARCHAR, "
+                     "county_code VARCHAR",
 }
+# Tables of one county (by its schools or its own code) and whether their rows are per school year.
+SCHOOL_TABLES = ("stage_stats", "classes", "funding", "teacher_exchange", "quality")
+COUNTY_YEAR_TABLES = ("county_indicators",)
+# per county, not per school year (a birth series, places): replaced whole when a workbook has the sheet
+COUNTY_SERIES_TABLES = ("population", "settlements")
 
 
 def table_ddl(sheet: contract.Sheet) -> str:
@@ -83,6 +89,90 @@ def write_database(path: str | os.PathLike, tables: dict[str, pd.DataFrame],
     finally:
         tmp.unlink(missing_ok=True)
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+
+
+def write_submission(base: str | os.PathLike, path: str | os.PathLike, tables: dict[str, pd.DataFrame],
+                     replace: dict[str, list[int]], outlines: pd.DataFrame | None = None,
+                     town_areas: pd.DataFrame | None = None, meta: dict[str, str] | None = None,
+                     extra: pd.DataFrame | None = None) -> dict[str, int]:
+    """Write to ``path`` the dataset ``base`` with the counties of ``replace`` (county code → school
+    years) replaced by ``tables``; every other county stays exactly as it was. Returns the row counts
+    of the written dataset (also stored in its meta as ``row_counts``).
+
+    For each county C with school years Y: its rows of Y in every per-year table (per school: 学段,
+    班级, 经费, 师资交流, 质量监测; per county: 县级指标) are removed — also from sheets the workbook
+    leaves out, so a county-year is never half old, half new — and the workbook's rows added; its
+    人口 (a birth series) and 居民点 are replaced whole when the workbook has the sheet; its schools become the
+    workbook's plus the old ones still holding rows of other years; its outline, town areas and extra
+    cells are replaced. The work is the size of the counties replaced: ``base`` is copied as a file
+    and changed in one transaction (written as ``<path>.building-<pid>``, renamed when complete).
+    """
+    import shutil
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.building-{os.getpid()}")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        shutil.copyfile(base, tmp)
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("BEGIN TRANSACTION")
+            columns = set(con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = 'extra_columns'").df()["column_name"])
+            if "county_code" not in columns:           # written before submissions by county
+                con.execute("ALTER TABLE extra_columns ADD COLUMN county_code VARCHAR")
+            scope = pd.DataFrame([(c, int(y)) for c, years in replace.items() for y in years],
+                                 columns=["county_code", "year"])
+            con.register("scope", scope)
+            con.register("scope_counties", pd.DataFrame({"county_code": sorted(replace)}))
+            county_schools = "SELECT school_id FROM schools WHERE county_code IN (SELECT county_code FROM scope_counties)"
+            for name in SCHOOL_TABLES:
+                con.execute(f"""DELETE FROM {name} t USING schools s, scope y
+                                WHERE t.school_id = s.school_id AND s.county_code = y.county_code
+                                  AND t.year = y.year""")
+            for name in COUNTY_YEAR_TABLES:
+                con.execute(f"DELETE FROM {name} t USING scope y WHERE t.county_code = y.county_code AND t.year = y.year")
+            for name in COUNTY_SERIES_TABLES:
+                if name in tables:
+                    con.execute(f"DELETE FROM {name} WHERE county_code IN (SELECT county_code FROM scope_counties)")
+            incoming = tables["schools"]
+            con.register("incoming_ids", incoming[["school_id"]])
+            # schools of the counties kept only while rows of other years still need them
+            still_used = " UNION ".join(f"SELECT school_id FROM {name}" for name in SCHOOL_TABLES)
+            con.execute(f"""DELETE FROM schools WHERE school_id IN ({county_schools})
+                            AND (school_id IN (SELECT school_id FROM incoming_ids)
+                                 OR school_id NOT IN ({still_used}))""")
+            con.execute("DELETE FROM schools WHERE school_id IN (SELECT school_id FROM incoming_ids)")
+            for name in ("county_outlines", "town_areas", "extra_columns"):
+                con.execute(f"DELETE FROM {name} WHERE county_code IN (SELECT county_code FROM scope_counties)")
+            for sheet in contract.sheets():
+                df = tables.get(sheet.key)
+                if df is not None and len(df):
+                    cols = sheet.column_keys + (["urban_rural_group"] if sheet.key == "schools" else [])
+                    con.register("incoming", df.reindex(columns=cols))
+                    con.execute(f"INSERT INTO {sheet.key} SELECT * FROM incoming")
+                    con.unregister("incoming")
+            for name, df in (("county_outlines", outlines), ("town_areas", town_areas), ("extra_columns", extra)):
+                if df is not None and len(df):
+                    con.register("incoming", df)
+                    names = ", ".join(f'"{c}"' for c in df.columns)
+                    con.execute(f"INSERT INTO {name} ({names}) SELECT {names} FROM incoming")
+                    con.unregister("incoming")
+            counts = {sheet.key: int(con.execute(f"SELECT count(*) FROM {sheet.key}").fetchone()[0])
+                      for sheet in contract.sheets()}
+            con.execute("DELETE FROM meta")
+            for key, value in dict(meta or {}, row_counts=json.dumps(counts, ensure_ascii=False)).items():
+                con.execute("INSERT INTO meta VALUES (?, ?)", [key, str(value)])
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+    return counts
 
 
 def file_signature(path: str | os.PathLike) -> tuple[int, int] | None:
@@ -237,6 +327,34 @@ class Store:
 
     def table_names(self) -> set[str]:
         return set(self.query("SELECT table_name FROM information_schema.tables")["table_name"])
+
+    def county_rows(self, county_code: str) -> dict[str, pd.DataFrame]:
+        """Everything stored for one county (every contract table, every year; outline, town areas and
+        extra cells as ``county_outlines`` / ``town_areas`` / ``extra_columns``): what rolling one
+        county back to this version brings back."""
+        out = {"schools": self.schools(county_code)}
+        for name in SCHOOL_TABLES:
+            out[name] = self._by_school(name, county_code, None)
+        for name in COUNTY_YEAR_TABLES + COUNTY_SERIES_TABLES:
+            out[name] = self.query(f"SELECT * FROM {name} WHERE county_code = ?", [county_code])
+        out["county_outlines"] = self.query("SELECT * FROM county_outlines WHERE county_code = ?", [county_code])
+        out["town_areas"] = self.town_areas(county_code)
+        extra = self.query("SELECT * FROM extra_columns")
+        out["extra_columns"] = extra[extra["county_code"] == county_code] if "county_code" in extra else extra.iloc[0:0]
+        return out
+
+    def schools_with_classes(self, year: int) -> set[str]:
+        """Schools that have class rows (班级) in ``year``."""
+        return set(self.query("SELECT DISTINCT school_id FROM classes WHERE year = ?", [int(year)])["school_id"])
+
+    def county_years(self) -> dict[str, list[int]]:
+        """The school years each county has rows of (in any per-school-year table or 县级指标)."""
+        union = " UNION ".join([f"SELECT s.county_code, t.year FROM {name} t JOIN schools s USING (school_id)"
+                                for name in SCHOOL_TABLES] +
+                               [f"SELECT county_code, year FROM {name}" for name in COUNTY_YEAR_TABLES])
+        df = self.query(f"SELECT county_code, list_sort(list_distinct(list(year))) AS years FROM ({union}) "
+                        "GROUP BY county_code")
+        return {str(c): [int(y) for y in ys] for c, ys in zip(df["county_code"], df["years"])}
 
     def row_counts(self) -> dict[str, int]:
         out = {}

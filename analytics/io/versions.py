@@ -14,11 +14,13 @@ notices the new inode and reopens.
 """
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
 import shutil
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -97,9 +99,79 @@ def publish_lock(db_path, timeout: float | None = None):
     return FileLock(str(Path(db_path)) + ".lock", timeout=LOCK_TIMEOUT_S if timeout is None else timeout)
 
 
+def submission_scope(tables: dict[str, pd.DataFrame]) -> dict[str, dict]:
+    """The counties a workbook holds and the school years of each (county code → {name, years}):
+    what its import replaces. Years come from the per-school-year sheets and 县级指标 (the 人口 sheet's
+    birth years are not school years: that series is replaced whole, see storage.write_submission)."""
+    schools = tables["schools"]
+    names = schools.dropna(subset=["county_code"]).groupby("county_code")["county_name"].first()
+    county_of = dict(zip(schools["school_id"], schools["county_code"]))
+    years: dict[str, set] = {str(c): set() for c in names.index}
+    for name in storage.SCHOOL_TABLES:
+        df = tables.get(name)
+        if df is not None and len(df):
+            for sid, y in zip(df["school_id"], df["year"]):
+                c = county_of.get(sid)
+                if c is not None and pd.notna(y):
+                    years.setdefault(str(c), set()).add(int(y))
+    for name in storage.COUNTY_YEAR_TABLES:
+        df = tables.get(name)
+        if df is not None and len(df):
+            for c, y in zip(df["county_code"], df["year"]):
+                if pd.notna(c) and pd.notna(y):
+                    years.setdefault(str(c), set()).add(int(y))
+    return {c: {"name": None if c not in names.index or pd.isna(names[c]) else str(names[c]), "years": sorted(ys)}
+            for c, ys in sorted(years.items())}
+
+
+def replacement(db_path, scope: dict[str, dict]) -> dict:
+    """What importing a workbook of ``scope`` does to the current dataset, before anything is written:
+    ``replace`` [{county_code, county_name, years}] (also counties new to the dataset, ``new`` True) and
+    ``keep`` [{county_code, county_name, years}] — every county the workbook does not hold."""
+    present: dict[str, list[int]] = {}
+    names: dict[str, str] = {}
+    if Path(db_path).exists():
+        store = storage.Store(db_path)
+        try:
+            present = store.county_years()
+            counties = store.counties()
+            names = dict(zip(counties["county_code"].astype(str), counties["county_name"]))
+        finally:
+            store.close()
+    replace = [{"county_code": c, "county_name": v["name"] or names.get(c), "years": v["years"], "new": c not in present}
+               for c, v in scope.items()]
+    keep = [{"county_code": c, "county_name": names.get(c), "years": ys} for c, ys in sorted(present.items())
+            if c not in scope]
+    return {"replace": replace, "keep": keep}
+
+
+def year_span(years: list[int]) -> str:
+    """School years as a reader writes them: 2021–2024 when consecutive, else 2021、2023."""
+    ys = sorted(int(y) for y in years)
+    if not ys:
+        return ""
+    if len(ys) > 1 and ys == list(range(ys[0], ys[-1] + 1)):
+        return f"{ys[0]}–{ys[-1]}"
+    return "、".join(str(y) for y in ys)
+
+
+def replacement_words(plan: dict, lang: str = "zh") -> str:
+    """:func:`replacement` in one sentence: 将替换：亭湖区 2021–2024；保留：其他8个区县."""
+    from analytics.i18n import t
+    replaced = "、".join(f"{r['county_name'] or r['county_code']} {year_span(r['years'])}".strip()
+                         + (t("import.new_county", lang) if r.get("new") else "") for r in plan["replace"])
+    kept = t("import.keep_others", lang, n=len(plan["keep"])) if plan["keep"] else t("import.keep_none", lang)
+    return t("import.replacement", lang, replaced=replaced or "—", kept=kept)
+
+
 def publish(db_path, tables: dict[str, pd.DataFrame], outlines, towns, meta: dict[str, str],
-            extra: pd.DataFrame | None = None) -> int:
-    """Write a new version and make it current, under the publish lock; returns its number."""
+            extra: pd.DataFrame | None = None, scope: dict[str, dict] | None = None) -> int:
+    """Write a new version and make it current, under the publish lock; returns its number.
+
+    With ``scope`` (see :func:`submission_scope`) only those counties and years are replaced and every
+    other county of the latest current version is kept — read under the lock, so two counties
+    submitting at once both end up in the current version. Without it the tables are the whole dataset.
+    """
     from filelock import Timeout
     db = Path(db_path)
     try:
@@ -108,8 +180,25 @@ def publish(db_path, tables: dict[str, pd.DataFrame], outlines, towns, meta: dic
             number = (version_numbers(db) or [0])[-1] + 1
             target = version_path(db, number)
             meta = dict(meta, version=str(number))
-            storage.write_database(target, tables, outlines, towns, meta, extra)
+            if scope is not None and db.exists():
+                base = storage.physical_path(db)
+                previous = storage.Store(db)
+                try:
+                    meta["changes"] = json.dumps(changes_against(previous, tables,
+                                                                 counties={c: v["years"] for c, v in scope.items()}),
+                                                 ensure_ascii=False, default=str)
+                finally:
+                    previous.close()
+                storage.write_submission(base, target, tables, {c: v["years"] for c, v in scope.items()},
+                                         outlines, towns, meta, extra)
+            else:
+                if "changes" not in meta:
+                    meta["changes"] = json.dumps({"first": True, "row_counts": {k: int(len(v)) for k, v in tables.items()}},
+                                                 ensure_ascii=False)
+                meta.setdefault("row_counts", json.dumps({k: int(len(v)) for k, v in tables.items()}, ensure_ascii=False))
+                storage.write_database(target, tables, outlines, towns, meta, extra)
             make_current(db, target)
+            prune(db)
             return number
     except Timeout as exc:
         raise PublishBusy(str(db)) from exc
@@ -124,6 +213,131 @@ def rollback(db_path, number: int) -> None:
         make_current(db_path, path)
 
 
+def rollback_county(db_path, county_code: str, number: int, user: str = "") -> int:
+    """Bring back one county as it was in version ``number`` — every year of it — and keep every other
+    county as it is now: a new version (nothing is deleted). Returns its number. A county absent from
+    ``number`` raises LookupError."""
+    path = version_path(db_path, number)
+    if not path.exists():
+        raise FileNotFoundError(path)
+    old = storage.Store(path)
+    try:
+        rows = old.county_rows(county_code)
+        old_years = old.county_years().get(county_code, [])
+        name = old.counties().set_index("county_code")["county_name"].get(county_code)
+    finally:
+        old.close()
+    if rows["schools"].empty:
+        raise LookupError(county_code)
+    current = storage.Store(db_path)
+    try:
+        now_years = current.county_years().get(county_code, [])
+    finally:
+        current.close()
+    tables = {k: v for k, v in rows.items() if k not in ("county_outlines", "town_areas", "extra_columns")}
+    scope = {county_code: {"name": name, "years": sorted(set(old_years) | set(now_years))}}
+    meta = {"is_demo": "false", "source_file": f"v{number:04d}", "source_sha256": "",
+            "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "imported_by": user or getpass.getuser(),
+            "submission": json.dumps({"rollback_of": number, "counties": scope}, ensure_ascii=False)}
+    return publish(db_path, tables, rows["county_outlines"], rows["town_areas"], meta, rows["extra_columns"], scope=scope)
+
+
+# Versions kept by :func:`prune` (data/settings.yaml ``versions``): the newest N that changed each county,
+# every tagged one, the current one and the newest overall.
+def retention() -> dict:
+    path = Path(__file__).resolve().parents[2] / "data" / "settings.yaml"
+    import yaml
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["versions"]
+
+
+def tags_path(db_path) -> Path:
+    return versions_dir(db_path) / "tags.json"
+
+
+def tags(db_path) -> dict[str, str]:
+    """Tagged versions ('v0003' → label): never pruned."""
+    path = tags_path(db_path)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def tag(db_path, number: int, label: str) -> None:
+    """Keep version ``number`` for good under ``label`` (e.g. 省级督导 2024)."""
+    if not version_path(db_path, number).exists():
+        raise FileNotFoundError(version_path(db_path, number))
+    with publish_lock(db_path):
+        found = tags(db_path)
+        found[f"v{number:04d}"] = label
+        tmp = tags_path(db_path).with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, tags_path(db_path))
+
+
+def counties_changed(meta: dict) -> list[str] | None:
+    """The counties a version replaced (None: the whole dataset, as before submissions by county)."""
+    sub = meta.get("submission")
+    return sorted(json.loads(sub)["counties"]) if sub else None
+
+
+def latest_submissions(db_path) -> dict[str, dict]:
+    """Each county's latest submission (county code → version, imported_at, imported_by, source_file,
+    source_sha256, years, sheets, warnings, rollback_of), from the versions' metadata, newest first.
+    A version written before submissions by county counts as a submission of every county in it."""
+    out: dict[str, dict] = {}
+    for number in reversed(version_numbers(db_path)):
+        store = storage.Store(version_path(db_path, number))
+        try:
+            meta = store.meta()
+            sub = json.loads(meta["submission"]) if meta.get("submission") else None
+            counties = sub["counties"] if sub else {c: {"years": ys} for c, ys in store.county_years().items()}
+        finally:
+            store.close()
+        for county, info in counties.items():
+            if county in out:
+                continue
+            out[county] = {"version": number, "imported_at": meta.get("imported_at", ""),
+                           "imported_by": meta.get("imported_by", ""), "source_file": meta.get("source_file", ""),
+                           "source_sha256": meta.get("source_sha256", ""), "years": info.get("years", []),
+                           "sheets": (sub or {}).get("sheets"), "warnings": (sub or {}).get("warnings", []),
+                           "rollback_of": (sub or {}).get("rollback_of")}
+    return out
+
+
+def county_names_changed(meta: dict) -> dict[str, str] | None:
+    """The counties a version replaced, code → name (None: the whole dataset)."""
+    sub = meta.get("submission")
+    if not sub:
+        return None
+    return {c: (v.get("name") or c) for c, v in sorted(json.loads(sub)["counties"].items())}
+
+
+def prune(db_path, keep_per_county: int | None = None) -> list[int]:
+    """Delete the versions the retention rule does not keep (call under the publish lock); returns them.
+    Readers that still have a deleted version open keep reading it (the file lives until closed)."""
+    keep_n = int(retention()["keep_per_county"] if keep_per_county is None else keep_per_county)
+    numbers = version_numbers(db_path)
+    if not numbers:
+        return []
+    kept = {numbers[-1], current_version(db_path) or numbers[-1]}
+    kept |= {int(k.lstrip("v")) for k in tags(db_path)}
+    seen: dict[str | None, int] = {}
+    for number in reversed(numbers):
+        store = storage.Store(version_path(db_path, number))
+        try:
+            meta = store.meta()
+        finally:
+            store.close()
+        changed = counties_changed(meta)
+        for county in (changed if changed is not None else [None]):
+            if seen.get(county, 0) < keep_n:
+                kept.add(number)
+            seen[county] = seen.get(county, 0) + 1
+    removed = [n for n in numbers if n not in kept]
+    for n in removed:
+        version_path(db_path, n).unlink(missing_ok=True)
+    return removed
+
+
 @dataclass
 class VersionInfo:
     number: int
@@ -135,6 +349,8 @@ class VersionInfo:
     changes: dict
     is_demo: bool
     current: bool
+    counties: dict[str, str] | None = None  # the counties it replaced, code → name (None: the whole dataset)
+    tag: str | None = None
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -143,6 +359,7 @@ class VersionInfo:
 def list_versions(db_path) -> list[VersionInfo]:
     """Every version, newest first, with its metadata and which one is current."""
     current = current_version(db_path)
+    tagged = tags(db_path)
     out = []
     for number in reversed(version_numbers(db_path)):
         store = storage.Store(version_path(db_path, number))
@@ -154,28 +371,52 @@ def list_versions(db_path) -> list[VersionInfo]:
             number=number, imported_at=meta.get("imported_at", ""), imported_by=meta.get("imported_by", ""),
             source_file=meta.get("source_file", ""), source_sha256=meta.get("source_sha256", ""),
             row_counts=json.loads(meta.get("row_counts", "{}")), changes=json.loads(meta.get("changes", "{}")),
-            is_demo=meta.get("is_demo") == "true", current=number == current))
+            is_demo=meta.get("is_demo") == "true", current=number == current, counties=county_names_changed(meta),
+            tag=tagged.get(f"v{number:04d}")))
     return out
 
 
-def changes_against(previous: storage.Store | None, tables: dict[str, pd.DataFrame], top: int = 5) -> dict:
-    """What a new dataset changes against the current one.
+def changes_against(previous: storage.Store | None, tables: dict[str, pd.DataFrame], top: int = 5,
+                    counties: dict[str, list[int]] | None = None) -> dict:
+    """What a new dataset (or, with ``counties``, a submission of those counties) changes against the
+    current one.
 
     Returns schools_added / schools_removed (ids with names), row count differences per table, and the
-    ``top`` largest changes of a school's students in the latest school year both datasets have.
+    ``top`` largest changes of a school's students in the latest school year both datasets have; with
+    ``counties`` (county code → school years replaced) everything is counted over those county-years
+    only (the rest is kept as it is).
     """
     new_schools = tables["schools"][["school_id", "name"]]
     new_counts = {k: int(len(v)) for k, v in tables.items()}
     if previous is None:
         return {"first": True, "row_counts": new_counts}
-    old_schools = previous.schools()[["school_id", "name"]]
+    old_all = previous.schools()
+    kept_ids: set = set()
+    if counties is not None:
+        old_tables = {c: previous.county_rows(c) for c in counties}
+        for c, years in counties.items():                      # rows of the years a submission leaves alone
+            for key, df in old_tables[c].items():
+                if key in storage.SCHOOL_TABLES:
+                    kept_ids |= set(df.loc[~df["year"].isin(years), "school_id"])
+        old_all = old_all[old_all["county_code"].isin(list(counties))]
+    old_schools = old_all[["school_id", "name"]]
     added = new_schools[~new_schools["school_id"].isin(old_schools["school_id"])]
-    removed = old_schools[~old_schools["school_id"].isin(new_schools["school_id"])]
-    old_counts = previous.row_counts()
+    removed = old_schools[~old_schools["school_id"].isin(new_schools["school_id"]) & ~old_schools["school_id"].isin(kept_ids)]
+    if counties is None:
+        old_counts = previous.row_counts()
+        old_stats = previous.stage_stats()
+    else:
+        def replaced(key: str, df: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+            per_year = key in storage.SCHOOL_TABLES + storage.COUNTY_YEAR_TABLES
+            return df[df["year"].isin(years)] if per_year else df
+        parts = {k: [replaced(k, old_tables[c][k], ys) for c, ys in counties.items()] for k in new_counts}
+        old_counts = {k: int(sum(len(p) for p in v)) for k, v in parts.items() if k != "schools"}
+        old_counts["schools"] = int(len(old_schools))
+        old_stats = pd.concat(parts.get("stage_stats") or [pd.DataFrame(columns=["school_id", "year", "stage", "students"])],
+                              ignore_index=True)
     diff_counts = {k: new_counts.get(k, 0) - old_counts.get(k, 0) for k in set(new_counts) | set(old_counts)}
     largest = []
     new_stats = tables.get("stage_stats")
-    old_stats = previous.stage_stats()
     if new_stats is not None and len(new_stats) and len(old_stats):
         common = sorted(set(new_stats["year"]) & set(old_stats["year"]))
         if common:
@@ -212,8 +453,44 @@ def versions_table(listed: list[VersionInfo], lang: str = "zh") -> pd.DataFrame:
             t("versions.col.when", lang): fmt_time(v.imported_at, lang),
             t("versions.col.who", lang): v.imported_by,
             t("versions.col.file", lang): v.source_file,
+            t("versions.col.counties", lang): "、".join(v.counties.values()) if v.counties is not None
+            else t("versions.all_counties", lang),
             "SHA-256": v.source_sha256[:16],
             t("versions.col.rows", lang): "、".join(f"{t('table.' + k, lang)} {n:,}" for k, n in v.row_counts.items() if n),
             t("versions.col.changes", lang): summary,
+        })
+    return pd.DataFrame(rows)
+
+
+def submissions_table(tracker: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The submission tracker (:func:`analytics.service.submissions`) as the page and its Excel show it:
+    not submitted first, then incomplete, then complete; shares as percentages, times in China time."""
+    from analytics.i18n import t
+    from analytics.io.importer.problems import Problem
+    from analytics.report.formatting import fmt_pct, fmt_time
+    order = {"missing": 0, "incomplete": 1, "complete": 2}
+    rows = []
+    for r in sorted(tracker.to_dict("records"), key=lambda r: (order[r["status"]], r["county_code"])):
+        share = lambda k: "—" if r[k] is None or r[k] != r[k] else fmt_pct(r[k])  # noqa: E731
+        warnings = r["warnings"] or []
+        rows.append({
+            t("col.county", lang): r["county_name"] or r["county_code"],
+            t("col.status", lang): t(f"submission.status.{r['status']}", lang),
+            t("submission.col.when", lang): fmt_time(r["imported_at"], lang) if r["imported_at"] else "—",
+            t("versions.col.who", lang): r["imported_by"] or "—",
+            t("versions.col.file", lang): (r["source_file"] or "—") + (
+                t("submission.rollback_of", lang, version=int(r["rollback_of"])) if pd.notna(r.get("rollback_of")) else ""),
+            "SHA-256": (r["source_sha256"] or "")[:16],
+            t("submission.col.version", lang): f"v{int(r['version']):04d}" if pd.notna(r["version"]) else "—",
+            t("submission.col.years", lang): year_span(r["years"] or []),
+            t("submission.col.sheets", lang): "、".join(t(f"table.{k}", lang) for k in (r["sheets"] or [])) or "—",
+            t("col.schools", lang): int(r["schools"] or 0),
+            t("submission.col.indicators", lang): share("share_indicators"),
+            t("submission.col.coordinates", lang): share("share_coordinates"),
+            t("submission.col.classes", lang): share("share_classes"),
+            t("submission.col.warnings", lang): "；".join(
+                Problem("warning", w["key"], w["sheet"], w["row"], w["column"], w["params"]).format(lang)
+                for w in warnings[:3]) + (t("submission.more_warnings", lang, n=len(warnings) - 3) if len(warnings) > 3 else "")
+            or "—",
         })
     return pd.DataFrame(rows)

@@ -122,6 +122,7 @@ class ImportReport(_Findings):
     written: bool = False
     needs_confirmation: bool = False
     version: int | None = None
+    replacement: dict | None = None      # counties and years replaced, counties kept (versions.replacement)
 
     @property
     def ok(self) -> bool:

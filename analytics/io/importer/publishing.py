@@ -12,7 +12,6 @@ import pandas as pd
 
 from analytics.geo import boundaries
 from analytics.io import contract
-from analytics.io import storage
 from analytics.io import versions
 from analytics.io.importer.problems import Checked, ERROR, ImportReport, Problem, Problems, RawSheet, SEVERITY_ORDER, WARNING
 from analytics.io.importer.reading import read_workbook
@@ -33,17 +32,21 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _extra_frame(raw: dict[str, RawSheet]) -> pd.DataFrame:
+def _extra_frame(raw: dict[str, RawSheet], county_of: dict) -> pd.DataFrame:
+    """Cells under headers the contract does not know, kept aside with their county (``county_of``:
+    school id → county code) so that a county's next submission replaces them."""
     rows = []
     for r in raw.values():
         key_cols = list(r.sheet.key_columns)
         by_row = {row_no: cells for row_no, cells in r.rows}
         for row_no, header, value in r.extra_cells:
             cells = by_row.get(row_no, {})
+            county = cells.get("county_code") or county_of.get(str(cells.get("school_id", "")).strip())
             rows.append({"sheet": r.sheet.zh, "excel_row": row_no,
                          "record_key": " / ".join(str(cells.get(k, "")) for k in key_cols),
-                         "header": header, "value": str(value)})
-    return pd.DataFrame(rows, columns=["sheet", "excel_row", "record_key", "header", "value"])
+                         "header": header, "value": str(value),
+                         "county_code": None if county is None else str(county).strip()})
+    return pd.DataFrame(rows, columns=["sheet", "excel_row", "record_key", "header", "value", "county_code"])
 
 
 def check(path: str | Path, *, outline_source=None, progress=None, towns_geojson=None) -> Checked:
@@ -60,7 +63,9 @@ def check(path: str | Path, *, outline_source=None, progress=None, towns_geojson
     problems = Problems()
     problems.extend(read_problems)
     tables, found = validate(raw, problems)
-    checked = Checked(path, found, {k: v for k, v in tables.items()}, extra=_extra_frame(raw))
+    schools = tables.get("schools")
+    county_of = dict(zip(schools["school_id"], schools["county_code"])) if schools is not None else {}
+    checked = Checked(path, found, {k: v for k, v in tables.items()}, extra=_extra_frame(raw, county_of))
     if checked.errors:
         return checked
     say(0.6, "progress.outlines")
@@ -93,12 +98,7 @@ def publish(checked: Checked, db_path: str | Path, *, is_demo: bool = False, use
     say = progress or (lambda f, k: None)
     say(0.75, "progress.writing")
     tables = {k: v.drop(columns="_row") for k, v in checked.tables.items()}
-    previous = storage.Store(db_path) if Path(db_path).exists() else None
-    try:
-        changes = versions.changes_against(previous, tables)
-    finally:
-        if previous is not None:
-            previous.close()
+    scope = versions.submission_scope(tables)
     meta = {
         "is_demo": "true" if is_demo else "false",
         "source_file": checked.source.name,
@@ -106,10 +106,14 @@ def publish(checked: Checked, db_path: str | Path, *, is_demo: bool = False, use
         "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "imported_by": user or getpass.getuser(),
         "row_counts": json.dumps({k: int(len(v)) for k, v in tables.items()}, ensure_ascii=False),
-        "changes": json.dumps(changes, ensure_ascii=False, default=str),
         "warnings_accepted": str(len(checked.warnings)),
+        # what the submission tracker reads: counties and years replaced, sheets sent, warnings accepted
+        "submission": json.dumps({"counties": scope, "sheets": sorted(tables),
+                                  "warnings": [{"key": p.key, "sheet": p.sheet, "row": p.row, "column": p.column,
+                                                "params": p.params} for p in checked.warnings]},
+                                 ensure_ascii=False, default=str),
     }
-    number = versions.publish(db_path, tables, checked.outlines, checked.towns, meta, checked.extra)
+    number = versions.publish(db_path, tables, checked.outlines, checked.towns, meta, checked.extra, scope=scope)
     say(1.0, "progress.done")
     return number
 
@@ -122,6 +126,7 @@ def import_workbook(path: str | Path, db_path: str | Path, *, accept_warnings: b
     report = ImportReport(checked.problems, tables)
     if checked.errors:
         return report
+    report.replacement = versions.replacement(db_path, versions.submission_scope(tables))
     if checked.warnings and not accept_warnings:
         report.needs_confirmation = True
         return report

@@ -1,0 +1,25 @@
+"""报送情况: per county, the latest submission, its sheets and how complete its data for the year are —
+what a city bureau needs to chase missing or late counties."""
+import streamlit as st
+
+from analytics.io.export import to_excel_bytes
+from analytics.io.versions import submissions_table
+from analytics.report.escape import safe_filename
+from ui import data, page
+from ui.strings import lang, tr
+
+sel = page.header("submissions.title")
+st.caption(tr("submissions.help"))
+with st.spinner(tr("app.loading")):
+    tracker = data.submissions(data.signature(), sel.year)
+counts = tracker["status"].value_counts()
+st.markdown("**" + tr("submissions.summary", year=sel.year, complete=int(counts.get("complete", 0)),
+                      incomplete=int(counts.get("incomplete", 0)), missing=int(counts.get("missing", 0))) + "**")
+k = st.columns(3)
+for column, status in zip(k, ("missing", "incomplete", "complete")):
+    column.metric(tr(f"submission.status.{status}"), f"{int(counts.get(status, 0))}")
+table = submissions_table(tracker, lang())
+page.table(table)
+st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("nav.submissions"): submissions_table(tracker, "zh")}),
+                   on_click="ignore", file_name=safe_filename("报送情况", sel.year, suffix=".xlsx"),
+                   icon=":material/download:")
