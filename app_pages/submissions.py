@@ -6,14 +6,14 @@ from analytics.io.export import to_excel_bytes
 from analytics.io.versions import submissions_table
 from analytics.report.escape import safe_filename
 from ui import data, page
-from ui.strings import lang, tr
+from ui.strings import lang, tr, year_label
 
 sel = page.header("submissions.title")
 st.caption(tr("submissions.help"))
 with st.spinner(tr("app.loading")):
     tracker = data.submissions(data.signature(), sel.year)
 counts = tracker["status"].value_counts()
-st.markdown("**" + tr("submissions.summary", year=sel.year, complete=int(counts.get("complete", 0)),
+st.markdown("**" + tr("submissions.summary", year=year_label(sel.year), complete=int(counts.get("complete", 0)),
                       incomplete=int(counts.get("incomplete", 0)), missing=int(counts.get("missing", 0))) + "**")
 k = st.columns(3)
 for column, status in zip(k, ("missing", "incomplete", "complete")):

@@ -390,7 +390,8 @@ def changes_against(previous: storage.Store | None, tables: dict[str, pd.DataFra
     new_counts = {k: int(len(v)) for k, v in tables.items()}
     if previous is None:
         return {"first": True, "row_counts": new_counts}
-    old_all = previous.schools()
+    old_all = previous.schools() if counties is None else pd.concat(
+        [previous.schools(c) for c in counties] or [previous.schools().iloc[0:0]], ignore_index=True)
     kept_ids: set = set()
     if counties is not None:
         old_tables = {c: previous.county_rows(c) for c in counties}
@@ -398,7 +399,6 @@ def changes_against(previous: storage.Store | None, tables: dict[str, pd.DataFra
             for key, df in old_tables[c].items():
                 if key in storage.SCHOOL_TABLES:
                     kept_ids |= set(df.loc[~df["year"].isin(years), "school_id"])
-        old_all = old_all[old_all["county_code"].isin(list(counties))]
     old_schools = old_all[["school_id", "name"]]
     added = new_schools[~new_schools["school_id"].isin(old_schools["school_id"])]
     removed = old_schools[~old_schools["school_id"].isin(new_schools["school_id"]) & ~old_schools["school_id"].isin(kept_ids)]
@@ -475,15 +475,8 @@ def submissions_table(tracker: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         warnings = r["warnings"] or []
         rows.append({
             t("col.county", lang): r["county_name"] or r["county_code"],
-            t("col.status", lang): t(f"submission.status.{r['status']}", lang),
-            t("submission.col.when", lang): fmt_time(r["imported_at"], lang) if r["imported_at"] else "—",
-            t("versions.col.who", lang): r["imported_by"] or "—",
-            t("versions.col.file", lang): (r["source_file"] or "—") + (
-                t("submission.rollback_of", lang, version=int(r["rollback_of"])) if pd.notna(r.get("rollback_of")) else ""),
-            "SHA-256": (r["source_sha256"] or "")[:16],
-            t("submission.col.version", lang): f"v{int(r['version']):04d}" if pd.notna(r["version"]) else "—",
+            t("submission.col.status", lang): t(f"submission.status.{r['status']}", lang),
             t("submission.col.years", lang): year_span(r["years"] or []),
-            t("submission.col.sheets", lang): "、".join(t(f"table.{k}", lang) for k in (r["sheets"] or [])) or "—",
             t("col.schools", lang): int(r["schools"] or 0),
             t("submission.col.indicators", lang): share("share_indicators"),
             t("submission.col.coordinates", lang): share("share_coordinates"),
@@ -492,5 +485,12 @@ def submissions_table(tracker: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
                 Problem("warning", w["key"], w["sheet"], w["row"], w["column"], w["params"]).format(lang)
                 for w in warnings[:3]) + (t("submission.more_warnings", lang, n=len(warnings) - 3) if len(warnings) > 3 else "")
             or "—",
+            t("submission.col.when", lang): fmt_time(r["imported_at"], lang) if r["imported_at"] else "—",
+            t("versions.col.who", lang): r["imported_by"] or "—",
+            t("versions.col.file", lang): (r["source_file"] or "—") + (
+                t("submission.rollback_of", lang, version=int(r["rollback_of"])) if pd.notna(r.get("rollback_of")) else ""),
+            "SHA-256": (r["source_sha256"] or "")[:16],
+            t("submission.col.version", lang): f"v{int(r['version']):04d}" if pd.notna(r["version"]) else "—",
+            t("submission.col.sheets", lang): "、".join(t(f"table.{k}", lang) for k in (r["sheets"] or [])) or "—",
         })
     return pd.DataFrame(rows)
