@@ -351,6 +351,7 @@ class VersionInfo:
     current: bool
     counties: dict[str, str] | None = None  # the counties it replaced, code → name (None: the whole dataset)
     tag: str | None = None
+    rollback_of: int | None = None          # a county brought back as it was in this version
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -372,7 +373,8 @@ def list_versions(db_path) -> list[VersionInfo]:
             source_file=meta.get("source_file", ""), source_sha256=meta.get("source_sha256", ""),
             row_counts=json.loads(meta.get("row_counts", "{}")), changes=json.loads(meta.get("changes", "{}")),
             is_demo=meta.get("is_demo") == "true", current=number == current, counties=county_names_changed(meta),
-            tag=tagged.get(f"v{number:04d}")))
+            tag=tagged.get(f"v{number:04d}"),
+            rollback_of=json.loads(meta["submission"]).get("rollback_of") if meta.get("submission") else None))
     return out
 
 
@@ -449,10 +451,11 @@ def versions_table(listed: list[VersionInfo], lang: str = "zh") -> pd.DataFrame:
             "versions.changes", lang, added=len(ch.get("schools_added", [])), removed=len(ch.get("schools_removed", [])),
             largest="；".join(f"{c['name']} {c['before']}→{c['after']}" for c in ch.get("largest_changes", [])[:3]) or "—")
         rows.append({
-            t("versions.col.version", lang): f"v{v.number:04d}" + (" ★" if v.current else ""),
+            t("versions.col.version", lang): f"v{v.number:04d}" + (" ★" if v.current else "") + (f"（{v.tag}）" if v.tag else ""),
             t("versions.col.when", lang): fmt_time(v.imported_at, lang),
             t("versions.col.who", lang): v.imported_by,
-            t("versions.col.file", lang): v.source_file,
+            t("versions.col.file", lang): t("versions.rollback_file", lang, version=v.rollback_of)
+            if v.rollback_of else v.source_file,
             t("versions.col.counties", lang): "、".join(v.counties.values()) if v.counties is not None
             else t("versions.all_counties", lang),
             "SHA-256": v.source_sha256[:16],
