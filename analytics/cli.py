@@ -174,6 +174,34 @@ def cmd_cv(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    """Every county of a region side by side: the seven CVs and R8 per 学段 (one grouped pass)."""
+    from analytics import service
+    from analytics.io.storage import Store
+    if not Path(args.db).exists():
+        print(t("cli.no_database", args.lang, path=args.db), file=sys.stderr)
+        return 2
+    store = Store(args.db)
+    try:
+        table = service.compare(store, args.region, args.year)
+    finally:
+        store.close()
+    if table.empty:
+        print(t("cli.no_region_data", args.lang, region=args.region, year=args.year), file=sys.stderr)
+        return 2
+    table = table.astype(object).where(table.notna(), None)
+    if args.json:
+        print(json.dumps(table.to_dict("records"), ensure_ascii=False, indent=1))
+        return 0
+    for r in table.to_dict("records"):
+        value = "—" if r["value"] is None else (f"{r['value']:.1%}" if r["indicator"] == "R8" else f"{r['value']:.3f}")
+        result = t("status.unknown" if r["passed"] is None else ("status.pass" if r["passed"] else "status.fail"), args.lang)
+        label = t("item.R8" if r["indicator"] == "R8" else "indicator_short." + r["indicator"], args.lang)
+        print(f"{r['county_code']}\t{r['county_name']}\t{r['stage']}\t{r['indicator']}\t{label}\t{value}\t"
+              f"{'≥100%' if r['indicator'] == 'R8' else '≤' + format(r['threshold'], 'g')}\t{result}")
+    return 0
+
+
 def _open_county(args):
     from analytics.io.storage import Store
     store = Store(args.db)
@@ -368,6 +396,13 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p.add_argument("--county", help="bring back only this county as it was in VERSION (a new version)")
     p.add_argument("--user", help="who rolls back (recorded in the version)")
     p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("compare", help="every county of a region (province 32, city 3209): CVs and R8 side by side")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--region", required=True, help="region code: province (32), city (3209) or county (320902)")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("submissions", help="per county: latest submission, sheets, completeness and warnings")
     p.add_argument("--db", default=DEFAULT_DB)

@@ -606,3 +606,53 @@ def submissions(db_path, year: int | None = None) -> pd.DataFrame:
                                       "imported_at", "imported_by", "source_file", "source_sha256", "years",
                                       "sheets", "rollback_of", "warnings", "schools", "share_indicators",
                                       "share_coordinates", "share_classes"])
+
+
+def compare(store: Store, region: str, year: int) -> pd.DataFrame:
+    """Every county of ``region`` (a province, city or county code prefix) side by side for ``year``:
+    per county × 学段 the seven CVs (value = the CV, against the line) and R8 (value = the share of
+    in-scope schools that comply; it passes only when every school does). Computed for all counties
+    in one grouped pass per province file (:func:`variation.county_cv_table`), not a loop over counties.
+
+    Columns: county_code, county_name, stage, indicator, value, threshold, passed (None: unknown),
+    status, n_scope, n_schools.
+    """
+    schools = store.region_schools(region)
+    stats = store.region_stage_stats(region, [year])
+    columns = ["county_code", "county_name", "stage", "indicator", "value", "threshold", "passed", "status",
+               "n_scope", "n_schools"]
+    if schools.empty or stats.empty:
+        return pd.DataFrame(columns=columns)
+    county_of = schools.set_index("school_id")["county_code"]
+    names = schools.groupby("county_code")["county_name"].first()
+    parts = []
+    for province, group in schools.groupby(schools["county_code"].astype(str).str[:2]):
+        std = standards_for(province + "0000")
+        rows = school_stage_indicators(stats[stats["school_id"].isin(group["school_id"])], group, std)
+        if rows.empty:
+            continue
+        rows["county_code"] = rows["school_id"].map(county_of)
+        lines = {(c, s): std.cv_line(s) for c in rows["county_code"].unique() for s in std.stages}
+        cv = variation.county_cv_table(rows, std.indicator_codes, lines)
+        parts.append(cv.rename(columns={"cv": "value"})[["county_code", "stage", "indicator", "value", "threshold",
+                                                         "passed", "status", "n_scope", "n_schools"]])
+        comp = school_rule.school_compliance(rows, std).assign(county_code=rows["county_code"].to_numpy())
+        comp = comp[comp["in_scope"].astype(bool)]
+        if len(comp):
+            r8 = comp.assign(ok=comp["status"] == "pass", bad=comp["status"] == "fail",
+                             unknown=comp["status"] == "unknown").groupby(["county_code", "stage"]).agg(
+                value=("ok", "mean"), n_scope=("ok", "size"), n_schools=("ok", "sum"), bad=("bad", "any"),
+                unknown=("unknown", "any")).reset_index()
+            r8["status"] = np.where(r8["bad"], "fail", np.where(r8["unknown"], "unknown", "pass"))
+            r8["passed"] = pd.Series(np.where(r8["status"] == "unknown", None, r8["status"] == "pass"), dtype=object)
+            parts.append(r8.assign(indicator="R8", threshold=1.0)[["county_code", "stage", "indicator", "value",
+                                                                   "threshold", "passed", "status", "n_scope", "n_schools"]])
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True)
+    out["county_name"] = out["county_code"].map(names)
+    order = {code: k for k, code in enumerate(list(std.indicator_codes) + ["R8"])}
+    stage_order = {stage: k for k, stage in enumerate(contract.STAGES)}
+    out = out.assign(_s=out["stage"].map(stage_order), _o=out["indicator"].map(order)).sort_values(
+        ["county_code", "_s", "_o"]).drop(columns=["_s", "_o"])
+    return out[columns].reset_index(drop=True)

@@ -282,6 +282,17 @@ class Store:
             params.extend(int(y) for y in years)
         return self.query(sql + " ORDER BY ALL", params)
 
+    def region_schools(self, region: str) -> pd.DataFrame:
+        """Every school of the counties whose code starts with ``region`` (province 32, city 3209, county)."""
+        return self.query("SELECT * FROM schools WHERE starts_with(county_code, ?) ORDER BY school_id", [str(region)])
+
+    def region_stage_stats(self, region: str, years: list[int]) -> pd.DataFrame:
+        """学段 rows of ``years`` of every school of the region's counties (one query for all of them)."""
+        marks = ", ".join("?" * len(years)) if years else "NULL"
+        return self.query(f"""SELECT t.* FROM stage_stats t JOIN schools s USING (school_id)
+                              WHERE starts_with(s.county_code, ?) AND t.year IN ({marks})""",
+                          [str(region)] + [int(y) for y in years])
+
     def stage_stats(self, county_code: str | None = None, years: list[int] | None = None) -> pd.DataFrame:
         return self._by_school("stage_stats", county_code, years)
 

@@ -124,3 +124,52 @@ def stage_verdicts(cvs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["stage", "status", "failing"])
 
 
+
+
+def county_cv_table(rows: pd.DataFrame, codes: list[str], lines: dict) -> pd.DataFrame:
+    """:func:`cv_table` of MANY counties in one grouped pass (a province or the whole country at once).
+
+    ``rows``: indicator rows of any number of counties (columns county_code, stage, school_id,
+    in_scope, students and the indicator ``codes``); ``lines``: the CV line per (county_code, stage) key.
+    Per county × 学段 × indicator over the in-scope rows, with the same formula as :func:`weighted_cv`:
+
+        P = Σ P_i,  X̄ = Σ P_i·X_i / P,  S = sqrt( Σ (P_i / P)·(X_i − X̄)² ),  CV = S / X̄
+
+    (rows without a value or without students left out), and the same decision as :func:`cv_table`:
+    a missing value in scope → 'unknown' (passed None), else pass when CV ≤ line, fail otherwise.
+    Columns: county_code, stage, indicator, n_schools, students, mean, sd, cv, threshold, passed,
+    n_scope, n_missing, status.
+    """
+    keys = ["county_code", "stage", "indicator"]
+    columns = keys + ["n_schools", "students", "mean", "sd", "cv", "threshold", "passed", "n_scope", "n_missing", "status"]
+    scoped = rows[rows["in_scope"].astype(bool)] if len(rows) else rows
+    if scoped.empty:
+        return pd.DataFrame(columns=columns)
+    long = scoped.melt(id_vars=["county_code", "stage", "school_id", "students"], value_vars=list(codes),
+                       var_name="indicator", value_name="x")
+    x = pd.to_numeric(long["x"], errors="coerce").to_numpy(dtype=float)
+    w = pd.to_numeric(long["students"], errors="coerce").to_numpy(dtype=float)
+    groups = long.groupby(keys, sort=True)
+    out = pd.DataFrame({"n_scope": groups.size(),
+                        "n_missing": pd.Series(np.isnan(x), index=long.index).groupby([long[k] for k in keys]).sum()})
+    keep = np.isfinite(x) & np.isfinite(w) & (w > 0)
+    valid = long.loc[keep, keys].assign(x=x[keep], w=w[keep])
+    valid["wx"] = valid["w"] * valid["x"]
+    by = valid.groupby(keys, sort=True)
+    total = by["w"].transform("sum")
+    mean = by["wx"].transform("sum") / total
+    valid["dev"] = (valid["w"] / total) * (valid["x"] - mean) ** 2
+    stats = pd.DataFrame({"n_schools": by.size(), "students": by["w"].sum(),
+                          "mean": by["wx"].sum() / by["w"].sum(), "sd": np.sqrt(by["dev"].sum())})
+    out = out.join(stats, how="left")
+    out["n_schools"] = out["n_schools"].fillna(0).astype(int)
+    out["students"] = out["students"].fillna(0.0)
+    out["cv"] = np.where(out["mean"].fillna(0) != 0, out["sd"] / out["mean"].where(out["mean"] != 0), np.nan)
+    out = out.reset_index()
+    out["threshold"] = [float(lines.get((c, s), np.nan)) for c, s in zip(out["county_code"], out["stage"])]
+    met = out["cv"] <= out["threshold"] * (1 + FLOAT_SLACK)
+    known = (out["n_missing"] == 0) & out["cv"].notna()
+    out["status"] = np.where(~known, "unknown", np.where(met, "pass", "fail"))
+    out["passed"] = pd.Series(np.where(known, met, None), dtype=object).where(known, None)
+    out["n_missing"] = out["n_missing"].astype(int)
+    return out[columns]
