@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -46,49 +47,63 @@ def table_ddl(sheet: contract.Sheet) -> str:
     return f'CREATE TABLE {sheet.key} ({", ".join(cols)})'
 
 
-def write_database(path: str | os.PathLike, tables: dict[str, pd.DataFrame],
-                   outlines: pd.DataFrame | None = None, town_areas: pd.DataFrame | None = None,
-                   meta: dict[str, str] | None = None, extra: pd.DataFrame | None = None) -> None:
-    """Write a complete dataset to ``path`` atomically.
-
-    Everything goes into ``<path>.building-<pid>`` inside one transaction, is checkpointed and
-    closed, and only then renamed over ``path``. Any error removes the temporary file and
-    leaves ``path`` as it was.
-    """
+@contextmanager
+def building(path: str | os.PathLike):
+    """A new database file written as ``<path>.building-<pid>`` and renamed over ``path`` only when the
+    block completes; any error removes the temporary file and leaves ``path`` as it was. Yields the
+    temporary path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.building-{os.getpid()}")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
     try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+
+
+def insert_rows(con, tables: dict[str, pd.DataFrame], outlines: pd.DataFrame | None,
+                town_areas: pd.DataFrame | None, extra: pd.DataFrame | None) -> None:
+    """Add the rows of the contract tables, outlines, town areas and extra cells (columns by name)."""
+    frames = [(sheet.key, tables.get(sheet.key), sheet.column_keys + (["urban_rural_group"] if sheet.key == "schools" else []))
+              for sheet in contract.sheets()]
+    frames += [(name, df, None if df is None else list(df.columns))
+               for name, df in (("county_outlines", outlines), ("town_areas", town_areas), ("extra_columns", extra))]
+    for name, df, cols in frames:
+        if df is not None and len(df):
+            con.register("incoming", df.reindex(columns=cols))
+            names = ", ".join(f'"{c}"' for c in cols)
+            con.execute(f"INSERT INTO {name} ({names}) SELECT {names} FROM incoming")
+            con.unregister("incoming")
+
+
+def write_meta(con, meta: dict[str, str]) -> None:
+    con.execute("DELETE FROM meta")
+    for key, value in meta.items():
+        con.execute("INSERT INTO meta VALUES (?, ?)", [key, str(value)])
+
+
+def write_database(path: str | os.PathLike, tables: dict[str, pd.DataFrame],
+                   outlines: pd.DataFrame | None = None, town_areas: pd.DataFrame | None = None,
+                   meta: dict[str, str] | None = None, extra: pd.DataFrame | None = None) -> None:
+    """Write a complete dataset to ``path`` atomically (see :func:`building`), in one transaction."""
+    with building(path) as tmp:
         con = duckdb.connect(str(tmp))
         try:
             con.execute("BEGIN TRANSACTION")
             for sheet in contract.sheets():
                 con.execute(table_ddl(sheet))
-                df = tables.get(sheet.key)
-                if df is not None and len(df):
-                    cols = sheet.column_keys + (["urban_rural_group"] if sheet.key == "schools" else [])
-                    con.register("incoming", df.reindex(columns=cols))
-                    con.execute(f"INSERT INTO {sheet.key} SELECT * FROM incoming")
-                    con.unregister("incoming")
             for name, ddl in EXTRA_TABLES.items():
                 con.execute(f"CREATE TABLE {name} ({ddl})")
-            for name, df in (("county_outlines", outlines), ("town_areas", town_areas), ("extra_columns", extra)):
-                if df is not None and len(df):
-                    con.register("incoming", df)
-                    con.execute(f"INSERT INTO {name} SELECT * FROM incoming")
-                    con.unregister("incoming")
-            for key, value in (meta or {}).items():
-                con.execute("INSERT INTO meta VALUES (?, ?)", [key, str(value)])
+            insert_rows(con, tables, outlines, town_areas, extra)
+            write_meta(con, meta or {})
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
 
 
 def write_submission(base: str | os.PathLike, path: str | os.PathLike, tables: dict[str, pd.DataFrame],
@@ -105,15 +120,10 @@ def write_submission(base: str | os.PathLike, path: str | os.PathLike, tables: d
     人口 (a birth series) and 居民点 are replaced whole when the workbook has the sheet; its schools become the
     workbook's plus the old ones still holding rows of other years; its outline, town areas and extra
     cells are replaced. The work is the size of the counties replaced: ``base`` is copied as a file
-    and changed in one transaction (written as ``<path>.building-<pid>``, renamed when complete).
+    and changed in one transaction (see :func:`building`).
     """
     import shutil
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.building-{os.getpid()}")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    try:
+    with building(path) as tmp:
         shutil.copyfile(base, tmp)
         con = duckdb.connect(str(tmp))
         try:
@@ -136,8 +146,7 @@ def write_submission(base: str | os.PathLike, path: str | os.PathLike, tables: d
             for name in COUNTY_SERIES_TABLES:
                 if name in tables:
                     con.execute(f"DELETE FROM {name} WHERE county_code IN (SELECT county_code FROM scope_counties)")
-            incoming = tables["schools"]
-            con.register("incoming_ids", incoming[["school_id"]])
+            con.register("incoming_ids", tables["schools"][["school_id"]])
             # schools of the counties kept only while rows of other years still need them
             still_used = " UNION ".join(f"SELECT school_id FROM {name}" for name in SCHOOL_TABLES)
             con.execute(f"""DELETE FROM schools WHERE school_id IN ({county_schools})
@@ -146,32 +155,14 @@ def write_submission(base: str | os.PathLike, path: str | os.PathLike, tables: d
             con.execute("DELETE FROM schools WHERE school_id IN (SELECT school_id FROM incoming_ids)")
             for name in ("county_outlines", "town_areas", "extra_columns"):
                 con.execute(f"DELETE FROM {name} WHERE county_code IN (SELECT county_code FROM scope_counties)")
-            for sheet in contract.sheets():
-                df = tables.get(sheet.key)
-                if df is not None and len(df):
-                    cols = sheet.column_keys + (["urban_rural_group"] if sheet.key == "schools" else [])
-                    con.register("incoming", df.reindex(columns=cols))
-                    con.execute(f"INSERT INTO {sheet.key} SELECT * FROM incoming")
-                    con.unregister("incoming")
-            for name, df in (("county_outlines", outlines), ("town_areas", town_areas), ("extra_columns", extra)):
-                if df is not None and len(df):
-                    con.register("incoming", df)
-                    names = ", ".join(f'"{c}"' for c in df.columns)
-                    con.execute(f"INSERT INTO {name} ({names}) SELECT {names} FROM incoming")
-                    con.unregister("incoming")
+            insert_rows(con, tables, outlines, town_areas, extra)
             counts = {sheet.key: int(con.execute(f"SELECT count(*) FROM {sheet.key}").fetchone()[0])
                       for sheet in contract.sheets()}
-            con.execute("DELETE FROM meta")
-            for key, value in dict(meta or {}, row_counts=json.dumps(counts, ensure_ascii=False)).items():
-                con.execute("INSERT INTO meta VALUES (?, ?)", [key, str(value)])
+            write_meta(con, dict(meta or {}, row_counts=json.dumps(counts, ensure_ascii=False)))
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
     return counts
 
 
