@@ -54,3 +54,7 @@ def band_bars(counts, by: str, label_fn) -> go.Figure:
 
 def enrolment_trend(df) -> go.Figure:
     return figures.enrolment_trend(df, lang(), standards())
+
+
+def county_multiples(long, stage: str) -> go.Figure:
+    return figures.county_multiples(long, stage, lang(), standards())

@@ -226,3 +226,14 @@ def accessibility(sig: tuple, county: str, year: int, stage: str):
 def submissions(sig: tuple, year: int):
     """The submission tracker of the dataset for ``year`` (see :func:`analytics.service.submissions`)."""
     return service.submissions(db_path(), year)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def compare(sig: tuple, region: str, year: int):
+    """Every county of ``region`` side by side for ``year`` (see :func:`analytics.service.compare`)."""
+    return service.compare(store(), region, year)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def region_of(sig: tuple, county: str, level: str) -> tuple[str, str]:
+    return service.region_of(store(), county, level)

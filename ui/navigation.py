@@ -20,6 +20,7 @@ class PageEntry:
 SECTIONS: dict[str, list[PageEntry]] = {
     "nav.section.assess": [
         PageEntry("app_pages/overview.py", "nav.overview", ":material/dashboard:", True),
+        PageEntry("app_pages/compare.py", "nav.compare", ":material/leaderboard:"),
         PageEntry("app_pages/scorecard.py", "nav.scorecard", ":material/checklist:"),
         PageEntry("app_pages/resources.py", "nav.resources", ":material/equalizer:"),
         PageEntry("app_pages/gaps.py", "nav.gaps", ":material/compare_arrows:"),

@@ -160,3 +160,12 @@ WI_TO = "wi_to"
 def widget_key(prefix: str, *parts) -> str:
     """A key for a widget drawn once per county / year / item: ``prefix_part1_part2``."""
     return "_".join([prefix, *(str(p) for p in parts)])
+
+# 区县比较 page
+COMPARE_LEVEL = "compare_level"
+COMPARE_OPEN = "compare_open"
+
+
+def open_county(county_code: str) -> None:
+    """Make ``county_code`` the sidebar's county (a button callback: it runs before the sidebar is drawn)."""
+    st.session_state[COUNTY] = county_code

@@ -247,3 +247,30 @@ def school_map(points: pd.DataFrame, outline: dict | None, oversized: set, small
     fig.update_yaxes(visible=False)
     fig.update_xaxes(visible=False)
     return style(fig, height=700, title=t("briefing.map_title", lang), legend=dict(orientation="h", y=-0.05))
+
+
+def county_multiples(long: pd.DataFrame, stage: str, lang: str, std: Standards) -> go.Figure:
+    """Small multiples of one 学段: a panel per CV (L1–L7), the counties ranked within it (largest CV on
+    top), bars coloured pass / fail / unknown and the 学段's line dashed — which counties fail what, at
+    a glance. ``long`` is :func:`analytics.service.compare`."""
+    from plotly.subplots import make_subplots
+    part = long[(long["stage"] == stage) & (long["indicator"] != "R8")]
+    codes = [c for c in std.indicator_codes if c in set(part["indicator"])]
+    cols = 2
+    nrows = max(1, math.ceil(len(codes) / cols))
+    fig = make_subplots(rows=nrows, cols=cols, subplot_titles=[indicator_label(c, lang, short=True) for c in codes],
+                        horizontal_spacing=0.18, vertical_spacing=0.06)
+    line = std.cv_line(stage)
+    n_counties = int(part["county_code"].nunique()) if len(part) else 0
+    for k, code in enumerate(codes):
+        rows = part[part["indicator"] == code].sort_values("value", na_position="first")
+        colours = [STATUS_COLOURS["unknown"] if p is None or (isinstance(p, float) and math.isnan(p))
+                   else STATUS_COLOURS["pass"] if p else STATUS_COLOURS["fail"] for p in rows["passed"]]
+        values = [math.nan if v is None else float(v) for v in rows["value"]]
+        fig.add_trace(go.Bar(x=values, y=[plot_text(n) for n in rows["county_name"]], orientation="h",
+                             marker_color=colours, showlegend=False, hovertemplate="%{y}：%{x:.3f}<extra></extra>"),
+                      row=k // cols + 1, col=k % cols + 1)
+        fig.add_vline(x=line, line_dash="dash", line_color="#333333", row=k // cols + 1, col=k % cols + 1)
+    fig.update_xaxes(rangemode="tozero")
+    return style(fig, height=max(420, nrows * (60 + 16 * n_counties)),
+                 title=f"{_t(f'stage.{stage}', lang, std)} · {_t('col.cv', lang, std)}（{_t('col.threshold', lang, std)} {line:.2f}）")

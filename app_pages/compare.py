@@ -1,0 +1,42 @@
+"""区县比较: every county of the selected county's city (or province) side by side — the seven CVs and
+school compliance per 学段, each county's verdict, small multiples of the CVs; open a county from here."""
+import streamlit as st
+
+from analytics.io.export import to_excel_bytes
+from analytics.report.comparison import county_verdicts, wide_table
+from analytics.report.escape import markdown_text, safe_filename
+from ui import charts, data, page, state
+from ui.strings import lang, stage_label, tr, year_label
+
+sel = page.header("compare.title")
+st.caption(tr("compare.help"))
+sig = data.signature()
+levels = {level: data.region_of(sig, sel.county_code, level) for level in ("city", "province")}
+level = st.radio(tr("compare.level"), list(levels), horizontal=True, key=state.COMPARE_LEVEL,
+                 format_func=lambda k: tr(f"compare.level.{k}", name=levels[k][1]))
+region, region_name = levels[level]
+with st.spinner(tr("app.loading")):
+    long = data.compare(sig, region, sel.year)
+if long.empty:
+    page.no_data(sel)
+    st.stop()
+verdicts = county_verdicts(long)
+counts = verdicts["status"].value_counts()
+st.markdown("**" + tr("compare.summary", region=markdown_text(region_name), year=year_label(sel.year),
+                      n=len(verdicts), passed=int(counts.get("pass", 0)), failed=int(counts.get("fail", 0)),
+                      unknown=int(counts.get("unknown", 0))) + "**")
+table = wide_table(long, lang())
+st.dataframe(table, hide_index=True, width="stretch", height=min(640, 38 + 35 * len(table)))
+st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("compare.title"): wide_table(long, "zh")}),
+                   on_click="ignore", file_name=safe_filename("区县比较", region_name, sel.year, suffix=".xlsx"),
+                   icon=":material/download:")
+
+st.subheader(tr("compare.multiples"))
+st.plotly_chart(charts.county_multiples(long, sel.stage), width="stretch")
+st.caption(stage_label(sel.stage))
+
+names = dict(zip(verdicts["county_code"], verdicts["county_name"]))
+c1, c2 = st.columns([2, 1])
+target = c1.selectbox(tr("compare.open"), list(names), format_func=lambda c: names[c] or c, key=state.COMPARE_OPEN)
+if c2.button(tr("compare.open_button"), on_click=state.open_county, args=(target,), icon=":material/open_in_new:"):
+    st.switch_page("app_pages/overview.py")

@@ -1,0 +1,26 @@
+"""A county's verdict among its neighbours: fail on any failing item, unknown when nothing fails but an
+item cannot be decided, pass only when every CV and R8 of every 学段 passes (hand cases)."""
+import pandas as pd
+
+from analytics.report.comparison import county_verdicts, wide_table
+
+
+def long(rows):
+    return pd.DataFrame(rows, columns=["county_code", "county_name", "stage", "indicator", "value", "threshold",
+                                       "passed", "status", "n_scope", "n_schools"]).astype({"passed": object})
+
+
+def test_verdicts_and_the_table_read_fail_unknown_pass():
+    data = long([
+        ["1", "甲县", "小学", "L1", 0.40, 0.5, True, "pass", 3, 3], ["1", "甲县", "小学", "R8", 1.0, 1.0, True, "pass", 3, 3],
+        ["2", "乙县", "小学", "L1", 0.61, 0.5, False, "fail", 3, 3], ["2", "乙县", "小学", "R8", None, 1.0, None, "unknown", 3, 2],
+        ["3", "丙县", "小学", "L1", 0.30, 0.5, None, "unknown", 4, 3], ["3", "丙县", "小学", "R8", 0.75, 1.0, False, "fail", 4, 3],
+        ["4", "丁县", "小学", "L1", None, 0.5, None, "unknown", 2, 0], ["4", "丁县", "小学", "R8", 1.0, 1.0, True, "pass", 2, 2],
+    ])
+    v = county_verdicts(data).set_index("county_name")
+    assert v.loc["甲县", "status"] == "pass" and v.loc["乙县", "status"] == "fail" and v.loc["丙县", "status"] == "fail"
+    assert v.loc["丁县", "status"] == "unknown" and v.loc["乙县", "failing"] == ["小学·L1"]
+    table = wide_table(data).set_index("区县")
+    assert list(table.index[:2]) == ["丙县", "乙县"]                      # one failing item each, then by name
+    assert table.loc["乙县", "小学·高学历教师"] == "0.610 ✗" and table.loc["丁县", "小学·高学历教师"] == "— ?"
+    assert table.loc["丙县", "小学·学校达标"] == "75.0% ✗" and table.loc["甲县", "结论"] == "达标"
