@@ -34,7 +34,7 @@ def version_seen(page) -> tuple[int | None, int | None, bool]:
     """(version in the page caption, version whose county name the sidebar shows, error shown)."""
     captions = " ".join(page.locator('[data-testid="stCaptionContainer"]').all_inner_texts())
     caption = re.search(r"版本 v(\d+)", captions)
-    county = page.get_by_role("combobox", name="区县").input_value()
+    county = page.get_by_test_id("stSidebarUserContent").get_by_role("combobox", name="区县", exact=True).input_value()
     named = [v for v, name in NAMES.items() if name in county]
     error = page.locator('[data-testid="stException"]').count() > 0 or "Traceback" in page.locator(
         '[data-testid="stApp"]').inner_text()
