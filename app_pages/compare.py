@@ -2,11 +2,19 @@
 school compliance per 学段, each county's verdict, small multiples of the CVs; open a county from here."""
 import streamlit as st
 
+from analytics.geo.mapping import STATUS_COLOURS, county_at, county_fills
 from analytics.io.export import to_excel_bytes
 from analytics.report.comparison import county_verdicts, wide_table
 from analytics.report.escape import markdown_text, safe_filename
-from ui import charts, data, page, state
-from ui.strings import lang, stage_label, tr, year_label
+from analytics.report.formatting import fmt_cv, fmt_pct
+from ui import charts, data, maps, page, state
+from ui.strings import indicator_label, lang, stage_label, tr, year_label
+
+
+def fmt_value(code: str, value) -> str:
+    return "—" if value is None else (fmt_pct(value) if code == "R8" else fmt_cv(value))
+
+
 
 sel = page.header("compare.title")
 st.caption(tr("compare.help"))
@@ -35,7 +43,25 @@ st.subheader(tr("compare.multiples"))
 st.plotly_chart(charts.county_multiples(long, sel.stage), width="stretch")
 st.caption(stage_label(sel.stage))
 
+st.subheader(tr("compare.map"))
+measures = list(long["indicator"].unique())
+failing = set(long.loc[(long["stage"] == sel.stage) & (long["passed"] == False), "indicator"])  # noqa: E712
+measure = st.selectbox(tr("compare.measure"), measures, key=state.COMPARE_MEASURE,
+                       index=next((k for k, c in enumerate(measures) if c in failing), 0),
+                       format_func=lambda c: tr("compare.r8") if c == "R8" else indicator_label(c))
+fills = county_fills(long, measure, sel.stage)
 names = dict(zip(verdicts["county_code"], verdicts["county_name"]))
+labels = {c: f"{names.get(c) or c}：{fmt_value(measure, f['value'])}（{tr('compare.verdict.' + f['status'])}）"
+          for c, f in fills.items()}
+outlines = data.region_outlines(sig, region)
+clicked = maps.show(maps.county_map(outlines, fills, labels), key=state.widget_key(state.COMPARE_MAP, region, measure),
+                    height=460, clicks=True)
+maps.legend([(STATUS_COLOURS[s], tr(f"compare.verdict.{s}")) for s in ("pass", "fail", "unknown")],
+            note=tr("compare.map_help"))
+click = (clicked or {}).get("last_object_clicked") or {}
+picked = county_at(outlines, click.get("lng"), click.get("lat"))
+if picked in names:
+    st.session_state[state.COMPARE_OPEN] = picked                 # a click on the map chooses the county below
 c1, c2 = st.columns([2, 1])
 target = c1.selectbox(tr("compare.open"), list(names), format_func=lambda c: names[c] or c, key=state.COMPARE_OPEN)
 if c2.button(tr("compare.open_button"), on_click=state.open_county, args=(target,), icon=":material/open_in_new:"):

@@ -237,3 +237,10 @@ def compare(sig: tuple, region: str, year: int):
 @st.cache_data(show_spinner=False, max_entries=64)
 def region_of(sig: tuple, county: str, level: str) -> tuple[str, str]:
     return service.region_of(store(), county, level)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def region_outlines(sig: tuple, region: str):
+    """County outlines (county_code, county_name, geojson) of the region's counties."""
+    outlines = store().outlines()
+    return outlines[outlines["county_code"].astype(str).str.startswith(region)][["county_code", "county_name", "geojson"]]

@@ -221,3 +221,24 @@ def legend(items: list[tuple[str, str]], ring_label: str | None = None, note: st
 def tooltip(lines: list) -> list[str]:
     """A tooltip's lines as plain text (the layer turns them into text nodes)."""
     return ["" if x is None else str(x) for x in lines]
+
+
+def county_map(outlines: pd.DataFrame, fills: dict[str, dict], labels: dict[str, str]) -> folium.Map:
+    """The counties of a region filled by one measure's class (:func:`analytics.geo.mapping.county_fills`),
+    each with its name and value as an escaped tooltip; no tiles."""
+    m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
+    m.options.update(map_zoom_options())
+    bounds = None
+    for code, geojson in zip(outlines["county_code"], outlines["geojson"]):
+        if code not in fills or not isinstance(geojson, str):
+            continue
+        geometry = json.loads(geojson)
+        fill = fills[code]["colour"]
+        folium.GeoJson(geometry, style_function=lambda _f, c=fill: {"color": "#FFFFFF", "weight": 1.5, "fillColor": c,
+                                                                     "fillOpacity": 0.75},
+                       tooltip=html_text(labels.get(code, code))).add_to(m)
+        b = shape(geometry).bounds
+        bounds = b if bounds is None else (min(bounds[0], b[0]), min(bounds[1], b[1]), max(bounds[2], b[2]), max(bounds[3], b[3]))
+    if bounds is not None:
+        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    return m

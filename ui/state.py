@@ -169,3 +169,5 @@ COMPARE_OPEN = "compare_open"
 def open_county(county_code: str) -> None:
     """Make ``county_code`` the sidebar's county (a button callback: it runs before the sidebar is drawn)."""
     st.session_state[COUNTY] = county_code
+COMPARE_MEASURE = "compare_measure"
+COMPARE_MAP = "compare_map"

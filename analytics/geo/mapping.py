@@ -193,3 +193,32 @@ def settlement_radius(children) -> float:
     """Bubble radius (px) of a settlement: √children / 2.5, kept between 2.5 and 10."""
     import math
     return max(2.5, min(10.0, math.sqrt(max(float(children), 0.0)) / 2.5))
+
+
+def county_at(outlines, lon: float | None, lat: float | None) -> str | None:
+    """The county whose outline holds the point (a click on the comparison map), else None.
+    ``outlines``: rows with county_code and geojson (a GeoJSON geometry)."""
+    import json
+
+    from shapely.geometry import Point, shape
+    if lon is None or lat is None:
+        return None
+    point = Point(float(lon), float(lat))
+    for code, geojson in zip(outlines["county_code"], outlines["geojson"]):
+        if isinstance(geojson, str) and shape(json.loads(geojson)).covers(point):
+            return str(code)
+    return None
+
+
+def county_fills(long, indicator: str, stage: str) -> dict[str, dict]:
+    """Per county the colour of one measure on the comparison map: pass / fail / unknown
+    (STATUS_COLOURS), the policy classes with the line as the break; county code → {status, value, colour}."""
+    import math
+    part = long[(long["indicator"] == indicator) & (long["stage"] == stage)]
+    out = {}
+    for code, value, passed in zip(part["county_code"], part["value"], part["passed"]):
+        status = "unknown" if passed is None or (isinstance(passed, float) and math.isnan(passed)) else (
+            "pass" if passed else "fail")
+        out[str(code)] = {"status": status, "value": None if value is None or value != value else float(value),
+                          "colour": STATUS_COLOURS[status]}
+    return out

@@ -24,3 +24,23 @@ def test_verdicts_and_the_table_read_fail_unknown_pass():
     assert list(table.index[:2]) == ["丙县", "乙县"]                      # one failing item each, then by name
     assert table.loc["乙县", "小学·高学历教师"] == "0.610 ✗" and table.loc["丁县", "小学·高学历教师"] == "— ?"
     assert table.loc["丙县", "小学·学校达标"] == "75.0% ✗" and table.loc["甲县", "结论"] == "达标"
+
+
+def test_the_county_map_colours_by_class_and_a_click_finds_its_county():
+    import json
+
+    from shapely.geometry import box, mapping
+
+    from analytics.geo.mapping import STATUS_COLOURS, county_at, county_fills
+    data = long([["1", "甲县", "小学", "L2", 0.40, 0.5, True, "pass", 3, 3],
+                 ["2", "乙县", "小学", "L2", 0.61, 0.5, False, "fail", 3, 3],
+                 ["3", "丙县", "小学", "L2", None, 0.5, None, "unknown", 3, 0],
+                 ["1", "甲县", "初中", "L2", 0.70, 0.45, False, "fail", 3, 3]])
+    fills = county_fills(data, "L2", "小学")
+    assert {c: f["colour"] for c, f in fills.items()} == {"1": STATUS_COLOURS["pass"], "2": STATUS_COLOURS["fail"],
+                                                          "3": STATUS_COLOURS["unknown"]}
+    assert fills["3"]["value"] is None and fills["2"]["value"] == 0.61
+    outlines = pd.DataFrame({"county_code": ["1", "2"], "geojson": [json.dumps(mapping(box(120, 33, 120.5, 33.5))),
+                                                                    json.dumps(mapping(box(120.5, 33, 121, 33.5)))]})
+    assert county_at(outlines, 120.7, 33.2) == "2" and county_at(outlines, 120.2, 33.4) == "1"
+    assert county_at(outlines, 122.0, 33.2) is None and county_at(outlines, None, None) is None
