@@ -62,6 +62,13 @@ click = (clicked or {}).get("last_object_clicked") or {}
 picked = county_at(outlines, click.get("lng"), click.get("lat"))
 if picked in names:
     st.session_state[state.COMPARE_OPEN] = picked                 # a click on the map chooses the county below
+st.subheader(tr("compare.slopes"))
+before = data.compare(sig, region, sel.year - 1)
+if before.empty:
+    st.caption(tr("compare.no_previous", year=year_label(sel.year - 1)))
+else:
+    st.plotly_chart(charts.county_slopes(long, before, measure, sel.stage, sel.year), width="stretch")
+
 c1, c2 = st.columns([2, 1])
 target = c1.selectbox(tr("compare.open"), list(names), format_func=lambda c: names[c] or c, key=state.COMPARE_OPEN)
 if c2.button(tr("compare.open_button"), on_click=state.open_county, args=(target,), icon=":material/open_in_new:"):

@@ -58,3 +58,7 @@ def enrolment_trend(df) -> go.Figure:
 
 def county_multiples(long, stage: str) -> go.Figure:
     return figures.county_multiples(long, stage, lang(), standards())
+
+
+def county_slopes(now, before, indicator: str, stage: str, year: int) -> go.Figure:
+    return figures.county_slopes(now, before, indicator, stage, year, lang(), standards())

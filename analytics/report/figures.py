@@ -274,3 +274,29 @@ def county_multiples(long: pd.DataFrame, stage: str, lang: str, std: Standards) 
     fig.update_xaxes(rangemode="tozero")
     return style(fig, height=max(420, nrows * (60 + 16 * n_counties)),
                  title=f"{_t(f'stage.{stage}', lang, std)} · {_t('col.cv', lang, std)}（{_t('col.threshold', lang, std)} {line:.2f}）")
+
+
+def county_slopes(now: pd.DataFrame, before: pd.DataFrame, indicator: str, stage: str, year: int, lang: str,
+                  std: Standards) -> go.Figure:
+    """Slope chart of one CV (or R8) per county, last school year → this one: a line per county coloured by
+    this year's class (pass / fail / unknown), the line of the standard dashed. Counties without a value
+    in either year are left out. ``now`` / ``before``: :func:`analytics.service.compare` of the two years."""
+    key = ["county_code", "stage", "indicator"]
+    a = before[(before["stage"] == stage) & (before["indicator"] == indicator)][key + ["value"]]
+    b = now[(now["stage"] == stage) & (now["indicator"] == indicator)][key + ["county_name", "value", "passed", "threshold"]]
+    both = b.merge(a, on=key, suffixes=("", "_before")).dropna(subset=["value", "value_before"])
+    fig = go.Figure()
+    years = [str(year - 1), str(year)]
+    for r in both.itertuples():
+        status = "unknown" if r.passed is None or (isinstance(r.passed, float) and math.isnan(r.passed)) else (
+            "pass" if r.passed else "fail")
+        fig.add_trace(go.Scatter(x=years, y=[r.value_before, r.value], mode="lines+markers+text",
+                                 line=dict(color=STATUS_COLOURS[status], width=2), marker=dict(size=7),
+                                 text=["", plot_text(r.county_name)], textposition="middle right",
+                                 name=plot_text(r.county_name), showlegend=False,
+                                 hovertemplate=plot_text(r.county_name) + "：%{y:.3f}<extra>%{x}</extra>"))
+    if len(b):
+        fig.add_hline(y=float(b["threshold"].iloc[0]), line_dash="dash", line_color="#333333")
+    label = _t("compare.r8", lang, std) if indicator == "R8" else indicator_label(indicator, lang, short=True)
+    fig.update_xaxes(type="category")
+    return style(fig, height=420, title=f"{_t(f'stage.{stage}', lang, std)} · {label}")

@@ -44,3 +44,18 @@ def test_the_county_map_colours_by_class_and_a_click_finds_its_county():
                                                                     json.dumps(mapping(box(120.5, 33, 121, 33.5)))]})
     assert county_at(outlines, 120.7, 33.2) == "2" and county_at(outlines, 120.2, 33.4) == "1"
     assert county_at(outlines, 122.0, 33.2) is None and county_at(outlines, None, None) is None
+
+
+def test_the_slope_chart_draws_each_county_from_last_year_to_this_one():
+    from analytics.report import figures
+    from analytics.standards import load_standards
+    now = long([["1", "甲县", "小学", "L2", 0.48, 0.5, True, "pass", 3, 3],
+                ["2", "乙县", "小学", "L2", 0.61, 0.5, False, "fail", 3, 3],
+                ["3", "丙县", "小学", "L2", 0.30, 0.5, True, "pass", 3, 3]])
+    before = long([["1", "甲县", "小学", "L2", 0.55, 0.5, False, "fail", 3, 3],
+                   ["2", "乙县", "小学", "L2", 0.58, 0.5, False, "fail", 3, 3]])       # 丙县 has no last year
+    fig = figures.county_slopes(now, before, "L2", "小学", 2024, "zh", load_standards("320902"))
+    lines = {tr.name: (list(tr.x), list(tr.y), tr.line.color) for tr in fig.data}
+    assert lines == {"甲县": (["2023", "2024"], [0.55, 0.48], "#009E73"),
+                     "乙县": (["2023", "2024"], [0.58, 0.61], "#D55E00")}
+    assert fig.layout.shapes[0].y0 == 0.5                                       # the line of the standard
