@@ -4,16 +4,10 @@ import streamlit as st
 
 from analytics.geo.mapping import STATUS_COLOURS, county_at, county_fills
 from analytics.io.export import to_excel_bytes
-from analytics.report.comparison import county_verdicts, wide_table
+from analytics.report.comparison import county_verdicts, format_value, wide_table
 from analytics.report.escape import markdown_text, safe_filename
-from analytics.report.formatting import fmt_cv, fmt_pct
 from ui import charts, data, maps, page, state
 from ui.strings import indicator_label, lang, stage_label, tr, year_label
-
-
-def fmt_value(code: str, value) -> str:
-    return "—" if value is None else (fmt_pct(value) if code == "R8" else fmt_cv(value))
-
 
 
 sel = page.header("compare.title")
@@ -51,7 +45,7 @@ measure = st.selectbox(tr("compare.measure"), measures, key=state.COMPARE_MEASUR
                        format_func=lambda c: tr("compare.r8") if c == "R8" else indicator_label(c))
 fills = county_fills(long, measure, sel.stage)
 names = dict(zip(verdicts["county_code"], verdicts["county_name"]))
-labels = {c: f"{names.get(c) or c}：{fmt_value(measure, f['value'])}（{tr('compare.verdict.' + f['status'])}）"
+labels = {c: f"{names.get(c) or c}：{format_value(measure, f['value'])}（{tr('compare.verdict.' + f['status'])}）"
           for c, f in fills.items()}
 outlines = data.region_outlines(sig, region)
 clicked = maps.show(maps.county_map(outlines, fills, labels), key=state.widget_key(state.COMPARE_MAP, region, measure),

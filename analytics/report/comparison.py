@@ -10,6 +10,13 @@ from analytics.i18n import t
 from analytics.report.formatting import fmt_cv, fmt_pct
 
 
+def format_value(indicator: str, value) -> str:
+    """A compared value as read: R8 a share of schools (75.0%), a CV with three decimals; — when unknown."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return fmt_pct(value) if indicator == "R8" else fmt_cv(value)
+
+
 def county_verdicts(long: pd.DataFrame) -> pd.DataFrame:
     """Per county: ``status`` — 'fail' when any CV or R8 of any 学段 fails, 'unknown' when none fails but
     one cannot be decided, else 'pass' — and ``failing`` (the failing items as '学段·code')."""
@@ -34,8 +41,7 @@ def wide_table(long: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
                t("compare.col.failing", lang): len(v["failing"])}
         for r in part.itertuples():
             label = f"{t('stage.' + r.stage, lang)}·{t('indicator_short.' + r.indicator, lang) if r.indicator != 'R8' else t('compare.r8', lang)}"
-            value = "—" if r.value is None or (isinstance(r.value, float) and math.isnan(r.value)) else (
-                fmt_pct(r.value) if r.indicator == "R8" else fmt_cv(r.value))
+            value = format_value(r.indicator, r.value)
             mark = "" if r.passed is True else (" ✗" if r.passed is False else " ?")
             row[label] = value + mark
         rows.append(row)

@@ -98,3 +98,13 @@ def test_template_delimiters_in_names_are_never_evaluated_on_the_server():
     assert [row[4] for row in json.loads(script)] == [[p] for p in jinja]       # data, not template code
     assert "&#123;&#123;7*7&#125;&#125;" in html and "__globals__ &#125;&#125;" in html   # town tooltips and labels
     assert "{{" not in html and "{%" not in html and "xxx" not in html and "<module" not in html
+
+
+def test_county_map_tooltips_are_escaped_by_the_map_layer():
+    from ui import maps
+    outline = json.dumps({"type": "Polygon", "coordinates": [[[120, 33], [120.1, 33], [120.1, 33.1], [120, 33]]]})
+    outlines = pd.DataFrame({"county_code": ["1", "2"], "geojson": [outline, outline]})
+    fills = {"1": {"colour": "#009E73"}, "2": {"colour": "#D55E00"}}
+    html = maps.county_map(outlines, fills, {"1": PAYLOADS[0], "2": "{{7*7}}"}).get_root().render()
+    assert PAYLOADS[0] not in html and "&lt;img src=x onerror=&quot;" in html
+    assert "&#123;&#123;7*7&#125;&#125;" in html and "{{" not in html
