@@ -658,16 +658,18 @@ def compare(store: Store, region: str, year: int) -> pd.DataFrame:
     return out[columns].reset_index(drop=True)
 
 
-def region_of(store: Store, county_code: str, level: str) -> tuple[str, str]:
-    """(code, name) of the city ('city': the first four digits) or province ('province': two) a county
-    belongs to; the city's name comes from the county outlines (cnmaps), the province's from regions.yaml.
-    Province-governed county-level units without a city (e.g. 4290xx) compare within their province."""
+def regions(store: Store) -> pd.DataFrame:
+    """The dataset's counties with their province and city (see :func:`analytics.geo.regions.hierarchy`)."""
+    from analytics.geo import regions as geo_regions
     from analytics.geo.boundaries import province_names
-    province = str(county_code)[:2]
-    if level == "city":
-        outlines = store.outlines()
-        row = outlines[outlines["county_code"] == county_code]
-        city = row["city"].iloc[0] if len(row) and isinstance(row["city"].iloc[0], str) and row["city"].iloc[0] else None
-        if city and not str(county_code)[2:4] == "90":
-            return str(county_code)[:4], city
-    return province, province_names().get(province, province)
+    return geo_regions.hierarchy(store.counties(), store.outlines(), province_names())
+
+
+def region_of(store: Store, county_code: str, level: str) -> tuple[str, str]:
+    """(code, name) of the city ('city') or province ('province') a county belongs to; the city's name comes
+    from the county outlines (cnmaps), the province's from regions.yaml. Province-governed county-level
+    units without a city (e.g. 4290xx) compare within their province."""
+    from analytics.geo import regions as geo_regions
+    tree = regions(store)
+    code = geo_regions.parent_of(tree, county_code, level)
+    return code, geo_regions.region_name(tree, code)

@@ -2,6 +2,7 @@
 school compliance per 学段, each county's verdict, small multiples of the CVs; open a county from here."""
 import streamlit as st
 
+from analytics.geo.regions import city_code_of
 from analytics.geo.mapping import STATUS_COLOURS, county_at, county_fills
 from analytics.io.export import to_excel_bytes
 from analytics.report.comparison import county_verdicts, format_value, wide_table
@@ -10,13 +11,16 @@ from ui import charts, data, maps, page, state
 from ui.strings import indicator_label, lang, stage_label, tr, year_label
 
 
-sel = page.header("compare.title")
+sel = page.header("compare.title", needs_county=False)
 st.caption(tr("compare.help"))
 sig = data.signature()
-levels = {level: data.region_of(sig, sel.county_code, level) for level in ("city", "province")}
-level = st.radio(tr("compare.level"), list(levels), horizontal=True, key=state.COMPARE_LEVEL,
-                 format_func=lambda k: tr(f"compare.level.{k}", name=levels[k][1]))
-region, region_name = levels[level]
+if sel.county_code:                     # a county's page: compare within its city or its province
+    levels = {level: data.region_of(sig, sel.county_code, level) for level in ("city", "province")}
+    level = st.radio(tr("compare.level"), list(levels), horizontal=True, key=state.COMPARE_LEVEL,
+                     format_func=lambda k: tr(f"compare.level.{k}", name=levels[k][1]))
+    region, region_name = levels[level]
+else:                                   # the sidebar's city or province
+    region, region_name = sel.region_code, sel.region_name
 with st.spinner(tr("app.loading")):
     long = data.compare(sig, region, sel.year)
 if long.empty:
@@ -40,9 +44,10 @@ st.caption(stage_label(sel.stage))
 st.subheader(tr("compare.map"))
 measures = list(long["indicator"].unique())
 failing = set(long.loc[(long["stage"] == sel.stage) & (long["passed"] == False), "indicator"])  # noqa: E712
+state.init_choice(state.COMPARE_MEASURE, measures, next((c for c in measures if c in failing), measures[0]))
 measure = st.selectbox(tr("compare.measure"), measures, key=state.COMPARE_MEASURE,
-                       index=next((k for k, c in enumerate(measures) if c in failing), 0),
                        format_func=lambda c: tr("compare.r8") if c == "R8" else indicator_label(c))
+st.query_params[state.COMPARE_MEASURE] = measure           # a link keeps the measure: ?region=3209&measure=L2
 fills = county_fills(long, measure, sel.stage)
 names = dict(zip(verdicts["county_code"], verdicts["county_name"]))
 labels = {c: f"{names.get(c) or c}：{format_value(measure, f['value'])}（{tr('compare.verdict.' + f['status'])}）"
@@ -65,5 +70,5 @@ else:
 
 c1, c2 = st.columns([2, 1])
 target = c1.selectbox(tr("compare.open"), list(names), format_func=lambda c: names[c] or c, key=state.COMPARE_OPEN)
-if c2.button(tr("compare.open_button"), on_click=state.open_county, args=(target,), icon=":material/open_in_new:"):
+if c2.button(tr("compare.open_button"), on_click=state.open_county, args=(target, city_code_of(target)), icon=":material/open_in_new:"):
     st.switch_page("app_pages/overview.py")

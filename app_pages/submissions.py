@@ -8,10 +8,11 @@ from analytics.report.escape import safe_filename
 from ui import data, page
 from ui.strings import lang, tr, year_label
 
-sel = page.header("submissions.title")
+sel = page.header("submissions.title", needs_county=False)
 st.caption(tr("submissions.help"))
 with st.spinner(tr("app.loading")):
     tracker = data.submissions(data.signature(), sel.year)
+tracker = tracker[tracker["county_code"].astype(str).str.startswith(sel.region_code)]   # the sidebar's scope
 counts = tracker["status"].value_counts()
 st.markdown("**" + tr("submissions.summary", year=year_label(sel.year), complete=int(counts.get("complete", 0)),
                       incomplete=int(counts.get("incomplete", 0)), missing=int(counts.get("missing", 0))) + "**")

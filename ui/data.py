@@ -234,6 +234,12 @@ def compare(sig: tuple, region: str, year: int):
     return service.compare(store(), region, year)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def regions(sig: tuple):
+    """The dataset's counties with their province and city (the sidebar's scope boxes)."""
+    return service.regions(store())
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def region_of(sig: tuple, county: str, level: str) -> tuple[str, str]:
     return service.region_of(store(), county, level)

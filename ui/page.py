@@ -9,9 +9,10 @@ from ui import data, state
 from ui.strings import lang, stage_label, tr
 
 
-def header(title_key: str, needs_year: bool = True) -> state.Selection:
+def header(title_key: str, needs_year: bool = True, needs_county: bool = True) -> state.Selection:
     """Title, demo banner and data source line; returns the selection, or stops the page with a
-    message when there is no database (or no school year for the county)."""
+    message when there is no database, no school year for the scope, or (``needs_county``) the scope is
+    a city or a province."""
     st.title(tr(title_key))
     selection = state.current()
     if selection is None:
@@ -22,6 +23,11 @@ def header(title_key: str, needs_year: bool = True) -> state.Selection:
         st.warning(tr("app.demo_banner"), icon=":material/science:")
     st.caption(tr("app.data_version", version=f"v{meta['version']}" if meta.get("version") else "—",
                   source=md(meta.get("source_file", "—")), when=fmt_time(meta.get("imported_at"), lang())))
+    if needs_county and selection.county_code is None:
+        st.info(tr("app.needs_county", region=md(selection.region_name), level=tr(f"level.{selection.level}")),
+                icon=":material/info:")
+        st.page_link("app_pages/compare.py", label=tr("nav.compare"), icon=":material/leaderboard:")
+        st.stop()
     if needs_year and selection.year is None:
         no_data(selection)
         st.stop()

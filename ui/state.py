@@ -8,18 +8,31 @@ import streamlit as st
 LANG = "lang"
 SELECTION = "_selection"          # the sidebar's selection of this run (ui.sidebar.render)
 DATASET = "_dataset"              # the dataset version this run reads (ui.data.pin)
+PROVINCE = "province"
+CITY = "city"
 COUNTY = "county"
+REGION = "region"                 # URL only: the scope when it is a city or a province (?region=3209)
 YEAR = "year"
 STAGE = "stage"
+ALL = ""                          # the 全部 option of the city and county boxes
 
 
 @dataclass(frozen=True)
 class Selection:
+    """The sidebar's scope and choices. At city or province scope ``county_code`` is None and
+    ``region_code`` / ``region_name`` name the scope; at county scope they repeat the county."""
     county_code: str | None
     county_name: str
     year: int | None
     stage: str
     lang: str
+    region_code: str = ""
+    region_name: str = ""
+
+    @property
+    def level(self) -> str:
+        """'county', 'city' or 'province'."""
+        return "county" if self.county_code else {2: "province", 4: "city"}.get(len(self.region_code), "county")
 
 
 def from_query(key: str, options: list, default, cast=str):
@@ -46,11 +59,16 @@ def write_query(selection: Selection) -> None:
     params = {LANG: selection.lang, STAGE: selection.stage}
     if selection.county_code:
         params[COUNTY] = selection.county_code
+    elif selection.region_code:
+        params[REGION] = selection.region_code
     if selection.year is not None:
         params[YEAR] = str(selection.year)
     for key, value in params.items():
         if st.query_params.get(key) != value:
             st.query_params[key] = value
+    for key in (COUNTY, REGION):
+        if key not in params and key in st.query_params:
+            del st.query_params[key]
 
 
 def current() -> Selection:
@@ -166,8 +184,12 @@ COMPARE_LEVEL = "compare_level"
 COMPARE_OPEN = "compare_open"
 
 
-def open_county(county_code: str) -> None:
+def open_county(county_code: str, city_code: str | None) -> None:
     """Make ``county_code`` the sidebar's county (a button callback: it runs before the sidebar is drawn)."""
+    st.session_state[PROVINCE] = str(county_code)[:2]
+    st.session_state[CITY] = city_code or ALL
     st.session_state[COUNTY] = county_code
-COMPARE_MEASURE = "compare_measure"
+
+
+COMPARE_MEASURE = "measure"       # also the URL's ?measure=L2
 COMPARE_MAP = "compare_map"

@@ -25,3 +25,25 @@ def test_the_city_table_and_opening_a_county(demo_db, monkeypatch, capsys):
     at.button[-1].click().run()
     assert not at.exception and at.session_state["county"] == "320903"
     assert at.title[0].value == "总览"                                      # its overview is open
+
+
+def test_a_link_to_a_city_and_a_measure_opens_exactly_that(demo_db, monkeypatch):
+    """?region=3209&year=2024&stage=小学&measure=L2: 盐城市's counties, 2024, the map on L2 — no county needed."""
+    at = app(demo_db, monkeypatch, page="compare", query={"region": "3209", "year": "2024", "stage": "小学", "measure": "L2"})
+    assert not at.exception
+    assert at.session_state["county"] == "" and at.query_params["region"] == "3209"
+    assert "county" not in at.query_params
+    assert at.selectbox(key="measure").value == "L2" and at.query_params["measure"] == "L2"
+    assert len(at.dataframe[0].value) == 9
+    assert not [r for r in at.radio if r.key == "compare_level"]         # the scope is the city already
+    assert any("盐城市 2024—2025学年：9个区县" in m.value for m in at.markdown)
+
+
+def test_a_county_page_at_city_scope_says_it_needs_a_county(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, page="overview", query={"county": "320902", "year": "2024"})
+    assert at.title[0].value == "总览" and at.metric                 # a county: the page as it was
+    at.selectbox(key="county").set_value("").run()                  # 全部区县: the city's scope
+    assert not at.exception and at.query_params["region"] == "3209" and "county" not in at.query_params
+    assert any("当前范围是盐城市（全市）" in i.value for i in at.info) and not at.metric
+    at.selectbox(key="county").set_value("320903").run()
+    assert not at.exception and at.metric and at.query_params["county"] == "320903"
