@@ -51,7 +51,7 @@ def cmd_demo(args) -> int:
     from analytics.demo import synthetic as demo
     from analytics.io.importer import import_workbook
     workbook = Path(args.workbook or Path(args.db).with_name("demo_workbook.xlsx"))
-    demo.build_workbook(workbook, seed=args.seed)
+    demo.build_workbook(workbook, seed=args.seed, scale=args.scale)
     report = import_workbook(workbook, args.db, accept_warnings=True, is_demo=True, user=t("import.demo_user", args.lang))
     if not report.ok:
         _print_problems(report, args.lang, False)
@@ -258,6 +258,8 @@ def cmd_plan(args) -> int:
 
 def cmd_briefing(args) -> int:
     from analytics.report import briefing
+    if args.region:
+        return _region_briefing(args)
     store = _open_county(args)
     if store is None:
         return 2
@@ -269,6 +271,31 @@ def cmd_briefing(args) -> int:
         print(result["message"], file=sys.stderr)
     paths = [p for p in (result["docx"], result["pdf"], result["pptx"]) if p]
     print(t("briefing.written", args.lang, paths="、".join(paths)))
+    return 0
+
+
+def _region_briefing(args) -> int:
+    """``briefing --region 3209``: the city or province briefing (counties compared, ranked, costed)."""
+    from analytics import service
+    from analytics.io.storage import Store
+    from analytics.report import region_briefing
+    if not Path(args.db).exists():
+        print(t("cli.no_database", args.lang, path=args.db), file=sys.stderr)
+        return 2
+    store = Store(args.db)
+    try:
+        if service.compare(store, args.region, args.year).empty:
+            print(t("cli.no_region_data", args.lang, region=args.region, year=args.year), file=sys.stderr)
+            return 2
+        result = region_briefing.build(store, args.region, args.year, args.out, pdf=args.pdf,
+                                       progress=lambda done, total, name: print(
+                                           t("compare.plans_progress", args.lang, county=name, done=done, total=total),
+                                           file=sys.stderr))
+    finally:
+        store.close()
+    if result["message"]:
+        print(result["message"], file=sys.stderr)
+    print(t("briefing.written", args.lang, paths="、".join(p for p in (result["docx"], result["pdf"]) if p)))
     return 0
 
 
@@ -423,6 +450,8 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p.add_argument("--db", default=DEFAULT_DB)
     p.add_argument("--seed", type=int, default=2024)
     p.add_argument("--workbook", help="where to keep the demo workbook (default beside the database)")
+    p.add_argument("--scale", choices=["city", "province"], default="city",
+                   help="city: the 9 county units of 盐城市 (default); province: every county-level unit of 江苏省")
     p.set_defaults(func=cmd_demo)
 
     for name, func, help_text in (("cv", cmd_cv, "student-weighted CVs of the seven indicators"),
@@ -437,9 +466,12 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
             p.add_argument("--xlsx", help="also write the plan as an Excel workbook with Chinese headers")
         p.set_defaults(func=func)
 
-    p = sub.add_parser("briefing", help="the leadership briefing (.docx, optional .pdf and .pptx)")
+    p = sub.add_parser("briefing", help="the leadership briefing (.docx, optional .pdf and .pptx) of a county, "
+                                        "or of a city / province (--region: counties compared, ranked, costed)")
     p.add_argument("--db", default=DEFAULT_DB)
-    p.add_argument("--county", required=True)
+    scope = p.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--county")
+    scope.add_argument("--region", help="a city (3209) or province (32) code")
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--pdf", action="store_true")

@@ -658,6 +658,64 @@ def compare(store: Store, region: str, year: int) -> pd.DataFrame:
     return out[columns].reset_index(drop=True)
 
 
+def county_facts(store: Store, region: str, year: int) -> pd.DataFrame:
+    """Per county of ``region`` in ``year``: pupils (Σ students of every 学段 row) and urban_share (the share
+    of them in 城区 schools, 城乡分类 11x), and its peer group (:func:`comparison.peer_groups`, cuts from
+    data/settings.yaml ``compare``). Columns: county_code, pupils, urban_share, peer."""
+    from analytics import settings
+    from analytics.report.comparison import peer_groups
+    schools = store.region_schools(region)
+    stats = store.region_stage_stats(region, [year])
+    columns = ["county_code", "pupils", "urban_share", "peer"]
+    if schools.empty or stats.empty:
+        return pd.DataFrame(columns=columns)
+    info = schools.set_index("school_id")
+    rows = pd.DataFrame({"county_code": stats["school_id"].map(info["county_code"]),
+                         "students": pd.to_numeric(stats["students"], errors="coerce").fillna(0),
+                         "urban": stats["school_id"].map(info["urban_rural_code"]).astype(str).str.startswith("11")})
+    rows["urban_students"] = rows["students"].where(rows["urban"], 0)
+    facts = rows.groupby("county_code").agg(pupils=("students", "sum"), urban=("urban_students", "sum")).reset_index()
+    facts["urban_share"] = (facts["urban"] / facts["pupils"]).where(facts["pupils"] > 0)
+    cut = settings.section("compare")
+    facts["peer"] = facts["county_code"].map(peer_groups(facts, cut["size_groups"], cut["urban_share"]))
+    return facts[columns]
+
+
+def region_plans(store: Store, region: str, year: int, progress=None) -> dict:
+    """Each county of ``region``'s costed plan for ``year`` in two tables (the plans are the county
+    briefing's and the 整改方案 page's: :func:`plan`, kept per version):
+
+    - ``counties``: county_code, county_name, total_cost_yuan (the whole plan), passes_after, actions;
+    - ``routes``: per failing CV of a county its distance to the line in natural units
+      (:func:`rectification.route_distance`): stage, indicator, cv, threshold, kind, quantity, unit, cost_yuan.
+
+    ``progress(done, total, county_name)`` is called after each county (a plan can take seconds).
+    A county whose plan cannot be made (no data for the year) is left out of both.
+    """
+    from analytics.planning import rectification
+    names = store.counties().set_index("county_code")["county_name"]
+    codes = [c for c in names.index if str(c).startswith(str(region))]
+    with_year = set(store.region_stage_stats(region, [year])["school_id"].map(
+        store.region_schools(region).set_index("school_id")["county_code"]).dropna())
+    codes = [c for c in codes if c in with_year]
+    counties, routes = [], []
+    for k, code in enumerate(codes):
+        made = plan(store, code, year)
+        counties.append({"county_code": code, "county_name": names.get(code), "total_cost_yuan": made["total_cost_yuan"],
+                         "passes_after": bool(made["passes"]),
+                         "actions": len(made["actions"]) + len(made["guarantee_actions"])})
+        for r in made.get("cv_routes", []):
+            routes.append({"county_code": code, "county_name": names.get(code), "stage": r["stage"],
+                           "indicator": r["indicator"], "cv": r["cv_before"], "threshold": r["threshold"],
+                           **rectification.route_distance(r)})
+        if progress is not None:
+            progress(k + 1, len(codes), names.get(code))
+    return {"counties": pd.DataFrame(counties, columns=["county_code", "county_name", "total_cost_yuan", "passes_after",
+                                                       "actions"]),
+            "routes": pd.DataFrame(routes, columns=["county_code", "county_name", "stage", "indicator", "cv", "threshold",
+                                                   "kind", "quantity", "unit", "cost_yuan"])}
+
+
 def regions(store: Store) -> pd.DataFrame:
     """The dataset's counties with their province and city (see :func:`analytics.geo.regions.hierarchy`)."""
     from analytics.geo import regions as geo_regions

@@ -5,7 +5,8 @@ import streamlit as st
 from analytics.geo.regions import city_code_of
 from analytics.geo.mapping import STATUS_COLOURS, county_at, county_fills
 from analytics.io.export import to_excel_bytes
-from analytics.report.comparison import county_verdicts, format_value, wide_table
+from analytics.report.comparison import county_verdicts, distance_table, format_value, peer_label, wide_table
+from analytics.report.formatting import fmt_count
 from analytics.report.escape import markdown_text, safe_filename
 from ui import charts, data, maps, page, state
 from ui.strings import indicator_label, lang, stage_label, tr, year_label
@@ -26,14 +27,20 @@ with st.spinner(tr("app.loading")):
 if long.empty:
     page.no_data(sel)
     st.stop()
+peers = dict(data.county_facts(sig, region, sel.year)[["county_code", "peer"]].values)
+groups = sorted(set(peers.values()))
+peer = st.selectbox(tr("compare.peer"), [""] + groups, key=state.COMPARE_PEER, help=tr("compare.peer_help"),
+                    format_func=lambda g: peer_label(g, lang()) if g else tr("compare.peer.all"))
+if peer:                                 # a fair comparison: the counties of one peer group only
+    long = long[long["county_code"].map(peers) == peer]
 verdicts = county_verdicts(long)
 counts = verdicts["status"].value_counts()
 st.markdown("**" + tr("compare.summary", region=markdown_text(region_name), year=year_label(sel.year),
                       n=len(verdicts), passed=int(counts.get("pass", 0)), failed=int(counts.get("fail", 0)),
                       unknown=int(counts.get("unknown", 0))) + "**")
-table = wide_table(long, lang())
+table = wide_table(long, lang(), peers)
 st.dataframe(table, hide_index=True, width="stretch", height=min(640, 38 + 35 * len(table)))
-st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("compare.title"): wide_table(long, "zh")}),
+st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("compare.title"): wide_table(long, "zh", peers)}),
                    on_click="ignore", file_name=safe_filename("区县比较", region_name, sel.year, suffix=".xlsx"),
                    icon=":material/download:")
 
@@ -63,6 +70,7 @@ if picked in names:
     st.session_state[state.COMPARE_OPEN] = picked                 # a click on the map chooses the county below
 st.subheader(tr("compare.slopes"))
 before = data.compare(sig, region, sel.year - 1)
+before = before[before["county_code"].isin(set(long["county_code"]))]
 if before.empty:
     st.caption(tr("compare.no_previous", year=year_label(sel.year - 1)))
 else:
@@ -72,3 +80,31 @@ c1, c2 = st.columns([2, 1])
 target = c1.selectbox(tr("compare.open"), list(names), format_func=lambda c: names[c] or c, key=state.COMPARE_OPEN)
 if c2.button(tr("compare.open_button"), on_click=state.open_county, args=(target, city_code_of(target)), icon=":material/open_in_new:"):
     st.switch_page("app_pages/overview.py")
+
+st.subheader(tr("compare.plans"))
+st.caption(tr("compare.plans_help"))
+plans_key = state.widget_key(state.COMPARE_PLANS, region, sel.year)
+if st.button(tr("compare.plans_run"), icon=":material/calculate:", key=state.COMPARE_PLANS_RUN) or st.session_state.get(plans_key):
+    bar = st.progress(0.0)
+    plans = data.region_plans(sig, region, sel.year, _progress=lambda done, total, name: bar.progress(
+        done / total, text=tr("compare.plans_progress", county=markdown_text(name or ""), done=done, total=total)))
+    bar.empty()
+    st.session_state[plans_key] = True
+    shown = plans["counties"][plans["counties"]["county_code"].isin(set(long["county_code"]))]
+    st.markdown(tr("compare.plans_total", n=len(shown), total=fmt_count(shown["total_cost_yuan"].sum(), lang(), tr("unit.元")),
+                   passes=int(shown["passes_after"].sum())))
+    routes = plans["routes"][plans["routes"]["county_code"].isin(set(long["county_code"]))]
+    page.table(distance_table(routes, lang()))
+
+if st.button(tr("compare.briefing"), icon=":material/description:", key=state.COMPARE_BRIEFING):
+    import tempfile
+    from pathlib import Path
+
+    from analytics.report import region_briefing
+    bar = st.progress(0.0)
+    out = Path(tempfile.mkdtemp(prefix="briefing-")) / safe_filename(f"{region_name}{sel.year}学年区县比较汇报", suffix=".docx")
+    st.session_state[state.REGION_BRIEFING_FILES] = region_briefing.build(
+        data.store(), region, sel.year, out, pdf=True, progress=lambda done, total, name: bar.progress(
+            done / total, text=tr("compare.plans_progress", county=markdown_text(name or ""), done=done, total=total)))
+    bar.empty()
+page.briefing_downloads(st.session_state.get(state.REGION_BRIEFING_FILES))

@@ -83,12 +83,4 @@ if st.button(tr("briefing.button"), icon=":material/description:"):
                                                                            suffix=".docx")
         result = briefing.build(data.store(), sel.county_code, sel.year, out, pdf=True, pptx=True)
     st.session_state[state.BRIEFING_FILES] = result
-files = st.session_state.get("briefing_files")
-if files:
-    if files["message"]:
-        st.info(files["message"])
-    cols = st.columns(3)
-    for col, key in zip(cols, ("docx", "pdf", "pptx")):
-        if files[key]:
-            col.download_button(tr(f"briefing.download_{key}"), Path(files[key]).read_bytes(),
-                                on_click="ignore", file_name=Path(files[key]).name, icon=":material/download:", key=state.widget_key(state.DOWNLOAD, key))
+page.briefing_downloads(st.session_state.get(state.BRIEFING_FILES))

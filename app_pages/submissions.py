@@ -12,7 +12,9 @@ sel = page.header("submissions.title", needs_county=False)
 st.caption(tr("submissions.help"))
 with st.spinner(tr("app.loading")):
     tracker = data.submissions(data.signature(), sel.year)
-tracker = tracker[tracker["county_code"].astype(str).str.startswith(sel.region_code)]   # the sidebar's scope
+# the sidebar's city or province; at county scope the county's city (the counties a city bureau chases)
+region = data.region_of(data.signature(), sel.county_code, "city")[0] if sel.county_code else sel.region_code
+tracker = tracker[tracker["county_code"].astype(str).str.startswith(region)]
 counts = tracker["status"].value_counts()
 st.markdown("**" + tr("submissions.summary", year=year_label(sel.year), complete=int(counts.get("complete", 0)),
                       incomplete=int(counts.get("incomplete", 0)), missing=int(counts.get("missing", 0))) + "**")

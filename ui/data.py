@@ -234,6 +234,19 @@ def compare(sig: tuple, region: str, year: int):
     return service.compare(store(), region, year)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def county_facts(sig: tuple, region: str, year: int):
+    """Pupils, urban share and peer group of each county of the region (see :func:`analytics.service.county_facts`)."""
+    return service.county_facts(store(), region, year)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def region_plans(sig: tuple, region: str, year: int, _progress=None) -> dict:
+    """Each county's plan in two tables (see :func:`analytics.service.region_plans`); ``_progress`` is not
+    part of the cache key."""
+    return service.region_plans(store(), region, year, _progress)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def regions(sig: tuple):
     """The dataset's counties with their province and city (the sidebar's scope boxes)."""

@@ -59,3 +59,18 @@ def table(df, **kwargs) -> None:
     st.dataframe(df.head(TABLE_ROWS), hide_index=True, width="stretch", **kwargs)
     if len(df) > TABLE_ROWS:
         st.caption(tr("table.more_rows", shown=TABLE_ROWS, total=f"{len(df):,}"))
+
+
+def briefing_downloads(files: dict | None) -> None:
+    """Download buttons of a briefing just written (.docx, .pdf, .pptx — those made), and why a PDF is missing."""
+    from pathlib import Path
+    if not files:
+        return
+    if files["message"]:
+        st.info(files["message"])
+    cols = st.columns(3)
+    for col, key in zip(cols, ("docx", "pdf", "pptx")):
+        if files.get(key):
+            col.download_button(tr(f"briefing.download_{key}"), Path(files[key]).read_bytes(), on_click="ignore",
+                                file_name=Path(files[key]).name, icon=":material/download:",
+                                key=state.widget_key(state.DOWNLOAD, key))

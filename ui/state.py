@@ -191,5 +191,10 @@ def open_county(county_code: str, city_code: str | None) -> None:
     st.session_state[COUNTY] = county_code
 
 
+COMPARE_PEER = "compare_peer"
+REGION_BRIEFING_FILES = "region_briefing_files"
+COMPARE_PLANS = "compare_plans"
+COMPARE_PLANS_RUN = "compare_plans_run"
+COMPARE_BRIEFING = "compare_briefing"
 COMPARE_MEASURE = "measure"       # also the URL's ?measure=L2
 COMPARE_MAP = "compare_map"

@@ -22,6 +22,8 @@ from analytics.geo import boundaries
 from analytics.io import contract
 
 DEMO_PATH = Path(__file__).resolve().parents[2] / "data" / "demo_counties.yaml"
+PROVINCE_PATH = DEMO_PATH.with_name("demo_province.yaml")
+SCALES = ("city", "province")
 YEARS = (2021, 2022, 2023, 2024)
 POPULATION_YEARS = tuple(range(2012, 2025))
 KM_LAT = 1 / 111.0                                  # degrees of latitude per km
@@ -279,15 +281,49 @@ def _class_sizes(rng, students: int, target: float) -> list[int]:
     return [int(x) for x in sizes if x > 0]
 
 
-def build_workbook(path: str | Path, seed: int = 2024) -> Path:
-    """Write the demo as a contract workbook (Chinese headers) at ``path``."""
+def province_counties(seed: int, only: int | None = None) -> list[dict]:
+    """Specs of the synthetic counties of 江苏省 beyond 盐城市 (data/demo_province.yaml): the county seat from
+    cnmaps, 2024 students drawn within ``scale``, made-up towns (no 镇 in a small urban district), the
+    years listed. ``only`` keeps the first N (a quick test)."""
+    with open(PROVINCE_PATH, encoding="utf-8") as fh:
+        conf = yaml.safe_load(fh)
+    rng = np.random.default_rng(seed + 1)
+    detailed = {c["code"] for c in load_spec()["counties"]}
+    outlines = boundaries.province_counties("江苏省")
+    out = []
+    for code, name in conf["counties"].items():
+        if code in detailed:
+            continue
+        row = outlines[(outlines["district"] == name) & (outlines["city"] == conf["cities"][code[:4]])]
+        geom = row.geometry.iloc[0]
+        seat = (float(row["longitude"].iloc[0]), float(row["latitude"].iloc[0]))
+        if not geom.contains(shapely.Point(seat)):
+            p = geom.representative_point()
+            seat = (p.x, p.y)
+        dx, dy = _km_to_deg(seat[1])
+        km2 = geom.area / (dx * dy)
+        towns = [[t, "core"] for t in conf["towns"]["core"]] + [[t, "fringe"] for t in conf["towns"]["fringe"]]
+        if not (name.endswith("区") and km2 < conf["urban_km2"]):
+            n = int(rng.integers(4, len(conf["towns"]["town"]) + 1))
+            towns += [[t, "town"] for t in conf["towns"]["town"][:n]]
+        out.append({"code": code, "name": name, "seat": list(seat), "towns": towns, "outline": geom,
+                    "scale": int(rng.integers(*conf["scale"])), "years": tuple(conf["years"])})
+    return out[:only] if only is not None else out
+
+
+def build_workbook(path: str | Path, seed: int = 2024, scale: str = "city", only: int | None = None) -> Path:
+    """Write the demo as a contract workbook (Chinese headers) at ``path``: 盐城市 (``scale='city'``), or every
+    county-level unit of 江苏省 with 盐城市 as detailed as ever (``'province'``; ``only``: the first N others)."""
     import geopandas  # noqa: F401  (cnmaps' geopandas engine)
     rng = np.random.default_rng(seed)
     spec = load_spec()
     rows = {s.key: [] for s in contract.sheets()}
-    for c in spec["counties"]:
-        outline = boundaries.province_counties("江苏省")
-        outline = outline[outline["district"] == c["name"]].geometry.iloc[0]
+    counties = list(spec["counties"]) + (province_counties(seed, only) if scale == "province" else [])
+    for c in counties:
+        outline = c.get("outline")
+        if outline is None:
+            outline = boundaries.province_counties("江苏省")
+            outline = outline[outline["district"] == c["name"]].geometry.iloc[0]
         seats = _town_seats(rng, outline, c["seat"], c["towns"])
         schools = _schools_for_county(rng, c, outline, seats, spec)
         _assign_groups(rng, schools, 15 if c.get("detail") == "full" else 5)
@@ -316,7 +352,7 @@ def _county_rows(rng, c, outline, seats, schools: list[School], rows: dict) -> N
             "crs": "WGS84", "boarding": "是" if s.boarding else "否", "group_name": s.group,
             "capacity": int(cap_classes * (45 if contract.PRIMARY in s.base else 50)) if s.profile == "urban" else None,
         })
-        for year in YEARS:
+        for year in c.get("years", YEARS):
             _school_year_rows(rng, s, year, rows)
     _county_level_rows(rng, c, outline, seats, schools, rows)
 
@@ -427,7 +463,7 @@ COUNTY_INDICATOR_DEFAULTS = {
 
 
 def _county_level_rows(rng, c, outline, seats, schools, rows) -> None:
-    for year in YEARS:
+    for year in c.get("years", YEARS):
         for code, value in COUNTY_INDICATOR_DEFAULTS.items():
             v = value if value in (0, 1) else round(float(value) * rng.uniform(0.97, 1.02), 3)
             rows["county_indicators"].append({"county_code": c["code"], "year": year, "indicator": code,

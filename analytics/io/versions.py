@@ -245,10 +245,8 @@ def rollback_county(db_path, county_code: str, number: int, user: str = "") -> i
 # Versions kept by :func:`prune` (data/settings.yaml ``versions``): the newest N that changed each county,
 # every tagged one, the current one and the newest overall.
 def retention() -> dict:
-    path = Path(__file__).resolve().parents[2] / "data" / "settings.yaml"
-    import yaml
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)["versions"]
+    from analytics import settings
+    return settings.section("versions")
 
 
 def tags_path(db_path) -> Path:

@@ -543,6 +543,21 @@ def route_table(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> tuple[pd
     return pd.DataFrame(summary), pd.DataFrame(moves)
 
 
+def route_distance(route: dict) -> dict:
+    """How far one failing CV is from its line in natural units: the best route's amount (teachers moved,
+    or the sum of what the floor route adds: teachers, ㎡, 元 or rooms) and its cost. ``kind`` None (no
+    route passes): amount and cost unknown (None).
+
+    quantity = Σ action.quantity over the best route's actions; unit = UNITS[indicator][0]
+    (a teacher exchange counts teachers: 人).
+    """
+    best = route.get("best")
+    if best is None:
+        return {"kind": None, "quantity": None, "unit": UNITS[route["indicator"]][0], "cost_yuan": None}
+    return {"kind": best["kind"], "quantity": float(sum(a.quantity for a in best["actions"])),
+            "unit": "人" if best["kind"] == "move" else UNITS[route["indicator"]][0], "cost_yuan": float(best["cost_yuan"])}
+
+
 def route_words(route: dict, lang: str = "zh") -> str:
     """The best route of one failing CV in words: "交流轮岗4人（每年约8.0万元）" or
     "为15所学校补足（约45.0万元）"; "没有可行做法" when neither route passes."""

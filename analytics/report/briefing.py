@@ -59,7 +59,7 @@ def content(store: Store, county: str, year: int) -> dict:
 _KALEIDO = {"started": False}
 
 
-def _png(fig: go.Figure, width: int = 900, height: int = 420) -> bytes:
+def png(fig: go.Figure, width: int = 900, height: int = 420) -> bytes:
     import warnings
 
     import kaleido
@@ -92,9 +92,9 @@ def bands_figure(c: dict) -> go.Figure:
 
 def render_images(c: dict) -> dict[str, bytes]:
     stages = [s for s in c["std"].stages if any(r["stage"] == s for r in c["cv"])]
-    out = {f"cv_{s}": _png(cv_figure(c, s), 800, 380) for s in stages}
-    out["map"] = _png(map_figure(c), 900, 700)
-    out["bands"] = _png(bands_figure(c), 800, 380)
+    out = {f"cv_{s}": png(cv_figure(c, s), 800, 380) for s in stages}
+    out["map"] = png(map_figure(c), 900, 700)
+    out["bands"] = png(bands_figure(c), 800, 380)
     return out
 
 
@@ -197,7 +197,7 @@ def problems(c: dict) -> list[str]:
 # ---------------------------------------------------------------- docx
 
 
-def _font(run, name: str, size: float | None = None, bold: bool | None = None) -> None:
+def set_font(run, name: str, size: float | None = None, bold: bool | None = None) -> None:
     from docx.oxml.ns import qn
     from docx.shared import Pt
     run.font.name = name
@@ -209,7 +209,7 @@ def _font(run, name: str, size: float | None = None, bold: bool | None = None) -
         run.bold = bold
 
 
-def _para(doc, text: str, font=BODY_FONT, size=16, bold=False, align=None, indent=True):
+def paragraph(doc, text: str, font=BODY_FONT, size=16, bold=False, align=None, indent=True):
     from docx.shared import Pt
     p = doc.add_paragraph()
     if align is not None:
@@ -217,27 +217,27 @@ def _para(doc, text: str, font=BODY_FONT, size=16, bold=False, align=None, inden
     if indent:
         p.paragraph_format.first_line_indent = Pt(size * 2)
     p.paragraph_format.line_spacing = Pt(28)
-    _font(p.add_run(text), font, size, bold)
+    set_font(p.add_run(text), font, size, bold)
     return p
 
 
-def _heading(doc, text: str):
-    return _para(doc, text, HEADING_FONT, 16, False, indent=True)
+def heading(doc, text: str):
+    return paragraph(doc, text, HEADING_FONT, 16, False, indent=True)
 
 
-def _table(doc, header: list[str], rows: list[list[str]], widths_cm: list[float] | None = None):
+def word_table(doc, header: list[str], rows: list[list[str]], widths_cm: list[float] | None = None):
     from docx.shared import Cm, Pt
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     table.autofit = False
     for cell, text in zip(table.rows[0].cells, header):
         cell.text = ""
-        _font(cell.paragraphs[0].add_run(text), HEADING_FONT, 11)
+        set_font(cell.paragraphs[0].add_run(text), HEADING_FONT, 11)
     for r in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, r):
             cell.text = ""
-            _font(cell.paragraphs[0].add_run(str(text)), BODY_FONT, 11)
+            set_font(cell.paragraphs[0].add_run(str(text)), BODY_FONT, 11)
     if widths_cm:                                   # LibreOffice reads the grid, Word the cells: set both
         for k, col in enumerate(table.columns):
             col.width = Cm(widths_cm[k])
@@ -249,17 +249,17 @@ def _table(doc, header: list[str], rows: list[list[str]], widths_cm: list[float]
     return table
 
 
-def _page_numbers(section) -> None:
+def page_numbers(section) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     p = section.footer.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = p.add_run("— ")
-    _font(run, "宋体", 14)
+    set_font(run, "宋体", 14)
     for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
         r = p.add_run()
-        _font(r, "宋体", 14)
+        set_font(r, "宋体", 14)
         if kind:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)
@@ -268,7 +268,7 @@ def _page_numbers(section) -> None:
             el.set(qn("xml:space"), "preserve")
             el.text = text
         r._element.append(el)
-    _font(p.add_run(" —"), "宋体", 14)
+    set_font(p.add_run(" —"), "宋体", 14)
 
 
 def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
@@ -279,20 +279,20 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     sec = doc.sections[0]
     sec.page_height, sec.page_width = Cm(29.7), Cm(21.0)
     sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Cm(3.7), Cm(3.5), Cm(2.8), Cm(2.6)
-    _page_numbers(sec)
+    page_numbers(sec)
     style = doc.styles["Normal"]
     style.font.name = BODY_FONT
     style.element.get_or_add_rPr().get_or_add_rFonts().set("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia", BODY_FONT)
     style.font.size = Pt(16)
-    _para(doc, f"{c['county_name']}义务教育优质均衡发展情况汇报", TITLE_FONT, 22, True, WD_ALIGN_PARAGRAPH.CENTER, False)
+    paragraph(doc, f"{c['county_name']}义务教育优质均衡发展情况汇报", TITLE_FONT, 22, True, WD_ALIGN_PARAGRAPH.CENTER, False)
     meta = c["meta"]
-    _para(doc, f"（{c['year']}—{c['year'] + 1}学年 · 数据版本 v{meta.get('version', '—')} · {date.today():%Y年%m月%d日}）",
+    paragraph(doc, f"（{c['year']}—{c['year'] + 1}学年 · 数据版本 v{meta.get('version', '—')} · {date.today():%Y年%m月%d日}）",
           "楷体", 16, False, WD_ALIGN_PARAGRAPH.CENTER, False)
     if c["is_demo"]:
-        _para(doc, "注：本文使用合成演示数据，仅用于展示，不代表真实情况。", HEADING_FONT, 14, True, WD_ALIGN_PARAGRAPH.CENTER, False)
-    _heading(doc, "一、总体结论")
-    _para(doc, verdict_paragraph(c))
-    _heading(doc, "二、资源配置差异系数")
+        paragraph(doc, "注：本文使用合成演示数据，仅用于展示，不代表真实情况。", HEADING_FONT, 14, True, WD_ALIGN_PARAGRAPH.CENTER, False)
+    heading(doc, "一、总体结论")
+    paragraph(doc, verdict_paragraph(c))
+    heading(doc, "二、资源配置差异系数")
     rows = []
     for r in c["cv"]:
         name = t("indicator." + r["indicator"])
@@ -300,46 +300,46 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
         if not r.get("informational") and r.get("missing"):
             status += f"（{r['n_scope'] - len(r['missing'])}/{r['n_scope']}所）"
         rows.append([r["stage"], name, fmt_cv(r["cv"]), f"≤{r['threshold']:.2f}", status])
-    _table(doc, ["学段", "指标", "差异系数", "标准", "结果"], rows, [1.4, 8.0, 2.0, 1.8, 2.4])
+    word_table(doc, ["学段", "指标", "差异系数", "标准", "结果"], rows, [1.4, 8.0, 2.0, 1.8, 2.4])
     comp = "；".join(f"{r.stage}{r.schools}所学校中{r._3}所达标" for r in c["compliance"].itertuples())
     w = c["std"].wording()
-    _para(doc, f"学校达标情况（{w['rule_n']}项中至少{w['rule_min_met']}项达标、其余不低于标准的{w['rule_ratio']}）：{comp}。")
+    paragraph(doc, f"学校达标情况（{w['rule_n']}项中至少{w['rule_min_met']}项达标、其余不低于标准的{w['rule_ratio']}）：{comp}。")
     for stage in c["std"].stages:
         if f"cv_{stage}" in images:
             doc.add_picture(io.BytesIO(images[f"cv_{stage}"]), width=Cm(15.5))
-    _heading(doc, "三、主要问题")
+    heading(doc, "三、主要问题")
     for k, text in enumerate(problems(c), start=1):
-        _para(doc, f"{k}. {text}")
+        paragraph(doc, f"{k}. {text}")
     doc.add_picture(io.BytesIO(images["map"]), width=Cm(15.5))
     doc.add_picture(io.BytesIO(images["bands"]), width=Cm(14))
-    _heading(doc, "四、评估项目一览")
-    _table(doc, ["部分", "项目", "数值", "标准", "数据完整", "结果"], widths_cm=[2.0, 7.2, 1.8, 1.5, 1.7, 1.6], rows=
+    heading(doc, "四、评估项目一览")
+    word_table(doc, ["部分", "项目", "数值", "标准", "数据完整", "结果"], widths_cm=[2.0, 7.2, 1.8, 1.5, 1.7, 1.6], rows=
            [[t(f"part.{i.part}"), t("item." + i.code.split("·")[0], std=w) + (f"·{i.code.split('·')[1]}" if "·" in i.code else "")
              + (f"（{i.stage}）" if i.stage else ""), "—" if i.value is None else _short(i.value),
              "—" if i.threshold is None else _short(i.threshold), coverage_text(i), t(f"status.{i.status}")]
             for i in c["items"]])
-    _heading(doc, "五、整改方案与投入")
+    heading(doc, "五、整改方案与投入")
     ps = c["plan_summary"]
     by = pd.DataFrame(ps["actions"]).groupby("indicator")["cost_yuan"].sum().sort_values(ascending=False) \
         if ps["actions"] else pd.Series(dtype=float)
-    _para(doc, f"按最省投入测算，共需{len(ps['actions'])}项措施，合计{fmt_count(ps['total_cost_yuan'], 'zh', '元')}。"
+    paragraph(doc, f"按最省投入测算，共需{len(ps['actions'])}项措施，合计{fmt_count(ps['total_cost_yuan'], 'zh', '元')}。"
                + ("整改后全部学校达标、各项差异系数全部达标（按同一方法复核）。" if c["plan"]["passes"]
                   else "整改后仍有学校或差异系数未达标（按同一方法复核），需另行研究。"))
-    _table(doc, ["措施", "投入（万元）"], [[rectification.action_label(k, "zh", c["std"]), f"{v / 1e4:,.1f}"] for k, v in by.items()], [11.0, 4.6])
+    word_table(doc, ["措施", "投入（万元）"], [[rectification.action_label(k, "zh", c["std"]), f"{v / 1e4:,.1f}"] for k, v in by.items()], [11.0, 4.6])
     for r in c["plan"].get("cv_routes", []):
         if r["best"] is not None:
-            _para(doc, t("plan.route_line", stage=r["stage"], indicator=t(f"indicator_short.{r['indicator']}"),
+            paragraph(doc, t("plan.route_line", stage=r["stage"], indicator=t(f"indicator_short.{r['indicator']}"),
                          before=f"{r['cv_before']:.3f}", route=rectification.route_words(r),
                          after=f"{r['best']['cv_after']:.3f}", line=f"{r['threshold']:.2f}"))
     uncovered = rectification.uncovered_items([i.as_dict() for i in c["items"]])
     if uncovered:
-        _para(doc, f"以上投入只覆盖资源配置、专用教室和班额。另有{len(uncovered)}项未达标或数据不全，需要其他措施，"
+        paragraph(doc, f"以上投入只覆盖资源配置、专用教室和班额。另有{len(uncovered)}项未达标或数据不全，需要其他措施，"
                    "解决之前全县仍不能通过评估：")
-        _table(doc, ["项目", "结果", "需要的措施"], [[t("item." + u["base"], std=w) + (f"（{u['stage']}）" if u["stage"] else ""),
+        word_table(doc, ["项目", "结果", "需要的措施"], [[t("item." + u["base"], std=w) + (f"（{u['stage']}）" if u["stage"] else ""),
                                              t(f"status.{u['status']}"), t(u["measure"])] for u in uncovered], [7.0, 2.0, 6.6])
     outlook = c.get("outlook") or {}
     if outlook:
-        _heading(doc, "六、学位展望")
+        heading(doc, "六、学位展望")
         f = outlook["forecast"]
         central = f[f["variant"] == "central"].groupby(["stage", "year"])["pupils"].sum()
         horizon = int(f["year"].max())
@@ -347,19 +347,19 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
         last = outlook["last_year"]
         trend = "；".join(f"{st}在校生由{now[(st, last)]:,.0f}人变为{central[(st, horizon)]:,.0f}人"
                           for st in c["std"].stages if (st, last) in now.index and (st, horizon) in central.index)
-        _para(doc, f"按队列法预测（出生人口、升级率、小升初比例由历史数据校准，中方案），到{horizon}年{trend}。")
+        paragraph(doc, f"按队列法预测（出生人口、升级率、小升初比例由历史数据校准，中方案），到{horizon}年{trend}。")
         short = outlook["shortages"]
         short = short[short["seats_needed"] > 0].head(8)
         if len(short):
-            _table(doc, ["乡镇街道", "学段", "现有学位", "首次出现缺口", "需新增学位"],
+            word_table(doc, ["乡镇街道", "学段", "现有学位", "首次出现缺口", "需新增学位"],
                    [[r.town, r.stage, f"{r.seats:,.0f}", f"{int(r.first_shortage)}年", f"{r.seats_needed:,.0f}"]
                     for r in short.itertuples()], [4.0, 1.8, 2.6, 3.2, 3.0])
-    _heading(doc, "附：方法与口径")
+    heading(doc, "附：方法与口径")
     lines = "、".join(f"{s}≤{v:.2f}" for s, v in c["std"]["resource"]["cv_max"].items())
-    _para(doc, "差异系数按学生数加权：X̄=ΣPᵢXᵢ/ΣPᵢ，S=√(Σ(Pᵢ/P)(Xᵢ−X̄)²)，CV=S/X̄，Pᵢ为学校该学段在校生数，"
+    paragraph(doc, "差异系数按学生数加权：X̄=ΣPᵢXᵢ/ΣPᵢ，S=√(Σ(Pᵢ/P)(Xᵢ−X̄)²)，CV=S/X̄，Pᵢ为学校该学段在校生数，"
                f"每项指标分别判定（{lines}），综合差异系数仅供参考。")
     scope = "、".join(f"{s}{n}所" for s, n in c["in_scope"].items())
-    _para(doc, f"纳入计算的学校：{scope}；{scope_sentence(c['std'])}"
+    paragraph(doc, f"纳入计算的学校：{scope}；{scope_sentence(c['std'])}"
                f"数据来源：{meta.get('source_file', '—')}（SHA-256 {meta.get('source_sha256', '')[:12]}，导入于{fmt_time(meta.get('imported_at'))}）。")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

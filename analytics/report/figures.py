@@ -300,3 +300,34 @@ def county_slopes(now: pd.DataFrame, before: pd.DataFrame, indicator: str, stage
     label = _t("compare.r8", lang, std) if indicator == "R8" else indicator_label(indicator, lang, short=True)
     fig.update_xaxes(type="category")
     return style(fig, height=420, title=f"{_t(f'stage.{stage}', lang, std)} · {label}")
+
+
+def county_verdict_map(outlines: pd.DataFrame, statuses: dict[str, str], lang: str, title: str | None = None) -> go.Figure:
+    """The region's counties filled by their verdict (pass / fail / unknown, STATUS_COLOURS), each named at
+    a point inside it — a static map for print (no tiles). ``outlines``: county_code, county_name, geojson;
+    ``statuses``: county code → status (a county without one is drawn as unknown)."""
+    import json
+
+    from shapely.geometry import shape
+    fig = go.Figure()
+    shown = set()
+    for r in outlines.itertuples():
+        status = statuses.get(str(r.county_code), "unknown")
+        geom = shape(json.loads(r.geojson))
+        polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
+        for poly in polys:
+            x, y = poly.exterior.coords.xy
+            fig.add_trace(go.Scatter(x=list(x), y=list(y), mode="lines", fill="toself", fillcolor=STATUS_COLOURS[status],
+                                     line=dict(color="#FFFFFF", width=1), opacity=0.85, hoverinfo="skip",
+                                     name=t(f"compare.verdict.{status}", lang), legendgroup=status,
+                                     showlegend=status not in shown))
+            shown.add(status)
+        p = geom.representative_point()
+        fig.add_trace(go.Scatter(x=[p.x], y=[p.y], mode="text", text=[plot_text(r.county_name or r.county_code)],
+                                 textfont=dict(size=11, color="#111111"), showlegend=False, hoverinfo="skip"))
+    if len(outlines):
+        lat = float(np.mean([shape(json.loads(g)).centroid.y for g in outlines["geojson"]]))
+        fig.update_yaxes(scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat)))
+    fig.update_yaxes(visible=False)
+    fig.update_xaxes(visible=False)
+    return style(fig, height=700, title=title, legend=dict(orientation="h", y=-0.05))

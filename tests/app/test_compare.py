@@ -47,3 +47,25 @@ def test_a_county_page_at_city_scope_says_it_needs_a_county(demo_db, monkeypatch
     assert any("当前范围是盐城市（全市）" in i.value for i in at.info) and not at.metric
     at.selectbox(key="county").set_value("320903").run()
     assert not at.exception and at.metric and at.query_params["county"] == "320903"
+
+
+def test_peer_groups_and_the_costed_distance_to_the_line(demo_db, monkeypatch, capsys):
+    """The peer filter keeps one group; the costed section lists each failing CV with its cheapest route,
+    the same as each county's plan --json (the teachers an exchange moves)."""
+    at = app(demo_db, monkeypatch, page="compare", query={"region": "3209", "year": "2024"})
+    table = at.dataframe[0].value
+    assert "同类组" in table.columns
+    group = at.selectbox(key="compare_peer").options[1]
+    at.selectbox(key="compare_peer").set_value(at.selectbox(key="compare_peer").options[1]).run()
+    kept = at.dataframe[0].value
+    assert not at.exception and 0 < len(kept) < len(table) and set(kept["同类组"]) == {group}
+    at.selectbox(key="compare_peer").set_value("").run()
+    at.button(key="compare_plans_run").click().run()                  # 测算各区县整改投入
+    assert not at.exception
+    distances = at.dataframe[1].value
+    code, out, _ = run_cli(["plan", "--db", str(demo_db), "--county", "320921", "--year", "2024", "--json"], capsys)
+    route = next(r for r in json.loads(out)["cv_routes"] if r["stage"] == "初中" and r["indicator"] == "L2")
+    row = distances[(distances["区县"] == "响水县") & (distances["学段"] == "初中")].iloc[0]
+    assert route["best"]["kind"] == "move"
+    assert row["距标准线还差（最省做法）"] == f"交流轮岗{sum(m['teachers'] for m in route['best']['moves']):.0f}人"
+    assert any("9个区县整改方案合计投入" in m.value for m in at.markdown)

@@ -59,3 +59,43 @@ def test_the_slope_chart_draws_each_county_from_last_year_to_this_one():
     assert lines == {"甲县": (["2023", "2024"], [0.55, 0.48], "#009E73"),
                      "乙县": (["2023", "2024"], [0.58, 0.61], "#D55E00")}
     assert fig.layout.shapes[0].y0 == 0.5                                       # the line of the standard
+
+
+def test_peer_groups_by_size_terciles_and_urban_share():
+    from analytics.report.comparison import peer_groups, peer_label
+    facts = pd.DataFrame({"county_code": list("abcdefg"),
+                          "pupils": [900, 100, 500, 300, 700, 0, 200],
+                          "urban_share": [0.8, 0.1, 0.5, 0.49, 0.2, None, 0.9]})
+    groups = peer_groups(facts, 3, 0.5)
+    # six with pupils, ranked 100 b, 200 g, 300 d, 500 c, 700 e, 900 a → two per class
+    assert groups.to_dict() == {"b": "small|rural", "g": "small|urban", "d": "medium|rural", "c": "medium|urban",
+                                "e": "large|rural", "a": "large|urban", "f": "unknown|unknown"}
+    assert peer_label("large|urban") == "大规模·城区学生过半"
+    assert peer_label("size2|rural", "en") == "Size class 2·mostly town and rural"
+    two = peer_groups(facts, 2, 0.5)
+    assert two["b"] == "size1|rural" and two["a"] == "size2|urban"
+
+
+def test_wide_table_names_each_countys_peer_group():
+    data = long([["1", "甲县", "小学", "L1", 0.40, 0.5, True, "pass", 3, 3],
+                 ["2", "乙县", "小学", "L1", 0.61, 0.5, False, "fail", 3, 3]])
+    table = wide_table(data, "zh", peers={"1": "large|urban"}).set_index("区县")
+    assert table.loc["甲县", "同类组"] == "大规模·城区学生过半" and table.loc["乙县", "同类组"] == "规模不明·数据不全"
+
+
+def test_ranking_fewest_failing_items_first_then_the_smallest_shortfall():
+    from analytics.report.comparison import ranking
+    data = long([
+        ["1", "甲县", "小学", "L2", 0.60, 0.5, False, "fail", 3, 3], ["1", "甲县", "小学", "R8", 0.9, 1.0, False, "fail", 3, 3],
+        ["2", "乙县", "小学", "L2", 0.55, 0.5, False, "fail", 3, 3], ["2", "乙县", "小学", "R8", 1.0, 1.0, True, "pass", 3, 3],
+        ["3", "丙县", "小学", "L2", 0.40, 0.5, True, "pass", 3, 3], ["3", "丙县", "小学", "R8", 0.8, 1.0, False, "fail", 3, 3],
+        ["4", "丁县", "小学", "L2", 0.40, 0.5, True, "pass", 3, 3], ["4", "丁县", "小学", "R8", 1.0, 1.0, True, "pass", 3, 3],
+        ["5", "戊县", "小学", "L2", None, 0.5, None, "unknown", 3, 0], ["5", "戊县", "小学", "R8", 1.0, 1.0, True, "pass", 3, 3],
+        ["6", "己县", "小学", "L2", 0.44, 0.5, True, "pass", 3, 3], ["6", "己县", "小学", "R8", 1.0, 1.0, True, "pass", 3, 3],
+    ])
+    r = ranking(data)
+    # 丁, 己 pass (tie: both rank 1, by name); 戊 undecided; then one failing item: 乙 (0.05/0.5 = 0.10) before
+    # 丙 (1 − 0.8 = 0.20); 甲 fails two items (0.2 + 0.1)
+    assert r["county_name"].tolist() == ["丁县", "己县", "戊县", "乙县", "丙县", "甲县"]
+    assert r["rank"].tolist() == [1, 1, 3, 4, 5, 6]
+    assert round(r.set_index("county_name").loc["甲县", "shortfall"], 9) == 0.3

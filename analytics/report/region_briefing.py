@@ -1,0 +1,142 @@
+"""The city or province briefing (``python -m analytics briefing --region 3209 …`` and the 区县比较 page's
+button): which counties pass, which fail on what and by how much, the ranking, the map, what the counties'
+plans cost. Every figure comes from the functions the page uses (service.compare, county_facts,
+region_plans; comparison.*), so the briefing and the page agree."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from analytics import service
+from analytics.geo import regions
+from analytics.i18n import t
+from analytics.io.storage import Store
+from analytics.report import briefing, comparison, figures
+from analytics.report.formatting import fmt_count
+
+
+def content(store: Store, region: str, year: int, progress=None) -> dict:
+    """Every figure of the regional briefing. ``progress(done, total, county)`` follows the plans."""
+    tree = service.regions(store)
+    long = service.compare(store, region, year)
+    facts = service.county_facts(store, region, year)
+    plans = service.region_plans(store, region, year, progress)
+    outlines = store.outlines()
+    meta = store.meta()
+    return {"region": str(region), "region_name": regions.region_name(tree, region), "year": int(year), "meta": meta,
+            "is_demo": meta.get("is_demo") == "true", "long": long, "verdicts": comparison.county_verdicts(long),
+            "ranking": comparison.ranking(long), "peers": dict(zip(facts["county_code"], facts["peer"])),
+            "plans": plans, "std": service.standards_for(str(region)[:2] + "0000"),
+            "outlines": outlines[outlines["county_code"].astype(str).str.startswith(str(region))]}
+
+
+def summary_paragraph(c: dict) -> str:
+    """How many counties pass, fail, cannot be decided; what the plans cost together."""
+    v = c["verdicts"]["status"].value_counts()
+    n = len(c["verdicts"])
+    text = (f"{c['region_name']}{c['year']}—{c['year'] + 1}学年共{n}个区县纳入比较：{int(v.get('pass', 0))}个各项均达标，"
+            f"{int(v.get('fail', 0))}个有未达标项，{int(v.get('unknown', 0))}个数据不全、尚不能判定。")
+    counties = c["plans"]["counties"]
+    if len(counties):
+        text += (f"按各区县整改方案测算，{len(counties)}个区县合计需投入"
+                 f"{fmt_count(counties['total_cost_yuan'].sum(), 'zh', '元')}，"
+                 f"其中{int(counties['passes_after'].sum())}个区县整改后可全部达标。")
+    return text
+
+
+def failing_words(long, county_code: str) -> str:
+    """The failing items of one county as read: '小学·骨干教师 0.514（线0.50）；初中·学校达标 92.0%'."""
+    part = long[(long["county_code"] == county_code) & (long["passed"] == False)]  # noqa: E712
+    words = []
+    for r in part.itertuples():
+        name = t("compare.r8") if r.indicator == "R8" else t(f"indicator_short.{r.indicator}")
+        value = comparison.format_value(r.indicator, r.value)
+        line = "" if r.indicator == "R8" else f"（线{r.threshold:.2f}）"
+        words.append(f"{r.stage}·{name} {value}{line}")
+    return "；".join(words) or "—"
+
+
+def ranking_rows(c: dict) -> list[list[str]]:
+    costs = c["plans"]["counties"].set_index("county_code")["total_cost_yuan"] if len(c["plans"]["counties"]) else {}
+    rows = []
+    for r in c["ranking"].itertuples():
+        cost = costs.get(r.county_code) if hasattr(costs, "get") else None
+        rows.append([str(r.rank), r.county_name or r.county_code,
+                     comparison.peer_label(c["peers"].get(r.county_code, "unknown|unknown")),
+                     t(f"compare.verdict.{r.status}"), failing_words(c["long"], r.county_code),
+                     fmt_count(cost, "zh", "元") if cost is not None else "—"])
+    return rows
+
+
+def render_images(c: dict) -> dict[str, bytes]:
+    statuses = dict(zip(c["verdicts"]["county_code"].astype(str), c["verdicts"]["status"]))
+    out = {"map": briefing.png(figures.county_verdict_map(c["outlines"], statuses, "zh",
+                                                          title=f"{c['region_name']}各区县结论"), 900, 760)}
+    for stage in c["std"].stages:
+        if ((c["long"]["stage"] == stage) & (c["long"]["indicator"] != "R8")).any():
+            fig = figures.county_multiples(c["long"], stage, "zh", c["std"])
+            out[f"multiples_{stage}"] = briefing.png(fig, 900, int(fig.layout.height or 700))
+    return out
+
+
+def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
+    import io
+
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+    doc = Document()
+    sec = doc.sections[0]
+    sec.page_height, sec.page_width = Cm(29.7), Cm(21.0)
+    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Cm(3.7), Cm(3.5), Cm(2.8), Cm(2.6)
+    briefing.page_numbers(sec)
+    doc.styles["Normal"].font.size = Pt(16)
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    briefing.paragraph(doc, f"{c['region_name']}各区县义务教育优质均衡发展情况汇报", briefing.TITLE_FONT, 22, True, center, False)
+    briefing.paragraph(doc, f"（{c['year']}—{c['year'] + 1}学年 · 数据版本 v{c['meta'].get('version', '—')} · "
+                            f"{date.today():%Y年%m月%d日}）", "楷体", 16, False, center, False)
+    if c["is_demo"]:
+        briefing.paragraph(doc, "注：本文使用合成演示数据，仅用于展示，不代表真实情况。", briefing.HEADING_FONT, 14, True, center, False)
+    briefing.heading(doc, "一、总体情况")
+    briefing.paragraph(doc, summary_paragraph(c))
+    doc.add_picture(io.BytesIO(images["map"]), width=Cm(15))
+    briefing.heading(doc, "二、各区县结论与排名")
+    briefing.paragraph(doc, "排名先按未达标项数（少者在前），再按未达标项目的相对差距之和（差异系数超出标准线的幅度、未达标学校所占比例；小者在前）。"
+                            "同类组按在校生规模与城区学生占比划分，便于同类比较。")
+    briefing.word_table(doc, ["排名", "区县", "同类组", "结论", "未达标项目", "整改方案总投入"], ranking_rows(c),
+                        [1.2, 2.0, 3.0, 1.6, 5.6, 2.4])
+    briefing.heading(doc, "三、未达标差异系数距标准线还差多少")
+    table = comparison.distance_table(c["plans"]["routes"], "zh")
+    if table.empty:
+        briefing.paragraph(doc, "各区县的差异系数均未超出标准线（或数据不全、尚不能判定）。")
+    else:
+        briefing.paragraph(doc, "按各区县整改方案同一算法，每项超线差异系数的最省做法（交流轮岗，或为低于下限的学校补足）及其投入：")
+        briefing.word_table(doc, list(table.columns), table.astype(str).values.tolist(), [1.8, 1.1, 2.0, 1.6, 1.9, 3.9, 2.6])
+    for stage in c["std"].stages:
+        if f"multiples_{stage}" in images:
+            doc.add_picture(io.BytesIO(images[f"multiples_{stage}"]), width=Cm(15))
+    briefing.heading(doc, "四、整改投入")
+    counties = c["plans"]["counties"].sort_values("total_cost_yuan", ascending=False)
+    briefing.word_table(doc, ["区县", "整改方案总投入", "措施数", "整改后全部达标"],
+                        [[r.county_name, fmt_count(r.total_cost_yuan, "zh", "元"), str(r.actions), "是" if r.passes_after else "否"]
+                         for r in counties.itertuples()], [3.0, 4.0, 2.0, 3.0])
+    briefing.paragraph(doc, "说明：差异系数为学生数加权（" + "、".join(
+        f"{s}≤{c['std'].cv_line(s):.2f}" for s in c["std"].stages) + "），数值保留三位小数。")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(path)
+    return path
+
+
+def build(store: Store, region: str, year: int, out: str | Path, pdf: bool = False, progress=None) -> dict:
+    """Write the regional briefing (.docx, optional .pdf); returns the paths and a message when no PDF."""
+    c = content(store, region, year, progress)
+    images = render_images(c)
+    docx = write_docx(c, images, out)
+    result = {"docx": str(docx), "pdf": None, "pptx": None, "message": None}
+    if pdf:
+        made = briefing.to_pdf(docx)
+        result["pdf"] = str(made) if made else None
+        if not made:
+            result["message"] = t("briefing.no_soffice")
+    return result
