@@ -662,8 +662,8 @@ def county_facts(store: Store, region: str, year: int) -> pd.DataFrame:
     """Per county of ``region`` in ``year``: pupils (Σ students of every 学段 row) and urban_share (the share
     of them in 城区 schools, 城乡分类 11x), and its peer group (:func:`comparison.peer_groups`, cuts from
     data/settings.yaml ``compare``). Columns: county_code, pupils, urban_share, peer."""
-    from analytics import settings
     from analytics.report.comparison import peer_groups
+    from analytics.standards import settings_section
     schools = store.region_schools(region)
     stats = store.region_stage_stats(region, [year])
     columns = ["county_code", "pupils", "urban_share", "peer"]
@@ -676,7 +676,7 @@ def county_facts(store: Store, region: str, year: int) -> pd.DataFrame:
     rows["urban_students"] = rows["students"].where(rows["urban"], 0)
     facts = rows.groupby("county_code").agg(pupils=("students", "sum"), urban=("urban_students", "sum")).reset_index()
     facts["urban_share"] = (facts["urban"] / facts["pupils"]).where(facts["pupils"] > 0)
-    cut = settings.section("compare")
+    cut = settings_section("compare")
     facts["peer"] = facts["county_code"].map(peer_groups(facts, cut["size_groups"], cut["urban_share"]))
     return facts[columns]
 

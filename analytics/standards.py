@@ -255,3 +255,18 @@ def indicator_codes(standards: Standards) -> list[str]:
 def threshold(standards: Standards, code: str, stage: str) -> float:
     """The line of resource indicator ``code`` for ``stage``."""
     return float(standards["resource"]["indicators"][code][stage])
+
+
+# Settings of an installation (data/settings.yaml: versions kept, peer-group cuts …) — not the method.
+SETTINGS_PATH = ROOT / "data" / "settings.yaml"
+
+
+@lru_cache(maxsize=1)
+def _settings() -> dict:
+    with open(SETTINGS_PATH, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def settings_section(name: str) -> dict:
+    """One section of data/settings.yaml (``versions``, ``compare`` …), as a copy."""
+    return dict(_settings()[name])

@@ -245,8 +245,8 @@ def rollback_county(db_path, county_code: str, number: int, user: str = "") -> i
 # Versions kept by :func:`prune` (data/settings.yaml ``versions``): the newest N that changed each county,
 # every tagged one, the current one and the newest overall.
 def retention() -> dict:
-    from analytics import settings
-    return settings.section("versions")
+    from analytics.standards import settings_section
+    return settings_section("versions")
 
 
 def tags_path(db_path) -> Path:
