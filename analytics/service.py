@@ -569,8 +569,11 @@ def submissions(db_path, year: int | None = None) -> pd.DataFrame:
         store.close()
     latest = versions.latest_submissions(db_path)
     parts = []
-    for province, group in schools.groupby(schools["county_code"].astype(str).str[:2]):
-        std = standards_for(province + "0000")
+    from analytics.standards import standards_group
+    provinces = schools["county_code"].astype(str).str[:2]
+    by_standards = provinces.map({p: standards_group(p) for p in provinces.unique()})
+    for _, group in schools.groupby(by_standards):      # one pass per set of standards, not per province
+        std = standards_for(str(group["county_code"].iloc[0]))
         part = stats[stats["school_id"].isin(group["school_id"])]
         if len(part):
             parts.append(school_stage_indicators(part, group, std)[["school_id", "in_scope"] + std.indicator_codes])
@@ -615,9 +618,15 @@ def compare(store: Store, region: str, year: int) -> pd.DataFrame:
     in one grouped pass per province file (:func:`variation.county_cv_table`), not a loop over counties.
 
     Columns: county_code, county_name, stage, indicator, value, threshold, passed (None: unknown),
-    status, n_scope, n_schools.
+    status, n_scope, n_schools. Kept per version (callers read the frame, never change it).
     """
-    schools = store.region_schools(region)
+    return once_per_version(store, ("compare", str(region), int(year)), lambda: compare_now(store, region, year))
+
+
+def compare_now(store: Store, region: str, year: int) -> pd.DataFrame:
+    """:func:`compare` computed now (not kept)."""
+    schools = store.region_schools(region, ["school_id", "county_code", "county_name", "school_type", "urban_rural_code",
+                                            "urban_rural_group", "ownership"])
     stats = store.region_stage_stats(region, [year])
     columns = ["county_code", "county_name", "stage", "indicator", "value", "threshold", "passed", "status",
                "n_scope", "n_schools"]
@@ -626,8 +635,11 @@ def compare(store: Store, region: str, year: int) -> pd.DataFrame:
     county_of = schools.set_index("school_id")["county_code"]
     names = schools.groupby("county_code")["county_name"].first()
     parts = []
-    for province, group in schools.groupby(schools["county_code"].astype(str).str[:2]):
-        std = standards_for(province + "0000")
+    from analytics.standards import standards_group
+    provinces = schools["county_code"].astype(str).str[:2]
+    by_standards = provinces.map({p: standards_group(p) for p in provinces.unique()})
+    for _, group in schools.groupby(by_standards):      # one pass per set of standards, not per province
+        std = standards_for(str(group["county_code"].iloc[0]))
         rows = school_stage_indicators(stats[stats["school_id"].isin(group["school_id"])], group, std)
         if rows.empty:
             continue

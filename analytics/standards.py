@@ -126,11 +126,17 @@ class Standards(dict):
             return NEARLY
         return BELOW
 
-    def line_classes(self, ratios) -> np.ndarray:
-        """:meth:`line_class` of every ratio (array of class names)."""
+    CLASS_ORDER = (MET, NEARLY, BELOW, MISSING)          # the codes of :meth:`line_class_codes`
+
+    def line_class_codes(self, ratios) -> np.ndarray:
+        """:meth:`line_class` of every ratio as a position in ``CLASS_ORDER`` (0 met … 3 missing)."""
         r = np.asarray(ratios, dtype=float)
         return np.select([~np.isfinite(r), r >= 1 - FLOAT_SLACK, r >= self.school_rule.min_ratio_unmet - FLOAT_SLACK],
-                         [MISSING, MET, NEARLY], BELOW).astype(object)
+                         [3, 0, 1], 2).astype(np.int8)
+
+    def line_classes(self, ratios) -> np.ndarray:
+        """:meth:`line_class` of every ratio (array of class names)."""
+        return np.array(self.CLASS_ORDER, dtype=object)[self.line_class_codes(ratios)]
 
     # ------------------------------------------------------------ sizes and scope
     def class_max(self, stage: str) -> int:
@@ -226,6 +232,14 @@ def load_standards(county_code: str | None = None, directory: Path | None = None
     callers get their own copy, so nothing can change the cached one)."""
     province = str(county_code)[:2] if county_code else None
     return Standards(copy.deepcopy(dict(_load(province, str(directory or standards_dir())))))
+
+
+def standards_group(county_code: str, directory: Path | None = None) -> str:
+    """Which standards a county is judged by: its province code when the province has its own file
+    (province_NN.yaml), else '' (the national standards alone). Counties of one group share one
+    :func:`load_standards` result, so a comparison can compute them in one pass."""
+    province = str(county_code)[:2]
+    return province if (Path(directory or standards_dir()) / f"province_{province}.yaml").exists() else ""
 
 
 @lru_cache(maxsize=64)

@@ -78,7 +78,8 @@ else:
 
 c1, c2 = st.columns([2, 1])
 target = c1.selectbox(tr("compare.open"), list(names), format_func=lambda c: names[c] or c, key=state.COMPARE_OPEN)
-if c2.button(tr("compare.open_button"), on_click=state.open_county, args=(target, city_code_of(target)), icon=":material/open_in_new:"):
+if c2.button(tr("compare.open_button"), on_click=state.open_county, args=(target, city_code_of(target)), icon=":material/open_in_new:",
+             key=state.COMPARE_OPEN_BUTTON):
     st.switch_page("app_pages/overview.py")
 
 st.subheader(tr("compare.plans"))

@@ -195,6 +195,7 @@ COMPARE_PEER = "compare_peer"
 REGION_BRIEFING_FILES = "region_briefing_files"
 COMPARE_PLANS = "compare_plans"
 COMPARE_PLANS_RUN = "compare_plans_run"
+COMPARE_OPEN_BUTTON = "compare_open_button"
 COMPARE_BRIEFING = "compare_briefing"
 COMPARE_MEASURE = "measure"       # also the URL's ?measure=L2
 COMPARE_MAP = "compare_map"

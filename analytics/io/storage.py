@@ -273,9 +273,13 @@ class Store:
             params.extend(int(y) for y in years)
         return self.query(sql + " ORDER BY ALL", params)
 
-    def region_schools(self, region: str) -> pd.DataFrame:
-        """Every school of the counties whose code starts with ``region`` (province 32, city 3209, county)."""
-        return self.query("SELECT * FROM schools WHERE starts_with(county_code, ?) ORDER BY school_id", [str(region)])
+    def region_schools(self, region: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """Every school of the counties whose code starts with ``region`` (province 32, city 3209, county);
+        ``columns``: only these (contract keys), else all."""
+        known = {c.key for c in contract.sheet("schools").columns} | {"urban_rural_group"}
+        picked = "*" if columns is None else ", ".join(f'"{c}"' for c in columns if c in known)
+        return self.query(f"SELECT {picked} FROM schools WHERE starts_with(county_code, ?) ORDER BY school_id",
+                          [str(region)])
 
     def region_stage_stats(self, region: str, years: list[int]) -> pd.DataFrame:
         """学段 rows of ``years`` of every school of the region's counties (one query for all of them)."""

@@ -184,19 +184,34 @@ def school_stage_indicators(stats: pd.DataFrame, schools: pd.DataFrame, standard
 
     Columns: school_id, year, stage, students, classes, …, Q_L1…Q_L7, L1…L7, name, town,
     school_type, urban_rural_code, urban_rural_group, ownership, out_of_scope (reason or None),
-    in_scope (bool), split_from_whole.
+    in_scope (bool), split_from_whole. (A caller that reads fewer school columns — the comparison of
+    many counties — gets only those of name … lat it passed.)
     """
     if stats.empty:
         cols = ["school_id", "year", "stage", "students", "in_scope", "out_of_scope"] + standards.indicator_codes
         return pd.DataFrame(columns=cols)
     rows = split_whole_school(stats, standards["split_weights"])
     rows = compute_indicators(rows, standards)
-    info = schools[["school_id", "name", "town", "school_type", "urban_rural_code",
-                    "urban_rural_group", "ownership", "lon", "lat"]]
+    info = schools[[c for c in ("school_id", "name", "town", "school_type", "urban_rural_code",
+                                "urban_rural_group", "ownership", "lon", "lat") if c in schools.columns]]
     rows = rows.merge(info, on="school_id", how="left")
-    rows["out_of_scope"] = [
-        scope_reason(t, o, p, standards)
-        for t, o, p in zip(rows["school_type"], rows["ownership"], rows["students"])
-    ]
+    rows["out_of_scope"] = scope_reasons(rows["school_type"], rows["ownership"], rows["students"], standards)
     rows["in_scope"] = rows["out_of_scope"].isna()
     return rows
+
+
+def scope_reasons(school_type: pd.Series, ownership: pd.Series, students: pd.Series, standards: Standards) -> list:
+    """:func:`scope_reason` of every row, asked once per distinct case rather than once per row: the rule
+    reads the students only as missing-or-none / below the 教学点 minimum / enough, so each row is its
+    (type, ownership, band) case with a students count standing for its band."""
+    least = float(standards["scope"].get("teaching_point_min_students", 0) or 0)
+    count = pd.to_numeric(students, errors="coerce").astype("float64").to_numpy()
+    band = np.where(np.isnan(count) | (count <= 0), 0, np.where(count < least, 1, 2))
+    stand_in = (0.0, least / 2, max(least, 1.0))
+    t_code, t_values = pd.factorize(school_type, use_na_sentinel=False)
+    o_code, o_values = pd.factorize(ownership, use_na_sentinel=False)
+    case = (t_code.astype(np.int64) * len(o_values) + o_code) * 3 + band
+    cases, which = np.unique(case, return_inverse=True)
+    answers = np.array([scope_reason(t_values[c // 3 // len(o_values)], o_values[c // 3 % len(o_values)],
+                                     stand_in[c % 3], standards) for c in cases.tolist()], dtype=object)
+    return answers[which.reshape(-1)].tolist()

@@ -31,26 +31,31 @@ def school_compliance(rows: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     missing = np.zeros(len(rows), dtype=int)
     too_low = np.zeros(len(rows), dtype=bool)
     unmet_known = np.zeros(len(rows), dtype=int)
+    stages = rows["stage"].unique() if len(rows) else []
+    is_met, is_nearly, is_below, is_missing = (standards.CLASS_ORDER.index(c) for c in (MET, NEARLY, BELOW, MISSING))
     for code in codes:
-        line = rows["stage"].map(lambda s, c=code: standards.line(c, s)).astype(float) if len(rows) else \
+        line = rows["stage"].map({s: standards.line(code, s) for s in stages}).astype(float) if len(rows) else \
             pd.Series(dtype=float)
         value = rows[code].astype(float) if len(rows) else pd.Series(dtype=float)
         ratio = value / line
-        cls = standards.line_classes(ratio)
+        code_of = standards.line_class_codes(ratio)
+        cls = pd.Categorical.from_codes(code_of, categories=list(standards.CLASS_ORDER))   # 4 values, no text copies
         out[f"ratio_{code}"] = ratio
         out[f"class_{code}"] = cls
-        out[f"met_{code}"] = cls == MET
+        out[f"met_{code}"] = code_of == is_met
         out[f"shortfall_{code}"] = (line - value).clip(lower=0)
-        met_count += cls == MET
-        missing += cls == MISSING
-        unmet_known += (cls == NEARLY) | (cls == BELOW)
-        too_low |= cls == BELOW
+        met_count += code_of == is_met
+        missing += code_of == is_missing
+        unmet_known += (code_of == is_nearly) | (code_of == is_below)
+        too_low |= code_of == is_below
     out["met_count"] = met_count
     out["missing_count"] = missing
     fail = too_low | (unmet_known > rule.allowed_unmet)
     out["status"] = np.where(fail, "fail", np.where(missing > 0, "unknown", "pass"))
-    met_rows = zip(*[out[f"met_{c}"] for c in codes])
-    out["unmet"] = [[c for c, ok in zip(codes, mets) if not ok] for mets in met_rows] if len(out) else []
+    # the unmet codes of each row: one list per distinct pattern of the seven (a bit mask), not per row
+    mask = sum(out[f"met_{c}"].to_numpy(dtype=bool).astype(np.int64) << k for k, c in enumerate(codes)) if len(out) else []
+    lists = {int(m): [c for k, c in enumerate(codes) if not (int(m) >> k) & 1] for m in set(np.asarray(mask).tolist())}
+    out["unmet"] = [list(lists[m]) for m in np.asarray(mask).tolist()] if len(out) else []
     return out.reset_index(drop=True)
 
 

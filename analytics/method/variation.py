@@ -145,31 +145,36 @@ def county_cv_table(rows: pd.DataFrame, codes: list[str], lines: dict) -> pd.Dat
     scoped = rows[rows["in_scope"].astype(bool)] if len(rows) else rows
     if scoped.empty:
         return pd.DataFrame(columns=columns)
-    long = scoped.melt(id_vars=["county_code", "stage", "school_id", "students"], value_vars=list(codes),
-                       var_name="indicator", value_name="x")
-    x = pd.to_numeric(long["x"], errors="coerce").to_numpy(dtype=float)
-    w = pd.to_numeric(long["students"], errors="coerce").to_numpy(dtype=float)
-    groups = long.groupby(keys, sort=True)
-    out = pd.DataFrame({"n_scope": groups.size(),
-                        "n_missing": pd.Series(np.isnan(x), index=long.index).groupby([long[k] for k in keys]).sum()})
-    keep = np.isfinite(x) & np.isfinite(w) & (w > 0)
-    valid = long.loc[keep, keys].assign(x=x[keep], w=w[keep])
-    valid["wx"] = valid["w"] * valid["x"]
-    by = valid.groupby(keys, sort=True)
-    total = by["w"].transform("sum")
-    mean = by["wx"].transform("sum") / total
-    valid["dev"] = (valid["w"] / total) * (valid["x"] - mean) ** 2
-    stats = pd.DataFrame({"n_schools": by.size(), "students": by["w"].sum(),
-                          "mean": by["wx"].sum() / by["w"].sum(), "sd": np.sqrt(by["dev"].sum())})
-    out = out.join(stats, how="left")
-    out["n_schools"] = out["n_schools"].fillna(0).astype(int)
-    out["students"] = out["students"].fillna(0.0)
-    out["cv"] = np.where(out["mean"].fillna(0) != 0, out["sd"] / out["mean"].where(out["mean"] != 0), np.nan)
-    out = out.reset_index()
+    # groups as integers (county × 学段), the sums as bincounts: no string column is copied per indicator
+    county_id, counties = pd.factorize(scoped["county_code"].astype(str))
+    stage_id, stages = pd.factorize(scoped["stage"].astype(str))
+    group = county_id.astype(np.int64) * len(stages) + stage_id
+    n_groups = len(counties) * len(stages)
+    w = pd.to_numeric(scoped["students"], errors="coerce").to_numpy(dtype=float)
+    n_scope = np.bincount(group, minlength=n_groups)
+    parts = []
+    for code in codes:
+        x = pd.to_numeric(scoped[code], errors="coerce").to_numpy(dtype=float)
+        keep = np.isfinite(x) & np.isfinite(w) & (w > 0)
+        g, xk, wk = group[keep], x[keep], w[keep]
+        total = np.bincount(g, weights=wk, minlength=n_groups)
+        n_schools = np.bincount(g, minlength=n_groups)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.bincount(g, weights=wk * xk, minlength=n_groups) / total
+            sd = np.sqrt(np.bincount(g, weights=(wk / total[g]) * (xk - mean[g]) ** 2, minlength=n_groups))
+            cv = np.where((n_schools > 0) & (mean != 0), sd / np.where(mean != 0, mean, np.nan), np.nan)
+        present = n_scope > 0
+        parts.append(pd.DataFrame({
+            "county_code": np.asarray(counties)[np.flatnonzero(present) // len(stages)],
+            "stage": np.asarray(stages)[np.flatnonzero(present) % len(stages)], "indicator": code,
+            "n_schools": n_schools[present], "students": total[present],
+            "mean": np.where(n_schools > 0, mean, np.nan)[present], "sd": np.where(n_schools > 0, sd, np.nan)[present],
+            "cv": cv[present], "n_scope": n_scope[present],
+            "n_missing": np.bincount(group, weights=np.isnan(x), minlength=n_groups)[present].astype(int)}))
+    out = pd.concat(parts, ignore_index=True).sort_values(keys, kind="stable").reset_index(drop=True)
     out["threshold"] = [float(lines.get((c, s), np.nan)) for c, s in zip(out["county_code"], out["stage"])]
     met = out["cv"] <= out["threshold"] * (1 + FLOAT_SLACK)
     known = (out["n_missing"] == 0) & out["cv"].notna()
     out["status"] = np.where(~known, "unknown", np.where(met, "pass", "fail"))
     out["passed"] = pd.Series(np.where(known, met, None), dtype=object).where(known, None)
-    out["n_missing"] = out["n_missing"].astype(int)
     return out[columns]

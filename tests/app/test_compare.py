@@ -22,7 +22,7 @@ def test_the_city_table_and_opening_a_county(demo_db, monkeypatch, capsys):
     assert tinghu["小学·骨干教师"] == f"{l2['value']:.3f}" + (" ✗" if l2["passed"] is False else "")
     assert any("盐城市 2024—2025学年：9个区县" in m.value for m in at.markdown)
     at.selectbox(key="compare_open").set_value("320903").run()
-    at.button[-1].click().run()
+    at.button(key="compare_open_button").click().run()
     assert not at.exception and at.session_state["county"] == "320903"
     assert at.title[0].value == "总览"                                      # its overview is open
 
