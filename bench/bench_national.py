@@ -111,8 +111,12 @@ def main(n_counties: int = 2875, per_county: int = 70, sample: int = 150) -> Non
         build(tmp / "county.xlsx", 70, seed=2, one_county="329901")
         checked, t_check = timed(lambda: importer.check(tmp / "county.xlsx"))
         number, t_publish = timed(lambda: importer.publish(checked, db))
+        after = storage.Store(db)
+        kept = len(after.counties())
+        after.close()
+        assert kept == n_counties + 1, kept                        # every other county kept
         print(f"a 70-school county's submission into the national dataset: checked {t_check:.2f} s, published as "
-              f"v{number} {t_publish:.2f} s, total {t_check + t_publish:.2f} s")
+              f"v{number} {t_publish:.2f} s, total {t_check + t_publish:.2f} s; {kept:,} counties in the new version")
 
 
 if __name__ == "__main__":

@@ -134,8 +134,11 @@ def _schools_for_county(rng, c, outline, seats, spec) -> list[School]:
     urban_towns = [t for t, k in c["towns"] if k in ("core", "fringe")]
     rural_towns = [t for t, k in c["towns"] if k == "town"]
     # share of 2024 students: city 70 %, town centres 22 %, villages 8 %
-    urban_primary = scale * 0.70 * 0.66
-    urban_junior = scale * 0.70 * 0.34
+    # shares of students: city, town centres, villages (70 / 22 / 8 % unless the spec sets the city's share)
+    city, towns_share, villages = (0.70, 0.22, 0.08) if "urban_share" not in c else (
+        c["urban_share"], (1 - c["urban_share"]) * 0.73, (1 - c["urban_share"]) * 0.27)
+    urban_primary = scale * city * 0.66
+    urban_junior = scale * city * 0.34
 
     def add(name, town, type_code, ur, profile, base, growth, radius, **kw):
         lon, lat = _point_near(rng, outline, *seats[town], radius)
@@ -180,8 +183,8 @@ def _schools_for_county(rng, c, outline, seats, spec) -> list[School]:
         boarding=True, class_target=10)
     # --- towns: a central primary and a junior school (or a 九年一贯制) in each 镇
     for j, town in enumerate(rural_towns):
-        t_primary = scale * 0.22 * 0.66 / len(rural_towns) * rng.uniform(0.7, 1.3)
-        t_junior = scale * 0.22 * 0.34 / len(rural_towns) * rng.uniform(0.7, 1.3)
+        t_primary = scale * towns_share * 0.66 / len(rural_towns) * rng.uniform(0.7, 1.3)
+        t_junior = scale * towns_share * 0.34 / len(rural_towns) * rng.uniform(0.7, 1.3)
         if j % 3 == 2:
             add(f"{c['name']}{short[town]}九年制学校", town, "312", "121", "town", {"小学": t_primary, "初中": t_junior},
                 rng.uniform(0.95, 0.99), 0.8, boarding=True, whole_school_rows=True, class_target=rng.uniform(38, 46))
@@ -191,7 +194,7 @@ def _schools_for_county(rng, c, outline, seats, spec) -> list[School]:
             add(f"{c['name']}{short[town]}初级中学", town, "311", "121", "town", {"初中": t_junior},
                 rng.uniform(0.95, 0.99), 0.8, boarding=True, class_target=rng.uniform(40, 48))
     # --- villages: village primary schools and 教学点, many under 100 students
-    village_total = scale * 0.08
+    village_total = scale * villages
     n_village = max(4, round(village_total / 150)) + (9 if full else 0)
     sizes = rng.lognormal(mean=math.log(110), sigma=0.75, size=n_village)
     sizes *= village_total / sizes.sum()
@@ -306,8 +309,9 @@ def province_counties(seed: int, only: int | None = None) -> list[dict]:
         if not (name.endswith("区") and km2 < conf["urban_km2"]):
             n = int(rng.integers(4, len(conf["towns"]["town"]) + 1))
             towns += [[t, "town"] for t in conf["towns"]["town"][:n]]
+        urban = float(rng.uniform(*conf["urban_share"]["district" if name.endswith("区") else "county"]))
         out.append({"code": code, "name": name, "seat": list(seat), "towns": towns, "outline": geom,
-                    "scale": int(rng.integers(*conf["scale"])), "years": tuple(conf["years"])})
+                    "scale": int(rng.integers(*conf["scale"])), "years": tuple(conf["years"]), "urban_share": urban})
     return out[:only] if only is not None else out
 
 

@@ -38,7 +38,9 @@ def province_counties(province: str):
 
 
 def county_outlines(counties: pd.DataFrame) -> pd.DataFrame:
-    """Outline of each county (columns county_code, county_name) from cnmaps, by province + name.
+    """Outline of each county (columns county_code, county_name, optional lon / lat: where its schools
+    are) from cnmaps, by province + name. Where a province has two units of one name (南京市鼓楼区 and
+    徐州市鼓楼区) the one holding (else nearest to) the county's lon / lat is taken.
 
     Counties whose name is missing or not found are left out; the caller reports them.
     """
@@ -53,6 +55,10 @@ def county_outlines(counties: pd.DataFrame) -> pd.DataFrame:
         if match.empty:
             continue
         row = match.iloc[0]
+        lon, lat = c.get("lon"), c.get("lat")
+        if len(match) > 1 and pd.notna(lon) and pd.notna(lat):      # a name used twice in the province
+            here = shapely.Point(float(lon), float(lat))
+            row = match.iloc[int(np.argmin([g.distance(here) for g in match.geometry]))]
         geom = shapely.make_valid(row.geometry.simplify(SIMPLIFY_DEGREES, preserve_topology=True))
         rows.append({"county_code": c["county_code"], "county_name": name, "province": province,
                      "city": row["city"], "geojson": json.dumps(mapping(geom)), "source": "cnmaps"})

@@ -75,3 +75,41 @@ def test_map_status_per_school_follows_the_rule(store):
         scoped = part[part["in_scope"]]
         assert points.loc[sid, "status"] == mapping.school_status(scoped["status"].tolist(), len(scoped) > 0)
     assert set(points["status"]) >= {"pass", "fail", "out"}
+
+
+def test_the_province_demo_holds_jiangsus_units_under_their_cities_and_yancheng_as_ever(tmp_path, store):
+    """demo --scale province: the real codes and names of 江苏省's county-level units under their cities
+    (four of them here, to keep the test short; 鼓楼区 is also a name in 徐州市), 盐城市 exactly as the default demo."""
+    from analytics.geo import regions
+    from analytics.io.importer import import_workbook
+    book = demo.build_workbook(tmp_path / "p.xlsx", scale="province", only=4)
+    report = import_workbook(book, tmp_path / "p.duckdb", accept_warnings=True, is_demo=True)
+    assert report.written, [p.format() for p in report.errors][:3]
+    province = Store(tmp_path / "p.duckdb")
+    try:
+        tree = service.regions(province).set_index("county_code")
+        assert len(tree) == 13 and tree.loc["320102", "county_name"] == "玄武区"
+        assert tree.loc["320102", "city_name"] == "南京市" and tree.loc["320106", "county_name"] == "鼓楼区"
+        assert regions.cities(tree.reset_index(), "32") == ["3201", "3209"]
+        from shapely.geometry import shape
+        assert 118.6 < shape(province.outline("320106")).centroid.x < 118.9      # 南京's 鼓楼区, not 徐州's (117.2°E)
+        assert sorted(set(province.stage_stats("320102")["year"])) == [2023, 2024]     # two years beyond 盐城市
+        assert province.schools("320902").equals(store.schools("320902"))
+        ours = service.cv_report(province, "320903", 2024)["cv"].tolist()
+        assert ours == service.cv_report(store, "320903", 2024)["cv"].tolist()
+    finally:
+        province.close()
+
+
+def test_two_units_of_one_name_get_their_own_outlines():
+    """南京市鼓楼区 (320106) and 徐州市鼓楼区 (320302): each takes the outline where its schools are."""
+    import json
+
+    import pandas as pd
+    from shapely.geometry import shape
+
+    from analytics.geo.boundaries import county_outlines
+    outlines = county_outlines(pd.DataFrame({"county_code": ["320302", "320106"], "county_name": ["鼓楼区", "鼓楼区"],
+                                             "lon": [117.19, 118.77], "lat": [34.27, 32.07]})).set_index("county_code")
+    assert outlines.loc["320302", "city"] == "徐州市" and outlines.loc["320106", "city"] == "南京市"
+    assert shape(json.loads(outlines.loc["320302", "geojson"])).contains(shape({"type": "Point", "coordinates": [117.19, 34.27]}))

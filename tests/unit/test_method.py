@@ -224,3 +224,18 @@ def test_composite_is_the_plain_mean_of_the_seven_and_unknown_with_a_gap():
                         "cv": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7] + [0.2] * 6 + [float("nan")]})
     out = variation.composite_cv(cvs)
     assert out["小学"] == pytest.approx(0.4) and math.isnan(out["初中"])
+
+
+def test_scope_of_many_rows_is_the_one_row_rule_row_by_row():
+    """scope_reasons (one answer per distinct case) gives what scope_reason gives each row: special schools,
+    rows without students, 教学点 below the minimum (50), private schools when they are left out."""
+    from analytics.method.indicators import scope_reason, scope_reasons
+    std = load_standards()
+    std["scope"]["include_private"] = False
+    types = pd.Series(["211", "218", "218", "218", "511", "211", "311", None, "218", "211"])
+    owners = pd.Series(["公办", "公办", "公办", "民办", "公办", "民办", "公办", "公办", "公办", "民办"])
+    pupils = pd.Series([300, 49.5, 50, 10, 90, 0, None, 120, float("nan"), 300])
+    expected = [scope_reason(t, o, p, std) for t, o, p in zip(types, owners, pupils)]
+    assert expected == [None, "small_teaching_point", None, "small_teaching_point", "special", "no_students",
+                        "no_students", None, "no_students", "private"]
+    assert scope_reasons(types, owners, pupils, std) == expected

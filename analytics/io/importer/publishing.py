@@ -71,7 +71,8 @@ def check(path: str | Path, *, outline_source=None, progress=None, towns_geojson
     say(0.6, "progress.outlines")
     schools = tables["schools"]
     counties = schools.groupby("county_code", as_index=False)["county_name"].first()
-    outlines = (outline_source or boundaries.county_outlines)(counties)
+    where = schools.groupby("county_code")[["lon", "lat"]].median()          # tells apart two units of one name
+    outlines = (outline_source or boundaries.county_outlines)(counties.join(where, on="county_code"))
     more = [Problem(WARNING, "no_outline", contract.sheet("schools").zh, None,
                     contract.sheet("schools").column("county_name").zh, {"county": code})
             for code in sorted(set(counties["county_code"]) - set(outlines["county_code"]))]
