@@ -7,12 +7,14 @@ from analytics.geo.mapping import STATUS_COLOURS, county_at, county_fills
 from analytics.io.export import to_excel_bytes
 from analytics.report.comparison import county_verdicts, distance_table, format_value, peer_label, wide_table
 from analytics.report.formatting import fmt_count
+from analytics.standards import settings_section
 from analytics.report.escape import markdown_text, safe_filename
 from ui import charts, data, maps, page, state
 from ui.strings import indicator_label, lang, stage_label, tr, year_label
 
 
 sel = page.header("compare.title", needs_county=False)
+compare_settings = settings_section("compare")
 st.caption(tr("compare.help"))
 sig = data.signature()
 if sel.county_code:                     # a county's page: compare within its city or its province
@@ -38,15 +40,11 @@ counts = verdicts["status"].value_counts()
 st.markdown("**" + tr("compare.summary", region=markdown_text(region_name), year=year_label(sel.year),
                       n=len(verdicts), passed=int(counts.get("pass", 0)), failed=int(counts.get("fail", 0)),
                       unknown=int(counts.get("unknown", 0))) + "**")
-table = wide_table(long, lang(), peers)
+table = data.compare_table(sig, region, sel.year, peer, lang())
 st.dataframe(table, hide_index=True, width="stretch", height=min(640, 38 + 35 * len(table)))
 st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("compare.title"): wide_table(long, "zh", peers)}),
                    on_click="ignore", file_name=safe_filename("区县比较", region_name, sel.year, suffix=".xlsx"),
                    icon=":material/download:")
-
-st.subheader(tr("compare.multiples"))
-st.plotly_chart(charts.county_multiples(long, sel.stage), width="stretch")
-st.caption(stage_label(sel.stage))
 
 st.subheader(tr("compare.map"))
 measures = list(long["indicator"].unique())
@@ -68,6 +66,12 @@ click = (clicked or {}).get("last_object_clicked") or {}
 picked = county_at(outlines, click.get("lng"), click.get("lat"))
 if picked in names:
     st.session_state[state.COMPARE_OPEN] = picked                 # a click on the map chooses the county below
+c1, c2 = st.columns([2, 1])
+target = c1.selectbox(tr("compare.open"), list(names), format_func=lambda c: names[c] or c, key=state.COMPARE_OPEN)
+if c2.button(tr("compare.open_button"), on_click=state.open_county, args=(target, city_code_of(target)), icon=":material/open_in_new:",
+             key=state.COMPARE_OPEN_BUTTON):
+    st.switch_page("app_pages/overview.py")
+
 st.subheader(tr("compare.slopes"))
 before = data.compare(sig, region, sel.year - 1)
 before = before[before["county_code"].isin(set(long["county_code"]))]
@@ -76,11 +80,11 @@ if before.empty:
 else:
     st.plotly_chart(charts.county_slopes(long, before, measure, sel.stage, sel.year), width="stretch")
 
-c1, c2 = st.columns([2, 1])
-target = c1.selectbox(tr("compare.open"), list(names), format_func=lambda c: names[c] or c, key=state.COMPARE_OPEN)
-if c2.button(tr("compare.open_button"), on_click=state.open_county, args=(target, city_code_of(target)), icon=":material/open_in_new:",
-             key=state.COMPARE_OPEN_BUTTON):
-    st.switch_page("app_pages/overview.py")
+
+st.subheader(tr("compare.multiples"))
+top = int(compare_settings["multiples_top"])
+st.plotly_chart(charts.county_multiples(long, sel.stage, top), width="stretch")
+st.caption(stage_label(sel.stage) + ("" if long["county_code"].nunique() <= top else "；" + tr("compare.multiples_top", n=top)))
 
 st.subheader(tr("compare.plans"))
 st.caption(tr("compare.plans_help"))

@@ -49,13 +49,14 @@ def script_span(runs: list) -> tuple[float | None, float | None]:
     return starts[0] / 1000, ((ends[-1] if ends else starts[-1]) - starts[0]) / 1000
 
 
-def visit(browser, url: str, name: str, timeout_s: float = 120) -> dict:
-    page = browser.new_page(viewport={"width": 1440, "height": 2400})
+def visit(browser, url: str, name: str, timeout_s: float = 120, query: str = f"county={COUNTY}&year=2024") -> dict:
+    # a Browser opens a page in a new context (empty cache); a BrowserContext keeps its cache and viewport
+    page = browser.new_page(viewport={"width": 1440, "height": 2400}) if hasattr(browser, "new_context") else browser.new_page()
     page.add_init_script(RUN_STATES)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)[:160]))
     t0 = time.perf_counter()
-    page.goto(f"{url}/{'' if name == PAGES[0] else name}?county={COUNTY}&year=2024")
+    page.goto(f"{url}/{'' if name == PAGES[0] else name}?{query}")
     # finished: the run state is back to notRunning and the page's title is there (before the first
     # run the state is notRunning too, with nothing drawn)
     page.wait_for_function("""() => { const app = document.querySelector('[data-testid="stApp"]');
@@ -69,12 +70,14 @@ def visit(browser, url: str, name: str, timeout_s: float = 120) -> dict:
     while time.time() < deadline:
         charts_ok = all(c.locator(".main-svg").count() > 0 for c in page.locator(".js-plotly-plot").all())
         n_frames = page.locator(MAP_FRAME).count()
-        if name in MAP_PAGES and not n_frames:                  # the map's frame is drawn after the script
+        if name in MAP_PAGES + ("compare",) and not n_frames:                  # the map's frame is drawn after the script
             page.wait_for_timeout(100)
             continue
         maps = map_state(page) if n_frames else []
-        maps_ok = len(maps) >= n_frames and all(m["markers"] > 0 and m["on_map"] == m["groups"]
-                                                and (not m["clustered"] or m["clusters"] > 0) for m in maps)
+        maps_ok = len(maps) >= n_frames and all(
+            (m["groups"] == 0 and m["paths"] > 0)                         # a map of outlines (区县比较)
+            or (m["markers"] > 0 and m["on_map"] == m["groups"] and (not m["clustered"] or m["clusters"] > 0))
+            for m in maps)
         if charts_ok and maps_ok:
             drawn = time.perf_counter() - t0
             break

@@ -235,6 +235,17 @@ def compare(sig: tuple, region: str, year: int):
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+def compare_table(sig: tuple, region: str, year: int, peer: str, lang: str):
+    """The 区县比较 table (comparison.wide_table) of the region's counties, or of one peer group."""
+    from analytics.report.comparison import wide_table
+    long = compare(sig, region, year)
+    peers = dict(county_facts(sig, region, year)[["county_code", "peer"]].values)
+    if peer:
+        long = long[long["county_code"].map(peers) == peer]
+    return wide_table(long, lang, peers)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def county_facts(sig: tuple, region: str, year: int):
     """Pupils, urban share and peer group of each county of the region (see :func:`analytics.service.county_facts`)."""
     return service.county_facts(store(), region, year)
@@ -261,5 +272,7 @@ def region_of(sig: tuple, county: str, level: str) -> tuple[str, str]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def region_outlines(sig: tuple, region: str):
     """County outlines (county_code, county_name, geojson) of the region's counties."""
+    from analytics.geo.mapping import simplified_outlines
     outlines = store().outlines()
-    return outlines[outlines["county_code"].astype(str).str.startswith(region)][["county_code", "county_name", "geojson"]]
+    picked = outlines[outlines["county_code"].astype(str).str.startswith(region)][["county_code", "county_name", "geojson"]]
+    return simplified_outlines(picked)          # a province's 1 MB of outlines → ¼ MB, shared borders kept

@@ -11,6 +11,7 @@ import json
 
 import folium
 import folium.plugins
+import shapely
 import pandas as pd
 import streamlit as st
 from branca.element import CssLink, Element, JavascriptLink, MacroElement
@@ -225,20 +226,22 @@ def tooltip(lines: list) -> list[str]:
 
 def county_map(outlines: pd.DataFrame, fills: dict[str, dict], labels: dict[str, str]) -> folium.Map:
     """The counties of a region filled by one measure's class (:func:`analytics.geo.mapping.county_fills`),
-    each with its name and value as an escaped tooltip; no tiles."""
+    each with its name and value as an escaped tooltip; no tiles. One GeoJSON layer for all counties (a
+    layer per county made folium compile ~600 templates for a province: 0.6 s a run)."""
     m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
     m.options.update(map_zoom_options())
-    bounds = None
+    features = []
     for code, geojson in zip(outlines["county_code"], outlines["geojson"]):
         if code not in fills or not isinstance(geojson, str):
             continue
-        geometry = json.loads(geojson)
-        fill = fills[code]["colour"]
-        folium.GeoJson(geometry, style_function=lambda _f, c=fill: {"color": "#FFFFFF", "weight": 1.5, "fillColor": c,
-                                                                     "fillOpacity": 0.75},
-                       tooltip=html_text(labels.get(code, code))).add_to(m)
-        b = shape(geometry).bounds
-        bounds = b if bounds is None else (min(bounds[0], b[0]), min(bounds[1], b[1]), max(bounds[2], b[2]), max(bounds[3], b[3]))
-    if bounds is not None:
-        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+        # the tooltip layer writes the label into HTML: escaped here, where the markup is made
+        features.append({"type": "Feature", "geometry": json.loads(geojson),
+                         "properties": {"label": html_text(labels.get(code, code)), "colour": fills[code]["colour"]}})
+    if features:
+        folium.GeoJson({"type": "FeatureCollection", "features": features},
+                       style_function=lambda f: {"color": "#FFFFFF", "weight": 1.5, "fillOpacity": 0.75,
+                                                 "fillColor": f["properties"]["colour"]},
+                       tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False)).add_to(m)
+        minx, miny, maxx, maxy = shapely.total_bounds([shape(f["geometry"]) for f in features])
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m

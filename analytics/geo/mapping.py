@@ -222,3 +222,23 @@ def county_fills(long, indicator: str, stage: str) -> dict[str, dict]:
         out[str(code)] = {"status": status, "value": None if value is None or value != value else float(value),
                           "colour": STATUS_COLOURS[status]}
     return out
+
+
+def simplified_outlines(outlines, pixels: int = 1500, precision: float = 1e-4):
+    """County outlines simplified for a map of the whole region: the tolerance is the region's larger extent
+    over ``pixels`` (finer detail cannot be seen), with shared borders kept shared (shapely's
+    coverage_simplify: neighbours neither gap nor overlap) and coordinates on a grid of ``precision``
+    degrees (≈ 10 m). ``outlines``: county_code, county_name, geojson; returns the same columns."""
+    import json
+
+    import shapely
+    from shapely.geometry import mapping, shape
+    if outlines is None or outlines.empty:
+        return outlines
+    geoms = [shape(json.loads(g)) for g in outlines["geojson"]]
+    bounds = shapely.total_bounds(geoms)
+    tolerance = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / pixels
+    simple = [shapely.set_precision(g, precision) for g in shapely.coverage_simplify(geoms, tolerance)]
+    out = outlines.copy()
+    out["geojson"] = [json.dumps(mapping(g), separators=(",", ":")) for g in simple]
+    return out

@@ -249,19 +249,25 @@ def school_map(points: pd.DataFrame, outline: dict | None, oversized: set, small
     return style(fig, height=700, title=t("briefing.map_title", lang), legend=dict(orientation="h", y=-0.05))
 
 
-def county_multiples(long: pd.DataFrame, stage: str, lang: str, std: Standards) -> go.Figure:
+def county_multiples(long: pd.DataFrame, stage: str, lang: str, std: Standards, top: int | None = None) -> go.Figure:
     """Small multiples of one 学段: a panel per CV (L1–L7), the counties ranked within it (largest CV on
     top), bars coloured pass / fail / unknown and the 学段's line dashed — which counties fail what, at
-    a glance. ``long`` is :func:`analytics.service.compare`."""
+    a glance. ``long`` is :func:`analytics.service.compare`. With ``top`` each panel keeps the ``top``
+    largest CVs (a province's 95 counties would make panels thousands of pixels tall; undecided ones
+    are kept too, they are never hidden)."""
     from plotly.subplots import make_subplots
     part = long[(long["stage"] == stage) & (long["indicator"] != "R8")]
+    if top is not None and part["county_code"].nunique() > top:
+        value = part["value"].astype(float)
+        rank = value.groupby(part["indicator"]).rank(ascending=False, method="first")
+        part = part[value.isna() | (rank <= top)]
     codes = [c for c in std.indicator_codes if c in set(part["indicator"])]
     cols = 2
     nrows = max(1, math.ceil(len(codes) / cols))
     fig = make_subplots(rows=nrows, cols=cols, subplot_titles=[indicator_label(c, lang, short=True) for c in codes],
                         horizontal_spacing=0.18, vertical_spacing=0.06)
     line = std.cv_line(stage)
-    n_counties = int(part["county_code"].nunique()) if len(part) else 0
+    n_counties = int(part.groupby("indicator")["county_code"].nunique().max()) if len(part) else 0
     for k, code in enumerate(codes):
         rows = part[part["indicator"] == code].sort_values("value", na_position="first")
         colours = [STATUS_COLOURS["unknown"] if p is None or (isinstance(p, float) and math.isnan(p))

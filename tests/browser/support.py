@@ -65,6 +65,7 @@ COUNT_MARKERS = """() => {
             markers: groups.reduce((n, g) => n + (g && g.getLayers ? g.getLayers().length : 0), 0),
             clustered: groups.filter(g => g && g.getVisibleParent).length,
             clusters: document.querySelectorAll('.marker-cluster').length,
+            paths: document.querySelectorAll('.leaflet-overlay-pane path').length,
             zoom: map ? map.getZoom() : null};
 }"""
 

@@ -99,3 +99,34 @@ def test_ranking_fewest_failing_items_first_then_the_smallest_shortfall():
     assert r["county_name"].tolist() == ["丁县", "己县", "戊县", "乙县", "丙县", "甲县"]
     assert r["rank"].tolist() == [1, 1, 3, 4, 5, 6]
     assert round(r.set_index("county_name").loc["甲县", "shortfall"], 9) == 0.3
+
+
+def test_region_outlines_simplified_keep_their_shared_border():
+    import json
+
+    from shapely.geometry import Polygon, mapping, shape
+
+    from analytics.geo.mapping import simplified_outlines
+    # two squares sharing a wiggly border of 200 small steps
+    border = [(1.0 + 0.001 * ((k % 2) * 2 - 1), k / 200) for k in range(201)]
+    left = Polygon([(0, 0)] + border + [(0, 1)])
+    right = Polygon([(2, 0), (2, 1)] + border[::-1])
+    outlines = pd.DataFrame({"county_code": ["1", "2"], "county_name": ["甲县", "乙县"],
+                             "geojson": [json.dumps(mapping(left)), json.dumps(mapping(right))]})
+    out = simplified_outlines(outlines, pixels=100)                  # tolerance 0.02°: the wiggles go
+    a, b = (shape(json.loads(g)) for g in out["geojson"])
+    assert len(a.exterior.coords) < 20 and a.is_valid and b.is_valid
+    assert a.intersection(b).area < 1e-9                             # no overlap …
+    assert abs(a.union(b).area - 2.0) < 1e-3                         # … and no gap between the two
+    assert list(out["county_name"]) == ["甲县", "乙县"] and len(out["geojson"][0]) < len(outlines["geojson"][0]) / 5
+
+
+def test_multiples_of_many_counties_keep_the_largest_cvs_and_the_undecided():
+    from analytics.report.figures import county_multiples
+    from analytics.standards import load_standards
+    rows = [[str(k), f"县{k}", "小学", "L1", k / 100, 0.5, k / 100 <= 0.5, "pass", 3, 3] for k in range(1, 31)]
+    rows.append(["99", "县99", "小学", "L1", None, 0.5, None, "unknown", 3, 0])
+    fig = county_multiples(long(rows), "小学", "zh", load_standards(), top=5)
+    shown = list(fig.data[0].y)
+    assert sorted(shown) == sorted(["县99", "县30", "县29", "县28", "县27", "县26"])     # 5 largest + the undecided
+    assert len(county_multiples(long(rows), "小学", "zh", load_standards()).data[0].y) == 31
