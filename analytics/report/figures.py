@@ -283,14 +283,21 @@ def county_multiples(long: pd.DataFrame, stage: str, lang: str, std: Standards, 
 
 
 def county_slopes(now: pd.DataFrame, before: pd.DataFrame, indicator: str, stage: str, year: int, lang: str,
-                  std: Standards) -> go.Figure:
+                  std: Standards, labels_at_most: int = 15) -> go.Figure:
     """Slope chart of one CV (or R8) per county, last school year → this one: a line per county coloured by
     this year's class (pass / fail / unknown), the line of the standard dashed. Counties without a value
-    in either year are left out. ``now`` / ``before``: :func:`analytics.service.compare` of the two years."""
+    in either year are left out. ``now`` / ``before``: :func:`analytics.service.compare` of the two years.
+    Names are written beside at most ``labels_at_most`` lines (a province's 95 would overlap): those that
+    crossed the line first, then the largest changes; every line names its county on hover."""
     key = ["county_code", "stage", "indicator"]
     a = before[(before["stage"] == stage) & (before["indicator"] == indicator)][key + ["value"]]
     b = now[(now["stage"] == stage) & (now["indicator"] == indicator)][key + ["county_name", "value", "passed", "threshold"]]
     both = b.merge(a, on=key, suffixes=("", "_before")).dropna(subset=["value", "value_before"])
+    line = both["threshold"].astype(float)
+    crossed = (both["value"].astype(float) > line) != (both["value_before"].astype(float) > line)
+    change = (both["value"].astype(float) - both["value_before"].astype(float)).abs()
+    named = set(both.assign(_c=crossed, _d=change).sort_values(["_c", "_d"], ascending=False)
+                .head(labels_at_most)["county_code"])
     fig = go.Figure()
     years = [str(year - 1), str(year)]
     for r in both.itertuples():
@@ -298,7 +305,8 @@ def county_slopes(now: pd.DataFrame, before: pd.DataFrame, indicator: str, stage
             "pass" if r.passed else "fail")
         fig.add_trace(go.Scatter(x=years, y=[r.value_before, r.value], mode="lines+markers+text",
                                  line=dict(color=STATUS_COLOURS[status], width=2), marker=dict(size=7),
-                                 text=["", plot_text(r.county_name)], textposition="middle right",
+                                 text=["", plot_text(r.county_name) if r.county_code in named else ""],
+                                 textposition="middle right",
                                  name=plot_text(r.county_name), showlegend=False,
                                  hovertemplate=plot_text(r.county_name) + "：%{y:.3f}<extra>%{x}</extra>"))
     if len(b):

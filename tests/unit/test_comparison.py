@@ -130,3 +130,14 @@ def test_multiples_of_many_counties_keep_the_largest_cvs_and_the_undecided():
     shown = list(fig.data[0].y)
     assert sorted(shown) == sorted(["县99", "县30", "县29", "县28", "县27", "县26"])     # 5 largest + the undecided
     assert len(county_multiples(long(rows), "小学", "zh", load_standards()).data[0].y) == 31
+
+
+def test_a_crowded_slope_chart_names_the_crossings_first_then_the_largest_changes():
+    from analytics.report import figures
+    from analytics.standards import load_standards
+    before = long([[str(k), f"县{k}", "小学", "L2", 0.40, 0.5, True, "pass", 3, 3] for k in range(1, 9)])
+    now_rows = [[str(k), f"县{k}", "小学", "L2", 0.40 + 0.01 * k, 0.5, True, "pass", 3, 3] for k in range(1, 8)]
+    now_rows.append(["8", "县8", "小学", "L2", 0.52, 0.5, False, "fail", 3, 3])          # crossed the line
+    fig = figures.county_slopes(long(now_rows), before, "L2", "小学", 2024, "zh", load_standards(), labels_at_most=3)
+    named = {t.name for t in fig.data if t.text[1]}
+    assert named == {"县8", "县7", "县6"} and len(fig.data) == 8                         # every line drawn
