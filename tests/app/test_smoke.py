@@ -23,6 +23,10 @@ def test_page_runs_for_every_county_and_stage(page, demo_db, monkeypatch):
         assert not at.exception, (county, at.exception)
     at.radio(key="stage").set_value("初中").run()
     assert not at.exception
+    at.selectbox(key="county").set_value("").run()                      # the city's scope (全部区县)
+    assert not at.exception, at.exception
+    assert page in ("compare", "submissions", "data_admin") or any("请在侧栏" in i.value for i in at.info)
+    at.selectbox(key="county").set_value(counties[0]).run()
     at.radio(key="lang").set_value("en").run()
     assert not at.exception
     assert at.title[0].value and not any("\u4e00" <= ch <= "\u9fff" for ch in at.title[0].value)
