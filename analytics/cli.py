@@ -21,6 +21,15 @@ def _print_problems(report, lang: str, as_json: bool) -> None:
         print(f"[{p.severity}] {p.format(lang)}", file=sys.stderr)
 
 
+def _record(args, action: str, region: str = "", obj: str = "", outcome: str = "ok") -> None:
+    """The command in the audit log (the operator's tool on the server: the OS user, role 'cli')."""
+    import getpass
+
+    from analytics.io import audit, state
+    audit.append(state.state_path(args.db), getattr(args, "user", None) or getpass.getuser(), "cli", action,
+                 region, obj, outcome)
+
+
 def _progress_to_stderr(lang: str):
     def say(fraction: float, key: str) -> None:
         print(f"[{fraction:4.0%}] {t(key, lang)}", file=sys.stderr)
@@ -33,15 +42,22 @@ def cmd_import(args) -> int:
                              outline_source=args.outline_source, towns_geojson=args.towns,
                              progress=_progress_to_stderr(args.lang) if args.progress else None)
     _print_problems(report, args.lang, args.json)
+    from analytics.io.importer import file_sha256
+    source = Path(args.workbook)
+    what = f"{source.name} sha256:{file_sha256(source) if source.exists() else '—'}"
     if not report.ok:
+        _record(args, "import", "", what, "rejected")
         print(t("cli.rejected", args.lang, n=len(report.errors)), file=sys.stderr)
         return 2
     if report.replacement is not None:
         from analytics.io.versions import replacement_words
         print(replacement_words(report.replacement, args.lang), file=sys.stderr)
     if report.needs_confirmation:
+        _record(args, "import", "", what, "needs_confirmation")
         print(t("cli.needs_confirmation", args.lang, n=len(report.warnings)), file=sys.stderr)
         return 2
+    counties = ",".join(sorted(c["county_code"] for c in (report.replacement or {}).get("replace", [])))
+    _record(args, "import", counties, f"{what} v{report.version}")
     print(t("cli.imported_version", args.lang, version=report.version,
             counts=json.dumps(report.row_counts(), ensure_ascii=False)))
     return 0
@@ -96,11 +112,14 @@ def cmd_rollback(args) -> int:
         else:
             versions.rollback(args.db, number)
     except FileNotFoundError:
+        _record(args, "rollback", args.county or "", f"v{number}", "no_such_version")
         print(t("cli.no_such_version", args.lang, version=number), file=sys.stderr)
         return 2
     except LookupError:
+        _record(args, "rollback", args.county or "", f"v{number}", "county_not_in_version")
         print(t("cli.county_not_in_version", args.lang, county=args.county, version=number), file=sys.stderr)
         return 2
+    _record(args, "rollback", args.county or "", f"v{number}" + (f" → v{new}" if args.county else ""))
     if args.county:
         print(t("cli.county_rolled_back", args.lang, county=args.county, version=number, new=new))
     else:
@@ -132,6 +151,63 @@ def cmd_submissions(args) -> int:
     return 0
 
 
+def cmd_user(args) -> int:
+    """Built-in accounts: add, list, disable, set a password (read from stdin, never from the command line)."""
+    from analytics.io import accounts, state
+    path = state.state_path(args.db)
+    password = None
+    if getattr(args, "password_stdin", False):
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif args.user_action in ("add", "passwd"):
+        print(t("user.password_stdin", args.lang), file=sys.stderr)
+        return 2
+    try:
+        if args.user_action == "add":
+            made = accounts.add(path, args.name, args.role, args.scope, password)
+            _record(args, "account_add", ",".join(made.scope), f"{made.name} ({made.role})")
+            print(t("user.added", args.lang, name=made.name, role=made.role, scope=",".join(made.scope) or "*"))
+        elif args.user_action == "passwd":
+            accounts.set_password(path, args.name, password)
+            _record(args, "account_password", "", args.name)
+            print(t("user.password_set", args.lang, name=args.name))
+        elif args.user_action == "disable":
+            accounts.disable(path, args.name)
+            _record(args, "account_disable", "", args.name)
+            print(t("user.disabled", args.lang, name=args.name))
+        else:
+            listed = accounts.listing(path)
+            if args.json:
+                print(json.dumps([{"name": a.name, "role": a.role, "scope": list(a.scope), "disabled": a.disabled,
+                                   "locked_until": a.locked_until} for a in listed], ensure_ascii=False, indent=1))
+            for a in listed if not args.json else []:
+                print(f"{a.name}\t{a.role}\t{','.join(a.scope) or '*'}\t"
+                      f"{t('user.state_disabled', args.lang) if a.disabled else t('user.state_active', args.lang)}")
+    except accounts.AccountError as e:
+        print(t(e.key, args.lang, **e.params), file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_audit(args) -> int:
+    """The audit log: entries (--json) and, with --verify, the hash chain checked (exit 2 at a broken entry)."""
+    from analytics.io import audit, state
+    path = state.state_path(args.db)
+    if args.verify:
+        result = audit.verify(path)
+        if not result["ok"]:
+            print(t(f"audit.broken.{result['reason']}", args.lang, id=result["id"]), file=sys.stderr)
+            return 2
+        print(t("audit.ok", args.lang, n=result["count"], head=result["head"][:16]))
+        return 0
+    rows = audit.entries(path)
+    if args.json:
+        print(json.dumps(rows.to_dict("records"), ensure_ascii=False, indent=1, default=str))
+        return 0
+    for r in rows.itertuples(index=False):
+        print(f"{r.id:6d}  {r.at}  {r.user}  {r.role}  {r.action}  {r.region or '—'}  {r.object or '—'}  {r.outcome}")
+    return 0
+
+
 def cmd_template(args) -> int:
     from analytics.io import template
     template.write_template(args.out)
@@ -151,6 +227,7 @@ def cmd_export(args) -> int:
         Path(args.out).write_bytes(contract_workbook(store))
     finally:
         store.close()
+    _record(args, "export", "", Path(args.out).name)
     print(t("cli.exported", args.lang, path=args.out))
     return 0
 
@@ -267,6 +344,7 @@ def cmd_briefing(args) -> int:
         result = briefing.build(store, args.county, args.year, args.out, pdf=args.pdf, pptx=args.pptx)
     finally:
         store.close()
+    _record(args, "briefing", args.county, f"{Path(args.out).name} {args.year}")
     if result["message"]:
         print(result["message"], file=sys.stderr)
     paths = [p for p in (result["docx"], result["pdf"], result["pptx"]) if p]
@@ -293,6 +371,7 @@ def _region_briefing(args) -> int:
                                            file=sys.stderr))
     finally:
         store.close()
+    _record(args, "briefing", args.region, f"{Path(args.out).name} {args.year}")
     if result["message"]:
         print(result["message"], file=sys.stderr)
     print(t("briefing.written", args.lang, paths="、".join(p for p in (result["docx"], result["pdf"]) if p)))
@@ -410,6 +489,30 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p.add_argument("--progress", action="store_true", help="print progress on stderr")
     p.add_argument("--towns", help="GeoJSON of town (乡镇街道) outlines; features need a 'town' property")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("user", help="built-in accounts (the first one switches sign-in on)")
+    users = p.add_subparsers(dest="user_action", required=True)
+    q = users.add_parser("add", help="a new account: role and regions, password from stdin")
+    q.add_argument("name")
+    q.add_argument("--role", required=True, choices=["viewer", "analyst", "manager", "admin"])
+    q.add_argument("--scope", help="region codes, comma separated: 32 (province), 3209 (city), 320902 (county)")
+    q.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    q = users.add_parser("list", help="every account")
+    q.add_argument("--json", action="store_true")
+    q = users.add_parser("disable", help="stop an account signing in (kept, with its audit trail)")
+    q.add_argument("name")
+    q = users.add_parser("passwd", help="a new password (also lifts a lock-out)")
+    q.add_argument("name")
+    q.add_argument("--password-stdin", action="store_true")
+    for q in users.choices.values():
+        q.add_argument("--db", default=DEFAULT_DB, help="the dataset; the accounts live beside it (.state.sqlite)")
+    p.set_defaults(func=cmd_user)
+
+    p = sub.add_parser("audit", help="the audit log; --verify checks its hash chain")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--verify", action="store_true", help="exit 2 naming the first entry changed or removed by hand")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("versions", help="list the dataset versions (* = current) and the counties each changed")
     p.add_argument("--db", default=DEFAULT_DB)

@@ -1,0 +1,67 @@
+"""The audit log: every sign-in (and failure), import, rollback, export, briefing, plan, scenario change and
+account change — time, user, role, action, region, object, outcome. Append-only and tamper-evident: each
+entry carries the SHA-256 of its own content and of the entry before it, numbered 1, 2, 3 … without gaps,
+so a row changed or removed by hand breaks the chain at that row (:func:`verify`). Appends are serialised
+by the state database's write transaction, so concurrent writers keep the chain whole.
+
+hash_k = SHA-256( JSON [hash_{k−1}, id_k, at, user, role, action, region, object, outcome] ), hash_0 = 64 zeros.
+(Removing the newest entries leaves a shorter valid chain; :func:`verify` reports the count, which an
+operator compares with the last printed or backed-up head.)
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from analytics.io import state
+
+GENESIS = "0" * 64
+COLUMNS = ["id", "at", "user", "role", "action", "region", "object", "outcome", "prev_hash", "hash"]
+
+
+def entry_hash(prev_hash: str, entry_id: int, at: str, user: str, role: str, action: str, region: str,
+               obj: str, outcome: str) -> str:
+    text = json.dumps([prev_hash, int(entry_id), at, user, role, action, region, obj, outcome],
+                      ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def append(path, user: str, role: str, action: str, region: str = "", obj: str = "", outcome: str = "ok") -> int:
+    """Add one entry at the end of the chain; returns its number."""
+    at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    with state.connect(path, write=True) as con:
+        last = con.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        entry_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        values = [str(user or ""), str(role or ""), str(action), str(region or ""), str(obj or ""), str(outcome)]
+        digest = entry_hash(prev, entry_id, at, *values)
+        con.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [entry_id, at, *values, prev, digest])
+    return entry_id
+
+
+def entries(path) -> pd.DataFrame:
+    """Every entry, oldest first."""
+    with state.connect(path) as con:
+        if con is None:
+            return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(con.execute(f"SELECT {', '.join(COLUMNS)} FROM audit ORDER BY id").fetchall(),
+                            columns=COLUMNS)
+
+
+def verify(path) -> dict:
+    """Check the chain: {'ok': True, 'count': n, 'head': last hash} or {'ok': False, 'id': the first broken
+    entry, 'reason': 'changed' (its content does not match its hash) | 'removed' (an entry before it is
+    missing) | 'relinked' (it does not follow the entry before it)}."""
+    prev, expected = GENESIS, 1
+    rows = entries(path)
+    for r in rows.itertuples(index=False):
+        if r.id != expected:
+            return {"ok": False, "id": int(r.id), "reason": "removed"}
+        if r.prev_hash != prev:
+            return {"ok": False, "id": int(r.id), "reason": "relinked"}
+        if entry_hash(r.prev_hash, r.id, r.at, r.user, r.role, r.action, r.region, r.object, r.outcome) != r.hash:
+            return {"ok": False, "id": int(r.id), "reason": "changed"}
+        prev, expected = r.hash, expected + 1
+    return {"ok": True, "count": len(rows), "head": prev}

@@ -1,0 +1,101 @@
+"""Built-in accounts and the audit log (hand cases): roles and regions, lock-out after repeated failures,
+the hash chain that shows a row changed or removed by hand, appends from several processes at once."""
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from analytics.io import accounts, audit
+from analytics.standards import settings_section
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "correct horse battery"
+
+
+def test_roles_may_what_their_rank_allows_and_see_only_their_regions(tmp_path):
+    path = tmp_path / "s.sqlite"
+    viewer = accounts.add(path, "viewer1", "viewer", "320902", PASSWORD)
+    manager = accounts.add(path, "王芳", "manager", "3209，320105", PASSWORD)    # a Chinese comma is fine
+    admin = accounts.add(path, "admin", "admin", None, PASSWORD)
+    assert viewer.may("read") and viewer.may("briefing") and not viewer.may("export") and not viewer.may("import")
+    assert manager.may("import") and manager.may("plan") and not manager.may("accounts")
+    assert admin.may("accounts")
+    assert viewer.sees("320902") and not viewer.sees("320903")
+    assert manager.sees("320903") and manager.sees("320105") and not manager.sees("320102")
+    assert admin.sees("429004")
+    assert [a.name for a in accounts.listing(path)] == sorted(["viewer1", "王芳", "admin"])
+    assert accounts.any_accounts(path) and not accounts.any_accounts(tmp_path / "none.sqlite")
+
+
+@pytest.mark.parametrize("name, role, scope, password, key", [
+    ("a", "viewer", "3209", PASSWORD, "user.bad_name"),
+    ("ok_name", "boss", "3209", PASSWORD, "user.bad_role"),
+    ("ok_name", "viewer", "320", PASSWORD, "user.bad_scope"),
+    ("ok_name", "analyst", "", PASSWORD, "user.needs_scope"),
+    ("ok_name", "viewer", "3209", "short", "user.short_password"),
+])
+def test_bad_accounts_are_refused_with_the_reason(tmp_path, name, role, scope, password, key):
+    with pytest.raises(accounts.AccountError) as e:
+        accounts.add(tmp_path / "s.sqlite", name, role, scope, password)
+    assert e.value.key == key
+    assert not accounts.any_accounts(tmp_path / "s.sqlite")
+
+
+def test_sign_in_locks_out_after_repeated_failures_and_a_reset_lifts_it(tmp_path):
+    path = tmp_path / "s.sqlite"
+    accounts.add(path, "li", "analyst", "3209", PASSWORD)
+    rules = settings_section("auth")
+    now = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    assert accounts.sign_in(path, "li", PASSWORD, now).ok
+    assert accounts.sign_in(path, "nobody", PASSWORD, now).reason == "unknown"
+    for k in range(int(rules["lockout_failures"]) - 1):
+        assert accounts.sign_in(path, "li", "wrong password", now).reason == "wrong"
+    locked = accounts.sign_in(path, "li", "wrong password", now)
+    assert locked.reason == "locked" and locked.locked_until
+    assert accounts.sign_in(path, "li", PASSWORD, now + timedelta(minutes=1)).reason == "locked"   # even the right one
+    later = now + timedelta(minutes=int(rules["lockout_minutes"]) + 1)
+    assert accounts.sign_in(path, "li", PASSWORD, later).ok                                      # the cool-down passed
+    for k in range(int(rules["lockout_failures"])):
+        accounts.sign_in(path, "li", "wrong password", later)
+    accounts.set_password(path, "li", "a new long password")
+    assert accounts.sign_in(path, "li", "a new long password", later).ok                         # an admin's reset
+    accounts.disable(path, "li")
+    assert accounts.sign_in(path, "li", "a new long password", later).reason == "disabled"
+    stored = sqlite3.connect(path).execute("SELECT password_hash FROM accounts").fetchone()[0]
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_the_audit_chain_shows_a_row_changed_or_removed_by_hand(tmp_path):
+    path = tmp_path / "s.sqlite"
+    for k in range(5):
+        audit.append(path, "王芳", "manager", "import", "320902", f"亭湖区{k}.xlsx sha256:…")
+    assert audit.verify(path) == {"ok": True, "count": 5, "head": audit.entries(path)["hash"].iloc[-1]}
+    changed = tmp_path / "changed.sqlite"
+    changed.write_bytes(path.read_bytes())
+    sqlite3.connect(changed).execute("UPDATE audit SET outcome = 'rejected' WHERE id = 3").connection.commit()
+    assert audit.verify(changed) == {"ok": False, "id": 3, "reason": "changed"}
+    removed = tmp_path / "removed.sqlite"
+    removed.write_bytes(path.read_bytes())
+    sqlite3.connect(removed).execute("DELETE FROM audit WHERE id = 2").connection.commit()
+    assert audit.verify(removed) == {"ok": False, "id": 3, "reason": "removed"}
+    rehashed = tmp_path / "rehashed.sqlite"                    # a row changed and its own hash recomputed
+    rehashed.write_bytes(path.read_bytes())
+    con = sqlite3.connect(rehashed)
+    r = con.execute("SELECT id, at, user, role, action, region, object, prev_hash FROM audit WHERE id = 2").fetchone()
+    digest = audit.entry_hash(r[7], r[0], r[1], "someone else", r[3], r[4], r[5], r[6], "ok")
+    con.execute("UPDATE audit SET user = 'someone else', hash = ? WHERE id = 2", [digest]).connection.commit()
+    assert audit.verify(rehashed) == {"ok": False, "id": 3, "reason": "relinked"}
+
+
+def test_appends_from_several_processes_at_once_keep_the_chain(tmp_path):
+    path = tmp_path / "s.sqlite"
+    script = ("import sys; from analytics.io import audit\n"
+              "for k in range(15): audit.append(sys.argv[1], sys.argv[2], 'analyst', 'export', '3209', str(k))")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(path), f"user{n}"], cwd=ROOT) for n in range(4)]
+    assert all(p.wait(60) == 0 for p in procs)
+    result = audit.verify(path)
+    assert result["ok"] and result["count"] == 60
+    assert audit.entries(path)["user"].value_counts().to_dict() == {f"user{n}": 15 for n in range(4)}
