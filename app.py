@@ -1,21 +1,31 @@
-"""Entry point: page set-up, sidebar and navigation (Chinese titles, material icons)."""
+"""Entry point: page set-up, sign-in (when accounts exist), sidebar and the navigation of the pages the
+account may open."""
 import streamlit as st
 
 from pathlib import Path
 
-from ui import navigation, sidebar
+from ui import auth, data, navigation, sidebar
 from ui.strings import tr
 
 # a favicon of our own: without one Streamlit shows the page's material icon, which the browser fetches
 # from a font server on the internet (bureau intranets have none)
 st.set_page_config(page_title="义务教育优质均衡发展监测", layout="wide",
                    page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"))
+account = None
+if auth.accounts_on():
+    account = auth.current()
+    if account is None:                  # only the sign-in page until signed in
+        st.navigation([st.Page(auth.sign_in_page, title=tr("auth.title"), icon=":material/login:")]).run()
+        st.stop()
 sidebar.render()
-
 nav = st.navigation(expanded=True, pages={
     tr(section): [st.Page(p.path, title=tr(p.title_key), icon=p.icon, default=p.default, url_path=p.url_path)
                   for p in entries]
-    for section, entries in navigation.SECTIONS.items()
+    for section, entries in navigation.allowed_pages(account).items()
 })
+auth.sidebar(account)
 st.sidebar.caption(tr("app.subtitle"))
-nav.run()
+try:
+    nav.run()
+except data.ScopeError as refused:       # the backstop: a read outside the account's regions
+    st.error(tr("auth.out_of_scope", code=refused.code, scope="、".join(refused.scope)), icon=":material/block:")

@@ -12,10 +12,11 @@ from analytics.io import importer
 from analytics.io import template
 from analytics.io import versions
 from analytics.io.export import contract_workbook, to_excel_bytes
-from ui import data, state
+from ui import auth, data, state
 from ui.strings import lang, tr
 
 st.title(tr("admin.title"))
+account = st.session_state.get(state.ACCOUNT)              # None in single-user mode
 db = data.db_path()
 meta = data.meta(data.signature()) if data.store() is not None else {}
 if meta.get("is_demo") == "true":
@@ -72,11 +73,16 @@ if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
         # which counties and years the import replaces and which it keeps, before anything is written
         st.info(versions.replacement_words(versions.replacement(db, versions.submission_scope(checked.tables)), lang()),
                 icon=":material/swap_horiz:")
-        confirmed = not checked.warnings or st.checkbox(tr("admin.confirm_warnings"), key=state.CONFIRM)
-        user = st.text_input(tr("admin.user"), value=getpass.getuser(), key=state.IMPORT_USER)
+        holds = sorted(versions.submission_scope(checked.tables))
+        outside = [c for c in holds if account is not None and not account.sees(c)]
+        if outside:                      # a manager imports for the counties in its scope only
+            st.error(tr("admin.outside_scope", codes="、".join(outside), scope="、".join(account.scope)), icon=":material/block:")
+        confirmed = not outside and (not checked.warnings or st.checkbox(tr("admin.confirm_warnings"), key=state.CONFIRM))
+        user = account.name if account else st.text_input(tr("admin.user"), value=getpass.getuser(), key=state.IMPORT_USER)
         if st.button(tr("admin.import"), type="primary", disabled=not confirmed, icon=":material/upload:"):
             bar = st.progress(0.0)
             number = importer.publish(checked, db, user=user, progress=lambda f, k: bar.progress(f, text=tr(k)))
+            auth.record(account, "import", ",".join(holds), f"{Path(upload.name).name} sha256:{digest} v{number}")
             for key in (state.CHECKED, state.CHECKED_HASH, state.CONFIRM):
                 st.session_state.pop(key, None)
             st.session_state[state.IMPORTED_HASH] = digest          # the same file is not offered again
@@ -97,7 +103,8 @@ else:
         c0, c1, c2 = st.columns([1, 1, 2])
         counties = data.counties(data.signature()) if data.store() is not None else None
         names = {} if counties is None else dict(zip(counties["county_code"], counties["county_name"]))
-        scope = c0.selectbox(tr("admin.rollback_scope"), [None] + list(names), key=state.ROLLBACK_SCOPE,
+        whole = [None] if account is None or account.role == "admin" else []   # the whole dataset: admins only
+        scope = c0.selectbox(tr("admin.rollback_scope"), whole + list(names), key=state.ROLLBACK_SCOPE,
                              format_func=lambda c: tr("admin.rollback_all") if c is None else names[c])
         target = c1.selectbox(tr("admin.rollback"), numbers, format_func=lambda n: f"v{n:04d}", key=state.ROLLBACK)
         sure = c2.checkbox(tr("admin.rollback_confirm"), key=state.ROLLBACK_CONFIRM)
@@ -107,8 +114,9 @@ else:
                     versions.rollback(db, target)
                     st.session_state[state.FLASH] = tr("admin.rolled_back", version=target)
                 else:
-                    new = versions.rollback_county(db, scope, target, user=getpass.getuser())
+                    new = versions.rollback_county(db, scope, target, user=account.name if account else getpass.getuser())
                     st.session_state[state.FLASH] = tr("admin.county_rolled_back", county=names[scope], version=target, new=new)
+                auth.record(account, "rollback", scope or "", f"v{target}")
                 st.session_state.pop(state.ROLLBACK_CONFIRM, None)
                 st.rerun()
             except LookupError:

@@ -25,6 +25,45 @@ ROOT = Path(__file__).resolve().parent.parent
 DB_ENV = "EQUITY_DB"
 
 
+class ScopeError(PermissionError):
+    """A read outside the signed-in account's regions (the sidebar never offers one: this is the backstop)."""
+
+    def __init__(self, code: str, scope: tuple):
+        super().__init__(code)
+        self.code, self.scope = code, scope
+
+
+def allowed(code: str | None) -> bool:
+    """Whether this session may read ``code`` (a county, city or province): always in single-user mode and
+    for an admin; else only within the account's regions (a city user may not read the whole province)."""
+    account = st.session_state.get(state.ACCOUNT)
+    if account is None or account.role == "admin":
+        return True
+    return bool(code) and any(str(code).startswith(c) for c in account.scope)
+
+
+def scoped(fn):
+    """Check the county / region argument against the session's account before the (cached) read runs —
+    every page reads its data through this module, so no page can read outside the scope."""
+    import functools
+
+    @functools.wraps(fn)
+    def guarded(sig, code, *args, **kwargs):
+        if not allowed(code):
+            account = st.session_state.get(state.ACCOUNT)
+            raise ScopeError(str(code), account.scope if account else ())
+        return fn(sig, code, *args, **kwargs)
+    return guarded
+
+
+def in_scope_rows(df, column: str = "county_code"):
+    """The rows of ``df`` whose county the session may read."""
+    account = st.session_state.get(state.ACCOUNT)
+    if account is None or account.role == "admin" or df is None or df.empty:
+        return df
+    return df[df[column].astype(str).map(lambda c: any(c.startswith(s) for s in account.scope))]
+
+
 def db_path() -> str:
     return os.environ.get(DB_ENV, str(ROOT / "data" / "equity.duckdb"))
 
@@ -69,8 +108,13 @@ def _sig() -> tuple:
     return (db_path(), None if pinned is None else pinned.signature)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def counties(sig: tuple):
+    """The counties with data that this session may read."""
+    return in_scope_rows(_counties(sig))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _counties(sig: tuple):
     return store().counties()
 
 
@@ -79,53 +123,70 @@ def meta(sig: tuple) -> dict:
     return store().meta()
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def overview(sig: tuple, county: str, year: int) -> dict:
     return service.overview(store(), county, year)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def resources(sig: tuple, county: str, year: int) -> dict:
     return service.resources(store(), county, year)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def gaps(sig: tuple, county: str, year: int):
     return service.gaps(store(), county, year)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def class_sizes(sig: tuple, county: str, year: int) -> dict:
     return service.class_sizes(store(), county, year)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def small_schools(sig: tuple, county: str, years: tuple):
     return service.small_schools(store(), county, list(years))
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def town_summary(sig: tuple, county: str, year: int):
     return service.town_summary(store(), county, year)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def schools(sig: tuple, county: str):
     return store().schools(county)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def outline(sig: tuple, county: str):
     return store().outline(county)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def town_areas(sig: tuple, county: str):
     return store().town_areas(county)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def table(sig: tuple, name: str, county: str, year: int | None):
+    """A contract table of one county (and year) as 数据浏览 shows it."""
+    if not allowed(county):
+        account = st.session_state.get(state.ACCOUNT)
+        raise ScopeError(str(county), account.scope if account else ())
+    return _table(sig, name, county, year)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _table(sig: tuple, name: str, county: str, year: int | None):
     s = store()
     if name == "schools":
         return s.schools(county)
@@ -139,42 +200,50 @@ def signature() -> tuple:
     return _sig()
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def school_points(sig: tuple, county: str, year: int):
     return service.school_points(store(), county, year)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def indicator_values(sig: tuple, county: str, year: int, stage: str, code: str):
     return service.indicator_values(store(), county, year, stage, code)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def school_card(sig: tuple, county: str, school_id: str, year: int) -> dict:
     return service.school_card(store(), county, school_id, year)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def layout_assignment(sig: tuple, county: str, year: int, stage: str) -> dict:
     return service.layout_assignment(store(), county, year, stage)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def class_fixes(sig: tuple, county: str, year: int) -> dict:
     return service.class_fixes(store(), county, year)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def small_school_options(sig: tuple, county: str, year: int):
     return service.small_school_options(store(), county, year)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=32)
 def scorecard(sig: tuple, county: str, year: int):
     items, verdict = service.scorecard(store(), county, year)
     return [i.as_dict() for i in items], verdict
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=16)
 def plan_view(sig: tuple, county: str, year: int, lang: str) -> dict:
     """The plan as the 整改方案 page reads it (the full plan is not kept: it is large and only this is shown)."""
@@ -184,26 +253,31 @@ def plan_view(sig: tuple, county: str, year: int, lang: str) -> dict:
     return rectification.plan_view(plan, pinned.schools(county), service.standards_for(county), lang)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def school_profile(sig: tuple, county: str, school_id: str, year: int) -> dict:
     return service.school_profile(store(), county, school_id, year)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def what_if(sig: tuple, county: str, year: int, actions: tuple) -> dict:
     return service.what_if(store(), county, year, list(actions))
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=16)
 def forecast(sig: tuple, county: str, urban_shift: float) -> dict:
     return service.forecast(store(), county, urban_shift)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=32)
 def suggest_sites(sig: tuple, county: str, year: int, stage: str, k: int, model: str) -> dict:
     return service.suggest_sites(store(), county, year, stage, k, model)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=32)
 def run_scenario(sig: tuple, county: str, year: int, steps_json: str) -> dict:
     """A scenario (steps as JSON, so the cache key is plain text) applied and evaluated; the forecast
@@ -217,23 +291,30 @@ def scenario_store() -> ScenarioStore:
     return ScenarioStore(db_path())
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=32)
 def accessibility(sig: tuple, county: str, year: int, stage: str):
     return service.accessibility(store(), county, year, stage)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def submissions(sig: tuple, year: int):
-    """The submission tracker of the dataset for ``year`` (see :func:`analytics.service.submissions`)."""
+    """The submission tracker for ``year`` (see :func:`analytics.service.submissions`), this session's counties."""
+    return in_scope_rows(_submissions(sig, year))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _submissions(sig: tuple, year: int):
     return service.submissions(db_path(), year)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=32)
 def compare(sig: tuple, region: str, year: int):
     """Every county of ``region`` side by side for ``year`` (see :func:`analytics.service.compare`)."""
     return service.compare(store(), region, year)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=32)
 def compare_table(sig: tuple, region: str, year: int, peer: str, lang: str):
     """The 区县比较 table (comparison.wide_table) of the region's counties, or of one peer group."""
@@ -245,12 +326,14 @@ def compare_table(sig: tuple, region: str, year: int, peer: str, lang: str):
     return wide_table(long, lang, peers)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=32)
 def county_facts(sig: tuple, region: str, year: int):
     """Pupils, urban share and peer group of each county of the region (see :func:`analytics.service.county_facts`)."""
     return service.county_facts(store(), region, year)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=16)
 def region_plans(sig: tuple, region: str, year: int, _progress=None) -> dict:
     """Each county's plan in two tables (see :func:`analytics.service.region_plans`); ``_progress`` is not
@@ -258,17 +341,23 @@ def region_plans(sig: tuple, region: str, year: int, _progress=None) -> dict:
     return service.region_plans(store(), region, year, _progress)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def regions(sig: tuple):
-    """The dataset's counties with their province and city (the sidebar's scope boxes)."""
+    """The dataset's counties with their province and city (the sidebar's scope boxes), this session's only."""
+    return in_scope_rows(_regions(sig))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _regions(sig: tuple):
     return service.regions(store())
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def region_of(sig: tuple, county: str, level: str) -> tuple[str, str]:
     return service.region_of(store(), county, level)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=16)
 def region_outlines(sig: tuple, region: str):
     """County outlines (county_code, county_name, geojson) of the region's counties."""

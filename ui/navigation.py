@@ -11,6 +11,7 @@ class PageEntry:
     title_key: str     # strings catalog key of the title in the navigation
     icon: str
     default: bool = False
+    action: str = "read"   # what the page does (analytics.io.accounts.ACTIONS): roles below it do not see it
 
     @property
     def url_path(self) -> str:
@@ -27,9 +28,9 @@ SECTIONS: dict[str, list[PageEntry]] = {
         PageEntry("app_pages/school_profile.py", "nav.profile", ":material/badge:"),
     ],
     "nav.section.plan": [
-        PageEntry("app_pages/rectification.py", "nav.rectification", ":material/construction:"),
-        PageEntry("app_pages/forecast.py", "nav.forecast", ":material/trending_up:"),
-        PageEntry("app_pages/scenarios.py", "nav.scenarios", ":material/alt_route:"),
+        PageEntry("app_pages/rectification.py", "nav.rectification", ":material/construction:", action="plan"),
+        PageEntry("app_pages/forecast.py", "nav.forecast", ":material/trending_up:", action="plan"),
+        PageEntry("app_pages/scenarios.py", "nav.scenarios", ":material/alt_route:", action="scenario"),
     ],
     "nav.section.layout": [
         PageEntry("app_pages/layout.py", "nav.layout", ":material/map:"),
@@ -39,9 +40,19 @@ SECTIONS: dict[str, list[PageEntry]] = {
     "nav.section.data": [
         PageEntry("app_pages/data_tables.py", "nav.data", ":material/table_view:"),
         PageEntry("app_pages/submissions.py", "nav.submissions", ":material/fact_check:"),
-        PageEntry("app_pages/data_admin.py", "nav.admin", ":material/upload_file:"),
+        PageEntry("app_pages/data_admin.py", "nav.admin", ":material/upload_file:", action="import"),
     ],
 }
+
+
+def allowed_pages(account) -> dict[str, list[PageEntry]]:
+    """The sections with the pages ``account`` may open (every page in single-user mode: ``account`` None)."""
+    out = {}
+    for section, entries in SECTIONS.items():
+        kept = [p for p in entries if account is None or account.may(p.action)]
+        if kept:
+            out[section] = kept
+    return out
 
 
 def pages() -> list[PageEntry]:

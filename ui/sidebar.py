@@ -19,8 +19,8 @@ def _seed(key: str, options: list, first_visit, repaired=state.ALL) -> None:
 
 
 def _scope(tree) -> tuple[str, str | None]:
-    """Draw the province, city and county boxes (each only when it has a choice to offer); returns the
-    scope's code and the county (None at city or province scope)."""
+    """Draw the province and city boxes (each only when it has a choice to offer) and the county box (always:
+    it names the county shown); returns the scope's code and the county (None at city or province scope)."""
     hint = str(st.query_params.get(state.COUNTY) or st.query_params.get(state.REGION) or "")
     county_hint = hint if regions.level_of(hint) == "county" else (state.ALL if hint else tree["county_code"].iloc[0])
     provinces = sorted(tree["province_code"].unique().tolist())
@@ -45,9 +45,8 @@ def _scope(tree) -> tuple[str, str | None]:
     county_options = codes if len(codes) == 1 else [state.ALL] + codes
     _seed(state.COUNTY, county_options, county_hint)
     names = dict(zip(tree["county_code"], tree["county_name"]))
-    if len(county_options) > 1:
-        st.selectbox(tr("sidebar.county"), county_options, key=state.COUNTY,
-                     format_func=lambda c: f"{names.get(c) or ''}（{c}）" if c else tr("sidebar.all_counties", name=above))
+    st.selectbox(tr("sidebar.county"), county_options, key=state.COUNTY,   # always shown: it names the county
+                 format_func=lambda c: f"{names.get(c) or ''}（{c}）" if c else tr("sidebar.all_counties", name=above))
     county = st.session_state[state.COUNTY] or None
     return county or city or province, county
 
@@ -61,6 +60,14 @@ def render() -> state.Selection | None:
     if data.pin() is None:
         st.session_state[state.SELECTION] = None
         return None
+    asked = str(st.query_params.get(state.COUNTY) or st.query_params.get(state.REGION) or "")
+    if asked and not data.allowed(asked):               # a link or an edited URL outside the account's regions
+        account = st.session_state.get(state.ACCOUNT)
+        st.error(tr("auth.out_of_scope", code=asked, scope="、".join(account.scope)), icon=":material/block:")
+        for key in (state.COUNTY, state.REGION):
+            if key in st.query_params:
+                del st.query_params[key]
+            st.session_state.pop(key, None)
     tree = data.regions(data.signature())
     if tree.empty:
         st.session_state[state.SELECTION] = None

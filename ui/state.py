@@ -6,6 +6,13 @@ from dataclasses import dataclass
 import streamlit as st
 
 LANG = "lang"
+ACCOUNT = "_account"              # the signed-in account (ui.auth), None in single-user mode
+LAST_SEEN = "_last_seen"          # time of the session's last action (idle sign-out)
+AUTH_FLASH = "_auth_flash"
+AUTH_FORM = "auth_form"
+AUTH_NAME = "auth_name"
+AUTH_PASSWORD = "auth_password"
+AUTH_SIGN_OUT = "auth_sign_out"
 SELECTION = "_selection"          # the sidebar's selection of this run (ui.sidebar.render)
 DATASET = "_dataset"              # the dataset version this run reads (ui.data.pin)
 PROVINCE = "province"

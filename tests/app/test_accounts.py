@@ -1,0 +1,69 @@
+"""Signing in (AppTest): single-user mode without accounts; with accounts only the sign-in page until signed
+in; a wrong password is refused and audited; a viewer of 亭湖区 sees only 亭湖区 — an edited URL asking for
+盐都区 gets "不在您的权限范围内" and none of its data — and the pages of roles above it are not there."""
+import shutil
+
+import pytest
+
+from analytics.io import accounts, audit, state
+from tests.app.apptest import app
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture()
+def signed_db(demo_db, tmp_path):
+    db = tmp_path / "equity.duckdb"
+    shutil.copy(demo_db, db)
+    accounts.add(state.state_path(db), "viewer1", "viewer", "320902", PASSWORD)
+    accounts.add(state.state_path(db), "王芳", "manager", "3209", PASSWORD)
+    return db
+
+
+def sign_in(at, name, password):
+    at.text_input(key="auth_name").input(name)
+    at.text_input(key="auth_password").input(password)
+    return at.button[0].click().run()
+
+
+def test_without_accounts_the_app_says_it_is_in_single_user_mode(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch)
+    assert not at.exception and at.title[0].value == "总览"
+    assert any("单用户模式" in c.value for c in at.sidebar.caption)
+
+
+def test_only_the_sign_in_page_until_signed_in_and_failures_are_audited(signed_db, monkeypatch):
+    at = app(signed_db, monkeypatch, query={"county": "320902", "year": "2024"})
+    assert at.title[0].value == "登录" and not at.metric and not at.dataframe
+    sign_in(at, "viewer1", "wrong password")
+    assert any("账户名或密码不正确" in e.value for e in at.error) and at.title[0].value == "登录"
+    sign_in(at, "nobody", PASSWORD)
+    assert any("账户名或密码不正确" in e.value for e in at.error)           # an unknown name reads the same
+    sign_in(at, "viewer1", PASSWORD)
+    assert not at.exception and at.title[0].value == "总览" and at.metric
+    log = audit.entries(state.state_path(signed_db))
+    assert list(zip(log["user"], log["action"], log["outcome"]))[-3:] == [
+        ("viewer1", "sign_in", "wrong"), ("nobody", "sign_in", "unknown"), ("viewer1", "sign_in", "ok")]
+    assert audit.verify(state.state_path(signed_db))["ok"]
+
+
+def test_a_viewer_reads_only_its_county(signed_db, monkeypatch):
+    at = app(signed_db, monkeypatch, query={"county": "320903", "year": "2024"})     # an edited URL: 盐都区
+    sign_in(at, "viewer1", PASSWORD)
+    assert not at.exception
+    assert any("320903 不在您的权限范围内" in e.value for e in at.error)
+    assert at.session_state["county"] == "320902" and at.query_params.get("county") == "320902"
+    assert "盐都区" not in " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert at.selectbox(key="county").options == ["亭湖区（320902）"]                  # its county only
+    for page in ("data_admin", "rectification", "scenarios"):                        # not pages of its role
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(f"app_pages/{page}.py")
+
+
+def test_a_city_manager_sees_the_city_and_may_import(signed_db, monkeypatch):
+    at = app(signed_db, monkeypatch, query={"region": "32", "year": "2024"})         # the province: too wide
+    sign_in(at, "王芳", PASSWORD)
+    assert any("32 不在您的权限范围内" in e.value for e in at.error)
+    assert len(at.selectbox(key="county").options) == 10                              # 全部区县 + 9 counties
+    at.switch_page("app_pages/data_admin.py").run()
+    assert not at.exception and at.title[0].value == "数据管理"

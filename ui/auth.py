@@ -1,0 +1,86 @@
+"""Who is asking: the sign-in page, the session's account (expired after inactivity), sign-out, and the
+single-user banner when no account exists yet. Accounts and the audit log live in analytics (accounts,
+audit); this module only keeps the session's part and draws the forms."""
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from analytics.io import accounts, audit, state as state_db
+from analytics.standards import settings_section
+from ui import data, state
+from ui.strings import tr
+
+
+def state_path():
+    return state_db.state_path(data.db_path())
+
+
+def accounts_on() -> bool:
+    """Sign-in is on from the first account (``python -m analytics user add …``)."""
+    return accounts.any_accounts(state_path())
+
+
+def current() -> accounts.Account | None:
+    """The signed-in account of this session, or None (not signed in, or idle too long: signed out)."""
+    account = st.session_state.get(state.ACCOUNT)
+    if account is None:
+        return None
+    idle = float(settings_section("auth")["idle_minutes"]) * 60
+    if time.time() - st.session_state.get(state.LAST_SEEN, 0) > idle:
+        record(account, "sign_out", outcome="idle")
+        st.session_state.pop(state.ACCOUNT, None)
+        st.session_state[state.AUTH_FLASH] = tr("auth.expired")
+        return None
+    fresh = accounts.get(state_path(), account.name)           # disabled or changed since: sign out
+    if fresh is None or fresh.disabled:
+        st.session_state.pop(state.ACCOUNT, None)
+        return None
+    st.session_state[state.ACCOUNT] = fresh
+    st.session_state[state.LAST_SEEN] = time.time()
+    return fresh
+
+
+def record(account: accounts.Account | None, action: str, region: str = "", obj: str = "", outcome: str = "ok") -> None:
+    """An entry in the audit log for the session's account (or the single user)."""
+    audit.append(state_path(), account.name if account else tr("auth.single_user_name"),
+                 account.role if account else "admin", action, region, obj, outcome)
+
+
+def sign_in_page() -> None:
+    """The only page until signed in: name and password; lock-out and failures are said plainly."""
+    st.title(tr("auth.title"))
+    flash = st.session_state.pop(state.AUTH_FLASH, None)
+    if flash:
+        st.info(flash)
+    with st.form(state.AUTH_FORM):
+        name = st.text_input(tr("auth.name"), key=state.AUTH_NAME)
+        password = st.text_input(tr("auth.password"), type="password", key=state.AUTH_PASSWORD)
+        submitted = st.form_submit_button(tr("auth.submit"), icon=":material/login:")
+    if submitted:
+        result = accounts.sign_in(state_path(), name.strip(), password)
+        audit.append(state_path(), name.strip() or "—", result.account.role if result.account else "",
+                     "sign_in", "", "", result.reason)
+        if result.ok:
+            st.session_state[state.ACCOUNT] = result.account
+            st.session_state[state.LAST_SEEN] = time.time()
+            st.rerun()
+        elif result.reason == "locked":
+            st.error(tr("auth.locked", until=result.locked_until or ""), icon=":material/lock:")
+        else:
+            st.error(tr("auth.failed"), icon=":material/block:")      # unknown name or wrong password alike
+
+
+def sidebar(account: accounts.Account | None) -> None:
+    """Who is signed in and the sign-out button; in single-user mode, the banner saying so."""
+    with st.sidebar:
+        if account is None:
+            st.caption(tr("auth.single_user"))
+            return
+        st.caption(tr("auth.signed_in", name=account.name, role=tr(f"role.{account.role}"),
+                      scope="、".join(account.scope) or tr("auth.all_regions")))
+        if st.button(tr("auth.sign_out"), key=state.AUTH_SIGN_OUT, icon=":material/logout:"):
+            record(account, "sign_out")
+            st.session_state.pop(state.ACCOUNT, None)
+            st.rerun()
