@@ -65,3 +65,11 @@ def verify(path) -> dict:
             return {"ok": False, "id": int(r.id), "reason": "changed"}
         prev, expected = r.hash, expected + 1
     return {"ok": True, "count": len(rows), "head": prev}
+
+
+def audit_table(rows: pd.DataFrame, tr) -> pd.DataFrame:
+    """The entries with headers of ``tr`` (the catalog lookup of the caller's language), oldest first."""
+    return pd.DataFrame({tr("audit.col.id"): rows["id"], tr("audit.col.at"): rows["at"], tr("audit.col.user"): rows["user"],
+                         tr("audit.col.role"): rows["role"], tr("audit.col.action"): rows["action"],
+                         tr("audit.col.region"): rows["region"], tr("audit.col.object"): rows["object"],
+                         tr("audit.col.outcome"): rows["outcome"], tr("audit.col.hash"): rows["hash"].str[:16]})

@@ -67,3 +67,21 @@ def test_a_city_manager_sees_the_city_and_may_import(signed_db, monkeypatch):
     assert len(at.selectbox(key="county").options) == 10                              # 全部区县 + 9 counties
     at.switch_page("app_pages/data_admin.py").run()
     assert not at.exception and at.title[0].value == "数据管理"
+
+
+def test_an_administrator_adds_an_account_resets_a_password_and_sees_the_audit_chain(signed_db, monkeypatch):
+    accounts.add(state.state_path(signed_db), "admin", "admin", None, PASSWORD)
+    at = app(signed_db, monkeypatch)
+    sign_in(at, "admin", PASSWORD)
+    at.switch_page("app_pages/accounts.py").run()
+    assert not at.exception and "viewer1" in list(at.dataframe[0].value["账户名"])
+    box = {w.label: w for w in at.text_input}
+    box["账户名"].input("张伟")
+    box["范围（区域代码）"].input("3209")
+    box["密码"].input("a long enough password")
+    next(b for b in at.button if b.label == "添加账户").click().run()
+    assert not at.exception and any("已添加账户 张伟" in s.value for s in at.success)
+    assert accounts.sign_in(state.state_path(signed_db), "张伟", "a long enough password").ok
+    assert any("审计日志完整" in s.value for s in at.success)
+    log = audit.entries(state.state_path(signed_db))
+    assert ("admin", "account_add", "3209") in set(zip(log["user"], log["action"], log["region"]))

@@ -25,7 +25,7 @@ def test_page_runs_for_every_county_and_stage(page, demo_db, monkeypatch):
     assert not at.exception
     at.selectbox(key="county").set_value("").run()                      # the city's scope (全部区县)
     assert not at.exception, at.exception
-    assert page in ("compare", "submissions", "data_admin") or any("请在侧栏" in i.value for i in at.info)
+    assert page in ("compare", "submissions", "data_admin", "accounts") or any("请在侧栏" in i.value for i in at.info)
     at.selectbox(key="county").set_value(counties[0]).run()
     at.radio(key="lang").set_value("en").run()
     assert not at.exception
@@ -41,7 +41,7 @@ def sparse_db(tmp_path_factory):
     assert report.ok
     return tmp / "s.duckdb"
 
-@pytest.mark.parametrize("page", [p for p in PAGES if p != "data_admin"])
+@pytest.mark.parametrize("page", [p for p in PAGES if p not in ("data_admin", "accounts")])   # no data shown there
 def test_page_says_so_when_there_is_no_data(page, sparse_db, monkeypatch):
     at = app(sparse_db, monkeypatch, page, query={"county": "320903"})
     assert not at.exception, at.exception

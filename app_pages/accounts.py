@@ -1,0 +1,85 @@
+"""账户: your own password; for an administrator, every account (add, disable, reset a password) and the
+audit log with its hash chain checked."""
+import streamlit as st
+
+from analytics.io import accounts, audit
+from analytics.io.export import to_excel_bytes
+from analytics.report.escape import safe_filename
+from ui import auth, page, state
+from ui.strings import tr
+
+page.header("accounts.title", needs_year=False, needs_county=False)
+account = st.session_state.get(state.ACCOUNT)
+if account is None:
+    st.info(tr("auth.single_user"))
+    st.stop()
+path = auth.state_path()
+
+
+def refused(error: accounts.AccountError) -> None:
+    st.error(tr(error.key, **error.params), icon=":material/block:")
+
+
+st.subheader(tr("accounts.own_password"))
+with st.form(state.ACCOUNT_PASSWORD_FORM, clear_on_submit=True):
+    old = st.text_input(tr("accounts.old_password"), type="password")
+    new = st.text_input(tr("accounts.new_password"), type="password")
+    again = st.text_input(tr("accounts.new_again"), type="password")
+    if st.form_submit_button(tr("accounts.change"), icon=":material/key:"):
+        if new != again:
+            st.error(tr("accounts.mismatch"))
+        elif not accounts.sign_in(path, account.name, old).ok:
+            auth.record(account, "account_password", "", account.name, "wrong")
+            st.error(tr("auth.failed"))
+        else:
+            try:
+                accounts.set_password(path, account.name, new)
+                auth.record(account, "account_password", "", account.name)
+                st.success(tr("user.password_set", name=account.name))
+            except accounts.AccountError as e:
+                refused(e)
+
+if account.may("accounts"):
+    st.subheader(tr("accounts.all"))
+    listed = accounts.listing(path)
+    page.table(accounts.accounts_table(listed, tr))
+    with st.form(state.ACCOUNT_ADD_FORM, clear_on_submit=True):
+        c1, c2, c3, c4 = st.columns(4)
+        name = c1.text_input(tr("auth.name"))
+        role = c2.selectbox(tr("accounts.role"), accounts.ROLES, format_func=lambda r: tr(f"role.{r}"))
+        scope = c3.text_input(tr("accounts.scope"), help=tr("accounts.scope_help"))
+        password = c4.text_input(tr("auth.password"), type="password")
+        if st.form_submit_button(tr("accounts.add"), icon=":material/person_add:"):
+            try:
+                made = accounts.add(path, name.strip(), role, scope, password)
+                auth.record(account, "account_add", ",".join(made.scope), f"{made.name} ({made.role})")
+                st.success(tr("user.added", name=made.name, role=tr(f"role.{made.role}"), scope=",".join(made.scope) or "*"))
+            except accounts.AccountError as e:
+                refused(e)
+    others = [a.name for a in listed if a.name != account.name]
+    if others:
+        c1, c2, c3 = st.columns([2, 2, 1])
+        who = c1.selectbox(tr("accounts.who"), others, key=state.ACCOUNT_WHO)
+        reset = c2.text_input(tr("accounts.reset_password"), type="password", key=state.ACCOUNT_RESET)
+        if c3.button(tr("accounts.reset"), key=state.ACCOUNT_RESET_BUTTON, icon=":material/lock_reset:"):
+            try:
+                accounts.set_password(path, who, reset)
+                auth.record(account, "account_password", "", who)
+                st.success(tr("user.password_set", name=who))
+            except accounts.AccountError as e:
+                refused(e)
+        if c3.button(tr("accounts.disable"), key=state.ACCOUNT_DISABLE, icon=":material/person_off:"):
+            accounts.disable(path, who)
+            auth.record(account, "account_disable", "", who)
+            st.rerun()
+
+    st.subheader(tr("accounts.audit"))
+    check = audit.verify(path)
+    if check["ok"]:
+        st.success(tr("audit.ok", n=check["count"], head=check["head"][:16]), icon=":material/verified:")
+    else:
+        st.error(tr(f"audit.broken.{check['reason']}", id=check["id"]), icon=":material/gpp_bad:")
+    log = audit.audit_table(audit.entries(path), tr)
+    page.table(log.iloc[::-1])
+    st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("accounts.audit"): log}), on_click="ignore",
+                       file_name=safe_filename("审计日志", suffix=".xlsx"), icon=":material/download:")
