@@ -12,7 +12,9 @@ from ui.strings import tr
 st.set_page_config(page_title="义务教育优质均衡发展监测", layout="wide",
                    page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"))
 account = None
-if auth.accounts_on():
+if auth.mode() == "proxy":               # the bureau's single-sign-on proxy names the user in a header
+    account = auth.proxy_account()
+elif auth.accounts_on():
     account = auth.current()
     if account is None:                  # only the sign-in page until signed in
         st.navigation([st.Page(auth.sign_in_page, title=tr("auth.title"), icon=":material/login:")]).run()

@@ -12,11 +12,12 @@ from analytics.io import importer
 from analytics.io import template
 from analytics.io import versions
 from analytics.io.export import contract_workbook, to_excel_bytes
-from ui import auth, data, state
+from ui import auth, data, page, state
 from ui.strings import lang, tr
 
 st.title(tr("admin.title"))
 account = st.session_state.get(state.ACCOUNT)              # None in single-user mode
+page.require("import")
 db = data.db_path()
 meta = data.meta(data.signature()) if data.store() is not None else {}
 if meta.get("is_demo") == "true":

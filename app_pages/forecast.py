@@ -12,6 +12,7 @@ from ui.charts import style
 from ui.strings import lang, stage_label, tr
 
 sel = page.header("forecast_page.title")
+page.require("plan")
 sig = data.signature()
 std = load_standards(sel.county_code)
 st.caption(tr("forecast_page.intro"))

@@ -15,6 +15,7 @@ from ui.charts import style
 from ui.strings import indicator_label, lang, stage_label, tr
 
 sel = page.header("plan.title")
+page.require("plan")
 std = load_standards(sel.county_code)
 sig = data.signature()
 with st.spinner(tr("app.loading")):

@@ -22,6 +22,7 @@ from ui.charts import style
 from ui.strings import lang, stage_label, tr
 
 sel = page.header("scen.title")
+page.require("scenario")
 sig = data.signature()
 std = load_standards(sel.county_code)
 st.caption(tr("scen.intro"))

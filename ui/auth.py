@@ -3,6 +3,7 @@ single-user banner when no account exists yet. Accounts and the audit log live i
 audit); this module only keeps the session's part and draws the forms."""
 from __future__ import annotations
 
+import os
 import time
 
 import streamlit as st
@@ -15,6 +16,34 @@ from ui.strings import tr
 
 def state_path():
     return state_db.state_path(data.db_path())
+
+
+MODE_ENV = "EQUITY_AUTH_MODE"
+PROXY_USER_KEY = "user"          # the st.user key the proxy's header is saved under (server.trustedUserHeaders)
+
+
+def mode() -> str:
+    """'builtin' (sign-in page, the default) or 'proxy' (the bureau's single-sign-on proxy names the user in a
+    header: data/settings.yaml ``auth.mode`` or $EQUITY_AUTH_MODE)."""
+    return os.environ.get(MODE_ENV) or str(settings_section("auth").get("mode", "builtin"))
+
+
+def proxy_account() -> accounts.Account:
+    """Proxy mode: the account named by the proxy's header (st.user, from ``server.trustedUserHeaders``); roles
+    and regions still come from the app's accounts. Stops the page when the header is missing or names no
+    active account."""
+    name = str(st.user.get(PROXY_USER_KEY) or "").strip()
+    account = accounts.get(state_path(), name) if name else None
+    if account is None or account.disabled:
+        if not st.session_state.get(state.AUTH_FLASH):
+            audit.append(state_path(), name or "—", "", "sign_in", "", "proxy", "unknown" if name else "no_header")
+            st.session_state[state.AUTH_FLASH] = "refused"
+        st.error(tr("auth.proxy_refused", name=name or "—") if name else tr("auth.proxy_missing"), icon=":material/block:")
+        st.stop()
+    if st.session_state.get(state.ACCOUNT) is None:
+        audit.append(state_path(), account.name, account.role, "sign_in", "", "proxy", "ok")
+    st.session_state[state.ACCOUNT] = account
+    return account
 
 
 def accounts_on() -> bool:
@@ -80,6 +109,8 @@ def sidebar(account: accounts.Account | None) -> None:
             return
         st.caption(tr("auth.signed_in", name=account.name, role=tr(f"role.{account.role}"),
                       scope="、".join(account.scope) or tr("auth.all_regions")))
+        if mode() == "proxy":            # signing out is the proxy's business
+            return
         if st.button(tr("auth.sign_out"), key=state.AUTH_SIGN_OUT, icon=":material/logout:"):
             record(account, "sign_out")
             st.session_state.pop(state.ACCOUNT, None)

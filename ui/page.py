@@ -74,3 +74,12 @@ def briefing_downloads(files: dict | None) -> None:
             col.download_button(tr(f"briefing.download_{key}"), Path(files[key]).read_bytes(), on_click="ignore",
                                 file_name=Path(files[key]).name, icon=":material/download:",
                                 key=state.widget_key(state.DOWNLOAD, key))
+
+
+def require(action: str) -> None:
+    """Stop the page unless the signed-in account's role allows ``action`` (the navigation already leaves the
+    page out; this guard holds even if what the navigation registers changes)."""
+    account = st.session_state.get(state.ACCOUNT)
+    if account is not None and not account.may(action):
+        st.error(tr("auth.not_allowed", role=tr(f"role.{account.role}")), icon=":material/block:")
+        st.stop()

@@ -27,13 +27,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db_path: str, port: int | None = None, prefix: list[str] | None = None):
-    """Run the app on 127.0.0.1 against ``db_path``; yields the base URL."""
+def streamlit_server(db_path: str, port: int | None = None, prefix: list[str] | None = None,
+                     args: list[str] | None = None, env: dict | None = None):
+    """Run the app on 127.0.0.1 against ``db_path`` (extra ``args`` for streamlit, ``env`` added); yields the base URL."""
     port = port or free_port()
-    env = dict(os.environ, EQUITY_DB=str(db_path))
+    env = dict(os.environ, EQUITY_DB=str(db_path), **(env or {}))
     cmd = (prefix or []) + [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
                             "--server.headless", "true", "--server.address", "127.0.0.1",
-                            "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+                            "--server.port", str(port), "--browser.gatherUsageStats", "false"] + (args or [])
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -139,3 +140,44 @@ if __name__ == "__main__":
     with streamlit_server(db) as url:
         for name, errs in screenshot_all(url, ROOT / "screenshots", query).items():
             print(name, "OK" if not errs else errs[0][:400])
+
+
+@contextmanager
+def nginx_proxy(app_port: int, users: dict[str, str], tmp: Path):
+    """deploy/nginx-proxy-auth.conf filled in and run by Debian's nginx as an unprivileged foreground
+    process (basic auth with ``users``: name → password); yields the proxy's base URL."""
+    prefix = tmp / "nginx"
+    for sub in ("", "body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (prefix / sub).mkdir(parents=True, exist_ok=True)
+    lines = []
+    for name, password in users.items():
+        hashed = subprocess.run(["openssl", "passwd", "-apr1", password], capture_output=True, text=True,
+                                check=True).stdout.strip()
+        lines.append(f"{name}:{hashed}")
+    (prefix / "htpasswd").write_text("\n".join(lines) + "\n")
+    port = free_port()
+    conf = (ROOT / "deploy" / "nginx-proxy-auth.conf").read_text(encoding="utf-8")
+    for key, value in (("@PREFIX@", str(prefix)), ("@LISTEN@", str(port)), ("@APP@", str(app_port)),
+                       ("@HTPASSWD@", str(prefix / "htpasswd"))):
+        conf = conf.replace(key, value)
+    if os.geteuid() == 0:        # as root nginx's workers would run as nobody and not read the test's 0700 folders
+        conf = "user root;\n" + conf
+    (prefix / "nginx.conf").write_text(conf, encoding="utf-8")
+    nginx = "/usr/sbin/nginx"
+    proc = subprocess.Popen([nginx, "-c", str(prefix / "nginx.conf"), "-p", str(prefix), "-g", "daemon off;"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("nginx did not start: " + proc.stdout.read1().decode(errors="replace"))
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
