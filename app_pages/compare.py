@@ -9,7 +9,7 @@ from analytics.report.comparison import county_verdicts, distance_table, format_
 from analytics.report.formatting import fmt_count
 from analytics.standards import settings_section
 from analytics.report.escape import markdown_text, safe_filename
-from ui import charts, data, maps, page, state
+from ui import auth, charts, data, maps, page, state
 from ui.strings import indicator_label, lang, stage_label, tr, year_label
 
 
@@ -112,4 +112,5 @@ if st.button(tr("compare.briefing"), icon=":material/description:", key=state.CO
         data.store(), region, sel.year, out, pdf=True, progress=lambda done, total, name: bar.progress(
             done / total, text=tr("compare.plans_progress", county=markdown_text(name or ""), done=done, total=total)))
     bar.empty()
+    auth.record(st.session_state.get(state.ACCOUNT), "briefing", region, f"{out.name} {sel.year}")
 page.briefing_downloads(st.session_state.get(state.REGION_BRIEFING_FILES))

@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.report.escape import safe_filename
 from analytics.report.formatting import fmt_cv, fmt_pct, fmt_signed
 from analytics.method.scorecard import resource_verdicts, verdict_key
-from ui import charts, data, page, state
+from ui import auth, charts, data, page, state
 from ui.strings import indicator_label, stage_label, tr
 
 sel = page.header("overview.title")
@@ -83,4 +83,5 @@ if st.button(tr("briefing.button"), icon=":material/description:"):
                                                                            suffix=".docx")
         result = briefing.build(data.store(), sel.county_code, sel.year, out, pdf=True, pptx=True)
     st.session_state[state.BRIEFING_FILES] = result
+    auth.record(st.session_state.get(state.ACCOUNT), "briefing", sel.county_code, f"{out.name} {sel.year}")
 page.briefing_downloads(st.session_state.get(state.BRIEFING_FILES))

@@ -16,7 +16,7 @@ from analytics.standards import load_standards
 from analytics.io.export import to_excel_bytes
 from analytics.report.formatting import fmt_count, fmt_pct, fmt_time
 from analytics.geo.mapping import BEYOND_COLOUR, SEAT_COLOURS
-from ui import data, maps, page, state
+from ui import auth, data, maps, page, state
 from ui import scenario as widgets
 from ui.charts import style
 from ui.strings import lang, stage_label, tr
@@ -155,7 +155,8 @@ if "catchments" in res_a:
 st.subheader(tr("scen.save"))
 c = st.columns([2, 2, 1])
 name = c[0].text_input(tr("scen.save_name"), key=state.SCEN_SAVE_NAME)
-author = c[1].text_input(tr("scen.author"), value=os.environ.get("USER", ""), key=state.SCEN_AUTHOR)
+signed = st.session_state.get(state.ACCOUNT)            # signed in: the author is the account
+author = signed.name if signed else c[1].text_input(tr("scen.author"), value=os.environ.get("USER", ""), key=state.SCEN_AUTHOR)
 if c[2].button(tr("scen.save_button"), icon=":material/save:", disabled=not steps, key=state.SCEN_SAVE):
     if not name.strip():
         st.warning(tr("scen.need_name"))
@@ -163,6 +164,7 @@ if c[2].button(tr("scen.save_button"), icon=":material/save:", disabled=not step
         existed = name.strip() in set(saved["name"])
         version = data.meta(sig).get("version", "")
         saved_store.save(sel.county_code, name.strip(), author.strip(), sel.year, f"v{version}" if version else "", steps)
+        auth.record(st.session_state.get(state.ACCOUNT), "scenario_save", sel.county_code, name.strip())
         st.session_state[state.SCEN_FLASH] = tr("scen.replaced" if existed else "scen.saved", name=md(name.strip()))
         st.rerun()
 st.markdown(f"**{tr('scen.saved_list')}**")
@@ -187,6 +189,7 @@ if c[1].button(tr("scen.open_button"), icon=":material/folder_open:", key=state.
 sure = c[3].checkbox(tr("scen.delete_confirm"), key=state.SCEN_DELETE_SURE)
 if c[2].button(tr("scen.delete_button"), icon=":material/delete:", disabled=not sure, key=state.SCEN_DELETE):
     saved_store.delete(sel.county_code, chosen)
+    auth.record(st.session_state.get(state.ACCOUNT), "scenario_delete", sel.county_code, chosen)
     st.session_state[state.SCEN_FLASH] = tr("scen.deleted", name=md(chosen))
     st.session_state.pop("scen_delete_sure", None)
     st.rerun()
