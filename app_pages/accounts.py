@@ -79,7 +79,15 @@ if account.may("accounts"):
         st.success(tr("audit.ok", n=check["count"], head=check["head"][:16]), icon=":material/verified:")
     else:
         st.error(tr(f"audit.broken.{check['reason']}", id=check["id"]), icon=":material/gpp_bad:")
-    log = audit.audit_table(audit.entries(path), tr)
+    entries = audit.entries(path)
+    f1, f2, f3, f4 = st.columns(4)
+    who = f1.multiselect(tr("audit.col.user"), sorted(entries["user"].unique()), key=state.AUDIT_USERS)
+    what = f2.multiselect(tr("audit.col.action"), sorted(entries["action"].unique()), key=state.AUDIT_ACTIONS)
+    where = f3.text_input(tr("audit.col.region"), key=state.AUDIT_REGION, help=tr("audit.region_help"))
+    since = f4.date_input(tr("audit.since"), value=None, key=state.AUDIT_SINCE)
+    shown = audit.filtered(entries, users=who, actions=what, region=where.strip(), since=since)
+    log = audit.audit_table(shown, tr)
+    st.caption(tr("audit.shown", n=len(shown), total=len(entries)))
     page.table(log.iloc[::-1])
     st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("accounts.audit"): log}), on_click="ignore",
                        file_name=safe_filename("审计日志", suffix=".xlsx"), icon=":material/download:")

@@ -73,3 +73,18 @@ def audit_table(rows: pd.DataFrame, tr) -> pd.DataFrame:
                          tr("audit.col.role"): rows["role"], tr("audit.col.action"): rows["action"],
                          tr("audit.col.region"): rows["region"], tr("audit.col.object"): rows["object"],
                          tr("audit.col.outcome"): rows["outcome"], tr("audit.col.hash"): rows["hash"].str[:16]})
+
+
+def filtered(rows: pd.DataFrame, users=(), actions=(), region: str = "", since=None) -> pd.DataFrame:
+    """The entries of any of ``users`` and ``actions`` (all when empty), whose region starts with ``region``
+    (a region entry naming several counties matches any of them), from the date ``since`` (UTC) on."""
+    keep = pd.Series(True, index=rows.index)
+    if users:
+        keep &= rows["user"].isin(list(users))
+    if actions:
+        keep &= rows["action"].isin(list(actions))
+    if region:
+        keep &= rows["region"].map(lambda r: any(code.startswith(region) for code in str(r).split(",")))
+    if since is not None:
+        keep &= rows["at"].str[:10] >= str(since)
+    return rows[keep]

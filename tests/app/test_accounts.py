@@ -85,3 +85,14 @@ def test_an_administrator_adds_an_account_resets_a_password_and_sees_the_audit_c
     assert any("审计日志完整" in s.value for s in at.success)
     log = audit.entries(state.state_path(signed_db))
     assert ("admin", "account_add", "3209") in set(zip(log["user"], log["action"], log["region"]))
+
+
+def test_a_session_idle_too_long_is_signed_out(signed_db, monkeypatch):
+    at = app(signed_db, monkeypatch)
+    sign_in(at, "viewer1", PASSWORD)
+    assert at.title[0].value == "总览"
+    at.session_state["_last_seen"] = 0.0                      # the last action long ago
+    at.run()
+    assert at.title[0].value == "登录" and any("长时间未操作" in i.value for i in at.info)
+    log = audit.entries(state.state_path(signed_db))
+    assert list(zip(log["action"], log["outcome"]))[-1] == ("sign_out", "idle")

@@ -99,3 +99,14 @@ def test_appends_from_several_processes_at_once_keep_the_chain(tmp_path):
     result = audit.verify(path)
     assert result["ok"] and result["count"] == 60
     assert audit.entries(path)["user"].value_counts().to_dict() == {f"user{n}": 15 for n in range(4)}
+
+
+def test_the_log_filters_by_user_action_region_and_date(tmp_path):
+    import pandas as pd
+    rows = pd.DataFrame({"user": ["王芳", "李明", "王芳"], "action": ["import", "sign_in", "rollback"],
+                         "region": ["320902,320903", "", "320981"],
+                         "at": ["2026-11-30T23:00:00+00:00", "2026-12-01T01:00:00+00:00", "2026-12-01T02:00:00+00:00"]})
+    assert audit.filtered(rows, users=["王芳"])["action"].tolist() == ["import", "rollback"]
+    assert audit.filtered(rows, region="320903")["action"].tolist() == ["import"]     # one of several counties
+    assert audit.filtered(rows, region="3209", actions=["rollback"])["user"].tolist() == ["王芳"]
+    assert audit.filtered(rows, since="2026-12-01")["action"].tolist() == ["sign_in", "rollback"]
