@@ -25,6 +25,16 @@ CREATE TABLE IF NOT EXISTS accounts (
     created_at TEXT NOT NULL,
     password_changed_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS scenarios (
+    county_code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    author TEXT,
+    created_at TEXT NOT NULL,            -- UTC ISO time
+    base_year INTEGER,
+    base_version TEXT,
+    steps TEXT NOT NULL,                 -- the steps as JSON
+    PRIMARY KEY (county_code, name)
+);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,              -- 1, 2, 3 … with no gap: a removed row shows
     at TEXT NOT NULL,                    -- UTC ISO time

@@ -370,57 +370,61 @@ class Store:
 
 
 def scenarios_path(db_path: str | os.PathLike) -> Path:
-    """Where saved layout scenarios live: ``equity.duckdb`` → ``equity.scenarios.duckdb``. Dataset
-    versions are immutable, so scenarios sit in their own small writable file beside them."""
+    """Where saved layout scenarios lived before the state database (``equity.scenarios.duckdb``): read once
+    and moved into the state database by :class:`ScenarioStore`."""
     db = Path(db_path)
     return db.with_name(db.stem + ".scenarios.duckdb")
 
 
-_SCENARIO_DDL = ("CREATE TABLE IF NOT EXISTS scenarios (county_code VARCHAR, name VARCHAR, author VARCHAR, "
-                 "created_at TIMESTAMP, base_year INTEGER, base_version VARCHAR, steps VARCHAR, "
-                 "PRIMARY KEY (county_code, name))")
-
-
 class ScenarioStore:
-    """Saved scenarios (name, author, date, base year and version, steps as JSON) of one database.
-    Each call opens and closes its own connection, so the app, the CLI and tests can share the file."""
+    """Saved scenarios (name, author, date, base year and version, steps as JSON) of one dataset, in the
+    application state database (:mod:`analytics.io.state`: SQLite beside the data). Each call opens and
+    closes its own connection, so the app's sessions, the CLI and tests share the file. Scenarios of an
+    earlier installation (``equity.scenarios.duckdb``) are moved in on first use; that file is kept,
+    renamed ``….migrated``."""
 
     def __init__(self, db_path: str | os.PathLike):
-        self.path = scenarios_path(db_path)
+        from analytics.io import state
+        self.path = state.state_path(db_path)
+        self.legacy = scenarios_path(db_path)
 
-    def _connect(self, write: bool):
-        """Always read-write: DuckDB refuses a second connection to a file with another configuration
-        in the same process (two sessions of the app reading and saving at once)."""
-        if not write and not self.path.exists():
-            return None
-        con = duckdb.connect(str(self.path))
-        con.execute(_SCENARIO_DDL)
-        return con
+    def _migrate(self) -> None:
+        if not self.legacy.exists():
+            return
+        from analytics.io import state
+        con = duckdb.connect(str(self.legacy), read_only=True)
+        try:
+            rows = con.execute("SELECT county_code, name, author, strftime(created_at, '%Y-%m-%dT%H:%M:%S+00:00'), "
+                               "base_year, base_version, steps FROM scenarios").fetchall()
+        finally:
+            con.close()
+        with state.connect(self.path, write=True) as lite:
+            lite.executemany("INSERT OR IGNORE INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        self.legacy.rename(self.legacy.with_name(self.legacy.name + ".migrated"))
 
     def save(self, county_code: str, name: str, author: str, base_year: int, base_version: str,
              steps: list[dict]) -> None:
         """Save (or replace, same county and name) one scenario in a single transaction."""
-        con = self._connect(write=True)
-        try:
-            con.execute("BEGIN")
-            con.execute("DELETE FROM scenarios WHERE county_code = ? AND name = ?", [county_code, name])
-            con.execute("INSERT INTO scenarios VALUES (?, ?, ?, timezone('UTC', now()), ?, ?, ?)",
-                        [county_code, name, author, int(base_year), base_version,
-                         json.dumps(steps, ensure_ascii=False)])
-            con.execute("COMMIT")
-        finally:
-            con.close()
+        from datetime import datetime, timezone
+
+        from analytics.io import state
+        self._migrate()
+        with state.connect(self.path, write=True) as con:
+            con.execute("INSERT OR REPLACE INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [county_code, name, author, datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                         int(base_year), base_version, json.dumps(steps, ensure_ascii=False)])
 
     def list(self, county_code: str) -> pd.DataFrame:
         """The county's scenarios, newest first (name, author, created_at, base_year, base_version, steps)."""
-        con = self._connect(write=False)
-        if con is None:
-            return pd.DataFrame(columns=["name", "author", "created_at", "base_year", "base_version", "steps"])
-        try:
-            return con.execute("SELECT name, author, created_at, base_year, base_version, steps FROM scenarios "
-                               "WHERE county_code = ? ORDER BY created_at DESC, name", [county_code]).df()
-        finally:
-            con.close()
+        from analytics.io import state
+        columns = ["name", "author", "created_at", "base_year", "base_version", "steps"]
+        self._migrate()
+        with state.connect(self.path) as con:
+            if con is None:
+                return pd.DataFrame(columns=columns)
+            rows = con.execute("SELECT name, author, created_at, base_year, base_version, steps FROM scenarios "
+                               "WHERE county_code = ? ORDER BY created_at DESC, name", [county_code]).fetchall()
+        return pd.DataFrame(rows, columns=columns)
 
     def load(self, county_code: str, name: str) -> dict | None:
         found = self.list(county_code)
@@ -432,10 +436,7 @@ class ScenarioStore:
         return row
 
     def delete(self, county_code: str, name: str) -> bool:
-        con = self._connect(write=True)
-        try:
-            n = con.execute("DELETE FROM scenarios WHERE county_code = ? AND name = ? RETURNING name",
-                            [county_code, name]).fetchall()
-            return bool(n)
-        finally:
-            con.close()
+        from analytics.io import state
+        self._migrate()
+        with state.connect(self.path, write=True) as con:
+            return con.execute("DELETE FROM scenarios WHERE county_code = ? AND name = ?", [county_code, name]).rowcount > 0

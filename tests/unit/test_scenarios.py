@@ -244,3 +244,20 @@ def test_a_new_school_counts_in_the_town_chosen_or_else_the_nearest_settlements(
     assert scenarios.town_of(120.12, 33.39, settlements, 32651) == "西镇"
     assert scenarios.town_of(120.12, 33.39, settlements.iloc[0:0], 32651) == ""
     assert Step.from_dict({"kind": "open", "town": "东镇", "lon": 120.12, "lat": 33.39}).town == "东镇"
+
+
+def test_scenarios_of_an_earlier_installation_move_into_the_state_database(tmp_path):
+    import duckdb
+
+    from analytics.io.storage import ScenarioStore, scenarios_path
+    db = tmp_path / "equity.duckdb"
+    legacy = duckdb.connect(str(scenarios_path(db)))
+    legacy.execute("CREATE TABLE scenarios (county_code VARCHAR, name VARCHAR, author VARCHAR, created_at TIMESTAMP, "
+                   "base_year INTEGER, base_version VARCHAR, steps VARCHAR, PRIMARY KEY (county_code, name))")
+    legacy.execute("INSERT INTO scenarios VALUES ('320902', '旧方案', '张三', TIMESTAMP '2026-11-01 08:00:00', 2024, 'v2', '[]')")
+    legacy.close()
+    store = ScenarioStore(db)
+    moved = store.load("320902", "旧方案")
+    assert moved["author"] == "张三" and moved["created_at"] == "2026-11-01T08:00:00+00:00" and moved["steps"] == []
+    assert not scenarios_path(db).exists() and scenarios_path(db).with_name(scenarios_path(db).name + ".migrated").exists()
+    assert store.path.name == "equity.state.sqlite"
