@@ -26,6 +26,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until(ready, seconds: float, proc, what: str) -> None:
+    """Poll ``ready()`` (an OSError counts as not yet) until it is true; after ``seconds`` raise with what the
+    process ``proc`` printed."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if ready():
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not start: " + proc.stdout.read1().decode(errors="replace"))
+
+
 @contextmanager
 def streamlit_server(db_path: str, port: int | None = None, prefix: list[str] | None = None,
                      args: list[str] | None = None, env: dict | None = None):
@@ -38,15 +52,8 @@ def streamlit_server(db_path: str, port: int | None = None, prefix: list[str] | 
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("streamlit did not start: " + proc.stdout.read1().decode(errors="replace"))
+        wait_until(lambda: urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok", 60, proc,
+                   "streamlit")
         yield url
     finally:
         proc.terminate()
@@ -168,15 +175,8 @@ def nginx_proxy(app_port: int, users: dict[str, str], tmp: Path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("nginx did not start: " + proc.stdout.read1().decode(errors="replace"))
+        wait_until(lambda: bool(socket.create_connection(("127.0.0.1", port), timeout=0.5).close() or True), 20, proc,
+                   "nginx")
         yield url
     finally:
         proc.terminate()
