@@ -338,7 +338,8 @@ def county_verdict_map(outlines: pd.DataFrame, statuses: dict[str, str], lang: s
             shown.add(status)
         p = geom.representative_point()
         fig.add_trace(go.Scatter(x=[p.x], y=[p.y], mode="text", text=[plot_text(r.county_name or r.county_code)],
-                                 textfont=dict(size=11, color="#111111"), showlegend=False, hoverinfo="skip"))
+                                 textfont=dict(size=11 if len(outlines) <= 30 else 7, color="#111111"),   # a province: small
+                                 showlegend=False, hoverinfo="skip"))
     if len(outlines):
         lat = float(np.mean([shape(json.loads(g)).centroid.y for g in outlines["geojson"]]))
         fig.update_yaxes(scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat)))
