@@ -3,7 +3,6 @@ audit log with its hash chain checked."""
 import streamlit as st
 
 from analytics.io import accounts, audit
-from analytics.io.export import to_excel_bytes
 from analytics.report.escape import safe_filename
 from ui import auth, page, state
 from ui.strings import tr
@@ -89,5 +88,4 @@ if account.may("accounts"):
     log = audit.audit_table(shown, tr)
     st.caption(tr("audit.shown", n=len(shown), total=len(entries)))
     page.table(log.iloc[::-1])
-    st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("accounts.audit"): log}), on_click="ignore",
-                       file_name=safe_filename("审计日志", suffix=".xlsx"), icon=":material/download:")
+    page.excel_download("download.excel", lambda: {tr("accounts.audit"): log}, safe_filename("审计日志", suffix=".xlsx"))

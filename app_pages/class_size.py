@@ -2,7 +2,6 @@
 import streamlit as st
 
 from analytics.report.escape import safe_filename
-from analytics.io.export import to_excel_bytes
 from analytics.report.formatting import fmt_pct
 from analytics.geo.mapping import BAND_COLOURS, marker_radius
 from ui import charts, data, maps, page, state
@@ -90,6 +89,5 @@ big_table = big[["name", "town", "students", "limit", "excess"]].rename(columns=
     "name": tr("col.school"), "town": tr("col.town"), "students": tr("col.students"),
     "limit": tr("col.limit"), "excess": tr("col.excess")})
 page.table(big_table)
-st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("class.offending"): offending,
-                                                         tr("class.big_schools"): big_table}),
-                   on_click="ignore", file_name=safe_filename("大班额大校额", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
+page.excel_download("download.excel", lambda: {tr("class.offending"): offending, tr("class.big_schools"): big_table},
+                    safe_filename("大班额大校额", sel.county_name, sel.year, suffix=".xlsx"), sel.county_code)

@@ -4,7 +4,6 @@ import streamlit as st
 
 from analytics.geo.regions import city_code_of
 from analytics.geo.mapping import STATUS_COLOURS, county_at, county_fills
-from analytics.io.export import to_excel_bytes
 from analytics.report.comparison import county_verdicts, distance_table, format_value, peer_label, wide_table
 from analytics.report.formatting import fmt_count
 from analytics.standards import settings_section
@@ -42,9 +41,8 @@ st.markdown("**" + tr("compare.summary", region=markdown_text(region_name), year
                       unknown=int(counts.get("unknown", 0))) + "**")
 table = data.compare_table(sig, region, sel.year, peer, lang())
 st.dataframe(table, hide_index=True, width="stretch", height=min(640, 38 + 35 * len(table)))
-st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("compare.title"): wide_table(long, "zh", peers)}),
-                   on_click="ignore", file_name=safe_filename("区县比较", region_name, sel.year, suffix=".xlsx"),
-                   icon=":material/download:")
+page.excel_download("download.excel", lambda: {tr("compare.title"): wide_table(long, "zh", peers)},
+                    safe_filename("区县比较", region_name, sel.year, suffix=".xlsx"), region)
 
 st.subheader(tr("compare.map"))
 measures = list(long["indicator"].unique())

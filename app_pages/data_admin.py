@@ -11,7 +11,7 @@ from analytics.report.escape import safe_filename
 from analytics.io import importer
 from analytics.io import template
 from analytics.io import versions
-from analytics.io.export import contract_workbook, to_excel_bytes
+from analytics.io.export import contract_workbook
 from ui import auth, data, page, state
 from ui.strings import lang, tr
 
@@ -61,23 +61,27 @@ if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
     if checked.problems:
         report = importer.problems_frame(checked.problems, lang())
         st.dataframe(report, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(report)))
-        st.download_button(tr("admin.report_download"), lambda: to_excel_bytes({tr("admin.report"): report}),
-                           on_click="ignore", file_name=safe_filename("校验结果", Path(upload.name).stem, suffix=".xlsx"), icon=":material/download:")
+        page.excel_download("admin.report_download", lambda: {tr("admin.report"): report},
+                            safe_filename("校验结果", Path(upload.name).stem, suffix=".xlsx"))
     if checked.errors:
         st.error(tr("admin.has_errors"), icon=":material/block:")
     else:
         if checked.tables:
             counts = {tr(f"table.{k}"): f"{n:,}" for k, n in checked.row_counts().items()}
             st.caption(tr("admin.rows_found") + "：" + "、".join(f"{k} {v}" for k, v in counts.items()))
-        if not checked.warnings:
-            st.success(tr("admin.clean"), icon=":material/check_circle:")
-        # which counties and years the import replaces and which it keeps, before anything is written
-        st.info(versions.replacement_words(versions.replacement(db, versions.submission_scope(checked.tables)), lang()),
-                icon=":material/swap_horiz:")
         holds = sorted(versions.submission_scope(checked.tables))
         outside = [c for c in holds if account is not None and not account.sees(c)]
-        if outside:                      # a manager imports for the counties in its scope only
+        if not outside:
+            if not checked.warnings:
+                st.success(tr("admin.clean"), icon=":material/check_circle:")
+            # which counties and years the import replaces and which it keeps, before anything is written
+            st.info(versions.replacement_words(versions.replacement(db, versions.submission_scope(checked.tables)),
+                                               lang()), icon=":material/swap_horiz:")
+        else:                            # a manager imports for the counties in its scope only
             st.error(tr("admin.outside_scope", codes="、".join(outside), scope="、".join(account.scope)), icon=":material/block:")
+            if st.session_state.get(state.REFUSED_HASH) != digest:
+                auth.record(account, "import", ",".join(outside), f"{Path(upload.name).name} sha256:{digest}", "outside_scope")
+                st.session_state[state.REFUSED_HASH] = digest
         confirmed = not outside and (not checked.warnings or st.checkbox(tr("admin.confirm_warnings"), key=state.CONFIRM))
         user = account.name if account else st.text_input(tr("admin.user"), value=getpass.getuser(), key=state.IMPORT_USER)
         if st.button(tr("admin.import"), type="primary", disabled=not confirmed, icon=":material/upload:"):
@@ -125,5 +129,8 @@ else:
 
 if data.store() is not None:
     st.subheader(tr("admin.export"))
-    st.download_button(tr("admin.export_button"), lambda: contract_workbook(data.store()),  # built on click
-                       on_click="ignore", file_name=safe_filename("全部数据", f"v{meta.get('version', '')}", suffix=".xlsx"), icon=":material/download:")
+    pinned = data.store()
+    mine = None if account is None or account.role == "admin" else list(data.counties(data.signature())["county_code"])
+    st.caption(tr("admin.export_help") if mine is None else tr("admin.export_scope_help", n=len(mine)))
+    page.excel_download("admin.export_button", lambda: contract_workbook(pinned, mine),
+                        safe_filename("全部数据", f"v{meta.get('version', '')}", suffix=".xlsx"), ",".join(mine or []))

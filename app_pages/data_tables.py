@@ -3,7 +3,6 @@ import streamlit as st
 
 from analytics.report.escape import safe_filename
 from analytics.io import contract
-from analytics.io.export import to_excel_bytes
 from ui import data, page, state
 from ui.strings import tr
 
@@ -17,6 +16,5 @@ if df.empty:
     page.no_data(sel)
 else:
     st.dataframe(shown, hide_index=True, width="stretch", height=520)
-    st.download_button(tr("data.download"), lambda: to_excel_bytes({contract.sheet(name).zh: contract.readable_table(name, df, "zh")}),
-                       on_click="ignore", file_name=safe_filename(contract.sheet(name).zh, sel.county_name, sel.year, suffix=".xlsx"),
-                       icon=":material/download:")
+    page.excel_download("data.download", lambda: {contract.sheet(name).zh: contract.readable_table(name, df, "zh")},
+                        safe_filename(contract.sheet(name).zh, sel.county_name, sel.year, suffix=".xlsx"), sel.county_code)

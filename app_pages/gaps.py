@@ -3,7 +3,6 @@ import streamlit as st
 
 from analytics.report.escape import safe_filename
 from analytics.io.contract import codes as contract_codes
-from analytics.io.export import to_excel_bytes
 from analytics.report.formatting import fmt_indicator, fmt_pct
 from ui import charts, data, page
 from ui.strings import indicator_label, lang, tr
@@ -38,5 +37,5 @@ theil = part.assign(**{tr("col.indicator"): part["indicator"].map(lambda c: indi
                        tr("col.theil_within"): part["theil_within"].map(lambda x: f"{x:.4f}"),
                        tr("col.between_share"): part["between_share"].map(fmt_pct)}).iloc[:, -5:]
 c2.dataframe(theil, hide_index=True, width="stretch")
-st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("gaps.table"): shown, tr("gaps.theil"): theil}),
-                   on_click="ignore", file_name=safe_filename("城乡差距", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), icon=":material/download:")
+page.excel_download("download.excel", lambda: {tr("gaps.table"): shown, tr("gaps.theil"): theil},
+                    safe_filename("城乡差距", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), sel.county_code)

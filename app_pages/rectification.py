@@ -8,9 +8,8 @@ from analytics.report.escape import safe_filename
 from analytics.method.indicators import TEACHER_INDICATORS
 from analytics.planning import rectification
 from analytics.standards import indicator_codes, load_standards
-from analytics.io.export import to_excel_bytes
 from analytics.report.formatting import fmt_count, fmt_cv
-from ui import data, page, state
+from ui import auth, data, page, state
 from ui.charts import style
 from ui.strings import indicator_label, lang, stage_label, tr
 
@@ -23,6 +22,7 @@ with st.spinner(tr("app.loading")):
 if view["empty"]:
     page.no_data(sel)
     st.stop()
+auth.record_once(st.session_state.get(state.ACCOUNT), "plan", sel.county_code, f"{sel.year} v{data.meta(sig).get('version', '')}")
 st.caption(tr("plan.intro"))
 k = st.columns(3)
 k[0].metric(tr("plan.total"), fmt_count(view["total_cost_yuan"], lang(), tr("unit.yuan")))
@@ -48,8 +48,8 @@ if len(cost):
     for tab, (name, sheet) in zip(tabs, sheets.items()):
         with tab:
             page.table(sheet)
-st.download_button(tr("plan.download"), lambda: to_excel_bytes(sheets),
-                   on_click="ignore", file_name=safe_filename("整改方案", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
+page.excel_download("plan.download", lambda: sheets, safe_filename("整改方案", sel.county_name, sel.year, suffix=".xlsx"),
+                    sel.county_code)
 
 st.subheader(tr("plan.uncovered"))
 if uncovered:

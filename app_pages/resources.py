@@ -4,7 +4,6 @@ import streamlit as st
 
 from analytics.report.escape import safe_filename
 from analytics.standards import indicator_codes, load_standards
-from analytics.io.export import to_excel_bytes
 from analytics.method.labels import school_labels
 from analytics.report.formatting import fmt_cv, fmt_indicator, fmt_pct
 from ui import charts, data, page, state
@@ -38,8 +37,8 @@ with left:
                                for n, m in zip(cv_stage["n_scope"], cv_stage["missing"])],
     }).iloc[:, -7:]
     st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("resources.cv_table"): table}),
-                       on_click="ignore", file_name=safe_filename("差异系数", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), icon=":material/download:")
+    page.excel_download("download.excel", lambda: {tr("resources.cv_table"): table},
+                        safe_filename("差异系数", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), sel.county_code)
 with right:
     st.plotly_chart(charts.cv_bars(cv, sel.stage), width="stretch")
 
@@ -60,9 +59,9 @@ def grid_table() -> pd.DataFrame:
                          **{indicator_label(c, short=True): comp[f"ratio_{c}"].map(fmt_pct) for c in codes}})
 
 
-st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("resources.grid"): grid_table()}),
-                   on_click="ignore", file_name=safe_filename("学校达标", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), key=state.GRID_XLSX,
-                   icon=":material/download:")
+page.excel_download("download.excel", lambda: {tr("resources.grid"): grid_table()},
+                    safe_filename("学校达标", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), sel.county_code,
+                    key=state.GRID_XLSX)
 
 st.subheader(tr("resources.pullers"))
 st.caption(tr("resources.pullers_help"))

@@ -13,7 +13,6 @@ from analytics.io import contract
 from analytics.planning import scenarios
 from analytics.report.escape import plot_text
 from analytics.standards import load_standards
-from analytics.io.export import to_excel_bytes
 from analytics.report.formatting import fmt_count, fmt_pct, fmt_time
 from analytics.geo.mapping import BEYOND_COLOUR, SEAT_COLOURS
 from ui import auth, data, maps, page, state
@@ -118,8 +117,8 @@ if flags:
 
 table = scenarios.display_table(scenarios.compare(results, std), std, lang())
 page.table(table)
-st.download_button(tr("scen.download"), lambda: to_excel_bytes({tr("scen.results"): table}),
-                   on_click="ignore", file_name=safe_filename("布局方案比选", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
+page.excel_download("scen.download", lambda: {tr("scen.results"): table},
+                    safe_filename("布局方案比选", sel.county_name, sel.year, suffix=".xlsx"), sel.county_code)
 
 if "balance" in res_a:
     st.markdown(f"**{tr('scen.balance_chart')}**")

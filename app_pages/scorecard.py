@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from analytics.report.escape import safe_filename
-from analytics.io.export import to_excel_bytes
 from analytics.method.scorecard import COUNTY_SOURCE, verdict_key
 from ui import data, page
 from analytics.report.formatting import fmt_item_line, fmt_item_value
@@ -90,5 +89,5 @@ for part in ("resource", "guarantee", "quality", "recognition"):
         lambda r: [f"background-color: {colours.get(r[tr('col.status')], '')}"] * len(r), axis=1),
         hide_index=True, width="stretch", height=35 * (int(rows.sum()) + 1) + 3)     # every item, no inner scroll
 st.caption(tr("score.vetoes"))
-st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("score.title"): table}),
-                   on_click="ignore", file_name=safe_filename("达标评估", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
+page.excel_download("download.excel", lambda: {tr("score.title"): table},
+                    safe_filename("达标评估", sel.county_name, sel.year, suffix=".xlsx"), sel.county_code)

@@ -3,7 +3,6 @@ import streamlit as st
 
 from analytics.report.escape import safe_filename
 from analytics.standards import load_standards
-from analytics.io.export import to_excel_bytes
 from analytics.geo.mapping import SMALL_COLOURS, marker_radius
 from ui import charts, data, maps, page, state
 from ui.strings import tr
@@ -57,5 +56,5 @@ listing = listing.rename(columns={"school_id": tr("col.school_id"), "name": tr("
                                   "floor_adds_yuan": tr("small.floor_adds"), "option": tr("small.option")})
 page.table(listing)
 st.caption(tr("small.floor_total", total=page.count(options["floor_adds_yuan"].sum(), "unit.yuan")))
-st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("small.table"): listing}),
-                   on_click="ignore", file_name=safe_filename("乡村小规模学校", sel.county_name, sel.year, suffix=".xlsx"), icon=":material/download:")
+page.excel_download("download.excel", lambda: {tr("small.table"): listing},
+                    safe_filename("乡村小规模学校", sel.county_name, sel.year, suffix=".xlsx"), sel.county_code)

@@ -2,7 +2,6 @@
 what a city bureau needs to chase missing or late counties."""
 import streamlit as st
 
-from analytics.io.export import to_excel_bytes
 from analytics.io.versions import submissions_table
 from analytics.report.escape import safe_filename
 from ui import data, page
@@ -23,6 +22,5 @@ for column, status in zip(k, ("missing", "incomplete", "complete")):
     column.metric(tr(f"submission.status.{status}"), f"{int(counts.get(status, 0))}")
 table = submissions_table(tracker, lang())
 page.table(table)
-st.download_button(tr("download.excel"), lambda: to_excel_bytes({tr("nav.submissions"): submissions_table(tracker, "zh")}),
-                   on_click="ignore", file_name=safe_filename("报送情况", sel.year, suffix=".xlsx"),
-                   icon=":material/download:")
+page.excel_download("download.excel", lambda: {tr("nav.submissions"): submissions_table(tracker, "zh")},
+                    safe_filename("报送情况", sel.year, suffix=".xlsx"), region)

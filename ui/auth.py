@@ -51,6 +51,16 @@ def accounts_on() -> bool:
     return accounts.any_accounts(state_path())
 
 
+def end_session() -> None:
+    """Sign out: forget everything the session holds but its language — the pinned dataset, a checked
+    upload, the choices — so the next account starts afresh from the URL (a widget's stale value
+    would otherwise come back as its first option)."""
+    language = st.session_state.get(state.LANG)
+    st.session_state.clear()
+    if language:
+        st.session_state[state.LANG] = language
+
+
 def current() -> accounts.Account | None:
     """The signed-in account of this session, or None (not signed in, or idle too long: signed out)."""
     account = st.session_state.get(state.ACCOUNT)
@@ -59,12 +69,12 @@ def current() -> accounts.Account | None:
     idle = float(settings_section("auth")["idle_minutes"]) * 60
     if time.time() - st.session_state.get(state.LAST_SEEN, 0) > idle:
         record(account, "sign_out", outcome="idle")
-        st.session_state.pop(state.ACCOUNT, None)
+        end_session()
         st.session_state[state.AUTH_FLASH] = tr("auth.expired")
         return None
     fresh = accounts.get(state_path(), account.name)           # disabled or changed since: sign out
     if fresh is None or fresh.disabled:
-        st.session_state.pop(state.ACCOUNT, None)
+        end_session()
         return None
     st.session_state[state.ACCOUNT] = fresh
     st.session_state[state.LAST_SEEN] = time.time()
@@ -75,6 +85,23 @@ def record(account: accounts.Account | None, action: str, region: str = "", obj:
     """An entry in the audit log for the session's account (or the single user)."""
     audit.append(state_path(), account.name if account else tr("auth.single_user_name"),
                  account.role if account else "admin", action, region, obj, outcome)
+
+
+def record_once(account: accounts.Account | None, action: str, region: str = "", obj: str = "") -> None:
+    """``record`` the first time this session does ``action`` on ``region`` / ``obj`` (a page that computes
+    a plan reruns on every click; the log keeps one entry per plan looked at, not one per rerun)."""
+    done = st.session_state.setdefault(state.AUDITED, set())
+    if (action, region, obj) not in done:
+        record(account, action, region, obj)
+        done.add((action, region, obj))
+
+
+def recorder(account: accounts.Account | None, action: str, region: str = "", obj: str = ""):
+    """``record`` prepared now and written later — for work that finishes outside the script run (a
+    download built on click), where the session and its language cannot be read."""
+    name = account.name if account else tr("auth.single_user_name")
+    role, path = (account.role if account else "admin"), state_path()
+    return lambda outcome="ok": audit.append(path, name, role, action, region, obj, outcome)
 
 
 def sign_in_page() -> None:
@@ -113,5 +140,5 @@ def sidebar(account: accounts.Account | None) -> None:
             return
         if st.button(tr("auth.sign_out"), key=state.AUTH_SIGN_OUT, icon=":material/logout:"):
             record(account, "sign_out")
-            st.session_state.pop(state.ACCOUNT, None)
+            end_session()
             st.rerun()

@@ -5,7 +5,8 @@ import streamlit as st
 
 from analytics.report.escape import markdown_text as md
 from analytics.report.formatting import fmt_count, fmt_time
-from ui import data, state
+from analytics.io.export import to_excel_bytes
+from ui import auth, data, state
 from ui.strings import lang, stage_label, tr
 
 
@@ -83,3 +84,45 @@ def require(action: str) -> None:
     if account is not None and not account.may(action):
         st.error(tr("auth.not_allowed", role=tr(f"role.{account.role}")), icon=":material/block:")
         st.stop()
+
+
+def excel_download(label_key: str, sheets, file_name: str, region: str = "", key: str | None = None) -> None:
+    """An Excel download for the roles that may export (a viewer sees none). ``sheets`` is a callable
+    returning {sheet name: table} — or the workbook's bytes — run only when the button is clicked; the
+    download is then recorded in the audit log (who, region, file)."""
+    account = st.session_state.get(state.ACCOUNT)
+    if account is not None and not account.may("export"):
+        return
+    recorded = auth.recorder(account, "export", region, file_name)
+    st.download_button(tr(label_key), in_this_session(sheets, recorded), on_click="ignore", file_name=file_name,
+                       icon=":material/download:", key=key)
+
+
+def in_this_session(sheets, done):
+    """A download's builder that runs with this session's context — Streamlit calls it from a server thread
+    with none, where the language (and anything else read from the session) would silently be the
+    default — then calls ``done``."""
+    import threading
+
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+    ctx = get_script_run_ctx()
+
+    def build() -> bytes:
+        made: dict = {}
+
+        def work():
+            try:
+                result = sheets()
+                made["bytes"] = result if isinstance(result, bytes) else to_excel_bytes(result)
+            except Exception as error:  # noqa: BLE001 — raised again below, in Streamlit's thread
+                made["error"] = error
+        worker = threading.Thread(target=work, name="excel-download")
+        add_script_run_ctx(worker, ctx)
+        worker.start()
+        worker.join()
+        if "error" in made:
+            done("failed")
+            raise made["error"]
+        done()
+        return made["bytes"]
+    return build

@@ -35,13 +35,17 @@ def to_excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
-def contract_workbook(store) -> bytes:
-    """The whole current dataset as a contract workbook (Chinese headers, yes/no as 是/否): it imports
-    back as is."""
+def contract_workbook(store, counties: list[str] | None = None) -> bytes:
+    """The current dataset as a contract workbook (Chinese headers, yes/no as 是/否): it imports back as
+    is. ``counties`` limits it to those counties' rows (an account's scope); None: every county."""
     from analytics.io import contract
+    parts = None if counties is None else [store.county_rows(code) for code in counties]
     sheets = {}
     for sheet in contract.sheets():
-        df = store.table(sheet.key)
+        if parts is None:
+            df = store.table(sheet.key)
+        else:
+            df = pd.concat([p[sheet.key] for p in parts], ignore_index=True) if parts else store.table(sheet.key).iloc[0:0]
         for c in sheet.columns:                    # yes/no as the contract writes them (是 / 否), not True / False
             if c.type == "yes_no" and c.key in df.columns:
                 df[c.key] = df[c.key].map(lambda v: None if pd.isna(v) else ("是" if v else "否")).astype(object)

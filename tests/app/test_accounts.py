@@ -96,3 +96,20 @@ def test_a_session_idle_too_long_is_signed_out(signed_db, monkeypatch):
     assert at.title[0].value == "登录" and any("长时间未操作" in i.value for i in at.info)
     log = audit.entries(state.state_path(signed_db))
     assert list(zip(log["action"], log["outcome"]))[-1] == ("sign_out", "idle")
+
+
+def test_a_plan_looked_at_is_in_the_audit_log_once_and_a_viewer_has_no_downloads(signed_db, monkeypatch):
+    at = app(signed_db, monkeypatch, query={"county": "320902", "year": "2024"})
+    sign_in(at, "王芳", PASSWORD)
+    at.switch_page("app_pages/rectification.py").run()
+    assert not at.exception and at.title[0].value == "整改方案"
+    at.run()                                                   # a rerun (any click) is not a second plan
+    log = audit.entries(state.state_path(signed_db))
+    plans = log[log["action"] == "plan"]
+    assert list(zip(plans["user"], plans["region"])) == [("王芳", "320902")] and "2024" in plans["object"].iloc[0]
+    assert at.get("download_button")                           # a manager may export …
+    viewer = app(signed_db, monkeypatch, query={"county": "320902", "year": "2024"})
+    sign_in(viewer, "viewer1", PASSWORD)
+    viewer.switch_page("app_pages/scorecard.py").run()
+    assert not viewer.exception and viewer.title[0].value == "达标评估"
+    assert not viewer.get("download_button")                   # … a viewer may not
