@@ -275,12 +275,29 @@ def threshold(standards: Standards, code: str, stage: str) -> float:
 SETTINGS_PATH = ROOT / "data" / "settings.yaml"
 
 
-@lru_cache(maxsize=1)
-def _settings() -> dict:
+LOCAL_SETTINGS_ENV = "EQUITY_SETTINGS"    # an installation's own file overriding some of them
+
+
+@lru_cache(maxsize=4)
+def _settings(local: str | None) -> dict:
+    """data/settings.yaml with the keys of ``local`` (a YAML file of the same sections) put over it; a
+    section or key the shipped file does not have is refused by name, not silently ignored."""
     with open(SETTINGS_PATH, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        merged = yaml.safe_load(fh)
+    if local:
+        with open(local, encoding="utf-8") as fh:
+            overrides = yaml.safe_load(fh) or {}
+        for section, values in overrides.items():
+            if section not in merged or not isinstance(values, dict):
+                raise ValueError(f"{local}: unknown settings section {section!r} (known: {', '.join(merged)})")
+            unknown = set(values) - set(merged[section])
+            if unknown:
+                raise ValueError(f"{local}: unknown key(s) {', '.join(sorted(unknown))} in section {section!r}")
+            merged[section] = {**merged[section], **values}
+    return merged
 
 
 def settings_section(name: str) -> dict:
-    """One section of data/settings.yaml (``versions``, ``compare`` …), as a copy."""
-    return dict(_settings()[name])
+    """One section of the installation's settings (``versions``, ``compare``, ``auth`` …), as a copy:
+    data/settings.yaml, with the file named by $EQUITY_SETTINGS over it when set."""
+    return dict(_settings(os.environ.get(LOCAL_SETTINGS_ENV) or None)[name])

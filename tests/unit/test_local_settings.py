@@ -1,0 +1,29 @@
+"""An installation's own settings file ($EQUITY_SETTINGS) overrides single keys of data/settings.yaml and
+keeps the rest; a section or key that does not exist is refused by name (a typo must not silently leave
+the lock-out at its default)."""
+import pytest
+
+from analytics.standards import LOCAL_SETTINGS_ENV, settings_section
+
+
+def test_a_local_file_overrides_only_the_keys_it_names(tmp_path, monkeypatch):
+    shipped = settings_section("auth")
+    local = tmp_path / "local.yaml"
+    local.write_text("auth:\n  idle_minutes: 5\n", encoding="utf-8")
+    monkeypatch.setenv(LOCAL_SETTINGS_ENV, str(local))
+    mine = settings_section("auth")
+    assert mine["idle_minutes"] == 5 and shipped["idle_minutes"] != 5
+    assert {k: v for k, v in mine.items() if k != "idle_minutes"} == \
+        {k: v for k, v in shipped.items() if k != "idle_minutes"}
+    monkeypatch.delenv(LOCAL_SETTINGS_ENV)
+    assert settings_section("auth") == shipped
+
+
+@pytest.mark.parametrize("text, named", [("auth:\n  idle_minuets: 5\n", "idle_minuets"),
+                                         ("authentication:\n  idle_minutes: 5\n", "authentication")])
+def test_an_unknown_key_or_section_is_refused_by_name(tmp_path, monkeypatch, text, named):
+    local = tmp_path / "local.yaml"
+    local.write_text(text, encoding="utf-8")
+    monkeypatch.setenv(LOCAL_SETTINGS_ENV, str(local))
+    with pytest.raises(ValueError, match=named):
+        settings_section("auth")
