@@ -12,6 +12,8 @@ from ui.strings import tr
 st.set_page_config(page_title="义务教育优质均衡发展监测", layout="wide",
                    page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"))
 account = None
+if auth.mode() == "proxy" or auth.accounts_on():     # several users: a standards or settings edit is logged
+    auth.note_configuration(str(auth.state_path()))
 if auth.mode() == "proxy":               # the bureau's single-sign-on proxy names the user in a header
     account = auth.proxy_account()
 elif auth.accounts_on():

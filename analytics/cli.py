@@ -26,8 +26,10 @@ def _record(args, action: str, region: str = "", obj: str = "", outcome: str = "
     import getpass
 
     from analytics.io import audit, state
-    audit.append(state.state_path(args.db), getattr(args, "user", None) or getpass.getuser(), "cli", action,
-                 region, obj, outcome)
+    from analytics.standards import configuration_digest, configuration_files
+    user, path = getattr(args, "user", None) or getpass.getuser(), state.state_path(args.db)
+    audit.note_configuration(path, configuration_digest(), ", ".join(f.name for f in configuration_files()), user, "cli")
+    audit.append(path, user, "cli", action, region, obj, outcome)
 
 
 def _progress_to_stderr(lang: str):

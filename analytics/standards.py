@@ -297,6 +297,24 @@ def _settings(local: str | None) -> dict:
     return merged
 
 
+def configuration_files() -> list[Path]:
+    """Every file that decides a figure or a rule of this installation: the standards (national and
+    provincial), data/settings.yaml and the local settings file when one is set."""
+    files = sorted(standards_dir().glob("*.yaml")) + [SETTINGS_PATH]
+    local = os.environ.get(LOCAL_SETTINGS_ENV)
+    return files + ([Path(local)] if local else [])
+
+
+def configuration_digest() -> str:
+    """SHA-256 over the names and contents of :func:`configuration_files` — changes whenever a line, a
+    weight, a cost or a setting does (the audit log records each change)."""
+    import hashlib
+    h = hashlib.sha256()
+    for path in configuration_files():
+        h.update(path.name.encode("utf-8") + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
+    return h.hexdigest()
+
+
 def settings_section(name: str) -> dict:
     """One section of the installation's settings (``versions``, ``compare``, ``auth`` …), as a copy:
     data/settings.yaml, with the file named by $EQUITY_SETTINGS over it when set."""

@@ -81,7 +81,8 @@ if account.may("accounts"):
     entries = audit.entries(path)
     f1, f2, f3, f4 = st.columns(4)
     who = f1.multiselect(tr("audit.col.user"), sorted(entries["user"].unique()), key=state.AUDIT_USERS)
-    what = f2.multiselect(tr("audit.col.action"), sorted(entries["action"].unique()), key=state.AUDIT_ACTIONS)
+    what = f2.multiselect(tr("audit.col.action"), sorted(entries["action"].unique()), key=state.AUDIT_ACTIONS,
+                          format_func=lambda code: audit.word(tr, "audit.action.", code))
     where = f3.text_input(tr("audit.col.region"), key=state.AUDIT_REGION, help=tr("audit.region_help"))
     since = f4.date_input(tr("audit.since"), value=None, key=state.AUDIT_SINCE)
     shown = audit.filtered(entries, users=who, actions=what, region=where.strip(), since=since)

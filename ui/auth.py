@@ -87,6 +87,15 @@ def record(account: accounts.Account | None, action: str, region: str = "", obj:
                  account.role if account else "admin", action, region, obj, outcome)
 
 
+@st.cache_resource(show_spinner=False, ttl=60)
+def note_configuration(path: str) -> bool:
+    """At most once a minute per process: a 'settings' entry when the standards or settings files changed
+    since the last one recorded (they are edited on the server; the app sees the change on its next use)."""
+    from analytics.standards import configuration_digest, configuration_files
+    return audit.note_configuration(path, configuration_digest(), ", ".join(f.name for f in configuration_files()),
+                                    "—", "app")
+
+
 def record_once(account: accounts.Account | None, action: str, region: str = "", obj: str = "") -> None:
     """``record`` the first time this session does ``action`` on ``region`` / ``obj`` (a page that computes
     a plan reruns on every click; the log keeps one entry per plan looked at, not one per rerun)."""

@@ -41,6 +41,19 @@ def append(path, user: str, role: str, action: str, region: str = "", obj: str =
     return entry_id
 
 
+def note_configuration(path, digest: str, files: str, user: str, role: str) -> bool:
+    """A 'settings' entry when the configuration's digest differs from the one last recorded (the standards
+    and settings are files edited on the server, outside the app: the first start or command after an
+    edit records it). Returns whether an entry was added."""
+    with state.connect(path) as con:
+        last = None if con is None else con.execute(
+            "SELECT object FROM audit WHERE action = 'settings' ORDER BY id DESC LIMIT 1").fetchone()
+    if last is not None and last[0].startswith(f"sha256:{digest}"):
+        return False
+    append(path, user, role, "settings", "", f"sha256:{digest} {files}", "changed" if last else "first_seen")
+    return True
+
+
 def entries(path) -> pd.DataFrame:
     """Every entry, oldest first."""
     with state.connect(path) as con:
@@ -67,12 +80,25 @@ def verify(path) -> dict:
     return {"ok": True, "count": len(rows), "head": prev}
 
 
+def word(tr, prefix: str, code: str) -> str:
+    """``code`` (an action or outcome) in the catalog's words, or as it is when the catalog lacks it."""
+    text = tr(prefix + code)
+    return code if text == prefix + code else text
+
+
 def audit_table(rows: pd.DataFrame, tr) -> pd.DataFrame:
-    """The entries with headers of ``tr`` (the catalog lookup of the caller's language), oldest first."""
-    return pd.DataFrame({tr("audit.col.id"): rows["id"], tr("audit.col.at"): rows["at"], tr("audit.col.user"): rows["user"],
-                         tr("audit.col.role"): rows["role"], tr("audit.col.action"): rows["action"],
+    """The entries with headers, actions and outcomes in words of ``tr`` (the catalog lookup of the caller's
+    language; a code the catalog lacks is shown as it is), oldest first."""
+    def words(column: str, prefix: str) -> pd.Series:
+        names = {code: word(tr, prefix, code) for code in rows[column].unique()}
+        return rows[column].map(names)
+    from analytics.report.formatting import CHINA_TIME
+    at = pd.to_datetime(rows["at"], utc=True, errors="coerce").dt.tz_convert(CHINA_TIME).dt.strftime("%Y-%m-%d %H:%M:%S")
+    return pd.DataFrame({tr("audit.col.id"): rows["id"], tr("audit.col.at"): at.fillna(rows["at"]), tr("audit.col.user"): rows["user"],
+                         tr("audit.col.role"): words("role", "role."), tr("audit.col.action"): words("action", "audit.action."),
                          tr("audit.col.region"): rows["region"], tr("audit.col.object"): rows["object"],
-                         tr("audit.col.outcome"): rows["outcome"], tr("audit.col.hash"): rows["hash"].str[:16]})
+                         tr("audit.col.outcome"): words("outcome", "audit.outcome."),
+                         tr("audit.col.hash"): rows["hash"].str[:16]})
 
 
 def filtered(rows: pd.DataFrame, users=(), actions=(), region: str = "", since=None) -> pd.DataFrame:

@@ -48,12 +48,13 @@ def test_imports_and_rollbacks_are_audited_and_a_hand_edit_is_named(tmp_path, ca
     assert run_cli(["rollback", "1", "--db", str(db)], capsys)[0] == 0
     code, out, _ = run_cli(["audit", "--db", str(db), "--json"], capsys)
     log = json.loads(out)
-    assert [(e["action"], e["outcome"]) for e in log] == [("import", "ok"), ("import", "rejected"), ("rollback", "ok")]
-    assert log[0]["user"] == "王芳" and "亭湖区.xlsx sha256:" in log[0]["object"] and log[0]["object"].endswith("v1")
+    assert [(e["action"], e["outcome"]) for e in log] == [            # the configuration in use, seen first
+        ("settings", "first_seen"), ("import", "ok"), ("import", "rejected"), ("rollback", "ok")]
+    assert log[1]["user"] == "王芳" and "亭湖区.xlsx sha256:" in log[1]["object"] and log[1]["object"].endswith("v1")
     code, out, _ = run_cli(["audit", "--db", str(db), "--verify"], capsys)
-    assert code == 0 and "3条" in out
+    assert code == 0 and "4条" in out
     con = sqlite3.connect(state.state_path(db))
-    con.execute("UPDATE audit SET user = 'nobody' WHERE id = 2")
+    con.execute("UPDATE audit SET user = 'nobody' WHERE id = 3")
     con.commit()
     code, _, err = run_cli(["audit", "--db", str(db), "--verify"], capsys)
-    assert code == 2 and "第2条" in err
+    assert code == 2 and "第3条" in err

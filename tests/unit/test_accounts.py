@@ -110,3 +110,20 @@ def test_the_log_filters_by_user_action_region_and_date(tmp_path):
     assert audit.filtered(rows, region="320903")["action"].tolist() == ["import"]     # one of several counties
     assert audit.filtered(rows, region="3209", actions=["rollback"])["user"].tolist() == ["王芳"]
     assert audit.filtered(rows, since="2026-12-01")["action"].tolist() == ["sign_in", "rollback"]
+
+
+def test_the_audit_table_reads_in_chinese_with_beijing_time():
+    """What the 账户 page and its Excel show: actions, outcomes and roles in words, the time in Beijing time
+    (a UTC entry at 16:00 is the next day's 00:00), a code the catalog lacks kept as it is."""
+    import pandas as pd
+
+    from analytics.i18n import t
+    from analytics.io import audit
+    rows = pd.DataFrame({"id": [1, 2], "at": ["2026-12-01T00:57:36+00:00", "2026-12-01T16:00:00+00:00"],
+                         "user": ["王芳", "ops"], "role": ["manager", "cli"], "action": ["import", "something_new"],
+                         "region": ["320903", ""], "object": ["", ""], "outcome": ["outside_scope", "ok"],
+                         "hash": ["a" * 64, "b" * 64]})
+    table = audit.audit_table(rows, lambda key, **kw: t(key, "zh"))
+    assert list(table["时间（北京时间）"]) == ["2026-12-01 08:57:36", "2026-12-02 00:00:00"]
+    assert list(table["操作"]) == ["导入", "something_new"] and list(table["结果"]) == ["超出权限范围", "成功"]
+    assert list(table["角色"]) == ["数据管理员", "命令行"]

@@ -27,3 +27,22 @@ def test_an_unknown_key_or_section_is_refused_by_name(tmp_path, monkeypatch, tex
     monkeypatch.setenv(LOCAL_SETTINGS_ENV, str(local))
     with pytest.raises(ValueError, match=named):
         settings_section("auth")
+
+
+def test_an_edited_configuration_is_logged_once_per_change(tmp_path, monkeypatch):
+    from analytics.io import audit
+    from analytics.standards import configuration_digest
+    log = tmp_path / "state.sqlite"
+    first = configuration_digest()
+    assert audit.note_configuration(log, first, "settings.yaml", "ops", "cli")
+    assert not audit.note_configuration(log, first, "settings.yaml", "ops", "cli")     # unchanged: nothing
+    local = tmp_path / "local.yaml"
+    local.write_text("auth:\n  lockout_failures: 3\n", encoding="utf-8")
+    monkeypatch.setenv(LOCAL_SETTINGS_ENV, str(local))
+    second = configuration_digest()
+    assert second != first and audit.note_configuration(log, second, "settings.yaml, local.yaml", "ops", "cli")
+    local.write_text("auth:\n  lockout_failures: 4\n", encoding="utf-8")               # one character edited
+    assert configuration_digest() != second
+    entries = audit.entries(log)
+    assert list(entries["outcome"]) == ["first_seen", "changed"] and audit.verify(log)["ok"]
+    assert entries["object"].iloc[1].startswith(f"sha256:{second}")
