@@ -80,9 +80,10 @@ if account.may("accounts"):
         st.error(tr(f"audit.broken.{check['reason']}", id=check["id"]), icon=":material/gpp_bad:")
     entries = audit.entries(path)
     f1, f2, f3, f4 = st.columns(4)
-    who = f1.multiselect(tr("audit.col.user"), sorted(entries["user"].unique()), key=state.AUDIT_USERS)
+    who = f1.multiselect(tr("audit.col.user"), sorted(entries["user"].unique()), key=state.AUDIT_USERS,
+                         placeholder=tr("audit.all"))
     what = f2.multiselect(tr("audit.col.action"), sorted(entries["action"].unique()), key=state.AUDIT_ACTIONS,
-                          format_func=lambda code: audit.word(tr, "audit.action.", code))
+                          format_func=lambda code: audit.word(tr, "audit.action.", code), placeholder=tr("audit.all"))
     where = f3.text_input(tr("audit.col.region"), key=state.AUDIT_REGION, help=tr("audit.region_help"))
     since = f4.date_input(tr("audit.since"), value=None, key=state.AUDIT_SINCE)
     shown = audit.filtered(entries, users=who, actions=what, region=where.strip(), since=since)

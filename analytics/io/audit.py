@@ -103,7 +103,8 @@ def audit_table(rows: pd.DataFrame, tr) -> pd.DataFrame:
 
 def filtered(rows: pd.DataFrame, users=(), actions=(), region: str = "", since=None) -> pd.DataFrame:
     """The entries of any of ``users`` and ``actions`` (all when empty), whose region starts with ``region``
-    (a region entry naming several counties matches any of them), from the date ``since`` (UTC) on."""
+    (a region entry naming several counties matches any of them), from the date ``since`` on — a date in Beijing
+    time, as the table shows it (an entry at 17:00 UTC belongs to the next day)."""
     keep = pd.Series(True, index=rows.index)
     if users:
         keep &= rows["user"].isin(list(users))
@@ -112,5 +113,7 @@ def filtered(rows: pd.DataFrame, users=(), actions=(), region: str = "", since=N
     if region:
         keep &= rows["region"].map(lambda r: any(code.startswith(region) for code in str(r).split(",")))
     if since is not None:
-        keep &= rows["at"].str[:10] >= str(since)
+        from analytics.report.formatting import CHINA_TIME
+        local = pd.to_datetime(rows["at"], utc=True, errors="coerce").dt.tz_convert(CHINA_TIME).dt.strftime("%Y-%m-%d")
+        keep &= local.fillna(rows["at"].str[:10]) >= str(since)
     return rows[keep]

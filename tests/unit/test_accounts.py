@@ -105,10 +105,11 @@ def test_the_log_filters_by_user_action_region_and_date(tmp_path):
     import pandas as pd
     rows = pd.DataFrame({"user": ["王芳", "李明", "王芳"], "action": ["import", "sign_in", "rollback"],
                          "region": ["320902,320903", "", "320981"],
-                         "at": ["2026-11-30T23:00:00+00:00", "2026-12-01T01:00:00+00:00", "2026-12-01T02:00:00+00:00"]})
+                         "at": ["2026-11-30T15:00:00+00:00", "2026-11-30T17:00:00+00:00", "2026-12-01T02:00:00+00:00"]})
     assert audit.filtered(rows, users=["王芳"])["action"].tolist() == ["import", "rollback"]
     assert audit.filtered(rows, region="320903")["action"].tolist() == ["import"]     # one of several counties
     assert audit.filtered(rows, region="3209", actions=["rollback"])["user"].tolist() == ["王芳"]
+    # a Beijing date: 17:00 UTC on 30 November is 01:00 on 1 December in Beijing, 15:00 UTC is still the 30th
     assert audit.filtered(rows, since="2026-12-01")["action"].tolist() == ["sign_in", "rollback"]
 
 
