@@ -80,6 +80,13 @@ def verify(path) -> dict:
     return {"ok": True, "count": len(rows), "head": prev}
 
 
+def beijing(at: pd.Series, fmt: str) -> pd.Series:
+    """Stored UTC times as Beijing time in ``fmt``; an unreadable one kept as it is."""
+    from analytics.report.formatting import CHINA_TIME
+    local = pd.to_datetime(at, utc=True, errors="coerce").dt.tz_convert(CHINA_TIME).dt.strftime(fmt)
+    return local.fillna(at)
+
+
 def word(tr, prefix: str, code: str) -> str:
     """``code`` (an action or outcome) in the catalog's words, or as it is when the catalog lacks it."""
     text = tr(prefix + code)
@@ -92,9 +99,8 @@ def audit_table(rows: pd.DataFrame, tr) -> pd.DataFrame:
     def words(column: str, prefix: str) -> pd.Series:
         names = {code: word(tr, prefix, code) for code in rows[column].unique()}
         return rows[column].map(names)
-    from analytics.report.formatting import CHINA_TIME
-    at = pd.to_datetime(rows["at"], utc=True, errors="coerce").dt.tz_convert(CHINA_TIME).dt.strftime("%Y-%m-%d %H:%M:%S")
-    return pd.DataFrame({tr("audit.col.id"): rows["id"], tr("audit.col.at"): at.fillna(rows["at"]), tr("audit.col.user"): rows["user"],
+    at = beijing(rows["at"], "%Y-%m-%d %H:%M:%S")
+    return pd.DataFrame({tr("audit.col.id"): rows["id"], tr("audit.col.at"): at, tr("audit.col.user"): rows["user"],
                          tr("audit.col.role"): words("role", "role."), tr("audit.col.action"): words("action", "audit.action."),
                          tr("audit.col.region"): rows["region"], tr("audit.col.object"): rows["object"],
                          tr("audit.col.outcome"): words("outcome", "audit.outcome."),
@@ -113,7 +119,5 @@ def filtered(rows: pd.DataFrame, users=(), actions=(), region: str = "", since=N
     if region:
         keep &= rows["region"].map(lambda r: any(code.startswith(region) for code in str(r).split(",")))
     if since is not None:
-        from analytics.report.formatting import CHINA_TIME
-        local = pd.to_datetime(rows["at"], utc=True, errors="coerce").dt.tz_convert(CHINA_TIME).dt.strftime("%Y-%m-%d")
-        keep &= local.fillna(rows["at"].str[:10]) >= str(since)
+        keep &= beijing(rows["at"], "%Y-%m-%d") >= str(since)
     return rows[keep]
