@@ -7,7 +7,7 @@ from analytics.report.escape import markdown_text as md
 from analytics.report.formatting import fmt_count, fmt_time
 from analytics.io.export import to_excel_bytes
 from ui import auth, data, state
-from ui.strings import lang, stage_label, tr
+from ui.strings import captured, lang, stage_label, tr
 
 
 def header(title_key: str, needs_year: bool = True, needs_county: bool = True) -> state.Selection:
@@ -99,30 +99,16 @@ def excel_download(label_key: str, sheets, file_name: str, region: str = "", key
 
 
 def in_this_session(sheets, done):
-    """A download's builder that runs with this session's context — Streamlit calls it from a server thread
-    with none, where the language (and anything else read from the session) would silently be the
-    default — then calls ``done``."""
-    import threading
-
-    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
-    ctx = get_script_run_ctx()
-
+    """A download's builder that runs with this session's language and county as they are now —
+    Streamlit calls it later from a server thread outside any script run — then calls ``done``."""
+    @captured
     def build() -> bytes:
-        made: dict = {}
-
-        def work():
-            try:
-                result = sheets()
-                made["bytes"] = result if isinstance(result, bytes) else to_excel_bytes(result)
-            except Exception as error:  # noqa: BLE001 — raised again below, in Streamlit's thread
-                made["error"] = error
-        worker = threading.Thread(target=work, name="excel-download")
-        add_script_run_ctx(worker, ctx)
-        worker.start()
-        worker.join()
-        if "error" in made:
+        try:
+            result = sheets()
+            made = result if isinstance(result, bytes) else to_excel_bytes(result)
+        except Exception:
             done("failed")
-            raise made["error"]
+            raise
         done()
-        return made["bytes"]
+        return made
     return build

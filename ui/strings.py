@@ -5,6 +5,8 @@ the sidebar (its province file over the national default), so a page never shows
 """
 from __future__ import annotations
 
+import contextvars
+
 import streamlit as st
 
 from analytics import i18n
@@ -12,12 +14,38 @@ from analytics.standards import wording_for
 from ui import state
 
 
+# the session's language and county as they were when a download button was drawn: its builder runs
+# later in a server thread where the session cannot be read (see ``captured``)
+_CAPTURED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("captured_session", default=None)
+
+
 def lang() -> str:
+    captured = _CAPTURED.get()
+    if captured is not None:
+        return captured["lang"]
     return st.session_state.get(state.LANG, i18n.DEFAULT_LANGUAGE)
 
 
 def county() -> str | None:
+    captured = _CAPTURED.get()
+    if captured is not None:
+        return captured["county"]
     return st.session_state.get(state.COUNTY)
+
+
+def captured(work):
+    """``work`` wrapped to run later with the language and county of now — for a download's builder,
+    which Streamlit calls from a server thread outside any script run, where the session reads as
+    empty (the language would silently be the default)."""
+    now = {"lang": lang(), "county": county()}
+
+    def run(*args, **kwargs):
+        token = _CAPTURED.set(now)
+        try:
+            return work(*args, **kwargs)
+        finally:
+            _CAPTURED.reset(token)
+    return run
 
 
 def tr(key: str, /, **kwargs) -> str:

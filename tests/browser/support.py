@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -26,9 +27,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until(ready, seconds: float, proc, what: str) -> None:
+def wait_until(ready, seconds: float, log: Path, what: str) -> None:
     """Poll ``ready()`` (an OSError counts as not yet) until it is true; after ``seconds`` raise with what the
-    process ``proc`` printed."""
+    process printed into ``log``."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
@@ -37,7 +38,30 @@ def wait_until(ready, seconds: float, proc, what: str) -> None:
         except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"{what} did not start: " + proc.stdout.read1().decode(errors="replace"))
+    raise RuntimeError(f"{what} did not start: " + log.read_text(errors="replace")[-4000:])
+
+
+@contextmanager
+def logged_process(cmd: list[str], what: str, **popen):
+    """Start ``cmd`` with its output in a file — never an unread pipe, which blocks the process once full
+    (a long browser test's warnings did) — and stop it afterwards. Yields (process, log path); the log's
+    end is printed when done, so a failing test shows what the server said."""
+    with tempfile.TemporaryDirectory(prefix=f"{what}-log-") as folder:
+        log = Path(folder) / "output.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, **popen)
+            try:
+                yield proc, log
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                tail = log.read_text(errors="replace")[-3000:]
+                if "Traceback" in tail:
+                    print(f"--- {what} output (end) ---\n{tail}")
 
 
 @contextmanager
@@ -49,18 +73,11 @@ def streamlit_server(db_path: str, port: int | None = None, prefix: list[str] | 
     cmd = (prefix or []) + [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
                             "--server.headless", "true", "--server.address", "127.0.0.1",
                             "--server.port", str(port), "--browser.gatherUsageStats", "false"] + (args or [])
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok", 60, proc,
+    with logged_process(cmd, "streamlit", cwd=ROOT, env=env) as (_, log):
+        wait_until(lambda: urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok", 60, log,
                    "streamlit")
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -171,13 +188,9 @@ def nginx_proxy(app_port: int, users: dict[str, str], tmp: Path):
         conf = "user root;\n" + conf
     (prefix / "nginx.conf").write_text(conf, encoding="utf-8")
     nginx = "/usr/sbin/nginx"
-    proc = subprocess.Popen([nginx, "-c", str(prefix / "nginx.conf"), "-p", str(prefix), "-g", "daemon off;"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: bool(socket.create_connection(("127.0.0.1", port), timeout=0.5).close() or True), 20, proc,
+    with logged_process([nginx, "-c", str(prefix / "nginx.conf"), "-p", str(prefix), "-g", "daemon off;"],
+                        "nginx") as (_, log):
+        wait_until(lambda: bool(socket.create_connection(("127.0.0.1", port), timeout=0.5).close() or True), 20, log,
                    "nginx")
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
