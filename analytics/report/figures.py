@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from analytics.geo.mapping import BAND_COLOURS, BAND_ORDER, LINE_CLASS_COLOURS, STATUS_COLOURS
 from analytics.i18n import t
@@ -34,7 +35,9 @@ def _t(key: str, lang: str, std: Standards | None, **kw) -> str:
 
 def style(fig: go.Figure, height: int = 380, width: int | None = None, **kw) -> go.Figure:
     """The house style, set on the figure (template, font, margins with room for labels, size)."""
-    layout = dict(template="plotly_white", font=FONT, height=height, width=width,
+    # the template object, not its name: plotly resolves a name in its registry and copies the entry for
+    # every figure (half of a small figure's build; a province's 总览 builds a dozen)
+    layout = dict(template=pio.templates["plotly_white"], font=FONT, height=height, width=width,
                   margin=dict(l=10, r=30, t=50, b=10, autoexpand=True), paper_bgcolor="white",
                   plot_bgcolor="white", legend=dict(orientation="h", y=-0.15))
     fig.update_layout(**{**layout, **kw})
