@@ -19,25 +19,27 @@ from ui import state
 _CAPTURED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("captured_session", default=None)
 
 
+def _session(key: str, default=None):
+    """A session value — the one captured for a builder running later, when there is one."""
+    snapshot = _CAPTURED.get()
+    if snapshot is not None:
+        return snapshot.get(key, default)
+    return st.session_state.get(key, default)
+
+
 def lang() -> str:
-    captured = _CAPTURED.get()
-    if captured is not None:
-        return captured["lang"]
-    return st.session_state.get(state.LANG, i18n.DEFAULT_LANGUAGE)
+    return _session(state.LANG, i18n.DEFAULT_LANGUAGE)
 
 
 def county() -> str | None:
-    captured = _CAPTURED.get()
-    if captured is not None:
-        return captured["county"]
-    return st.session_state.get(state.COUNTY)
+    return _session(state.COUNTY)
 
 
 def captured(work):
     """``work`` wrapped to run later with the language and county of now — for a download's builder,
     which Streamlit calls from a server thread outside any script run, where the session reads as
     empty (the language would silently be the default)."""
-    now = {"lang": lang(), "county": county()}
+    now = {state.LANG: lang(), state.COUNTY: county()}
 
     def run(*args, **kwargs):
         token = _CAPTURED.set(now)

@@ -44,14 +44,14 @@ def wait_until(ready, seconds: float, log: Path, what: str) -> None:
 @contextmanager
 def logged_process(cmd: list[str], what: str, **popen):
     """Start ``cmd`` with its output in a file — never an unread pipe, which blocks the process once full
-    (a long browser test's warnings did) — and stop it afterwards. Yields (process, log path); the log's
-    end is printed when done, so a failing test shows what the server said."""
+    (a long browser test's warnings did) — and stop it afterwards; the log's
+    end is printed when done, so a failing test shows what the server said. Yields the log's path."""
     with tempfile.TemporaryDirectory(prefix=f"{what}-log-") as folder:
         log = Path(folder) / "output.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, **popen)
             try:
-                yield proc, log
+                yield log
             finally:
                 proc.terminate()
                 try:
@@ -74,7 +74,7 @@ def streamlit_server(db_path: str, port: int | None = None, prefix: list[str] | 
                             "--server.headless", "true", "--server.address", "127.0.0.1",
                             "--server.port", str(port), "--browser.gatherUsageStats", "false"] + (args or [])
     url = f"http://127.0.0.1:{port}"
-    with logged_process(cmd, "streamlit", cwd=ROOT, env=env) as (_, log):
+    with logged_process(cmd, "streamlit", cwd=ROOT, env=env) as log:
         wait_until(lambda: urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok", 60, log,
                    "streamlit")
         yield url
@@ -190,7 +190,7 @@ def nginx_proxy(app_port: int, users: dict[str, str], tmp: Path):
     nginx = "/usr/sbin/nginx"
     url = f"http://127.0.0.1:{port}"
     with logged_process([nginx, "-c", str(prefix / "nginx.conf"), "-p", str(prefix), "-g", "daemon off;"],
-                        "nginx") as (_, log):
+                        "nginx") as log:
         wait_until(lambda: bool(socket.create_connection(("127.0.0.1", port), timeout=0.5).close() or True), 20, log,
                    "nginx")
         yield url
