@@ -39,3 +39,44 @@ def good_db(tmp_path):
     report = import_workbook(wbk.write(tmp_path / "good.xlsx", wbk.rows()), db, outline_source=wbk.box_outlines)
     assert report.ok and report.written, [p.format() for p in report.errors]
     return db
+
+
+# The state database (accounts, audit, scenarios) on both engines: a test module that declares
+# ``pytestmark = pytest.mark.usefixtures("state_backend")`` runs every test once on SQLite and once on a
+# throw-away PostgreSQL cluster (one per test session, a new database per test, EQUITY_STATE_URL set for
+# the test and the processes it starts).
+STATE_BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    if "state_backend" in metafunc.fixturenames:
+        metafunc.parametrize("state_backend", STATE_BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    from tests.postgres import Cluster
+    with Cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture()
+def state_backend(request, monkeypatch):
+    from analytics.io import state
+    monkeypatch.delenv(state.STATE_URL_ENV, raising=False)
+    if request.param == "postgresql":
+        monkeypatch.setenv(state.STATE_URL_ENV, request.getfixturevalue("postgres_cluster").new_database())
+    return request.param
+
+
+@pytest.fixture()
+def new_state(state_backend, tmp_path, request):
+    """A factory of empty state databases on the test's engine: a SQLite file, or a new PostgreSQL database."""
+    import itertools
+    numbers = itertools.count(1)
+
+    def make():
+        if state_backend == "postgresql":
+            return request.getfixturevalue("postgres_cluster").new_database()
+        return tmp_path / f"state{next(numbers)}.sqlite"
+    return make

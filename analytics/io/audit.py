@@ -20,6 +20,7 @@ from analytics.io import state
 
 GENESIS = "0" * 64
 COLUMNS = ["id", "at", "user", "role", "action", "region", "object", "outcome", "prev_hash", "hash"]
+SELECTED = ", ".join(f'"{c}"' for c in COLUMNS)          # "user" is a reserved word in PostgreSQL
 
 
 def entry_hash(prev_hash: str, entry_id: int, at: str, user: str, role: str, action: str, region: str,
@@ -59,7 +60,7 @@ def entries(path) -> pd.DataFrame:
     with state.connect(path) as con:
         if con is None:
             return pd.DataFrame(columns=COLUMNS)
-        return pd.DataFrame(con.execute(f"SELECT {', '.join(COLUMNS)} FROM audit ORDER BY id").fetchall(),
+        return pd.DataFrame(con.execute(f"SELECT {SELECTED} FROM audit ORDER BY id").fetchall(),
                             columns=COLUMNS)
 
 

@@ -1,17 +1,30 @@
-"""The application state database: what the app writes while serving (accounts, the audit log), kept apart
-from the immutable dataset versions. SQLite beside the data (``data/equity.duckdb`` → ``data/equity.state.sqlite``);
-every call opens its own short connection (WAL, a busy timeout), so the app's sessions, the CLI and tests
-share the file safely. This is the only place with SQL for the state (accounts and audit call it).
+"""The application state database: what the app writes while serving (accounts, the audit log, saved
+scenarios), kept apart from the immutable dataset versions. Two engines, the same tables and SQL:
+
+- SQLite beside the data (``data/equity.duckdb`` → ``data/equity.state.sqlite``; ``$EQUITY_STATE`` moves it):
+  the default, for one machine. Every call opens its own short connection (WAL, a busy timeout), so the
+  app's sessions, the CLI and tests share the file safely.
+- PostgreSQL when ``$EQUITY_STATE_URL`` is set (``postgresql://user@host/db``, psycopg 3): for several app
+  processes on several machines. Writes are serialised by a transaction-scoped advisory lock, as SQLite's
+  ``BEGIN IMMEDIATE`` does, so the audit chain stays whole with concurrent writers; the tables are created
+  once per process under another advisory lock.
+
+This is the only place that connects to the state (accounts, audit and scenarios call it). Callers write
+SQLite's dialect with ``?`` placeholders and ``"user"`` quoted (a reserved word in PostgreSQL).
 """
 from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 STATE_ENV = "EQUITY_STATE"
+STATE_URL_ENV = "EQUITY_STATE_URL"
 BUSY_TIMEOUT_S = 30
+# advisory lock keys (any 64-bit numbers no other application on the server uses)
+WRITE_LOCK, SCHEMA_LOCK, PUBLISH_LOCK = 0x45515459_0001, 0x45515459_0002, 0x45515459_0003
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -38,7 +51,7 @@ CREATE TABLE IF NOT EXISTS scenarios (
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,              -- 1, 2, 3 … with no gap: a removed row shows
     at TEXT NOT NULL,                    -- UTC ISO time
-    user TEXT NOT NULL,
+    "user" TEXT NOT NULL,
     role TEXT NOT NULL,
     action TEXT NOT NULL,
     region TEXT NOT NULL,
@@ -48,22 +61,35 @@ CREATE TABLE IF NOT EXISTS audit (
     hash TEXT NOT NULL
 );
 """
+TABLES = ("accounts", "scenarios", "audit")
 
 
-def state_path(db_path: str | os.PathLike) -> Path:
-    """Where the state of a dataset lives: ``$EQUITY_STATE`` when set, else beside the data file
-    (``equity.duckdb`` → ``equity.state.sqlite``)."""
+def state_path(db_path: str | os.PathLike) -> Path | str:
+    """Where the state of a dataset lives: ``$EQUITY_STATE_URL`` (a PostgreSQL URL) when set, else
+    ``$EQUITY_STATE`` (a SQLite file), else a SQLite file beside the data (``equity.duckdb`` →
+    ``equity.state.sqlite``)."""
+    if os.environ.get(STATE_URL_ENV):
+        return os.environ[STATE_URL_ENV]
     if os.environ.get(STATE_ENV):
         return Path(os.environ[STATE_ENV])
     path = Path(db_path)
     return path.with_name(path.stem + ".state.sqlite")
 
 
+def is_postgres(location) -> bool:
+    return str(location).startswith(("postgresql://", "postgres://"))
+
+
 @contextmanager
-def connect(path: str | os.PathLike, write: bool = False):
-    """A connection to the state database (created with its tables on first write). ``write``: the block
-    runs in one IMMEDIATE transaction — one writer at a time, committed at the end, rolled back on error."""
-    path = Path(path)
+def connect(location, write: bool = False):
+    """A connection to the state database (created with its tables on first write; for PostgreSQL, once per
+    process). ``write``: the block runs in one transaction, one writer at a time, committed at the end and
+    rolled back on error. A SQLite file that does not exist yet gives ``None`` to a reader."""
+    if is_postgres(location):
+        with _postgres(str(location), write) as con:
+            yield con
+        return
+    path = Path(location)
     if not write and not path.exists():
         yield None
         return
@@ -71,7 +97,7 @@ def connect(path: str | os.PathLike, write: bool = False):
     con = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
         con.execute("PRAGMA journal_mode=WAL")
-        con.executescript(SCHEMA)
+        _sqlite_schema(con)
         if write:
             con.execute("BEGIN IMMEDIATE")
             try:
@@ -82,5 +108,93 @@ def connect(path: str | os.PathLike, write: bool = False):
             con.execute("COMMIT")
         else:
             yield con
+    finally:
+        con.close()
+
+
+def _sqlite_schema(con) -> None:
+    """The tables, created in a write transaction when one is missing: a plain ``CREATE TABLE IF NOT EXISTS``
+    reads first and then writes, which SQLite refuses at once (no busy wait) when another process created
+    the tables in between — seen with six processes appending to a new file."""
+    present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if present.issuperset(TABLES):
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                con.execute(statement)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+class PostgresConnection:
+    """A psycopg connection that takes the SQLite dialect the callers write: ``?`` placeholders."""
+
+    def __init__(self, con):
+        self.raw = con
+
+    @staticmethod
+    def dialect(sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, sql: str, params=None):
+        return self.raw.execute(self.dialect(sql), params) if params else self.raw.execute(sql)
+
+    def executemany(self, sql: str, rows):
+        with self.raw.cursor() as cursor:
+            cursor.executemany(self.dialect(sql), list(rows))
+
+
+_SCHEMA_READY: set[str] = set()
+_SCHEMA_GUARD = threading.Lock()
+
+
+@contextmanager
+def _postgres(url: str, write: bool):
+    import psycopg
+    con = psycopg.connect(url, autocommit=True, connect_timeout=BUSY_TIMEOUT_S)
+    try:
+        _ensure_schema(con, url)
+        if write:
+            with con.transaction():
+                con.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+                yield PostgresConnection(con)
+        else:
+            yield PostgresConnection(con)
+    finally:
+        con.close()
+
+
+def _ensure_schema(con, url: str) -> None:
+    with _SCHEMA_GUARD:
+        if url in _SCHEMA_READY:
+            return
+        with con.transaction():
+            con.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEMA_LOCK])
+            con.execute(SCHEMA)
+        _SCHEMA_READY.add(url)
+
+
+@contextmanager
+def advisory_lock(url: str, key: int = PUBLISH_LOCK, timeout_s: float | None = None):
+    """A lock held across processes and machines while the block runs (a PostgreSQL session advisory lock
+    on a connection of its own). ``timeout_s``: give up after it, raising :class:`TimeoutError`."""
+    import time
+
+    import psycopg
+    con = psycopg.connect(url, autocommit=True, connect_timeout=BUSY_TIMEOUT_S)
+    try:
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while not con.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"advisory lock {key} held by another process")
+            time.sleep(0.1)
+        try:
+            yield
+        finally:
+            con.execute("SELECT pg_advisory_unlock(%s)", [key])
     finally:
         con.close()

@@ -378,7 +378,7 @@ def scenarios_path(db_path: str | os.PathLike) -> Path:
 
 class ScenarioStore:
     """Saved scenarios (name, author, date, base year and version, steps as JSON) of one dataset, in the
-    application state database (:mod:`analytics.io.state`: SQLite beside the data). Each call opens and
+    application state database (:mod:`analytics.io.state`: SQLite beside the data, or PostgreSQL). Each call opens and
     closes its own connection, so the app's sessions, the CLI and tests share the file. Scenarios of an
     earlier installation (``equity.scenarios.duckdb``) are moved in on first use; that file is kept,
     renamed ``….migrated``."""
@@ -399,7 +399,7 @@ class ScenarioStore:
         finally:
             con.close()
         with state.connect(self.path, write=True) as lite:
-            lite.executemany("INSERT OR IGNORE INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            lite.executemany("INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
         self.legacy.rename(self.legacy.with_name(self.legacy.name + ".migrated"))
 
     def save(self, county_code: str, name: str, author: str, base_year: int, base_version: str,
@@ -410,7 +410,9 @@ class ScenarioStore:
         from analytics.io import state
         self._migrate()
         with state.connect(self.path, write=True) as con:
-            con.execute("INSERT OR REPLACE INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?)",
+            con.execute("INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (county_code, name) DO UPDATE SET "
+                        "author = excluded.author, created_at = excluded.created_at, base_year = excluded.base_year, "
+                        "base_version = excluded.base_version, steps = excluded.steps",
                         [county_code, name, author, datetime.now(timezone.utc).isoformat(timespec="seconds"),
                          int(base_year), base_version, json.dumps(steps, ensure_ascii=False)])
 

@@ -8,6 +8,8 @@ import pytest
 from analytics.io import accounts, audit, state
 from tests.app.apptest import app
 
+pytestmark = pytest.mark.usefixtures("state_backend")   # the state on SQLite and on PostgreSQL
+
 PASSWORD = "correct horse battery"
 
 

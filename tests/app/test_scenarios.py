@@ -1,9 +1,13 @@
 """布局方案比选: build a scenario step by step, compare, save, reopen, delete."""
+import pytest
+
 from analytics import service
 from analytics.io.storage import ScenarioStore, Store
 from analytics.report.formatting import fmt_count
 from tests.app.apptest import app
 from tests.app.apptest import map_rows, metric
+
+pytestmark = pytest.mark.usefixtures("state_backend")   # the state on SQLite and on PostgreSQL
 
 
 def test_scenario_page_builds_compares_saves_reopens_and_deletes(tmp_path, demo_db, monkeypatch):

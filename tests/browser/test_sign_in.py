@@ -6,6 +6,9 @@ import shutil
 from analytics.io import accounts, state
 from analytics.standards import settings_section
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_page_drawn
+import pytest
+
+pytestmark = pytest.mark.usefixtures("state_backend")   # the state on SQLite and on PostgreSQL
 
 PASSWORD = "correct horse battery"
 

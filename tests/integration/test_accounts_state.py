@@ -1,6 +1,6 @@
-"""Built-in accounts and the audit log (hand cases): roles and regions, lock-out after repeated failures,
-the hash chain that shows a row changed or removed by hand, appends from several processes at once."""
-import sqlite3
+"""Built-in accounts and the audit log (hand cases): roles and regions, lock-out after repeated failures, the
+hash chain that shows a row changed or removed by hand, appends from several processes at once — each on
+SQLite and on a PostgreSQL server (``new_state``; argon2 hashes, subprocesses, a server: integration tier)."""
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from analytics.io import accounts, audit
+from analytics.io import accounts, audit, state
 from analytics.standards import settings_section
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
 
 
-def test_roles_may_what_their_rank_allows_and_see_only_their_regions(tmp_path):
-    path = tmp_path / "s.sqlite"
+def test_roles_may_what_their_rank_allows_and_see_only_their_regions(new_state):
+    path = new_state()
     viewer = accounts.add(path, "viewer1", "viewer", "320902", PASSWORD)
     manager = accounts.add(path, "王芳", "manager", "3209，320105", PASSWORD)    # a Chinese comma is fine
     admin = accounts.add(path, "admin", "admin", None, PASSWORD)
@@ -27,7 +27,7 @@ def test_roles_may_what_their_rank_allows_and_see_only_their_regions(tmp_path):
     assert manager.sees("320903") and manager.sees("320105") and not manager.sees("320102")
     assert admin.sees("429004")
     assert [a.name for a in accounts.listing(path)] == sorted(["viewer1", "王芳", "admin"])
-    assert accounts.any_accounts(path) and not accounts.any_accounts(tmp_path / "none.sqlite")
+    assert accounts.any_accounts(path) and not accounts.any_accounts(new_state())
 
 
 @pytest.mark.parametrize("name, role, scope, password, key", [
@@ -37,15 +37,16 @@ def test_roles_may_what_their_rank_allows_and_see_only_their_regions(tmp_path):
     ("ok_name", "analyst", "", PASSWORD, "user.needs_scope"),
     ("ok_name", "viewer", "3209", "short", "user.short_password"),
 ])
-def test_bad_accounts_are_refused_with_the_reason(tmp_path, name, role, scope, password, key):
+def test_bad_accounts_are_refused_with_the_reason(new_state, name, role, scope, password, key):
+    path = new_state()
     with pytest.raises(accounts.AccountError) as e:
-        accounts.add(tmp_path / "s.sqlite", name, role, scope, password)
+        accounts.add(path, name, role, scope, password)
     assert e.value.key == key
-    assert not accounts.any_accounts(tmp_path / "s.sqlite")
+    assert not accounts.any_accounts(path)
 
 
-def test_sign_in_locks_out_after_repeated_failures_and_a_reset_lifts_it(tmp_path):
-    path = tmp_path / "s.sqlite"
+def test_sign_in_locks_out_after_repeated_failures_and_a_reset_lifts_it(new_state):
+    path = new_state()
     accounts.add(path, "li", "analyst", "3209", PASSWORD)
     rules = settings_section("auth")
     now = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
@@ -64,41 +65,48 @@ def test_sign_in_locks_out_after_repeated_failures_and_a_reset_lifts_it(tmp_path
     assert accounts.sign_in(path, "li", "a new long password", later).ok                         # an admin's reset
     accounts.disable(path, "li")
     assert accounts.sign_in(path, "li", "a new long password", later).reason == "disabled"
-    stored = sqlite3.connect(path).execute("SELECT password_hash FROM accounts").fetchone()[0]
+    with state.connect(path) as con:
+        stored = con.execute("SELECT password_hash FROM accounts").fetchone()[0]
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
-def test_the_audit_chain_shows_a_row_changed_or_removed_by_hand(tmp_path):
-    path = tmp_path / "s.sqlite"
-    for k in range(5):
-        audit.append(path, "王芳", "manager", "import", "320902", f"亭湖区{k}.xlsx sha256:…")
+def tamper(path, sql: str, params=None) -> None:
+    """Change the stored rows by hand, as someone with the database's password could."""
+    with state.connect(path, write=True) as con:
+        con.execute(sql, params or [])
+
+
+def test_the_audit_chain_shows_a_row_changed_or_removed_by_hand(new_state):
+    def five_entries():
+        path = new_state()
+        for k in range(5):
+            audit.append(path, "王芳", "manager", "import", "320902", f"亭湖区{k}.xlsx sha256:…")
+        return path
+    path = five_entries()
     assert audit.verify(path) == {"ok": True, "count": 5, "head": audit.entries(path)["hash"].iloc[-1]}
-    changed = tmp_path / "changed.sqlite"
-    changed.write_bytes(path.read_bytes())
-    sqlite3.connect(changed).execute("UPDATE audit SET outcome = 'rejected' WHERE id = 3").connection.commit()
+    changed = five_entries()
+    tamper(changed, "UPDATE audit SET outcome = 'rejected' WHERE id = 3")
     assert audit.verify(changed) == {"ok": False, "id": 3, "reason": "changed"}
-    removed = tmp_path / "removed.sqlite"
-    removed.write_bytes(path.read_bytes())
-    sqlite3.connect(removed).execute("DELETE FROM audit WHERE id = 2").connection.commit()
+    removed = five_entries()
+    tamper(removed, "DELETE FROM audit WHERE id = 2")
     assert audit.verify(removed) == {"ok": False, "id": 3, "reason": "removed"}
-    rehashed = tmp_path / "rehashed.sqlite"                    # a row changed and its own hash recomputed
-    rehashed.write_bytes(path.read_bytes())
-    con = sqlite3.connect(rehashed)
-    r = con.execute("SELECT id, at, user, role, action, region, object, prev_hash FROM audit WHERE id = 2").fetchone()
-    digest = audit.entry_hash(r[7], r[0], r[1], "someone else", r[3], r[4], r[5], r[6], "ok")
-    con.execute("UPDATE audit SET user = 'someone else', hash = ? WHERE id = 2", [digest]).connection.commit()
+    rehashed = five_entries()                                   # a row changed and its own hash recomputed
+    r = audit.entries(rehashed).set_index("id").loc[2]
+    digest = audit.entry_hash(r["prev_hash"], 2, r["at"], "someone else", r["role"], r["action"], r["region"],
+                              r["object"], "ok")
+    tamper(rehashed, 'UPDATE audit SET "user" = \'someone else\', hash = ? WHERE id = 2', [digest])
     assert audit.verify(rehashed) == {"ok": False, "id": 3, "reason": "relinked"}
 
 
-def test_appends_from_several_processes_at_once_keep_the_chain(tmp_path):
-    path = tmp_path / "s.sqlite"
+def test_appends_from_several_processes_at_once_keep_the_chain(new_state):
+    path = new_state()
     script = ("import sys; from analytics.io import audit\n"
-              "for k in range(15): audit.append(sys.argv[1], sys.argv[2], 'analyst', 'export', '3209', str(k))")
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(path), f"user{n}"], cwd=ROOT) for n in range(4)]
-    assert all(p.wait(60) == 0 for p in procs)
+              "for k in range(25): audit.append(sys.argv[1], sys.argv[2], 'analyst', 'export', '3209', str(k))")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(path), f"user{n}"], cwd=ROOT) for n in range(6)]
+    assert all(p.wait(120) == 0 for p in procs)
     result = audit.verify(path)
-    assert result["ok"] and result["count"] == 60
-    assert audit.entries(path)["user"].value_counts().to_dict() == {f"user{n}": 15 for n in range(4)}
+    assert result["ok"] and result["count"] == 150
+    assert audit.entries(path)["user"].value_counts().to_dict() == {f"user{n}": 25 for n in range(6)}
 
 
 def test_the_log_filters_by_user_action_region_and_date(tmp_path):
