@@ -96,8 +96,7 @@ def connect(location, write: bool = False):
     path.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
-        con.execute("PRAGMA journal_mode=WAL")
-        _sqlite_schema(con)
+        _when_unlocked(lambda: _sqlite_setup(con))
         if write:
             con.execute("BEGIN IMMEDIATE")
             try:
@@ -110,6 +109,29 @@ def connect(location, write: bool = False):
             yield con
     finally:
         con.close()
+
+
+def _when_unlocked(step, timeout_s: float = BUSY_TIMEOUT_S) -> None:
+    """Run a setup ``step``, again while SQLite says "database is locked": switching a new file to WAL and
+    the first ``BEGIN IMMEDIATE`` can fail at once, without the busy wait, while another process is doing the
+    same (seen in CI with six processes appending to a new file)."""
+    import time
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _sqlite_setup(con) -> None:
+    """WAL (kept in the file once set, so only the first connection switches it) and the tables."""
+    if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        con.execute("PRAGMA journal_mode=WAL")
+    _sqlite_schema(con)
 
 
 def _sqlite_schema(con) -> None:
