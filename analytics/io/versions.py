@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -92,11 +93,29 @@ class PublishBusy(RuntimeError):
     """Another process held the dataset's publish lock for longer than LOCK_TIMEOUT_S."""
 
 
+@contextmanager
 def publish_lock(db_path, timeout: float | None = None):
-    """The dataset's publish lock (``<db>.lock``, held across processes): one writer at a time picks the
-    next number, writes the version and swaps it in, so two imports at once both become versions."""
-    from filelock import FileLock
-    return FileLock(str(Path(db_path)) + ".lock", timeout=LOCK_TIMEOUT_S if timeout is None else timeout)
+    """The dataset's publish lock, held across processes: one writer at a time picks the next number, writes
+    the version and swaps it in, so two imports at once both become versions. A file lock (``<db>.lock``) on
+    this machine and, when the state is on PostgreSQL (``$EQUITY_STATE_URL``), also that server's advisory
+    lock, which holds across machines sharing one versions folder (file locks on a network volume are not
+    to be trusted). Waits ``timeout`` seconds (default :data:`LOCK_TIMEOUT_S`), then raises
+    :class:`PublishBusy`."""
+    from filelock import FileLock, Timeout
+
+    from analytics.io import state
+    wait = LOCK_TIMEOUT_S if timeout is None else timeout
+    location = state.state_path(db_path)
+    held = ExitStack()
+    try:
+        held.enter_context(FileLock(str(Path(db_path)) + ".lock", timeout=wait))
+        if state.is_postgres(location):
+            held.enter_context(state.advisory_lock(str(location), state.PUBLISH_LOCK, timeout_s=wait))
+    except (Timeout, TimeoutError) as exc:
+        held.close()
+        raise PublishBusy(str(db_path)) from exc
+    with held:
+        yield
 
 
 def submission_scope(tables: dict[str, pd.DataFrame]) -> dict[str, dict]:
@@ -172,36 +191,32 @@ def publish(db_path, tables: dict[str, pd.DataFrame], outlines, towns, meta: dic
     other county of the latest current version is kept — read under the lock, so two counties
     submitting at once both end up in the current version. Without it the tables are the whole dataset.
     """
-    from filelock import Timeout
     db = Path(db_path)
-    try:
-        with publish_lock(db):
-            _archive_unversioned_current(db)
-            number = (version_numbers(db) or [0])[-1] + 1
-            target = version_path(db, number)
-            meta = dict(meta, version=str(number))
-            if scope is not None and db.exists():
-                base = storage.physical_path(db)
-                previous = storage.Store(db)
-                try:
-                    meta["changes"] = json.dumps(changes_against(previous, tables,
-                                                                 counties={c: v["years"] for c, v in scope.items()}),
-                                                 ensure_ascii=False, default=str)
-                finally:
-                    previous.close()
-                storage.write_submission(base, target, tables, {c: v["years"] for c, v in scope.items()},
-                                         outlines, towns, meta, extra)
-            else:
-                if "changes" not in meta:
-                    meta["changes"] = json.dumps({"first": True, "row_counts": {k: int(len(v)) for k, v in tables.items()}},
-                                                 ensure_ascii=False)
-                meta.setdefault("row_counts", json.dumps({k: int(len(v)) for k, v in tables.items()}, ensure_ascii=False))
-                storage.write_database(target, tables, outlines, towns, meta, extra)
-            make_current(db, target)
-            prune(db)
-            return number
-    except Timeout as exc:
-        raise PublishBusy(str(db)) from exc
+    with publish_lock(db):
+        _archive_unversioned_current(db)
+        number = (version_numbers(db) or [0])[-1] + 1
+        target = version_path(db, number)
+        meta = dict(meta, version=str(number))
+        if scope is not None and db.exists():
+            base = storage.physical_path(db)
+            previous = storage.Store(db)
+            try:
+                meta["changes"] = json.dumps(changes_against(previous, tables,
+                                                             counties={c: v["years"] for c, v in scope.items()}),
+                                             ensure_ascii=False, default=str)
+            finally:
+                previous.close()
+            storage.write_submission(base, target, tables, {c: v["years"] for c, v in scope.items()},
+                                     outlines, towns, meta, extra)
+        else:
+            if "changes" not in meta:
+                meta["changes"] = json.dumps({"first": True, "row_counts": {k: int(len(v)) for k, v in tables.items()}},
+                                             ensure_ascii=False)
+            meta.setdefault("row_counts", json.dumps({k: int(len(v)) for k, v in tables.items()}, ensure_ascii=False))
+            storage.write_database(target, tables, outlines, towns, meta, extra)
+        make_current(db, target)
+        prune(db)
+        return number
 
 
 def rollback(db_path, number: int) -> None:

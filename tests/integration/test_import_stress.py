@@ -99,9 +99,10 @@ def test_hundred_thousand_rows_of_garbage(good_db, tmp_path, capsys):
     assert sha(db) == before
 
 
-def test_two_imports_at_the_same_moment_both_become_versions(tmp_path):
+def test_two_imports_at_the_same_moment_both_become_versions(tmp_path, state_backend):
     """Two processes publish into one dataset at once: the publish lock makes them take turns — two new
-    versions, each whole, none lost, and the current file is one of them."""
+    versions, each whole, none lost, and the current file is one of them (state on SQLite: the file lock;
+    on PostgreSQL: the file lock and the server's advisory lock)."""
     db = tmp_path / "equity.duckdb"
     load(db, wbk.rows(), tmp_path, "base.xlsx")
     books = []
@@ -122,6 +123,26 @@ def test_two_imports_at_the_same_moment_both_become_versions(tmp_path):
         store.close()
     assert seen == {1111, 2222}                                             # neither import was lost
     assert versions.current_version(db) in (2, 3)
+
+
+def test_an_import_waits_for_the_publish_lock_another_machine_holds(tmp_path, monkeypatch, postgres_cluster):
+    """With the state on PostgreSQL, an import on another machine (same versions folder, its own file lock)
+    holds the server's advisory lock: this import gives up with publish_busy and writes nothing; once the
+    lock is released the same import publishes."""
+    from analytics.io import state
+    url = postgres_cluster.new_database()
+    monkeypatch.setenv(state.STATE_URL_ENV, url)
+    db = tmp_path / "equity.duckdb"
+    load(db, wbk.rows(), tmp_path, "base.xlsx")
+    before = sha(db)
+    monkeypatch.setattr(versions, "LOCK_TIMEOUT_S", 0.5)
+    book = wbk.write(tmp_path / "w.xlsx", wbk.rows())
+    with state.advisory_lock(url, state.PUBLISH_LOCK):                      # the other machine is publishing
+        report = import_workbook(book, db, outline_source=wbk.box_outlines)
+    assert not report.written and [p.key for p in report.errors] == ["publish_busy"]
+    assert sha(db) == before and versions.version_numbers(db) == [1]
+    report = import_workbook(book, db, outline_source=wbk.box_outlines)
+    assert report.written and versions.version_numbers(db) == [1, 2]
 
 
 def test_an_import_that_cannot_get_the_lock_writes_nothing_and_says_so(tmp_path, monkeypatch):
