@@ -4,8 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DB     ?= data/equity.duckdb
 PORT   ?= 8501
+REPLICAS ?= 2
+LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run test check test-app test-browser setup vendor demo system-deps bench clean
+.PHONY: run serve test check test-app test-browser setup vendor demo system-deps bench clean
 
 setup: $(BIN)/.installed
 
@@ -31,6 +33,12 @@ system-deps:
 run: setup vendor $(DB)
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
+
+# N app processes behind nginx (deploy/nginx-replicas.conf) on this machine: a quick try of the
+# production layout; set EQUITY_STATE_URL to share the state on PostgreSQL. Ctrl-C stops all.
+serve: setup vendor system-deps $(DB)
+	$(BIN)/python scripts/serve_replicas.py --replicas $(REPLICAS) --listen $(LISTEN) --db $(DB) \
+		--first-app-port $(PORT)
 
 # Every tier (unit, integration, app, browser): what CI runs. Nothing skips itself.
 test: setup vendor system-deps
