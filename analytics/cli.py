@@ -129,6 +129,36 @@ def cmd_rollback(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    """Every version, the tags and the state into one archive (see analytics.io.backup)."""
+    from analytics.io import backup
+    try:
+        _record(args, "backup", "", Path(args.out).name)     # recorded first: the archive holds its own entry
+        manifest = backup.backup(args.db, args.out)
+    except backup.BackupError as error:
+        print(t(f"cli.backup.{error.key}", args.lang, **error.params), file=sys.stderr)
+        return 2
+    print(t("cli.backup.written", args.lang, path=args.out, versions=sum(n.startswith("versions/v") for n in manifest["files"]),
+            current=manifest["current_version"] or "—", kind=manifest["state"]["kind"],
+            rows=", ".join(f"{k} {v}" for k, v in manifest["state"]["rows"].items())))
+    return 0
+
+
+def cmd_restore(args) -> int:
+    """An archive of :func:`cmd_backup` into an empty place; the restored audit chain checked against it."""
+    from analytics.io import backup
+    try:
+        restored = backup.restore(args.archive, args.db)
+    except backup.BackupError as error:
+        print(t(f"cli.backup.{error.key}", args.lang, **error.params), file=sys.stderr)
+        return 2
+    _record(args, "restore", "", Path(args.archive).name)
+    print(t("cli.backup.restored", args.lang, path=args.db, versions=len(restored["versions"]),
+            current=restored["current_version"] or "—",
+            rows=", ".join(f"{k} {v}" for k, v in restored["state"]["rows"].items())))
+    return 0
+
+
 def cmd_submissions(args) -> int:
     """Per county: the latest submission and how complete its data for the year are."""
     from analytics import service
@@ -528,6 +558,16 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p.add_argument("--county", help="bring back only this county as it was in VERSION (a new version)")
     p.add_argument("--user", help="who rolls back (recorded in the version)")
     p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("backup", help="every data version, the tags and the state database into one archive")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--out", required=True, help="the archive (.tar, or .tar.gz compressed)")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="a backup archive into an empty place (no data, no versions, no state rows)")
+    p.add_argument("archive")
+    p.add_argument("--db", default=DEFAULT_DB, help="the data file to create (the state: beside it, or $EQUITY_STATE_URL)")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("compare", help="every county of a region (province 32, city 3209): CVs and R8 side by side")
     p.add_argument("--db", default=DEFAULT_DB)

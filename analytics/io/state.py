@@ -220,3 +220,72 @@ def advisory_lock(url: str, key: int = PUBLISH_LOCK, timeout_s: float | None = N
             con.execute("SELECT pg_advisory_unlock(%s)", [key])
     finally:
         con.close()
+
+
+# ---------------------------------------------------------------- backup and restore (analytics.io.backup)
+
+def table_rows(location, table: str) -> list[tuple]:
+    """Every row of a state table in its key order ([] when the database or table is not there yet)."""
+    if table not in TABLES:
+        raise ValueError(table)
+    order = {"accounts": "name", "scenarios": "county_code, name", "audit": "id"}[table]
+    if not is_postgres(location) and not Path(location).exists():
+        return []
+    with connect(location) as con:
+        return [tuple(row) for row in con.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()]
+
+
+def is_empty(location) -> bool:
+    """No row in any state table (a SQLite file that does not exist is empty)."""
+    return not any(table_rows(location, table) for table in TABLES)
+
+
+def dump(location, out: Path) -> str:
+    """A consistent copy of the state in ``out`` while the app may be writing: SQLite's online backup into a new
+    file, or ``pg_dump --format=custom`` for PostgreSQL. Returns the kind, 'sqlite' or 'postgresql'."""
+    import subprocess
+    if is_postgres(location):
+        done = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(out),
+                               "--dbname", str(location)], capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"pg_dump failed: {done.stderr.strip()}")
+        return "postgresql"
+    source = sqlite3.connect(str(location)) if Path(location).exists() else sqlite3.connect(":memory:")
+    try:
+        if not Path(location).exists():
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    source.execute(statement)
+        target = sqlite3.connect(str(out))
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    finally:
+        source.close()
+    return "sqlite"
+
+
+def load_dump(location, kind: str, dumped: Path) -> None:
+    """Restore a :func:`dump` into an empty state ``location`` of the same engine, whole or not at all:
+    a SQLite file is written beside and renamed into place; PostgreSQL gets the tables as this version makes
+    them and the dump's rows in one transaction (``pg_restore --data-only --single-transaction``)."""
+    import shutil
+    import subprocess
+    if kind != ("postgresql" if is_postgres(location) else "sqlite"):
+        raise ValueError(f"the backup's state is {kind}, the target is not")
+    if is_postgres(location):
+        with connect(location, write=True):            # the tables as this version creates them; rows from the dump
+            pass
+        done = subprocess.run(["pg_restore", "--data-only", "--single-transaction", "--exit-on-error",
+                               "--dbname", str(location), str(dumped)], capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"pg_restore failed: {done.stderr.strip()}")
+        return
+    target = Path(location)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + f".restoring-{os.getpid()}")
+    shutil.copyfile(dumped, tmp)
+    for journal in ("-wal", "-shm"):                   # of an empty file being replaced: not of the restored one
+        Path(str(target) + journal).unlink(missing_ok=True)
+    os.replace(tmp, target)
