@@ -22,6 +22,21 @@ def open_page(page, label):
     wait_page_drawn(page)
 
 
+def import_checked_workbook(page, version: int) -> None:
+    """On 数据管理 after an upload has been checked: confirm its warnings if asked, press 导入为新版本 once it is
+    enabled, and wait for 已导入为版本 v{version}."""
+    button = page.get_by_role("button", name="导入为新版本")
+    button.wait_for(timeout=120_000)
+    wait_page_drawn(page)
+    confirm = page.get_by_text("我已逐条核实以上提醒")
+    if confirm.count():
+        confirm.click()
+    page.wait_for_function("() => { const b = [...document.querySelectorAll('button')]"
+                           ".find(b => b.innerText.includes('导入为新版本')); return b && !b.disabled; }")
+    button.click()
+    page.get_by_text(f"已导入为版本 v{version}").wait_for(timeout=120_000)
+
+
 def test_a_manager_imports_her_county_not_another_and_exports_are_audited(demo_db, tmp_path):
     from playwright.sync_api import sync_playwright
     db = tmp_path / "equity.duckdb"
@@ -57,16 +72,7 @@ def test_a_manager_imports_her_county_not_another_and_exports_are_audited(demo_d
 
         page.locator(UPLOAD).first.set_input_files(str(tmp_path / "亭湖区.xlsx"))     # her own county
         page.get_by_text("不在您的权限范围内").first.wait_for(state="detached", timeout=120_000)
-        button = page.get_by_role("button", name="导入为新版本")
-        button.wait_for(timeout=120_000)
-        wait_page_drawn(page)
-        confirm = page.get_by_text("我已逐条核实以上提醒")
-        if confirm.count():
-            confirm.click()
-        page.wait_for_function("() => { const b = [...document.querySelectorAll('button')]"
-                               ".find(b => b.innerText.includes('导入为新版本')); return b && !b.disabled; }")
-        button.click()
-        page.get_by_text(f"已导入为版本 v{before + 1}").wait_for(timeout=120_000)
+        import_checked_workbook(page, before + 1)
         assert len(versions.list_versions(db)) == before + 1
         after = Store(db)
         try:                                                     # the other counties are kept as they were

@@ -13,7 +13,7 @@ from analytics.io.export import contract_workbook
 from analytics.io.storage import Store
 from tests.browser.support import (CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, logged_process, wait_page_drawn,
                                    wait_until)
-from tests.browser.test_manager_import import UPLOAD, open_page
+from tests.browser.test_manager_import import UPLOAD, import_checked_workbook, open_page
 from tests.browser.test_sign_in import PASSWORD, sign_in
 
 ROUTE = re.compile(r'" \d{3} (127\.0\.0\.1:\d+) route=(\w+)$')
@@ -78,16 +78,7 @@ def test_two_replicas_behind_nginx_share_sign_in_imports_and_audit(demo_db, tmp_
         assert "已登录：manager1" in manager.get_by_test_id("stSidebarUserContent").inner_text()
         open_page(manager, "数据管理")
         manager.locator(UPLOAD).first.set_input_files(str(tmp_path / "亭湖区.xlsx"))    # through nginx
-        button = manager.get_by_role("button", name="导入为新版本")
-        button.wait_for(timeout=120_000)
-        wait_page_drawn(manager)
-        confirm = manager.get_by_text("我已逐条核实以上提醒")
-        if confirm.count():
-            confirm.click()
-        manager.wait_for_function("() => { const b = [...document.querySelectorAll('button')]"
-                                  ".find(b => b.innerText.includes('导入为新版本')); return b && !b.disabled; }")
-        button.click()
-        manager.get_by_text(f"已导入为版本 v{before + 1}").wait_for(timeout=120_000)
+        import_checked_workbook(manager, before + 1)
         assert versions.current_version(db) == before + 1
         manager.screenshot(path=str(ROOT / "screenshots" / "replicas_import.png"), full_page=True)
 
