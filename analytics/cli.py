@@ -247,6 +247,34 @@ def cmd_template(args) -> int:
     return 0
 
 
+def cmd_sql(args) -> int:
+    """One SELECT over the current version (read-only, closed; see analytics.io.console); exit 2 when refused."""
+    import getpass
+
+    from analytics.io import console, storage
+    if not Path(args.db).exists():
+        print(t("cli.no_database", args.lang, path=args.db), file=sys.stderr)
+        return 2
+    scope = tuple(c for c in (args.scope or "").split(",") if c)
+    if any(not c.isdigit() for c in scope):
+        print(t("sql.refused.bad_scope", args.lang, scope=args.scope), file=sys.stderr)
+        return 2
+    try:
+        result = console.run(args.db, args.query, scope, user=getpass.getuser(), row_limit=args.limit)
+    except storage.ConsoleRefused as refused:
+        print(t(f"sql.refused.{refused.key}", args.lang, **refused.params), file=sys.stderr)
+        return 2
+    table = result.table
+    if args.json:
+        print(json.dumps({"columns": list(table.columns), "rows": table.astype(object).where(table.notna(), None)
+                          .values.tolist(), "truncated": result.truncated}, ensure_ascii=False, default=str))
+    else:
+        print(table.to_string(index=False, max_colwidth=60))
+    print(t("sql.rows", args.lang, n=len(table), seconds=f"{result.seconds:.2f}")
+          + (t("sql.truncated", args.lang, n=len(table)) if result.truncated else ""), file=sys.stderr)
+    return 0
+
+
 def cmd_export(args) -> int:
     """The current dataset as a contract workbook: importing it gives the same tables again."""
     from analytics.io.export import contract_workbook
@@ -558,6 +586,14 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p.add_argument("--county", help="bring back only this county as it was in VERSION (a new version)")
     p.add_argument("--user", help="who rolls back (recorded in the version)")
     p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("sql", help="one SELECT over the current version: read-only, no file access, rows and time limited")
+    p.add_argument("query")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--json", action="store_true", help="{columns, rows, truncated} on stdout")
+    p.add_argument("--limit", type=int, help="at most this many rows (never more than the settings' row_limit)")
+    p.add_argument("--scope", help="only these regions' rows, e.g. 320902 or 3209,3210 (default: every region)")
+    p.set_defaults(func=cmd_sql)
 
     p = sub.add_parser("backup", help="every data version, the tags and the state database into one archive")
     p.add_argument("--db", default=DEFAULT_DB)

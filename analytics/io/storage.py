@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -442,3 +444,118 @@ class ScenarioStore:
         self._migrate()
         with state.connect(self.path, write=True) as con:
             return con.execute("DELETE FROM scenarios WHERE county_code = ? AND name = ?", [county_code, name]).rowcount > 0
+
+
+# ---------------------------------------------------------------- the SQL console (read-only, closed, scoped)
+
+class ConsoleRefused(ValueError):
+    """A console query that is not run: ``key`` names the catalog message (sql.refused.<key>), ``params`` fill it."""
+
+    def __init__(self, key: str, **params):
+        super().__init__(f"{key}: {params}")
+        self.key, self.params = key, params
+
+
+# table functions that read files or run other SQL: refused by name (external access is off as well, so a
+# name missing here is still stopped by DuckDB, with a less clear message)
+CONSOLE_FORBIDDEN_FUNCTIONS = re.compile(
+    r"\b(read_\w+|glob|sniff_csv|parquet_\w+|iceberg_\w+|delta_scan|st_read\w*|query|query_table|sqlite_\w+|"
+    r"postgres_\w+|mysql_\w+|duckdb_secrets|which_secret|load_extension|getenv)\s*\(", re.IGNORECASE)
+
+
+@dataclass
+class ConsoleResult:
+    table: pd.DataFrame
+    truncated: bool          # more rows than the row limit: only the first ``row_limit`` are in ``table``
+    seconds: float
+
+
+def console_statement_check(sql: str) -> None:
+    """Refuse anything but one SELECT (or WITH … SELECT) statement, judged by DuckDB's own parser: a second
+    statement, COPY, ATTACH/DETACH, INSTALL/LOAD, SET/PRAGMA/CALL, EXPLAIN, any DDL or DML, transactions; and
+    table functions that read files or run other SQL. Raises :class:`ConsoleRefused`."""
+    text = (sql or "").strip()
+    if not text:
+        raise ConsoleRefused("empty")
+    try:
+        statements = duckdb.extract_statements(text)
+    except duckdb.Error as error:
+        raise ConsoleRefused("syntax", detail=str(error).splitlines()[0][:300]) from error
+    if len(statements) != 1:
+        raise ConsoleRefused("one_statement", n=len(statements))
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        raise ConsoleRefused("select_only", kind=kind.name)
+    if found := CONSOLE_FORBIDDEN_FUNCTIONS.search(text):
+        raise ConsoleRefused("file_access", name=found.group(1))
+
+
+def console_scope_filter(table: str, columns: list[str], scope: tuple[str, ...]) -> str:
+    """The WHERE clause that keeps ``table``'s rows in ``scope`` (region code prefixes; empty: every row)."""
+    if not scope:
+        return ""
+    prefixes = " OR ".join(f"starts_with(CAST(county_code AS VARCHAR), '{code}')" for code in scope)
+    if "county_code" in columns:
+        return f" WHERE {prefixes}"
+    if "school_id" in columns:
+        return f" WHERE school_id IN (SELECT school_id FROM source.schools WHERE {prefixes})"
+    return ""
+
+
+def console_connection(db_path: str | os.PathLike, scope: tuple[str, ...] = ()):
+    """An in-memory DuckDB holding the current version's tables, only the rows of ``scope`` (codes checked as
+    digits), then closed: external access off (no file, no ATTACH, no extension) and the configuration locked.
+    The query never sees the version file, so no query can reach rows outside the scope."""
+    if any(not str(code).isdigit() for code in scope):
+        raise ValueError(f"region codes are digits: {scope}")
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH '{physical_path(db_path)}' AS source (READ_ONLY)")
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_catalog = 'source' ORDER BY table_name").fetchall()]
+        for table in tables:
+            columns = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE "
+                                                 "table_catalog = 'source' AND table_name = ?", [table]).fetchall()]
+            con.execute(f"CREATE TABLE memory.main.{table} AS SELECT * FROM source.main.{table}"
+                        + console_scope_filter(table, columns, tuple(scope)))
+        con.execute("DETACH source")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET autoinstall_known_extensions = false")
+        con.execute("SET autoload_known_extensions = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def console_tables(con) -> pd.DataFrame:
+    """The console's tables and columns (table, column, type), for the list beside the editor."""
+    return con.execute("SELECT table_name AS \"table\", column_name AS \"column\", data_type AS type "
+                       "FROM information_schema.columns WHERE table_schema = 'main' "
+                       "ORDER BY table_name, ordinal_position").df()
+
+
+def console_query(con, sql: str, row_limit: int, time_limit_s: float) -> ConsoleResult:
+    """Run one checked SELECT on a :func:`console_connection`: at most ``row_limit`` rows kept, interrupted
+    after ``time_limit_s`` seconds (raises :class:`ConsoleRefused` ``time_limit``; DuckDB's own errors, e.g.
+    an unknown column, as ``error``)."""
+    import time
+    console_statement_check(sql)
+    timer = threading.Timer(time_limit_s, con.interrupt)
+    t0 = time.perf_counter()
+    timer.start()
+    try:
+        cursor = con.execute(sql)
+        rows = cursor.fetchmany(row_limit + 1)
+        names = [d[0] for d in cursor.description]
+    except duckdb.InterruptException as error:
+        raise ConsoleRefused("time_limit", seconds=time_limit_s) from error
+    except duckdb.Error as error:
+        if time.perf_counter() - t0 >= time_limit_s:
+            raise ConsoleRefused("time_limit", seconds=time_limit_s) from error
+        raise ConsoleRefused("error", detail=str(error).splitlines()[0][:300]) from error
+    finally:
+        timer.cancel()
+    table = pd.DataFrame.from_records(rows[:row_limit], columns=names)
+    return ConsoleResult(table, len(rows) > row_limit, time.perf_counter() - t0)

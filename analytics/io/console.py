@@ -1,0 +1,56 @@
+"""The SQL console of analysts (page 数据查询 and ``python -m analytics sql``): one SELECT over the current
+version, read-only and closed (see :func:`analytics.io.storage.console_connection`), scoped to the user's
+regions, limited in rows and time (data/settings.yaml ``sql_console``), and every query in the audit log
+with its text and the rows it returned — or why it was refused."""
+from __future__ import annotations
+
+from analytics.io import audit, state, storage
+
+# the questions analysts ask most, as starting points beside the editor (catalog key of the title → SQL)
+EXAMPLES = {
+    "sql.example.schools_per_town": (
+        "SELECT county_name, town, count(*) AS schools\nFROM schools\nGROUP BY ALL\nORDER BY schools DESC"),
+    "sql.example.large_classes": (
+        "SELECT s.name, c.year, c.grade, c.class_name, c.students\nFROM classes c JOIN schools s USING (school_id)\n"
+        "WHERE c.students > 45\nORDER BY c.students DESC"),
+    "sql.example.backbone_and_class_size": (
+        "SELECT s.name, s.town, t.year, t.stage,\n"
+        "       round(100.0 * t.backbone_teachers / t.students, 2) AS backbone_per_100_pupils,\n"
+        "       round(t.students / t.classes, 1) AS pupils_per_class\n"
+        "FROM stage_stats t JOIN schools s USING (school_id)\n"
+        "WHERE t.students > 0 AND t.classes > 0\nORDER BY backbone_per_100_pupils"),
+    "sql.example.pupils_by_urban_rural": (
+        "SELECT t.year, t.stage, left(s.urban_rural_code, 1) AS urban_rural, sum(t.students) AS pupils\n"
+        "FROM stage_stats t JOIN schools s USING (school_id)\nGROUP BY ALL\nORDER BY ALL"),
+}
+
+
+def limits() -> tuple[int, float]:
+    """(row limit, time limit in seconds) from the settings."""
+    from analytics.standards import settings_section
+    section = settings_section("sql_console")
+    return int(section["row_limit"]), float(section["time_limit_seconds"])
+
+
+def run(db_path, sql: str, scope: tuple[str, ...] = (), user: str = "", role: str = "cli", connection=None,
+        row_limit: int | None = None) -> storage.ConsoleResult:
+    """Run ``sql`` over the current version of ``db_path`` within ``scope`` (region codes; empty: every region)
+    and record it in the audit log (refusals too). ``connection``: a :func:`storage.console_connection` for
+    the same version and scope to reuse (the page keeps one per session). Raises
+    :class:`storage.ConsoleRefused`."""
+    rows, time_limit = limits()
+    rows = min(rows, row_limit) if row_limit else rows
+    region, text = ",".join(scope), " ".join((sql or "").split())[:400]
+    own = connection is None
+    con = storage.console_connection(db_path, tuple(scope)) if own else connection
+    try:
+        result = storage.console_query(con, sql, rows, time_limit)
+    except storage.ConsoleRefused as refused:
+        audit.append(state.state_path(db_path), user, role, "sql", region, text, refused.key)
+        raise
+    finally:
+        if own:
+            con.close()
+    shown = f"{len(result.table)}{'+' if result.truncated else ''} rows: {text}"
+    audit.append(state.state_path(db_path), user, role, "sql", region, shown, "ok")
+    return result

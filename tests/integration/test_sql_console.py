@@ -1,0 +1,133 @@
+"""The SQL console (`python -m analytics sql`): ordinary queries answer what the data holds; an attack list —
+files, other databases, extensions, settings, DDL/DML, a second statement — is refused with a clear message
+(exit 2) and nothing on disk changes; a scoped console sees only its regions' rows whatever the query; rows
+and time are limited; every query, refused or not, is in the audit log."""
+import json
+import shutil
+
+import pytest
+
+from analytics.io import audit, state, versions
+from analytics.io.storage import Store
+from tests.helpers import run_cli, sha
+
+ATTACKS = {   # query → what the refusal says (zh)
+    "COPY schools TO '{out}/schools.csv'": "不执行 COPY 语句",
+    "EXPORT DATABASE '{out}/dump'": "不执行 EXPORT 语句",
+    "ATTACH '{out}/other.duckdb' AS other": "不执行 ATTACH 语句",
+    "ATTACH ':memory:' AS m": "不执行 ATTACH 语句",
+    "DETACH source": "不执行 DETACH 语句",
+    "INSTALL httpfs": "不执行 LOAD 语句",
+    "LOAD httpfs": "不执行 LOAD 语句",
+    "SET enable_external_access = true": "不执行 SET 语句",
+    "RESET lock_configuration": "不执行 SET 语句",
+    "PRAGMA database_list": "不执行 PRAGMA 语句",
+    "CALL pragma_version()": "不执行 CALL 语句",
+    "CHECKPOINT": "不执行 CALL 语句",
+    "EXPLAIN SELECT 1": "不执行 EXPLAIN 语句",
+    "CREATE TABLE t AS SELECT 1": "不执行 CREATE 语句",
+    "DROP TABLE schools": "不执行 DROP 语句",
+    "DELETE FROM schools": "不执行 DELETE 语句",
+    "UPDATE schools SET name = 'x'": "不执行 UPDATE 语句",
+    "INSERT INTO schools SELECT * FROM schools": "不执行 INSERT 语句",
+    "BEGIN TRANSACTION": "不执行 TRANSACTION 语句",
+    "SELECT 1; DROP TABLE schools": "一次只能执行一条语句（收到2条）",
+    "SELECT * FROM schools; COPY schools TO '{out}/x.csv'": "一次只能执行一条语句（收到2条）",
+    "/* a comment */ COPY schools TO '{out}/y.csv'": "不执行 COPY 语句",
+    "SELECT * FROM read_csv('/etc/passwd')": "不能读取文件或执行其他语句（read_csv）",
+    "sElEcT * FrOm ReAd_CsV_AuTo('/etc/passwd')": "不能读取文件或执行其他语句（ReAd_CsV_AuTo）",
+    "SELECT * FROM read_text('/etc/passwd')": "（read_text）",
+    "SELECT * FROM read_blob('/etc/passwd')": "（read_blob）",
+    "SELECT * FROM read_parquet('{out}/x.parquet')": "（read_parquet）",
+    "SELECT * FROM glob('/etc/*')": "（glob）",
+    "SELECT * FROM query('SELECT 1')": "（query）",
+    "SELECT * FROM sqlite_scan('{out}/x.db', 't')": "（sqlite_scan）",
+    "SELECT * FROM duckdb_secrets()": "（duckdb_secrets）",
+    "SELECT getenv('HOME')": "（getenv）",
+    "WITH x AS (SELECT 1) SELECT * FROM read_json('{out}/x.json')": "（read_json）",
+    "SELECT * FROM '/etc/passwd'": "查询出错",                          # no file reached: external access is off
+    "SELECT * FROM 'data/equity.duckdb'": "查询出错",
+    "SELECT * FROM source.schools": "查询出错",                         # the version file is not attached
+    "SELEC * FROM schools": "语法错误",
+    "": "没有查询语句",
+}
+
+
+def folder_state(folder):
+    """Every file under ``folder`` and its checksum, the state database aside (the audit log grows)."""
+    return {str(p.relative_to(folder)): sha(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".state.sqlite" not in p.name and not p.name.endswith(".lock")}
+
+
+@pytest.fixture()
+def db(demo_db, tmp_path):
+    target = tmp_path / "data" / "equity.duckdb"
+    target.parent.mkdir()
+    shutil.copy(demo_db, target)
+    shutil.copytree(versions.versions_dir(demo_db), versions.versions_dir(target))
+    return target
+
+
+def test_every_attack_is_refused_and_nothing_on_disk_changes(db, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    before = folder_state(tmp_path)
+    for query, says in ATTACKS.items():
+        code, stdout, err = run_cli(["sql", "--db", str(db), query.format(out=out)], capsys)
+        assert code == 2 and says in err and not stdout, (query, code, err)
+        assert folder_state(tmp_path) == before, query
+    assert not any(out.iterdir())
+    refused = audit.entries(state.state_path(db))
+    assert len(refused) == len(ATTACKS) and set(refused["action"]) == {"sql"}
+    assert "ok" not in set(refused["outcome"]) and "select_only" in set(refused["outcome"])
+    assert audit.verify(state.state_path(db))["ok"]
+
+
+def test_ordinary_queries_answer_what_the_data_holds(db, capsys):
+    store = Store(db)
+    try:
+        schools = store.query("SELECT county_code FROM schools")
+    finally:
+        store.close()
+    code, stdout, err = run_cli(["sql", "--db", str(db), "--json",
+                                 "WITH s AS (SELECT county_code, count(*) AS n FROM schools GROUP BY ALL) "
+                                 "SELECT * FROM s ORDER BY county_code"], capsys)
+    assert code == 0, err
+    answer = json.loads(stdout)
+    expected = schools.groupby("county_code").size()
+    assert answer["columns"] == ["county_code", "n"] and not answer["truncated"]
+    assert {c: n for c, n in answer["rows"]} == {str(c): int(n) for c, n in expected.items()}
+    assert f"{len(expected)}行" in err
+
+    code, stdout, err = run_cli(["sql", "--db", str(db), "--json", "--limit", "5", "SELECT * FROM classes"], capsys)
+    assert code == 0 and json.loads(stdout)["truncated"] and len(json.loads(stdout)["rows"]) == 5
+    assert "只显示前5行" in err
+    log = audit.entries(state.state_path(db))
+    assert list(log["outcome"]) == ["ok", "ok"] and log["object"].iloc[1].startswith("5+ rows: SELECT * FROM classes")
+
+
+def test_a_scoped_console_sees_only_its_regions_rows(db, capsys):
+    others = "SELECT (SELECT count(*) FROM schools WHERE county_code <> '320902') + " \
+             "(SELECT count(*) FROM stage_stats t WHERE t.school_id NOT IN (SELECT school_id FROM schools)) + " \
+             "(SELECT count(*) FROM classes c WHERE c.school_id NOT IN (SELECT school_id FROM schools)) + " \
+             "(SELECT count(*) FROM county_outlines WHERE county_code <> '320902') + " \
+             "(SELECT count(*) FROM population WHERE county_code <> '320902') AS outside"
+    code, stdout, _ = run_cli(["sql", "--db", str(db), "--json", "--scope", "320902", others], capsys)
+    assert code == 0 and json.loads(stdout)["rows"] == [[0]]
+    code, stdout, _ = run_cli(["sql", "--db", str(db), "--json", "--scope", "320902",
+                               "SELECT DISTINCT county_code FROM schools"], capsys)
+    assert json.loads(stdout)["rows"] == [["320902"]]
+    code, stdout, _ = run_cli(["sql", "--db", str(db), "--json", "SELECT count(DISTINCT county_code) FROM schools"], capsys)
+    assert json.loads(stdout)["rows"][0][0] > 1                         # unscoped: every county
+    code, _, err = run_cli(["sql", "--db", str(db), "--scope", "3209' OR 1=1 --", "SELECT 1"], capsys)
+    assert code == 2 and "范围应为区域代码" in err
+    assert list(audit.entries(state.state_path(db))["region"])[:2] == ["320902", "320902"]
+
+
+def test_a_query_longer_than_the_time_limit_is_stopped(db, tmp_path, capsys, monkeypatch):
+    local = tmp_path / "settings.local.yaml"
+    local.write_text("sql_console:\n  time_limit_seconds: 1\n", encoding="utf-8")
+    monkeypatch.setenv("EQUITY_SETTINGS", str(local))
+    code, _, err = run_cli(["sql", "--db", str(db), "SELECT count(*) FROM range(1000000000000) a"], capsys)
+    assert code == 2 and "超过1.0秒，已停止" in err
+    assert list(audit.entries(state.state_path(db))["outcome"]) == ["time_limit"]
