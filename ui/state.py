@@ -31,6 +31,10 @@ COUNTY = "county"
 REGION = "region"                 # URL only: the scope when it is a city or a province (?region=3209)
 YEAR = "year"
 STAGE = "stage"
+SQL_EXAMPLE = "sql_example"      # 数据查询: the example picked, the query text, the run button, the last answer
+SQL_TEXT = "sql_text"
+SQL_RUN = "sql_run"
+SQL_RESULT = "_sql_result"
 ALL = ""                          # the 全部 option of the city and county boxes
 
 

@@ -41,16 +41,14 @@ def run(db_path, sql: str, scope: tuple[str, ...] = (), user: str = "", role: st
     rows, time_limit = limits()
     rows = min(rows, row_limit) if row_limit else rows
     region, text = ",".join(scope), " ".join((sql or "").split())[:400]
-    own = connection is None
-    con = storage.console_connection(db_path, tuple(scope)) if own else connection
+    con = storage.console_connection(db_path, tuple(scope)) if connection is None else connection.cursor()
     try:
         result = storage.console_query(con, sql, rows, time_limit)
     except storage.ConsoleRefused as refused:
         audit.append(state.state_path(db_path), user, role, "sql", region, text, refused.key)
         raise
     finally:
-        if own:
-            con.close()
+        con.close()
     shown = f"{len(result.table)}{'+' if result.truncated else ''} rows: {text}"
     audit.append(state.state_path(db_path), user, role, "sql", region, shown, "ok")
     return result
