@@ -309,6 +309,17 @@ def indicator_values(store: Store, county_code: str, year: int, stage: str, code
                          "line": threshold(standards_for(county_code), code, stage)})
 
 
+def explore_table(store: Store, county_code: str) -> pd.DataFrame:
+    """Every measure of every school × 学段 × year of the county (:func:`analytics.method.explore.measure_table`),
+    once per version; a copy each."""
+    from analytics.method import explore
+
+    def compute():
+        return explore.measure_table(indicator_rows(store, county_code, None), store.classes(county_code, None),
+                                     standards_for(county_code))
+    return once_per_version(store, ("explore", county_code), compute).copy()
+
+
 def school_card(store: Store, county_code: str, school_id: str, year: int) -> dict:
     """Everything the click card shows: per 学段 the seven indicators against their lines, students,
     classes, capacity use, compliance, and the enrolment trend over all years."""

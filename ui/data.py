@@ -160,6 +160,11 @@ def town_summary(sig: tuple, county: str, year: int):
 
 
 @scoped
+def explore_table(sig: tuple, county: str):
+    return service.explore_table(store(), county)
+
+
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def schools(sig: tuple, county: str):
     return store().schools(county)

@@ -39,6 +39,7 @@ SECTIONS: dict[str, list[PageEntry]] = {
     ],
     "nav.section.data": [
         PageEntry("app_pages/data_tables.py", "nav.data", ":material/table_view:"),
+        PageEntry("app_pages/explore.py", "nav.explore", ":material/scatter_plot:", action="explore"),
         PageEntry("app_pages/sql_console.py", "nav.sql", ":material/terminal:", action="explore"),
         PageEntry("app_pages/submissions.py", "nav.submissions", ":material/fact_check:"),
         PageEntry("app_pages/data_admin.py", "nav.admin", ":material/upload_file:", action="import"),

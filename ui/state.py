@@ -31,6 +31,15 @@ COUNTY = "county"
 REGION = "region"                 # URL only: the scope when it is a city or a province (?region=3209)
 YEAR = "year"
 STAGE = "stage"
+EXPLORE_VIEW = "view"             # 探索分析: each kept in the URL under the same name (a link reopens the view)
+EXPLORE_X = "x"
+EXPLORE_Y = "y"
+EXPLORE_GROUP = "group"
+EXPLORE_YEARS = "years"
+EXPLORE_CHART = "explore_chart"
+EXPLORE_SELECTED = "_explore_selected"   # school ids selected on the scatter: kept for the session
+EXPLORE_CLEAR = "explore_clear"
+EXPLORE_MAP = "explore_map"
 SQL_EXAMPLE = "sql_example"      # 数据查询: the example picked, the query text, the run button, the last answer
 SQL_TEXT = "sql_text"
 SQL_RUN = "sql_run"

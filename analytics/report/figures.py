@@ -349,3 +349,82 @@ def county_verdict_map(outlines: pd.DataFrame, statuses: dict[str, str], lang: s
     fig.update_yaxes(visible=False)
     fig.update_xaxes(visible=False)
     return style(fig, height=700, title=title, legend=dict(orientation="h", y=-0.05))
+
+
+# ---------------------------------------------------------------- 探索分析 (analytics.method.explore)
+
+EXPLORE_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+                   "#999999", "#8C564B"]
+
+
+def explore_colours(values: pd.Series) -> dict:
+    """A colour for each group value: 城乡 and compliance in their own colours everywhere, others in turn."""
+    known = {**GROUP_COLOURS, **STATUS_COLOURS}
+    others = [v for v in pd.unique(values.dropna()) if v not in known]
+    return {**known, **{v: EXPLORE_PALETTE[k % len(EXPLORE_PALETTE)] for k, v in enumerate(sorted(others, key=str))}}
+
+
+def explore_scatter(table: pd.DataFrame, x: str, y: str, group: str, labels: dict, group_names: dict,
+                    lang: str) -> go.Figure:
+    """Every school of ``table`` as a dot: ``x`` against ``y``, dot area ∝ pupils, colour = ``group`` (one trace
+    per group, so the legend names them); WebGL above 1,000 dots. ``labels``: measure → axis title;
+    ``group_names``: group value → its words. customdata carries the school id (for a selection)."""
+    fig = go.Figure()
+    colours = explore_colours(table[group])
+    kind = go.Scattergl if len(table) > 1000 else go.Scatter
+    largest = float(table["students"].max() or 1) if len(table) else 1.0
+    for value, part in table.groupby(group, sort=True, dropna=False):
+        name = plot_text(group_names.get(value, value if isinstance(value, str) else t("status.unknown", lang)))
+        sizes = 6 + 24 * np.sqrt(part["students"].fillna(0).clip(lower=0) / largest)
+        fig.add_trace(kind(
+            x=part[x], y=part[y], mode="markers", name=name, customdata=part[["school_id"]].to_numpy(),
+            text=[plot_text(f"{n} · {yr}") for n, yr in zip(part["name"], part["year"])],
+            marker=dict(size=sizes, color=colours.get(value, "#999999"), opacity=0.75, line=dict(color="white", width=0.5)),
+            hovertemplate="%{text}<br>" + plot_text(labels[x]) + ": %{x:,.2f}<br>" + plot_text(labels[y])
+                          + ": %{y:,.2f}<extra>" + name + "</extra>"))
+    fig.update_xaxes(title=plot_text(labels[x]))
+    fig.update_yaxes(title=plot_text(labels[y]), showgrid=True, gridcolor="#EEEEEE")
+    return style(fig, height=520, dragmode="select")
+
+
+def explore_box(table: pd.DataFrame, measure: str, group: str, labels: dict, group_names: dict, lang: str) -> go.Figure:
+    """``measure`` by ``group``: a box per group with every school as a dot beside it."""
+    colours = explore_colours(table[group])
+    fig = go.Figure()
+    for value, part in table.groupby(group, sort=True):
+        name = plot_text(group_names.get(value, value))
+        fig.add_trace(go.Box(y=part[measure], name=name, boxpoints="all", jitter=0.4, pointpos=0,
+                             marker=dict(color=colours.get(value, "#999999"), size=5),
+                             text=[plot_text(n) for n in part["name"]], customdata=part[["school_id"]].to_numpy(),
+                             hovertemplate="%{text}: %{y:,.2f}<extra>" + name + "</extra>"))
+    fig.update_yaxes(title=plot_text(labels[measure]), showgrid=True, gridcolor="#EEEEEE")
+    return style(fig, height=480, showlegend=False)
+
+
+def explore_histogram(table: pd.DataFrame, measure: str, group: str, labels: dict, group_names: dict,
+                      lang: str) -> go.Figure:
+    """How many schools have each value of ``measure``, stacked by ``group``."""
+    colours = explore_colours(table[group])
+    fig = go.Figure()
+    for value, part in table.groupby(group, sort=True):
+        fig.add_trace(go.Histogram(x=part[measure], name=plot_text(group_names.get(value, value)),
+                                   marker_color=colours.get(value, "#999999"), nbinsx=30))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title=plot_text(labels[measure]))
+    fig.update_yaxes(title=t("explore.schools_axis", lang), showgrid=True, gridcolor="#EEEEEE")
+    return style(fig, height=420)
+
+
+def lorenz_figure(curve: pd.DataFrame, label: str, gini_value: float, lang: str) -> go.Figure:
+    """The weighted Lorenz curve against the line of equality, the Gini in the title."""
+    fig = go.Figure([
+        go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color="#999999", dash="dash"),
+                   name=t("explore.equality", lang), hoverinfo="skip"),
+        go.Scatter(x=curve["pupils_share"], y=curve["resource_share"], mode="lines", fill="tonexty",
+                   line=dict(color="#0072B2", width=3), name=plot_text(label),
+                   hovertemplate=t("explore.lorenz_hover", lang) + "<extra></extra>")])
+    fig.update_xaxes(title=t("explore.pupils_share", lang), tickformat=".0%", range=[0, 1])
+    fig.update_yaxes(title=t("explore.resource_share", lang), tickformat=".0%", range=[0, 1], showgrid=True,
+                     gridcolor="#EEEEEE")
+    title = t("explore.gini_title", lang, gini="—" if math.isnan(gini_value) else f"{gini_value:.3f}")
+    return style(fig, height=460, title=title)
