@@ -48,7 +48,7 @@ def keep_in_url(**values) -> None:
             st.query_params[key] = value
 
 
-views = ["scatter", "box", "histogram", "lorenz", "pivot"]
+views = ["scatter", "box", "histogram", "trend", "lorenz", "pivot"]
 measures = list(explore.MEASURES)
 groups = list(explore.GROUPS)
 labels = {m: label(m) for m in measures}
@@ -101,6 +101,12 @@ elif view == "box":
     st.plotly_chart(figures.explore_box(shown, x, group, labels, group_names, language), width="stretch")
 elif view == "histogram":
     st.plotly_chart(figures.explore_histogram(shown, x, group, labels, group_names, language), width="stretch")
+elif view == "trend":
+    if len(chosen_years) < 2:
+        st.info(tr("explore.trend_needs_years"), icon=":material/info:")
+    else:
+        st.plotly_chart(figures.explore_trend(explore.trend(shown, group, x), labels[x], group_names, language),
+                        width="stretch")
 elif view == "lorenz":
     if explore.MEASURES[x] != "indicator":
         st.info(tr("explore.lorenz_needs_indicator"), icon=":material/info:")

@@ -7,7 +7,8 @@ Measures (``MEASURES``: key → kind):
 - raw: the contract's counts and areas of the 学段 (pupils, classes, teachers, areas, equipment, rooms);
 - derived: average class size = pupils / classes; share of classes above the class-size line (from the
   class rows); indicators met (of 7); pupils' change since the year before (this year − last year, only
-  when the school has the 学段 in the year right before).
+  when the school has the 学段 in the year right before); distance to the nearest other school teaching the
+  same 学段 that year (km, straight line, in the county's Gauss-Krüger projection).
 Groups (``GROUPS``): 城乡 (urban_rural_group), school type, town, compliance status.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ INDICATORS = ("L1", "L2", "L3", "L4", "L5", "L6", "L7")
 RAW = ("students", "classes", "teachers", "teachers_above_degree", "backbone_teachers", "pe_teachers",
        "music_teachers", "art_teachers", "teaching_area_m2", "sports_area_m2", "equipment_value_wan",
        "multimedia_rooms")
-DERIVED = ("class_size_avg", "over_line_share", "met_count", "students_change")
+DERIVED = ("class_size_avg", "over_line_share", "met_count", "students_change", "nearest_school_km")
 MEASURES = {**{c: "indicator" for c in INDICATORS}, **{f"{c}_ratio": "ratio" for c in INDICATORS},
             **{c: "raw" for c in RAW}, **{c: "derived" for c in DERIVED}}
 GROUPS = ("urban_rural_group", "school_type", "town", "status")
@@ -50,7 +51,41 @@ def measure_table(rows: pd.DataFrame, classes: pd.DataFrame, standards: Standard
     previous = out[KEY + ["students"]].assign(year=out["year"] + 1).rename(columns={"students": "_before"})
     out = out.merge(previous, on=KEY, how="left")
     out["students_change"] = out["students"] - out.pop("_before")
+    out["nearest_school_km"] = nearest_school_km(out)
     return out
+
+
+def nearest_school_km(table: pd.DataFrame) -> pd.Series:
+    """Per row: km to the nearest other school of the same 学段 and year with a position (NaN without a
+    position or without another school)."""
+    from scipy.spatial import cKDTree
+
+    from analytics.geo.spatial import metric_epsg, project
+    out = pd.Series(np.nan, index=table.index, dtype=float)
+    placed = table[table["lon"].notna() & table["lat"].notna()]
+    if len(placed) < 2:
+        return out
+    epsg = metric_epsg(float(placed["lon"].median()))
+    for _, part in placed.groupby(["year", "stage"]):
+        if len(part) < 2:
+            continue
+        x, y = project(part["lon"], part["lat"], epsg)
+        dist, _ = cKDTree(np.column_stack([x, y])).query(np.column_stack([x, y]), k=2)
+        out.loc[part.index] = dist[:, 1] / 1000
+    return out
+
+
+def trend(table: pd.DataFrame, group: str, measure: str) -> pd.DataFrame:
+    """Per group and year: the pupil-weighted mean of ``measure`` (over the rows where it is known) and the
+    schools counted (year, group, weighted_mean, schools)."""
+    known = table[table[measure].notna() & (table["students"].fillna(0) > 0)]
+    if known.empty:
+        return pd.DataFrame(columns=["year", "group", "weighted_mean", "schools"])
+    weighted = known.assign(_xp=known[measure] * known["students"])
+    out = weighted.groupby(["year", group], as_index=False).agg(_xp=("_xp", "sum"), _p=("students", "sum"),
+                                                                 schools=("school_id", "nunique"))
+    out["weighted_mean"] = out.pop("_xp") / out.pop("_p")
+    return out.rename(columns={group: "group"})[["year", "group", "weighted_mean", "schools"]]
 
 
 def over_line_shares(classes: pd.DataFrame, standards: Standards) -> pd.DataFrame:

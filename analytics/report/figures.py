@@ -428,3 +428,18 @@ def lorenz_figure(curve: pd.DataFrame, label: str, gini_value: float, lang: str)
                      gridcolor="#EEEEEE")
     title = t("explore.gini_title", lang, gini="—" if math.isnan(gini_value) else f"{gini_value:.3f}")
     return style(fig, height=460, title=title)
+
+
+def explore_trend(trend: pd.DataFrame, measure_label: str, group_names: dict, lang: str) -> go.Figure:
+    """One line per group across the years: the pupil-weighted mean of a measure (analytics.method.explore.trend)."""
+    colours = explore_colours(trend["group"])
+    fig = go.Figure()
+    for value, part in trend.groupby("group", sort=True):
+        name = plot_text(group_names.get(value, value))
+        fig.add_trace(go.Scatter(x=part["year"], y=part["weighted_mean"], mode="lines+markers", name=name,
+                                 line=dict(color=colours.get(value, "#999999"), width=3),
+                                 customdata=part[["schools"]].to_numpy(),
+                                 hovertemplate="%{x}: %{y:,.2f}（n=%{customdata[0]}）<extra>" + name + "</extra>"))
+    fig.update_xaxes(title=t("explore.year_axis", lang), dtick=1)
+    fig.update_yaxes(title=plot_text(measure_label), showgrid=True, gridcolor="#EEEEEE")
+    return style(fig, height=440)

@@ -43,9 +43,10 @@ def test_the_pivot_weights_by_pupils(demo_db, monkeypatch):
     assert shown.loc["合计", "学校数（所）"] == rows["school_id"].nunique()
 
 
-@pytest.mark.parametrize("view", ["scatter", "box", "histogram", "lorenz", "pivot"])
+@pytest.mark.parametrize("view", ["scatter", "box", "histogram", "trend", "lorenz", "pivot"])
 def test_every_view_draws(demo_db, monkeypatch, view):
-    at = app(demo_db, monkeypatch, "explore", query={"county": "320902", "year": "2024", "view": view, "x": "L6"})
+    at = app(demo_db, monkeypatch, "explore", query={"county": "320902", "year": "2024", "view": view, "x": "L6",
+                                                      "years": "2022,2023,2024"})
     assert not at.exception and not at.error
     assert len(at.get("plotly_chart")) + len(at.dataframe) >= 1
 

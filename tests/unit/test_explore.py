@@ -63,3 +63,21 @@ def test_change_since_last_year_only_from_the_year_right_before(good_db):
     assert (table.loc[table["year"] == first + 1, "students_change"] == 10).all()
     assert table.loc[table["year"] == first + 3, "students_change"].isna().all()     # first + 2 missing: unknown
     assert set(explore.MEASURES) <= set(table.columns) and set(explore.GROUPS) <= set(table.columns)
+
+
+def test_nearest_school_by_hand_and_unknown_without_a_position():
+    # three schools on one parallel near 120°E: 0.01° of longitude ≈ 0.93 km there; the third has no position
+    table = pd.DataFrame({"school_id": ["a", "b", "c", "d"], "year": [2024] * 4, "stage": ["小学"] * 4,
+                          "lon": [120.00, 120.01, 120.03, np.nan], "lat": [33.0] * 3 + [np.nan]})
+    km = explore.nearest_school_km(table)
+    one = 0.01 * np.pi / 180 * 6378.137 * np.cos(np.radians(33.0))            # ≈ 0.932 km
+    assert km[0] == pytest.approx(one, rel=0.01) and km[1] == pytest.approx(one, rel=0.01)
+    assert km[2] == pytest.approx(2 * one, rel=0.01) and np.isnan(km[3])
+
+
+def test_trend_is_the_pupil_weighted_mean_per_group_and_year():
+    table = pd.DataFrame({"school_id": ["a", "b", "a", "b"], "year": [2023, 2023, 2024, 2024],
+                          "g": ["城区"] * 4, "students": [100, 300, 100, 100], "L2": [1.0, 3.0, 2.0, np.nan]})
+    out = explore.trend(table, "g", "L2").set_index("year")
+    assert out.loc[2023, "weighted_mean"] == pytest.approx(2.5) and out.loc[2023, "schools"] == 2
+    assert out.loc[2024, "weighted_mean"] == 2.0 and out.loc[2024, "schools"] == 1   # b unknown: left out
