@@ -14,6 +14,7 @@ from analytics.report import figures
 from analytics.report.escape import safe_filename
 from analytics.report.formatting import fmt_pct
 from ui import data, maps, page, state
+from ui import views as views_ui
 from ui.strings import indicator_label, lang, stage_label, tr
 
 sel = page.header("explore.title")
@@ -62,6 +63,9 @@ if state.EXPLORE_YEARS not in st.session_state:
 st.session_state[state.EXPLORE_YEARS] = [y for y in st.session_state[state.EXPLORE_YEARS] if y in years] or [years[-1]]
 
 st.caption(tr("explore.intro", stage=stage_label(sel.stage)))
+with st.expander(tr("explore.saved"), icon=":material/bookmark:"):
+    views_ui.saved_views_box("explore", [state.EXPLORE_VIEW, state.EXPLORE_X, state.EXPLORE_Y, state.EXPLORE_GROUP,
+                                         state.EXPLORE_YEARS])
 c1, c2, c3, c4, c5 = st.columns([2, 2, 3, 3, 2])
 view = c1.selectbox(tr("explore.view"), views, key=state.EXPLORE_VIEW, format_func=lambda v: tr(f"explore.view.{v}"))
 chosen_years = c2.multiselect(tr("explore.years"), years, key=state.EXPLORE_YEARS)

@@ -9,7 +9,7 @@ scenarios), kept apart from the immutable dataset versions. Two engines, the sam
   ``BEGIN IMMEDIATE`` does, so the audit chain stays whole with concurrent writers; the tables are created
   once per process under another advisory lock.
 
-This is the only place that connects to the state (accounts, audit and scenarios call it). Callers write
+This is the only place that connects to the state (accounts, audit, scenarios and saved views call it). Callers write
 SQLite's dialect with ``?`` placeholders and ``"user"`` quoted (a reserved word in PostgreSQL).
 """
 from __future__ import annotations
@@ -48,6 +48,14 @@ CREATE TABLE IF NOT EXISTS scenarios (
     steps TEXT NOT NULL,                 -- the steps as JSON
     PRIMARY KEY (county_code, name)
 );
+CREATE TABLE IF NOT EXISTS saved_views (
+    owner TEXT NOT NULL,                 -- the account (or the single user's name)
+    page TEXT NOT NULL,                  -- the page's URL path, e.g. explore
+    name TEXT NOT NULL,
+    query TEXT NOT NULL,                 -- the view's URL parameters as JSON
+    created_at TEXT NOT NULL,            -- UTC ISO time
+    PRIMARY KEY (owner, page, name)
+);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,              -- 1, 2, 3 … with no gap: a removed row shows
     at TEXT NOT NULL,                    -- UTC ISO time
@@ -61,7 +69,7 @@ CREATE TABLE IF NOT EXISTS audit (
     hash TEXT NOT NULL
 );
 """
-TABLES = ("accounts", "scenarios", "audit")
+TABLES = ("accounts", "scenarios", "saved_views", "audit")
 
 
 def state_path(db_path: str | os.PathLike) -> Path | str:
@@ -228,7 +236,7 @@ def table_rows(location, table: str) -> list[tuple]:
     """Every row of a state table in its key order ([] when the database or table is not there yet)."""
     if table not in TABLES:
         raise ValueError(table)
-    order = {"accounts": "name", "scenarios": "county_code, name", "audit": "id"}[table]
+    order = {"accounts": "name", "scenarios": "county_code, name", "saved_views": "owner, page, name", "audit": "id"}[table]
     if not is_postgres(location) and not Path(location).exists():
         return []
     with connect(location) as con:

@@ -59,3 +59,21 @@ def test_a_viewer_does_not_get_the_page(demo_db, tmp_path, monkeypatch):
     sign_in(at, "viewer1", PASSWORD)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("app_pages/explore.py")
+
+
+@pytest.mark.usefixtures("state_backend")
+def test_a_saved_view_opens_again(demo_db, tmp_path, monkeypatch):
+    db = tmp_path / "equity.duckdb"
+    shutil.copy(demo_db, db)
+    at = app(db, monkeypatch, "explore", query={"county": "320902", "year": "2024", "view": "box", "x": "L4",
+                                                 "group": "town", "years": "2023,2024"})
+    at.text_input(key="view_name_explore").input("设备*与*乡镇").run()
+    at.button(key="view_save_explore").click().run()
+    assert any("设备\\*与\\*乡镇" in s.value for s in at.success)          # the name is escaped Markdown
+    at.selectbox(key="view").set_value("pivot").run()
+    at.selectbox(key="x").set_value("L1").run()
+    at.multiselect(key="years").set_value([2024]).run()
+    at.button(key="view_open_explore").click().run()
+    assert at.selectbox(key="view").value == "box" and at.selectbox(key="x").value == "L4"
+    assert at.multiselect(key="years").value == [2023, 2024] and at.query_params["x"] == "L4"
+    assert at.selectbox(key="view_pick_explore").options == ["设备*与*乡镇"]

@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 
-from analytics.io import accounts, audit, state, versions
+from analytics.io import accounts, audit, saved_views, state, versions
 from analytics.io.storage import ScenarioStore, Store
 from tests import workbooks as wbk
 from tests.helpers import load, mutate, run_cli, sha
@@ -28,6 +28,7 @@ def installation(folder):
     accounts.add(location, "manager1", "manager", "320902", PASSWORD)
     accounts.add(location, "viewer1", "viewer", "320902", PASSWORD)
     ScenarioStore(db).save("320902", "新建一所小学", "manager1", 2024, "v0002", [{"kind": "new_school", "students": 900}])
+    saved_views.save(location, "manager1", "explore", "骨干教师与班额", {"view": "scatter", "x": "L2"})
     for k in range(3):
         audit.append(location, "manager1", "manager", "export", "320902", f"表{k}.xlsx")
     return db
@@ -67,6 +68,7 @@ def test_backup_restores_every_version_and_table_into_an_empty_place(tmp_path, c
         then.close()
     after = state_tables(restored)
     assert after["accounts"] == source["accounts"] and after["scenarios"] == source["scenarios"]
+    assert after["saved_views"] == source["saved_views"] and len(source["saved_views"]) == 1
     assert after["audit"][:len(source["audit"])] == source["audit"]      # then the restore's own entry
     assert [row[4] for row in after["audit"][len(source["audit"]):]] == ["restore"]
     chain = audit.verify(restored)
