@@ -147,9 +147,13 @@ if view == "scatter":
         page.table(listed)
         download(listed, "selected")
         latest = rows.sort_values("year").drop_duplicates("school_id", keep="last")
-        points = latest.assign(radius=[marker_radius(n) for n in latest["students"]], colour_index=0,
+        order = [k for k in STATUS_COLOURS if k != "out"]
+        points = latest.assign(radius=[marker_radius(n) for n in latest["students"]],
+                               colour_index=[order.index(v) if v in order else order.index("unknown")
+                                             for v in latest["status"]],
                                tooltip=[[n, f"{labels[x]}: " + ("—" if pd.isna(v) else f"{v:,.2f}")]
                                         for n, v in zip(latest["name"], latest[x])])
         m = maps.base_map(data.outline(sig, sel.county_code), None, points)
-        maps.add_points(m, points, tr("explore.selected", n=len(points)), ["#D55E00"])
+        maps.add_points(m, points, tr("explore.selected", n=len(points)), [STATUS_COLOURS[k] for k in order])
         maps.show(m, key=state.EXPLORE_MAP, height=460)
+        maps.legend([(STATUS_COLOURS[k], tr(f"status.{k}")) for k in order])
