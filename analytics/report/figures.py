@@ -372,7 +372,8 @@ def explore_scatter(table: pd.DataFrame, x: str, y: str, group: str, labels: dic
     fig = go.Figure()
     colours = explore_colours(table[group])
     kind = go.Scattergl if len(table) > 1000 else go.Scatter
-    largest = float(table["students"].max() or 1) if len(table) else 1.0
+    largest = float(table["students"].max()) if len(table) else float("nan")
+    largest = largest if math.isfinite(largest) and largest > 0 else 1.0
     for value, part in table.groupby(group, sort=True, dropna=False):
         name = plot_text(group_names.get(value, value if isinstance(value, str) else t("status.unknown", lang)))
         sizes = 6 + 24 * np.sqrt(part["students"].fillna(0).clip(lower=0) / largest)
