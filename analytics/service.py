@@ -320,6 +320,18 @@ def explore_table(store: Store, county_code: str) -> pd.DataFrame:
     return once_per_version(store, ("explore", county_code), compute).copy()
 
 
+def explore_region(store: Store, counties: list[tuple[str, str]]) -> pd.DataFrame:
+    """:func:`explore_table` of several counties ((code, name) pairs: a city's or a province's, as the caller
+    may read them) in one table, with county_code and county_name; each county once per version."""
+    parts = [explore_table(store, code).assign(county_code=code, county_name=name) for code, name in counties]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        from analytics.method import explore
+        return explore.measure_table(pd.DataFrame(), pd.DataFrame(), None).assign(
+            county_code=pd.Series(dtype=object), county_name=pd.Series(dtype=object))
+    return pd.concat(parts, ignore_index=True)
+
+
 def school_card(store: Store, county_code: str, school_id: str, year: int) -> dict:
     """Everything the click card shows: per 学段 the seven indicators against their lines, students,
     classes, capacity use, compliance, and the enrolment trend over all years."""

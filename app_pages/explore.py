@@ -17,11 +17,13 @@ from ui import data, maps, page, state
 from ui import views as views_ui
 from ui.strings import indicator_label, lang, stage_label, tr
 
-sel = page.header("explore.title")
+sel = page.header("explore.title", needs_county=False)
 page.require("explore")
 sig = data.signature()
+scope_code = sel.county_code or sel.region_code
 with st.spinner(tr("app.loading")):
-    table = data.explore_table(sig, sel.county_code)
+    table = (data.explore_table(sig, sel.county_code) if sel.county_code
+             else data.explore_region(sig, sel.region_code))
 table = table[(table["stage"] == sel.stage) & table["in_scope"].fillna(False).astype(bool)]
 years = sorted(int(y) for y in table["year"].unique())
 if not years:
@@ -51,7 +53,7 @@ def keep_in_url(**values) -> None:
 
 views = ["scatter", "box", "histogram", "trend", "lorenz", "pivot"]
 measures = list(explore.MEASURES)
-groups = list(explore.GROUPS)
+groups = list(explore.GROUPS if sel.county_code else explore.REGION_GROUPS)
 labels = {m: label(m) for m in measures}
 from_url(state.EXPLORE_VIEW, views, "scatter")
 from_url(state.EXPLORE_X, measures, "L2")
@@ -84,13 +86,13 @@ if shown.empty:
 group_names = {**{g: tr(f"group.{g}") for g in ("城区", "镇区", "乡村")},
                **{s: tr(f"status.{s}") for s in STATUS_COLOURS if s != "out"}}
 language = lang()
-columns = ["name", "town", "year", "urban_rural_group", "students", x] + ([y] if view == "scatter" and y != x else [])
+columns = ([] if sel.county_code else ["county_name"]) + ["name", "town", "year", "urban_rural_group", "students", x] + ([y] if view == "scatter" and y != x else [])
 
 
 def download(frame: pd.DataFrame, key: str) -> None:
     page.excel_download("explore.download", lambda: {tr("explore.sheet"): frame},
-                        safe_filename(tr("explore.title"), sel.county_name, sel.year, suffix=".xlsx"),
-                        sel.county_code, key=state.widget_key(state.DOWNLOAD, "explore", key))
+                        safe_filename(tr("explore.title"), sel.county_name or sel.region_name, sel.year, suffix=".xlsx"),
+                        scope_code, key=state.widget_key(state.DOWNLOAD, "explore", key))
 
 
 if view == "scatter":
@@ -143,6 +145,7 @@ if view == "scatter":
             st.session_state.pop(state.EXPLORE_SELECTED, None)
             st.rerun()
         listed = rows[columns].round({x: 2, y: 2}).rename(columns={**labels, "name": tr("col.school"), "town": tr("col.town"),
+                                                                   "county_name": tr("explore.group.county_name"),
                                                 "year": tr("explore.years"), "urban_rural_group": tr("explore.group.urban_rural_group")})
         page.table(listed)
         download(listed, "selected")
@@ -153,7 +156,7 @@ if view == "scatter":
                                              for v in latest["status"]],
                                tooltip=[[n, f"{labels[x]}: " + ("—" if pd.isna(v) else f"{v:,.2f}")]
                                         for n, v in zip(latest["name"], latest[x])])
-        m = maps.base_map(data.outline(sig, sel.county_code), None, points)
+        m = maps.base_map(data.outline(sig, sel.county_code) if sel.county_code else None, None, points)
         maps.add_points(m, points, tr("explore.selected", n=len(points)), [STATUS_COLOURS[k] for k in order])
         maps.show(m, key=state.EXPLORE_MAP, height=460)
         maps.legend([(STATUS_COLOURS[k], tr(f"status.{k}")) for k in order])

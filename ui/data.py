@@ -161,7 +161,15 @@ def town_summary(sig: tuple, county: str, year: int):
 
 @scoped
 def explore_table(sig: tuple, county: str):
-    return service.explore_table(store(), county)
+    return service.explore_table(store(), county).assign(county_code=county)
+
+
+@scoped
+def explore_region(sig: tuple, region: str):
+    """Every county of a city or province this session may read, in one explore table."""
+    listed = counties(sig)
+    listed = listed[listed["county_code"].astype(str).str.startswith(str(region))]
+    return service.explore_region(store(), list(zip(listed["county_code"], listed["county_name"])))
 
 
 @scoped

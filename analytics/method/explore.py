@@ -27,6 +27,7 @@ DERIVED = ("class_size_avg", "over_line_share", "met_count", "students_change", 
 MEASURES = {**{c: "indicator" for c in INDICATORS}, **{f"{c}_ratio": "ratio" for c in INDICATORS},
             **{c: "raw" for c in RAW}, **{c: "derived" for c in DERIVED}}
 GROUPS = ("urban_rural_group", "school_type", "town", "status")
+REGION_GROUPS = GROUPS + ("county_name",)      # at city or province scope
 KEY = ["school_id", "stage", "year"]
 
 

@@ -77,3 +77,19 @@ def test_a_saved_view_opens_again(demo_db, tmp_path, monkeypatch):
     assert at.selectbox(key="view").value == "box" and at.selectbox(key="x").value == "L4"
     assert at.multiselect(key="years").value == [2023, 2024] and at.query_params["x"] == "L4"
     assert at.selectbox(key="view_pick_explore").options == ["设备*与*乡镇"]
+
+
+def test_a_city_scope_holds_every_county_and_groups_by_county(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, "explore", query={"region": "3209", "year": "2024", "view": "pivot", "x": "L2",
+                                                      "group": "county_name", "years": "2024"})
+    assert not at.exception and not at.error
+    shown = at.dataframe[0].value.set_index("分组")
+    counties = Store(demo_db).counties()
+    assert set(shown.index) == set(counties["county_name"]) | {"合计"}
+    store = Store(demo_db)
+    try:
+        rows = [service.indicator_rows(store, code, [2024]) for code in counties["county_code"]]
+    finally:
+        store.close()
+    primary = {r.school_id for part in rows for r in part.itertuples() if r.stage == "小学" and r.in_scope}
+    assert shown.loc["合计", "学校数（所）"] == len(primary)

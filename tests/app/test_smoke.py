@@ -25,7 +25,7 @@ def test_page_runs_for_every_county_and_stage(page, demo_db, monkeypatch):
     assert not at.exception
     at.selectbox(key="county").set_value("").run()                      # the city's scope (全部区县)
     assert not at.exception, at.exception
-    assert page in ("compare", "submissions", "data_admin", "accounts", "sql_console") or any("请在侧栏" in i.value for i in at.info)
+    assert page in ("compare", "submissions", "data_admin", "accounts", "sql_console", "explore") or any("请在侧栏" in i.value for i in at.info)
     at.selectbox(key="county").set_value(counties[0]).run()
     at.radio(key="lang").set_value("en").run()
     assert not at.exception
