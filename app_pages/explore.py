@@ -141,9 +141,12 @@ if view == "scatter":
     else:
         rows = shown[shown["school_id"].isin(selected)]
         st.subheader(tr("explore.selected", n=rows["school_id"].nunique()))
-        if st.button(tr("explore.clear"), key=state.EXPLORE_CLEAR):
+        c1, c2 = st.columns([1, 3])
+        if c1.button(tr("explore.clear"), key=state.EXPLORE_CLEAR):
             st.session_state.pop(state.EXPLORE_SELECTED, None)
             st.rerun()
+        if sel.county_code:
+            c2.page_link("app_pages/school_profile.py", label=tr("explore.to_profiles"), icon=":material/badge:")
         listed = rows[columns].round({x: 2, y: 2}).rename(columns={**labels, "name": tr("col.school"), "town": tr("col.town"),
                                                                    "county_name": tr("explore.group.county_name"),
                                                 "year": tr("explore.years"), "urban_rural_group": tr("explore.group.urban_rural_group")})

@@ -15,6 +15,9 @@ if points.empty:
     st.stop()
 points = points.sort_values(["town", "name"])
 names = dict(zip(points["school_id"], points["name"] + "（" + points["town"] + "）"))
+picked = [s for s in st.session_state.get(state.EXPLORE_SELECTED, []) if s in names]   # selected in 探索分析
+if picked and st.toggle(tr("profile.only_selected", n=len(picked)), value=True, key=state.PROFILE_ONLY_SELECTED):
+    names = {s: names[s] for s in picked}
 school_id = st.selectbox(tr("profile.choose"), list(names), format_func=names.get, key=state.PROFILE_SCHOOL)
 with st.spinner(tr("app.loading")):
     profile = data.school_profile(sig, sel.county_code, school_id, sel.year)

@@ -40,6 +40,7 @@ EXPLORE_CHART = "explore_chart"
 EXPLORE_SELECTED = "_explore_selected"   # school ids selected on the scatter: kept for the session
 EXPLORE_CLEAR = "explore_clear"
 EXPLORE_MAP = "explore_map"
+PROFILE_ONLY_SELECTED = "profile_only_selected"   # 学校画像: choose among the schools selected in 探索分析
 VIEW_NAME = "view_name"          # saved views (ui/views.py), one set per page
 VIEW_SAVE = "view_save"
 VIEW_PICK = "view_pick"

@@ -93,3 +93,18 @@ def test_a_city_scope_holds_every_county_and_groups_by_county(demo_db, monkeypat
         store.close()
     primary = {r.school_id for part in rows for r in part.itertuples() if r.stage == "小学" and r.in_scope}
     assert shown.loc["合计", "学校数（所）"] == len(primary)
+
+
+def test_the_selection_carries_to_the_school_profile(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, "school_profile", query={"county": "320902", "year": "2024"})
+    everyone = len(at.selectbox(key="profile_school").options)
+    store = Store(demo_db)
+    try:
+        picked = sorted(store.schools("320902")["school_id"])[:3]
+    finally:
+        store.close()
+    at.session_state["_explore_selected"] = picked                  # as a selection on 探索分析's scatter leaves it
+    at.run()
+    assert len(at.selectbox(key="profile_school").options) == 3 < everyone
+    at.toggle(key="profile_only_selected").set_value(False).run()
+    assert len(at.selectbox(key="profile_school").options) == everyone
