@@ -99,8 +99,9 @@ if view == "scatter":
     fig = figures.explore_scatter(shown, x, y, group, labels, group_names, language)
     event = st.plotly_chart(fig, key=state.EXPLORE_CHART, on_select="rerun", selection_mode=("box", "lasso"),
                             width="stretch")
-    picked = [p["customdata"][0] for p in (event.selection.points if event and event.selection else [])
-              if p.get("customdata")]
+    points = event.selection.points if event and event.selection else []
+    picked = [p["customdata"][0] if isinstance(p["customdata"], list) else p["customdata"]
+              for p in points if p.get("customdata")]
     if picked:
         st.session_state[state.EXPLORE_SELECTED] = sorted(set(picked))
 elif view == "box":

@@ -376,10 +376,13 @@ def explore_scatter(table: pd.DataFrame, x: str, y: str, group: str, labels: dic
     largest = largest if math.isfinite(largest) and largest > 0 else 1.0
     for value, part in table.groupby(group, sort=True, dropna=False):
         name = plot_text(group_names.get(value, value if isinstance(value, str) else t("status.unknown", lang)))
-        sizes = 6 + 24 * np.sqrt(part["students"].fillna(0).clip(lower=0) / largest)
+        sizes = (6 + 24 * np.sqrt(part["students"].fillna(0).clip(lower=0) / largest)).to_numpy(dtype=float)
         fig.add_trace(kind(
-            x=part[x], y=part[y], mode="markers", name=name, customdata=part[["school_id"]].to_numpy(),
-            text=[plot_text(f"{n} · {yr}") for n, yr in zip(part["name"], part["year"])],
+            # numpy string arrays, not lists or object arrays: plotly walks those element by element (6,700 dots:
+            # 0.47 → 0.1 s a figure)
+            x=part[x].to_numpy(dtype=float), y=part[y].to_numpy(dtype=float), mode="markers", name=name,
+            customdata=part["school_id"].to_numpy(dtype=str),
+            text=np.array([plot_text(f"{n} · {yr}") for n, yr in zip(part["name"], part["year"])], dtype=str),
             marker=dict(size=sizes, color=colours.get(value, "#999999"), opacity=0.75, line=dict(color="white", width=0.5)),
             hovertemplate="%{text}<br>" + plot_text(labels[x]) + ": %{x:,.2f}<br>" + plot_text(labels[y])
                           + ": %{y:,.2f}<extra>" + name + "</extra>"))
