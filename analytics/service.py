@@ -316,7 +316,7 @@ def explore_table(store: Store, county_code: str) -> pd.DataFrame:
 
     def compute():
         return explore.measure_table(indicator_rows(store, county_code, None), store.classes(county_code, None),
-                                     standards_for(county_code))
+                                     standards_for(county_code), store.school_table("funding", county_code))
     return once_per_version(store, ("explore", county_code), compute).copy()
 
 

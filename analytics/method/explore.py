@@ -5,6 +5,7 @@ Theil index split between and within groups. Pure functions: the page only draws
 Measures (``MEASURES``: key → kind):
 - indicator: the seven resource indicators L1–L7 in their units; ratio: each divided by its line (1 = on it);
 - raw: the contract's counts and areas of the 学段 (pupils, classes, teachers, areas, equipment, rooms);
+- funding: the contract's 经费 sheet per school and year (the same value on each 学段 row of a school);
 - derived: average class size = pupils / classes; share of classes above the class-size line (from the
   class rows); indicators met (of 7); pupils' change since the year before (this year − last year, only
   when the school has the 学段 in the year right before); distance to the nearest other school teaching the
@@ -23,18 +24,20 @@ INDICATORS = ("L1", "L2", "L3", "L4", "L5", "L6", "L7")
 RAW = ("students", "classes", "teachers", "teachers_above_degree", "backbone_teachers", "pe_teachers",
        "music_teachers", "art_teachers", "teaching_area_m2", "sports_area_m2", "equipment_value_wan",
        "multimedia_rooms")
+FUNDING = ("funds_per_student_standard", "public_funds", "training_funds", "inclusive_students")
 DERIVED = ("class_size_avg", "over_line_share", "met_count", "students_change", "nearest_school_km")
 MEASURES = {**{c: "indicator" for c in INDICATORS}, **{f"{c}_ratio": "ratio" for c in INDICATORS},
-            **{c: "raw" for c in RAW}, **{c: "derived" for c in DERIVED}}
+            **{c: "raw" for c in RAW}, **{c: "funding" for c in FUNDING}, **{c: "derived" for c in DERIVED}}
 GROUPS = ("urban_rural_group", "school_type", "town", "status")
 REGION_GROUPS = GROUPS + ("county_name",)      # at city or province scope
 KEY = ["school_id", "stage", "year"]
 
 
-def measure_table(rows: pd.DataFrame, classes: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+def measure_table(rows: pd.DataFrame, classes: pd.DataFrame, standards: Standards,
+                  funding: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per school × 学段 × year of ``rows`` (:func:`analytics.service.indicator_rows`, every year asked
-    for) with every measure of ``MEASURES`` and the groups; ``classes`` are the class rows of the same schools
-    and years. A value that cannot be computed is NaN (never 0)."""
+    for) with every measure of ``MEASURES`` and the groups; ``classes`` are the class rows and ``funding`` the
+    经费 rows of the same schools and years. A value that cannot be computed is NaN (never 0)."""
     keep = KEY + ["name", "town", "school_type", "urban_rural_group", "lon", "lat", "in_scope"]
     keep += [c for c in ("county_code", "county_name") if c in rows.columns]
     if rows.empty:
@@ -53,6 +56,9 @@ def measure_table(rows: pd.DataFrame, classes: pd.DataFrame, standards: Standard
     out = out.merge(previous, on=KEY, how="left")
     out["students_change"] = out["students"] - out.pop("_before")
     out["nearest_school_km"] = nearest_school_km(out)
+    money = funding if funding is not None and len(funding) else pd.DataFrame(columns=["school_id", "year", *FUNDING])
+    money = money[["school_id", "year", *FUNDING]].drop_duplicates(["school_id", "year"])
+    out = out.merge(money.astype({c: float for c in FUNDING}), on=["school_id", "year"], how="left")
     return out
 
 

@@ -54,10 +54,15 @@ def test_change_since_last_year_only_from_the_year_right_before(good_db):
         rows = service.indicator_rows(store, "320902", None)
         rows = pd.concat([rows, rows.assign(year=rows["year"] + 1, students=rows["students"] + 10),
                           rows.assign(year=rows["year"] + 3, students=rows["students"] + 99)])
+        funding = store.school_table("funding", "320902")
         table = explore.measure_table(rows.reset_index(drop=True), store.classes("320902", None),
-                                      service.standards_for("320902"))
+                                      service.standards_for("320902"), funding)
     finally:
         store.close()
+    paid = table.merge(funding, on=["school_id", "year"], suffixes=("", "_stored"))
+    assert len(paid) and (paid["public_funds"] == paid["public_funds_stored"].astype(float)).all()
+    unpaid = table[~table.set_index(["school_id", "year"]).index.isin(funding.set_index(["school_id", "year"]).index)]
+    assert len(unpaid) and unpaid["public_funds"].isna().all()                      # no 经费 row: unknown, not 0
     first = int(rows["year"].min())
     assert table.loc[table["year"] == first, "students_change"].isna().all()
     assert (table.loc[table["year"] == first + 1, "students_change"] == 10).all()
