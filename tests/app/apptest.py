@@ -27,6 +27,18 @@ def app(db, monkeypatch, page=None, query=None) -> AppTest:
     return at
 
 
+def with_accounts(demo_db, tmp_path, people: dict[str, tuple[str, str]], password: str):
+    """A copy of the demo with accounts (name → (role, scope)) in its state database."""
+    import shutil
+
+    from analytics.io import accounts, state
+    db = tmp_path / "equity.duckdb"
+    shutil.copy(demo_db, db)
+    for name, (role, scope) in people.items():
+        accounts.add(state.state_path(db), name, role, scope, password)
+    return db
+
+
 def decode(values):
     """Plotly 7 sends numeric arrays as {"dtype", "bdata"} (base64 of the raw buffer)."""
     if isinstance(values, dict) and "bdata" in values:

@@ -1,12 +1,11 @@
 """Signing in (AppTest): single-user mode without accounts; with accounts only the sign-in page until signed
 in; a wrong password is refused and audited; a viewer of 亭湖区 sees only 亭湖区 — an edited URL asking for
 盐都区 gets "不在您的权限范围内" and none of its data — and the pages of roles above it are not there."""
-import shutil
 
 import pytest
 
 from analytics.io import accounts, audit, state
-from tests.app.apptest import app
+from tests.app.apptest import app, with_accounts
 
 pytestmark = pytest.mark.usefixtures("state_backend")   # the state on SQLite and on PostgreSQL
 
@@ -15,11 +14,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture()
 def signed_db(demo_db, tmp_path):
-    db = tmp_path / "equity.duckdb"
-    shutil.copy(demo_db, db)
-    accounts.add(state.state_path(db), "viewer1", "viewer", "320902", PASSWORD)
-    accounts.add(state.state_path(db), "王芳", "manager", "3209", PASSWORD)
-    return db
+    return with_accounts(demo_db, tmp_path, {"viewer1": ("viewer", "320902"), "王芳": ("manager", "3209")}, PASSWORD)
 
 
 def sign_in(at, name, password):

@@ -1,12 +1,11 @@
 """数据查询 (AppTest): an analyst runs an example and her own query and sees the answer; a refused statement says
 why and shows no table; a county analyst's console holds only her county whatever she asks; a viewer does
 not get the page; every query is in the audit log under her name."""
-import shutil
 
 import pytest
 
-from analytics.io import accounts, audit, state
-from tests.app.apptest import app, texts
+from analytics.io import audit, state
+from tests.app.apptest import app, texts, with_accounts
 from tests.app.test_accounts import PASSWORD, sign_in
 
 pytestmark = pytest.mark.usefixtures("state_backend")
@@ -14,11 +13,7 @@ pytestmark = pytest.mark.usefixtures("state_backend")
 
 @pytest.fixture()
 def signed_db(demo_db, tmp_path):
-    db = tmp_path / "equity.duckdb"
-    shutil.copy(demo_db, db)
-    accounts.add(state.state_path(db), "analyst1", "analyst", "320902", PASSWORD)
-    accounts.add(state.state_path(db), "viewer1", "viewer", "320902", PASSWORD)
-    return db
+    return with_accounts(demo_db, tmp_path, {"analyst1": ("analyst", "320902"), "viewer1": ("viewer", "320902")}, PASSWORD)
 
 
 def open_console(db, monkeypatch, name):
