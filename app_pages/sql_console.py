@@ -33,7 +33,9 @@ with tables:
     readable = {sheet.key: tr(f"table.{sheet.key}") for sheet in contract.sheets()}
     for table, columns in data.console_tables(sig).groupby("table", sort=True):
         with st.expander(f"{table} {readable.get(table, '')}".strip()):
-            st.dataframe(columns[["column", "type"]], hide_index=True, width="stretch")
+            st.dataframe(columns[["column", "type"]].rename(columns={"column": tr("sql.col.column"),
+                                                                     "type": tr("sql.col.type")}),
+                         hide_index=True, width="stretch")
 with editor:
     st.selectbox(tr("sql.examples"), [""] + list(console.EXAMPLES), key=state.SQL_EXAMPLE, on_change=use_example,
                  format_func=lambda k: tr(k) if k else tr("sql.pick_example"))

@@ -9,18 +9,19 @@ from analytics.io import audit, state, storage
 # the questions analysts ask most, as starting points beside the editor (catalog key of the title → SQL)
 EXAMPLES = {
     "sql.example.schools_per_town": (
-        "SELECT county_name, town, count(*) AS schools\nFROM schools\nGROUP BY ALL\nORDER BY schools DESC"),
+        "SELECT county_name AS 区县, town AS 乡镇街道, count(*) AS 学校数\nFROM schools\nGROUP BY ALL\n"
+        "ORDER BY 学校数 DESC"),
     "sql.example.large_classes": (
-        "SELECT s.name, c.year, c.grade, c.class_name, c.students\nFROM classes c JOIN schools s USING (school_id)\n"
-        "WHERE c.students > 45\nORDER BY c.students DESC"),
+        "SELECT s.name AS 学校, c.year AS 学年, c.grade AS 年级, c.class_name AS 班级, c.students AS 班额\n"
+        "FROM classes c JOIN schools s USING (school_id)\nWHERE c.students > 45\nORDER BY c.students DESC"),
     "sql.example.backbone_and_class_size": (
-        "SELECT s.name, s.town, t.year, t.stage,\n"
-        "       round(100.0 * t.backbone_teachers / t.students, 2) AS backbone_per_100_pupils,\n"
-        "       round(t.students / t.classes, 1) AS pupils_per_class\n"
+        "SELECT s.name AS 学校, s.town AS 乡镇街道, t.year AS 学年, t.stage AS 学段,\n"
+        "       round(100.0 * t.backbone_teachers / t.students, 2) AS 每百生骨干教师,\n"
+        "       round(t.students / t.classes, 1) AS 平均班额\n"
         "FROM stage_stats t JOIN schools s USING (school_id)\n"
-        "WHERE t.students > 0 AND t.classes > 0\nORDER BY backbone_per_100_pupils"),
+        "WHERE t.students > 0 AND t.classes > 0\nORDER BY 每百生骨干教师"),
     "sql.example.pupils_by_urban_rural": (
-        "SELECT t.year, t.stage, left(s.urban_rural_code, 1) AS urban_rural, sum(t.students) AS pupils\n"
+        "SELECT t.year AS 学年, t.stage AS 学段, left(s.urban_rural_code, 1) AS 城乡代码首位, sum(t.students) AS 在校生数\n"
         "FROM stage_stats t JOIN schools s USING (school_id)\nGROUP BY ALL\nORDER BY ALL"),
 }
 

@@ -16,7 +16,7 @@ from ui.navigation import page_ids
 # the CV symbol defined beside it, the siting methods and solver named in their help, a checksum's name,
 # the GeoJSON property the town file must have.
 ALLOWED = {"English", "Excel", "Word", "PDF", "PPT", "OpenStreetMap", "WGS", "GCJ", "BD", "EPSG", "CV", "p-median",
-           "MCLP", "spopt", "CBC", "GeoJSON", "town", "SHA-"}
+           "MCLP", "spopt", "CBC", "GeoJSON", "town", "SHA-", "SQL"}
 # the template's instructions list each column's key for CSV folders under this header, on purpose
 KEY_HEADER = "英文键"
 WORD = re.compile(r"[A-Za-z][A-Za-z\-]+")
@@ -31,15 +31,32 @@ CHART_SETTINGS = {"template", "bdata", "dtype", "family", "paper_bgcolor", "plot
                   "bordercolor", "gridcolor", "side", "ticks", "tickformat", "hoverinfo", "legendgroup", "uid",
                   "layer", "categoryorder", "tickmode", "rangemode", "shape", "symbol", "valign", "align",
                   "textangle", "fillcolor", "linecolor", "zerolinecolor", "texttemplate", "constraintext",
-                  "insidetextanchor", "visible", "matches", "scaleanchor", "cliponaxis"}
+                  "insidetextanchor", "visible", "matches", "scaleanchor", "cliponaxis", "dragmode", "boxpoints"}
 
 
-def english_words(pieces) -> dict[str, str]:
-    """{word: where} for every English word outside the allowed list."""
+def sql_words(db) -> set[str]:
+    """What the SQL console shows on purpose: DuckDB's keywords, functions and types, and the names of the
+    tables and columns a query is written with."""
+    from analytics.io import storage
+    con = storage.console_connection(db)
+    try:
+        words = set()
+        for sql in ("SELECT keyword_name FROM duckdb_keywords()", "SELECT DISTINCT function_name FROM duckdb_functions()",
+                    "SELECT DISTINCT type_name FROM duckdb_types()"):
+            words |= {str(r[0]) for r in con.execute(sql).fetchall()}
+        listed = storage.console_tables(con)
+    finally:
+        con.close()
+    words |= set(listed["table"]) | set(listed["column"]) | set(listed["type"])
+    return words | {w.upper() for w in words} | {p for w in words for p in w.split("_")}
+
+
+def english_words(pieces, allowed: set[str] = frozenset()) -> dict[str, str]:
+    """{word: where} for every English word outside the allowed list (and ``allowed``)."""
     found = {}
     for where, text in pieces:
         for w in WORD.findall(NOT_TEXT.sub(" ", str(text))):
-            if w not in ALLOWED:
+            if w not in ALLOWED and w not in allowed:
                 found.setdefault(w, f"{where}: {str(text)[:80]}")
     return found
 
@@ -131,12 +148,17 @@ def test_every_page_and_its_excel_read_in_chinese(page, demo_db, monkeypatch, ex
     if page == "scenarios":                                  # and builds a step
         at.selectbox(key="scen_stage").set_value("初中").run()
         at.button(key="scen_add").click().run()
+    if page == "explore":                                    # the pivot offers its table
+        at.selectbox(key="view").set_value("pivot").run()
+    if page == "sql_console":                                # an example query answered
+        at.button(key="sql_run").click().run()
     assert not at.exception
-    found = english_words(page_texts(at))
+    sql = sql_words(demo_db) if page == "sql_console" else frozenset()
+    found = english_words(page_texts(at), sql)
     assert not found, found
     if page not in ("overview", "school_profile", "forecast", "layout", "data_admin", "accounts"):   # pages with an Excel
         assert excel_files, "the page offers an Excel"
-    found = english_words(excel_texts(excel_files))
+    found = english_words(excel_texts(excel_files), sql)      # the console's Excel keeps its query
     assert not found, found
 
 

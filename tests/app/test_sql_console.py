@@ -30,7 +30,7 @@ def test_an_analyst_asks_within_her_county(signed_db, monkeypatch):
     assert "c.students > 45" in at.text_area(key="sql_text").value
     at.button(key="sql_run").click().run()
     answer = at.dataframe[-1].value
-    assert len(answer) > 0 and (answer["students"] > 45).all()
+    assert len(answer) > 0 and (answer["班额"] > 45).all()
 
     at.text_area(key="sql_text").input("SELECT county_code, count(*) AS n FROM schools GROUP BY ALL").run()
     at.button(key="sql_run").click().run()
