@@ -130,9 +130,13 @@ else:
     summary = explore.pivot(shown, group, x)
     summary["group"] = [tr("explore.total") if total else group_names.get(g, g) for g, total
                         in zip(summary["group"], summary["is_total"])]
-    summary = summary.drop(columns="is_total").rename(columns={c: tr(f"explore.col.{c}") for c in summary.columns})
+    additive = explore.MEASURES[x] in ("raw", "funding") or x == "students_change"     # a sum means something
+    summary = summary.drop(columns=["is_total"] + ([] if additive else ["sum"])).rename(columns={c: tr(f"explore.col.{c}") for c in summary.columns})
     st.caption(labels[x])
-    st.dataframe(summary, hide_index=True, width="stretch")
+    shown_as = {tr(f"explore.col.{c}"): st.column_config.NumberColumn(format="%.2f")
+                for c in ("weighted_mean", "sum", "min", "max")}
+    shown_as[tr("explore.col.pupils")] = st.column_config.NumberColumn(format="localized")
+    st.dataframe(summary, hide_index=True, width="stretch", column_config=shown_as)
     download(summary, "pivot")
 
 if view == "scatter":
