@@ -40,11 +40,6 @@ def label(measure: str) -> str:
     return tr(f"explore.measure.{measure}")
 
 
-def from_url(key: str, options: list, default) -> None:
-    """Seed a choice from the URL once (a shared link), then keep it there as it changes."""
-    state.init_choice(key, options, default)
-
-
 def keep_in_url(**values) -> None:
     for key, value in values.items():
         if st.query_params.get(key) != value:
@@ -55,10 +50,10 @@ views = ["scatter", "box", "histogram", "trend", "lorenz", "pivot"]
 measures = list(explore.MEASURES)
 groups = list(explore.GROUPS if sel.county_code else explore.REGION_GROUPS)
 labels = {m: label(m) for m in measures}
-from_url(state.EXPLORE_VIEW, views, "scatter")
-from_url(state.EXPLORE_X, measures, "L2")
-from_url(state.EXPLORE_Y, measures, "class_size_avg")
-from_url(state.EXPLORE_GROUP, groups, "urban_rural_group")
+state.init_choice(state.EXPLORE_VIEW, views, "scatter")
+state.init_choice(state.EXPLORE_X, measures, "L2")
+state.init_choice(state.EXPLORE_Y, measures, "class_size_avg")
+state.init_choice(state.EXPLORE_GROUP, groups, "urban_rural_group")
 if state.EXPLORE_YEARS not in st.session_state:
     asked = [int(y) for y in str(st.query_params.get(state.EXPLORE_YEARS, "")).split(",") if y.strip().isdigit()]
     st.session_state[state.EXPLORE_YEARS] = [y for y in asked if y in years] or [sel.year if sel.year in years else years[-1]]

@@ -16,7 +16,8 @@ page.require("explore")
 account = st.session_state.get(state.ACCOUNT)
 sig = data.signature()
 scope = data.console_scope()
-st.caption(tr("sql.intro", rows=f"{console.limits()[0]:,}", seconds=f"{console.limits()[1]:g}"))
+row_limit, time_limit = console.limits()
+st.caption(tr("sql.intro", rows=f"{row_limit:,}", seconds=f"{time_limit:g}"))
 if scope:
     st.caption(tr("sql.scope", codes="、".join(scope)))
 
