@@ -35,8 +35,8 @@ pts = schools.assign(band=schools["school_id"].map(cs["worst_band"]).fillna("wit
 band_order = list(BAND_COLOURS)
 band_names = {b: tr(f"band.{b}") for b in band_order}
 pts = pts.assign(radius=pts["students"].map(marker_radius), colour_index=pts["band"].map(band_order.index),
-                 ring=pts["over"], tooltip=[maps.tooltip([r.name, persons(r.students), band_names[r.band]])
-                                            for r in pts.itertuples()])
+                 ring=pts["over"], tooltip=maps.tooltips(pts["name"], maps.formatted(pts["students"], persons),
+                                                         pts["band"].map(band_names)))
 with st.columns([1, 3])[0]:
     base = maps.base_map_choice("class_base")
 m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts, base)

@@ -57,9 +57,10 @@ else:
     legend = list(zip(colours, [tr(f"layout.class_{c}") for c in LINE_CLASS_ORDER]))
 shown["radius"] = shown["students"].map(marker_radius)
 status_names = {s: tr(f"layout.status_legend_{s}") for s in STATUS_COLOURS}
-shown["tooltip"] = [maps.tooltip([r.name, f"{r.town} · {r.type_name}", persons(r.students),
-                                  status_names[r.status] + (f"（{r.met}/{len(std.indicator_codes)}）" if r.status != "out" else "")])
-                    for r in shown.itertuples()]
+met = shown["status"].map(status_names) + ("（" + shown["met"].astype(str) + f"/{len(std.indicator_codes)}）").where(
+    shown["status"] != "out", "")
+shown["tooltip"] = maps.tooltips(shown["name"], shown["town"].astype(str) + " · " + shown["type_name"].astype(str),
+                                 maps.formatted(shown["students"], persons), met)
 
 assign = data.layout_assignment(sig, sel.county_code, sel.year, sel.stage)
 st.subheader(tr("layout.map_by", by=colour_label(colour_by)))        # the title says what the colours mean

@@ -32,7 +32,7 @@ with c2:
     kinds = ["very_small", "small", "other"]
     kind = now["very_small"].map({True: "very_small"}).fillna(now["small"].map({True: "small", False: "other"}))
     pts = now.assign(colour_index=kind.map(kinds.index), radius=now["students"].map(marker_radius),
-                     tooltip=[maps.tooltip([r.name, persons(r.students)]) for r in now.itertuples()])
+                     tooltip=maps.tooltips(now["name"], maps.formatted(now["students"], persons)))
     m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts)
     maps.add_points(m, pts, tr("map.schools"), [SMALL_COLOURS[k] for k in kinds])
     maps.show(m, key=state.widget_key(state.SMALL_MAP, sel.county_code, sel.year), height=420)

@@ -33,11 +33,21 @@ def _t(key: str, lang: str, std: Standards | None, **kw) -> str:
     return t(key, lang, std=std.wording if std is not None else None, **kw)
 
 
+def set_template(fig: go.Figure, name: str) -> None:
+    """Give ``fig`` the registered template ``name`` as plotly gives a new figure its default template:
+    the registry's entry is valid already, so it is not validated and copied once more (that check was
+    40 ms of a 45 ms figure — 0.2 s of a province page with four charts)."""
+    fig.layout._validate = False
+    try:
+        fig.layout.template = pio.templates[name]
+    finally:
+        fig.layout._validate = fig._validate
+
+
 def style(fig: go.Figure, height: int = 380, width: int | None = None, **kw) -> go.Figure:
     """The house style, set on the figure (template, font, margins with room for labels, size)."""
-    # the template object, not its name: plotly resolves a name in its registry and copies the entry for
-    # every figure (half of a small figure's build; a province's 总览 builds a dozen)
-    layout = dict(template=pio.templates["plotly_white"], font=FONT, height=height, width=width,
+    set_template(fig, "plotly_white")
+    layout = dict(font=FONT, height=height, width=width,
                   margin=dict(l=10, r=30, t=50, b=10, autoexpand=True), paper_bgcolor="white",
                   plot_bgcolor="white", legend=dict(orientation="h", y=-0.15))
     fig.update_layout(**{**layout, **kw})

@@ -104,3 +104,15 @@ def test_one_colour_means_one_thing_on_every_map():
         for line in path.read_text(encoding="utf-8").splitlines():
             if "add_points(" in line or "legend(" in line:
                 assert not re.search(r'"#[0-9A-Fa-f]{6}"', line), f"{path.name}: {line.strip()}"
+
+
+def test_every_figure_has_the_house_template_and_bad_layout_values_are_still_refused():
+    import plotly.graph_objects as go
+    import plotly.io as pio
+    import pytest
+    fig = figures.style(go.Figure(go.Bar(x=[1, 2], y=["甲", "乙"], orientation="h")), height=300)
+    # the registered plotly_white, whole (backgrounds, grid colours, colourway), and the house settings on top
+    assert fig.layout.template.to_plotly_json() == pio.templates["plotly_white"].to_plotly_json()
+    assert fig.layout.height == 300 and fig.layout.plot_bgcolor == "white"
+    with pytest.raises(ValueError):            # the template went in unchecked; everything after is checked
+        fig.update_layout(height="tall")
