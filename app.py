@@ -1,16 +1,19 @@
 """Entry point: page set-up, sign-in (when accounts exist), sidebar and the navigation of the pages the
 account may open."""
+import time
+
 import streamlit as st
 
 from pathlib import Path
 
-from ui import auth, data, navigation, sidebar
+from ui import auth, data, navigation, page, sidebar
 from ui.strings import tr
 
 # a favicon of our own: without one Streamlit shows the page's material icon, which the browser fetches
 # from a font server on the internet (bureau intranets have none)
 st.set_page_config(page_title="义务教育优质均衡发展监测", layout="wide",
                    page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"))
+started = time.perf_counter()
 account = None
 if auth.mode() == "proxy" or auth.accounts_on():     # several users: a standards or settings edit is logged
     auth.note_configuration(str(auth.state_path()))
@@ -33,3 +36,5 @@ try:
     nav.run()
 except data.ScopeError as refused:       # the backstop: a read outside the account's regions
     st.error(tr("auth.out_of_scope", code=refused.code, scope="、".join(refused.scope)), icon=":material/block:")
+finally:                                 # also when the page stops or reruns itself
+    page.log_run(nav.url_path, time.perf_counter() - started)

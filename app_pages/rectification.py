@@ -86,9 +86,21 @@ c = st.columns(5)
 kind = c[0].radio(tr("plan.whatif_kind"), ["move", "add"], format_func=lambda x: tr(f"plan.whatif_{x}"), key=state.WI_KIND)
 codes = list(TEACHER_INDICATORS) if kind == "move" else indicator_codes(std)
 code = c[1].selectbox(tr("plan.whatif_indicator"), codes, format_func=lambda x: indicator_label(x, short=True), key=state.WI_CODE)
-source = c[2].selectbox(tr("plan.whatif_from"), list(names), format_func=names.get, key=state.WI_FROM) if kind == "move" else None
-target = c[3].selectbox(tr("plan.whatif_to"), list(names), format_func=names.get, key=state.WI_TO,
-                        index=min(1, len(names) - 1))
+
+
+def pick(column, label: str, key: str, town_key: str, index: int = 0):
+    """A school of the 学段 — from one town first when there are thousands (a box of 6,000 names is slow
+    to draw and of no use)."""
+    shown = names
+    if len(names) > page.PICK_MAX:
+        towns = sorted({str(view["towns"].get(s, "")) for s in names})
+        town = column.selectbox(tr("col.town"), towns, key=town_key)
+        shown = {s: n for s, n in names.items() if str(view["towns"].get(s, "")) == town}
+    return column.selectbox(label, list(shown), format_func=shown.get, key=key, index=min(index, len(shown) - 1))
+
+
+source = pick(c[2], tr("plan.whatif_from"), state.WI_FROM, state.WI_TOWN_FROM) if kind == "move" else None
+target = pick(c[3], tr("plan.whatif_to"), state.WI_TO, state.WI_TOWN_TO, index=1)
 amount = c[4].number_input(f"{tr('plan.whatif_n')}（{rectification.UNITS[code][0]}）", min_value=0.0, value=1.0, key=state.WI_N)
 if amount > 0 and target:
     act = rectification.Action(target, sel.stage, code, float(amount), rectification.UNITS[code][0], 0.0, "move" if source else "school",

@@ -1,6 +1,8 @@
 """What every page does first: the title, the demo banner, and the selection check."""
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from analytics.report.escape import markdown_text as md
@@ -50,7 +52,23 @@ def counter(unit_key: str):
     return lambda n: fmt_count(n, language, unit)
 
 
+RUN_LOG_ENV = "EQUITY_RUN_LOG"
+
+
+def log_run(url_path: str, seconds: float) -> None:
+    """With ``EQUITY_RUN_LOG=file`` set, append one JSON line per script run (page, seconds the server spent,
+    Unix time): which pages are slow for real users, and the server's share of a page in bench_pages."""
+    import json
+    import os
+    target = os.environ.get(RUN_LOG_ENV)
+    if not target:
+        return
+    with open(target, "a", encoding="utf-8") as out:
+        out.write(json.dumps({"page": url_path or "", "seconds": round(seconds, 4), "at": round(time.time(), 3)}) + "\n")
+
+
 TABLE_ROWS = 200
+PICK_MAX = 300          # above this many schools a school box is preceded by a town box
 GRID_ROWS = 80          # school rows of a school × indicator grid (the fewest indicators met first)
 
 

@@ -211,6 +211,8 @@ WI_FROM = "wi_from"
 WI_KIND = "wi_kind"
 WI_N = "wi_n"
 WI_TO = "wi_to"
+WI_TOWN_FROM = "wi_town_from"
+WI_TOWN_TO = "wi_town_to"
 
 
 def widget_key(prefix: str, *parts) -> str:

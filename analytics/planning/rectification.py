@@ -575,7 +575,7 @@ def plan_view(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "zh
     """What the 整改方案 page shows, small enough to cache and reread on every rerun (the plan itself
     holds every school's rows before and after): totals, complying counts, the cost per measure, the
     Excel sheets, the CV routes and exchange lists, the alternatives, and each 学段's schools by id
-    for the what-if inputs."""
+    (and every school's town) for the what-if inputs."""
     actions = plan["actions"] + plan["guarantee_actions"]
     cost = pd.Series([a.cost_yuan for a in actions], index=[a.indicator for a in actions], dtype=float)
     cost = cost.groupby(level=0).sum().sort_values()
@@ -590,4 +590,5 @@ def plan_view(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "zh
             "alternatives": [{"stage": a["stage"], "indicator": a["indicator"], "moves": len(a["moves"]),
                               "cost_yuan": a["cost_yuan"], "cv_after": a["cv_after"], "passes": a["passes"]}
                              for a in plan["alternatives"]],
-            "names": {s: dict(zip(g["school_id"], g["name"])) for s, g in rows.groupby("stage")}}
+            "names": {s: dict(zip(g["school_id"], g["name"])) for s, g in rows.groupby("stage")},
+            "towns": dict(zip(schools["school_id"], schools["town"]))}

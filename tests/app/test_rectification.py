@@ -42,3 +42,23 @@ def test_plan_page_gives_the_cheapest_way_to_pass_the_county_cvs(demo_db, monkey
     assert row[t("plan.cv_then")] == round(route["best"]["cv_after"], 3)
     moves = next(df.value for df in at.dataframe if t("plan.move_to") in df.value.columns)
     assert moves[t("plan.teachers_n")].sum() == route["best"]["teachers"]
+
+
+def test_what_if_with_many_schools_asks_for_the_town_first(demo_db, monkeypatch):
+    """Above page.PICK_MAX schools (a province) each school box of the what-if follows a town box and offers
+    only that town's schools; the what-if still answers for the schools picked."""
+    import ui.page
+    from ui import state
+    monkeypatch.setattr(ui.page, "PICK_MAX", 5)
+    schools = Store(demo_db).schools("320902").set_index("school_id")
+    at = app(demo_db, monkeypatch, "rectification", query={"county": "320902", "year": "2024"})
+    assert not at.exception
+    town_box = at.selectbox(key=state.WI_TOWN_TO)
+    town = town_box.options[-1]
+    town_box.select(town).run()
+    assert not at.exception
+    offered = at.selectbox(key=state.WI_TO).options
+    names = set(schools.loc[schools["town"] == town, "name"])
+    assert offered and set(offered) <= names
+    assert len(at.selectbox(key=state.WI_FROM).options) < len(schools)
+    assert any(t("plan.cv_after") in df.value.columns for df in at.dataframe)
