@@ -57,13 +57,21 @@ else:
     k[2].metric(tr("class.teachers"), f"{t['teachers']:.0f}")
     fix_cols = {"name": tr("col.school"), "town": tr("col.town"), "extra_classes": tr("class.extra_classes"),
                 "classrooms": tr("class.classrooms"), "teachers": tr("class.teachers")}
-    by_school = fixes["by_school"].assign(
-        nearby=fixes["by_school"]["school_id"].map(lambda sid: "；".join(
-            f"{n}（{d / 1000:.1f}{tr('unit.km')}，{tr('class.spare', n=s)}）" for n, d, s in fixes["nearby"].get(sid, [])) or "—"))
+    km, spare = tr("unit.km"), {}                         # words looked up once, not per school
+
+    def fix_table(rows):
+        """The schools' fixes with the nearby schools that have free seats, in words."""
+        return rows.assign(nearby=["；".join(f"{n}（{d / 1000:.1f}{km}，{spare.setdefault(s, tr('class.spare', n=s))}）"
+                                            for n, d, s in fixes["nearby"].get(sid, [])) or "—" for sid in rows["school_id"]]
+                           ).drop(columns="school_id").rename(columns=fix_cols).round(1)
     fix_cols["nearby"] = tr("class.nearby")
     left, right = st.columns([3, 1])
-    with left:
-        page.table(by_school.drop(columns="school_id").rename(columns=fix_cols).round(1))
+    with left:                  # the words for the rows shown; the download writes every school's
+        page.table(fix_table(fixes["by_school"].head(page.TABLE_ROWS)), total=len(fixes["by_school"]))
+        if len(fixes["by_school"]) > page.TABLE_ROWS:
+            page.excel_download("download.excel", lambda: {tr("class.fix"): fix_table(fixes["by_school"])},
+                                safe_filename("大班额化解", sel.county_name, sel.year, suffix=".xlsx"), sel.county_code,
+                                key=state.widget_key(state.DOWNLOAD, "class_fix"))
     right.dataframe(fixes["by_town"].rename(columns=fix_cols).round(1), hide_index=True, width="stretch")
 
 st.subheader(tr("class.offending"))

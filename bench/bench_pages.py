@@ -29,12 +29,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_import import build_province_db  # noqa: E402
-from ui.page import RUN_LOG_ENV  # noqa: E402
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, MAP_FRAME, PAGES, map_state, streamlit_server  # noqa: E402
 
 COUNTY = "329999"
 MAP_PAGES = ("layout", "class_size", "small_schools")
 WARM_UP_S = 30
+RUN_LOG_ENV = "EQUITY_RUN_LOG"          # ui.page.log_run (importing ui here would load Streamlit's caches)
 # the app's run state as the browser sees it, every 10 ms: [state, ms since navigation] at each change
 RUN_STATES = """window.__runs = [];
 setInterval(() => {

@@ -72,12 +72,14 @@ PICK_MAX = 300          # above this many schools a school box is preceded by a 
 GRID_ROWS = 80          # school rows of a school × indicator grid (the fewest indicators met first)
 
 
-def table(df, **kwargs) -> None:
+def table(df, total: int | None = None, **kwargs) -> None:
     """A table of at most TABLE_ROWS rows (the worst first, as sorted by the caller); a caption says
-    how many more there are — the Excel download next to it has them all."""
+    how many more there are — the Excel download next to it has them all. ``total``: the rows there are
+    when the caller built only the first ones."""
+    total = len(df) if total is None else total
     st.dataframe(df.head(TABLE_ROWS), hide_index=True, width="stretch", **kwargs)
-    if len(df) > TABLE_ROWS:
-        st.caption(tr("table.more_rows", shown=TABLE_ROWS, total=f"{len(df):,}"))
+    if total > TABLE_ROWS:
+        st.caption(tr("table.more_rows", shown=TABLE_ROWS, total=f"{total:,}"))
 
 
 def briefing_downloads(files: dict | None) -> None:

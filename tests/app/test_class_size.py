@@ -13,3 +13,21 @@ def test_band_chart_counts_the_classes(good_db, monkeypatch):
     drawn = {d["name"]: sum(decode(d["y"])) for d in spec["data"]}
     assert sum(drawn.values()) == sizes["total"].sum() == 12
     assert drawn[t("band.large")] == sizes["large"].sum() == 12                  # 49–54 pupils, line 45
+
+
+def test_the_fix_list_shows_the_first_rows_in_words_and_offers_all_of_them_as_a_download(demo_db, monkeypatch):
+    """Thousands of schools to fix (a province): the table shows the first page.TABLE_ROWS with their nearby
+    schools in words, says how many more there are, and a download of the fix list has every school."""
+    import ui.page
+    from ui import state
+    fixes = service.class_fixes(Store(demo_db), "320902", 2024)["by_school"]
+    assert len(fixes) >= 2
+    monkeypatch.setattr(ui.page, "TABLE_ROWS", 1)
+    at = app(demo_db, monkeypatch, "class_size", query={"county": "320902", "year": "2024"})
+    assert not at.exception
+    table = next(df.value for df in at.dataframe if t("class.nearby") in df.value.columns)
+    assert list(table[t("col.school")]) == list(fixes["name"].head(1))
+    assert table[t("class.nearby")].iloc[0] != ""
+    assert any(c.value == t("table.more_rows", shown=1, total=f"{len(fixes):,}") for c in at.caption), [c.value for c in at.caption]
+    keys = [b.proto.id for b in at.get("download_button")]
+    assert any(state.widget_key(state.DOWNLOAD, "class_fix") in k for k in keys)
