@@ -3,7 +3,7 @@ school compliance per 学段, each county's verdict, small multiples of the CVs;
 import streamlit as st
 
 from analytics.geo.regions import city_code_of
-from analytics.geo.mapping import STATUS_COLOURS, county_at, county_fills
+from analytics.geo.mapping import STATUS_COLOURS, county_at, county_fills, drawable_counties
 from analytics.report.comparison import county_verdicts, distance_table, format_value, peer_label, wide_table
 from analytics.report.formatting import fmt_count
 from analytics.standards import settings_section
@@ -56,10 +56,14 @@ names = dict(zip(verdicts["county_code"], verdicts["county_name"]))
 labels = {c: f"{names.get(c) or c}：{format_value(measure, f['value'])}（{tr('compare.verdict.' + f['status'])}）"
           for c, f in fills.items()}
 outlines = data.region_outlines(sig, region)
-clicked = maps.show(maps.county_map(outlines, fills, labels), key=state.widget_key(state.COMPARE_MAP, region, measure),
-                    height=460, clicks=True)
-maps.legend([(STATUS_COLOURS[s], tr(f"compare.verdict.{s}")) for s in ("pass", "fail", "unknown")],
-            note=tr("compare.map_help"))
+clicked = None
+if not drawable_counties(outlines, fills):                  # no county to draw: no empty map to wait for
+    st.info(tr("compare.no_outlines"), icon=":material/map:")
+else:
+    clicked = maps.show(maps.county_map(outlines, fills, labels), key=state.widget_key(state.COMPARE_MAP, region, measure),
+                        height=460, clicks=True)
+    maps.legend([(STATUS_COLOURS[s], tr(f"compare.verdict.{s}")) for s in ("pass", "fail", "unknown")],
+                note=tr("compare.map_help"))
 click = (clicked or {}).get("last_object_clicked") or {}
 picked = county_at(outlines, click.get("lng"), click.get("lat"))
 if picked in names:

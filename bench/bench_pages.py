@@ -29,11 +29,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_import import build_province_db  # noqa: E402
+from analytics.i18n import t  # noqa: E402
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, MAP_FRAME, PAGES, map_state, streamlit_server  # noqa: E402
 
 COUNTY = "329999"
 MAP_PAGES = ("layout", "class_size", "small_schools")
 WARM_UP_S = 30
+NO_OUTLINES = t("compare.no_outlines")    # 区县比较 without county outlines (the scale set) has no map
 RUN_LOG_ENV = "EQUITY_RUN_LOG"          # ui.page.log_run (importing ui here would load Streamlit's caches)
 # the app's run state as the browser sees it, every 10 ms: [state, ms since navigation] at each change
 RUN_STATES = """window.__runs = [];
@@ -74,15 +76,19 @@ def visit(browser, url: str, name: str, timeout_s: float = 120, query: str = f"c
     deadline = time.time() + timeout_s
     drawn, maps = None, []
     while time.time() < deadline:
-        charts_ok = all(c.locator(".main-svg").count() > 0 for c in page.locator(".js-plotly-plot").all())
+        # every element's code loaded (a chart's library is fetched when first needed: a skeleton till then)
+        # and every chart drawn
+        charts_ok = not page.locator('[data-testid="stSkeleton"]').count() and all(
+            c.locator(".main-svg").count() > 0 for c in page.locator(".js-plotly-plot").all())
         n_frames = page.locator(MAP_FRAME).count()
-        if name in MAP_PAGES + ("compare",) and not n_frames:                  # the map's frame is drawn after the script
+        map_expected = name in MAP_PAGES or (name == "compare" and not page.get_by_text(NO_OUTLINES).count())
+        if map_expected and not n_frames:                                     # the map's frame is drawn after the script
             page.wait_for_timeout(100)
             continue
         maps = map_state(page) if n_frames else []
         maps_ok = len(maps) >= n_frames and all(
-            # a map of outlines (区县比较): its paths, or none when the dataset has no outline (the scale set)
-            (m["groups"] == 0 and (m["paths"] > 0 or m["zoom"] is not None))
+            # a map of outlines (区县比较): its paths
+            (m["groups"] == 0 and m["paths"] > 0)
             or (m["markers"] > 0 and m["on_map"] == m["groups"] and (not m["clustered"] or m["clusters"] > 0))
             for m in maps)
         if charts_ok and maps_ok:

@@ -231,7 +231,8 @@ def tooltip(lines: list) -> list[str]:
 
 def tooltips(*lines) -> list[list[str]]:
     """The tooltips of many points at once: one column (Series or list) per line, as plain text."""
-    columns = [["" if x is None else str(x) for x in column] for column in lines]
+    # a column's values taken out whole (pandas 3's Arrow strings are slow to iterate one by one)
+    columns = [["" if x is None else str(x) for x in (c.tolist() if hasattr(c, "tolist") else c)] for c in lines]
     return [list(t) for t in zip(*columns)]
 
 

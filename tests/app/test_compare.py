@@ -11,6 +11,7 @@ def test_the_city_table_and_opening_a_county(demo_db, monkeypatch, capsys):
     cli = json.loads(out)
     at = app(demo_db, monkeypatch, page="compare", query={"county": "320902", "year": "2024"})
     assert not at.exception
+    assert len(at.get("component_instance")) == 1                # the county map (the demo has outlines)
     table = at.dataframe[0].value
     assert len(table) == 9 and table["未达标项数"].is_monotonic_decreasing
     failing = {}
@@ -69,3 +70,16 @@ def test_peer_groups_and_the_costed_distance_to_the_line(demo_db, monkeypatch, c
     assert route["best"]["kind"] == "move"
     assert row["距标准线还差（最省做法）"] == f"交流轮岗{sum(m['teachers'] for m in route['best']['moves']):.0f}人"
     assert any("9个区县整改方案合计投入" in m.value for m in at.markdown)
+
+
+def test_without_county_outlines_the_page_says_so_instead_of_an_empty_map(demo_db, monkeypatch):
+    """A dataset whose counties have no outline (names not matched on import, or the scale set): no grey map
+    to wait for, a sentence that says why; the rest of the page as always."""
+    import ui.data
+    from analytics.i18n import t
+    real = ui.data.region_outlines
+    monkeypatch.setattr(ui.data, "region_outlines", lambda sig, region: real(sig, region).assign(geojson=None))
+    at = app(demo_db, monkeypatch, page="compare", query={"county": "320902", "year": "2024"})
+    assert not at.exception
+    assert [i.value for i in at.info] == [t("compare.no_outlines")]
+    assert not at.get("component_instance") and len(at.dataframe[0].value) == 9

@@ -130,3 +130,31 @@ def test_a_new_school_outside_the_county_is_flagged():
 def test_settlement_bubble_grows_with_the_root_of_its_children():
     from analytics.geo.mapping import settlement_radius
     assert settlement_radius(100) == 4.0 and settlement_radius(0) == 2.5 and settlement_radius(10_000) == 10.0
+
+
+def test_the_maps_file_is_read_again_when_it_changes_and_callers_cannot_change_it(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from analytics.geo import mapping
+    maps_file = tmp_path / "maps.yaml"
+    shutil.copy(mapping.MAPS_CONFIG, maps_file)
+    monkeypatch.setattr(mapping, "MAPS_CONFIG", maps_file)
+    assert mapping.map_zoom_options() == {"max_zoom": 18, "min_zoom": 5}
+    mapping.base_layers()[0]["key"] = "changed by a caller"
+    assert mapping.base_layers()[0]["key"] == "none"
+    maps_file.write_text(maps_file.read_text(encoding="utf-8").replace("zoom: {min: 5, max: 18}", "zoom: {min: 6, max: 16}"),
+                         encoding="utf-8")
+    os.utime(maps_file, ns=(maps_file.stat().st_atime_ns, maps_file.stat().st_mtime_ns + 10**9))
+    assert mapping.map_zoom_options() == {"max_zoom": 16, "min_zoom": 6}
+
+
+def test_a_county_map_is_drawn_only_for_counties_with_an_outline():
+    import pandas as pd
+
+    from analytics.geo.mapping import drawable_counties
+    outlines = pd.DataFrame({"county_code": ["320902", "320903", "320904"],
+                             "geojson": ['{"type": "Polygon", "coordinates": []}', None, ""]})
+    assert drawable_counties(outlines, {"320902": {}, "320903": {}}) == ["320902"]
+    assert drawable_counties(outlines, {"320903": {}, "320904": {}, "329999": {}}) == []
+    assert drawable_counties(outlines.iloc[:0], {"320902": {}}) == []
