@@ -232,14 +232,17 @@ def tooltip(lines: list) -> list[str]:
 def tooltips(*lines) -> list[list[str]]:
     """The tooltips of many points at once: one column (Series or list) per line, as plain text."""
     # a column's values taken out whole (pandas 3's Arrow strings are slow to iterate one by one)
-    columns = [["" if x is None else str(x) for x in (c.tolist() if hasattr(c, "tolist") else c)] for c in lines]
+    # (a missing text — None, NaN, pd.NA — is an empty line, never "nan")
+    columns = [["" if x is None or x is pd.NA or (isinstance(x, float) and x != x) else str(x)
+                for x in (c.tolist() if hasattr(c, "tolist") else c)] for c in lines]
     return [list(t) for t in zip(*columns)]
 
 
 def formatted(values: pd.Series, fmt) -> pd.Series:
-    """``fmt`` applied once per distinct value (pupil counts repeat across thousands of schools)."""
-    distinct = values.dropna().unique()
-    return values.map(dict(zip(distinct, map(fmt, distinct))))
+    """``fmt`` applied once per distinct value (pupil counts repeat across thousands of schools); a missing
+    value goes through ``fmt`` too (it says how a gap reads, e.g. "—")."""
+    distinct = values.unique()
+    return values.map(pd.Series([fmt(v) for v in distinct], index=distinct, dtype=object))
 
 
 def county_map(outlines: pd.DataFrame, fills: dict[str, dict], labels: dict[str, str]) -> folium.Map:

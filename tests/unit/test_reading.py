@@ -116,3 +116,15 @@ def test_every_figure_has_the_house_template_and_bad_layout_values_are_still_ref
     assert fig.layout.height == 300 and fig.layout.plot_bgcolor == "white"
     with pytest.raises(ValueError):            # the template went in unchecked; everything after is checked
         fig.update_layout(height="tall")
+
+
+def test_map_tooltips_read_counts_with_their_unit_and_a_missing_count_as_a_dash():
+    import numpy as np
+
+    from analytics.report.formatting import fmt_count
+    from ui import maps
+    pupils = pd.Series([1200, np.nan, 1200, 35], dtype=float)
+    shown = maps.formatted(pupils, lambda n: fmt_count(n, "zh", "人"))
+    assert shown.tolist() == ["1,200人", "—", "1,200人", "35人"]
+    names = pd.Series(["第一小学", "<b>乙</b>", None, "丙"], dtype="str")
+    assert maps.tooltips(names, shown) == [["第一小学", "1,200人"], ["<b>乙</b>", "—"], ["", "1,200人"], ["丙", "35人"]]
