@@ -70,8 +70,9 @@ if len(settlements) and "beyond" in settlements:
     bubbles = settlements.assign(
         colour_index=settlements["beyond"].astype(int),
         radius=settlements["children"].map(settlement_radius),
-        tooltip=[maps.tooltip([r.name, f"{tr('layout.children')} {int(r.children)}",
-                               f"→ {r.school} {r.distance_m:,.0f} m"]) for r in settlements.itertuples()])
+        tooltip=maps.tooltips(settlements["name"], tr("layout.children") + " " + settlements["children"].astype(int).astype(str),
+                              "→ " + settlements["school"].astype(str) + " "
+                              + maps.formatted(settlements["distance_m"], lambda d: f"{d:,.0f} m")))
     maps.add_points(m, bubbles, tr("map.settlements"), [WITHIN_COLOUR, BEYOND_COLOUR])
     stage_points = points[points["stages"].str.contains(sel.stage)]
     kinds = settlements.groupby("town")["norm_m"].first()

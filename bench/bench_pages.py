@@ -42,13 +42,19 @@ NEUTRAL = "accounts"     # the page left for each measured one: no chart, no map
 WARM_UP_S = 30
 NO_OUTLINES = t("compare.no_outlines")    # 区县比较 without county outlines (the scale set) has no map
 RUN_LOG_ENV = "EQUITY_RUN_LOG"          # ui.page.log_run (importing ui here would load Streamlit's caches)
-# the app's run state as the browser sees it, every 10 ms: [state, ms since navigation] at each change
+# the app's run state as the browser sees it: [state, ms since navigation] at each change — every change,
+# recorded by a MutationObserver (a run of a few ms could fall between two polls while the page is busy)
 RUN_STATES = """window.__runs = [];
-setInterval(() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const s = app ? app.getAttribute('data-test-script-state') : 'loading';
+function record(s) {
     const last = window.__runs[window.__runs.length - 1];
     if (!last || last[0] !== s) window.__runs.push([s, performance.now()]);
+}
+new MutationObserver(records => records.forEach(r => {
+    if (r.target.getAttribute('data-testid') === 'stApp') record(r.target.getAttribute('data-test-script-state'));
+})).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+setInterval(() => {         // before the app's element exists, and its first state
+    const app = document.querySelector('[data-testid="stApp"]');
+    record(app ? app.getAttribute('data-test-script-state') : 'loading');
 }, 10);"""
 
 

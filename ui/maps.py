@@ -62,7 +62,23 @@ class VerbatimScript(Element):
         return self.text
 
 
-class CircleLayer(folium.elements.JSCSSMixin, MacroElement):
+class CompactLayer(folium.elements.JSCSSMixin, MacroElement):
+    """A layer whose script builds its shapes from one array: rendered once, verbatim."""
+
+    default_js: list = []
+    default_css: list = []
+
+    def render(self, **kwargs):
+        """As :class:`MacroElement` renders, with the script added verbatim (never compiled again)."""
+        figure = self.get_root()
+        for name, url in self.default_js:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.default_css:
+            figure.header.add_child(CssLink(url), name=name)
+        figure.script.add_child(VerbatimScript(self._template.module.script(self, kwargs)), name=self.get_name())
+
+
+class CircleLayer(CompactLayer):
     """Many circle markers from one compact array: [lat, lon, radius, colour index, lines, ring, id].
 
     The tooltip lines are data (school and settlement names …): they become DOM text nodes, never
@@ -115,14 +131,33 @@ class CircleLayer(folium.elements.JSCSSMixin, MacroElement):
         self.default_js = CLUSTER_JS if cluster else []
         self.default_css = CLUSTER_CSS if cluster else []
 
-    def render(self, **kwargs):
-        """As :class:`MacroElement` renders, with the script added verbatim (never compiled again)."""
-        figure = self.get_root()
-        for name, url in self.default_js:
-            figure.header.add_child(JavascriptLink(url), name=name)
-        for name, url in self.default_css:
-            figure.header.add_child(CssLink(url), name=name)
-        figure.script.add_child(VerbatimScript(self._template.module.script(self, kwargs)), name=self.get_name())
+
+class RingLayer(CompactLayer):
+    """Service-radius rings (metres) from one array [lat, lon, radius]: dashed canvas circles that take
+    no clicks — one loop in the browser, not one folium object (and script) per school."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var rows = {{ this.rows_json }};
+            var renderer = L.canvas({padding: 0.5});
+            var group = L.featureGroup();
+            for (var i = 0; i < rows.length; i++) {
+                L.circle([rows[i][0], rows[i][1]], {renderer: renderer, radius: rows[i][2], color: '#0072B2',
+                    weight: 1, fill: false, dashArray: '3 3', interactive: false}).addTo(group);
+            }
+            group.addTo({{ this._parent.get_name() }});
+            window.{{ this.get_name() }} = group;
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list):
+        super().__init__()
+        self._name = "RingLayer"
+        self.rows_json = script_json(rows)
+        self.count = len(rows)
+
 
 
 def base_map_choice(key: str) -> dict:
@@ -192,14 +227,18 @@ def add_points(m: folium.Map, points: pd.DataFrame, name: str, colours: list[str
     return layer
 
 
-def add_rings(m: folium.Map, points: pd.DataFrame, radius_m: pd.Series, name: str) -> None:
-    """Service-radius rings (metres) around schools, in one feature group, hidden by default."""
-    fg = folium.FeatureGroup(name=name, show=False)
+def add_rings(m: folium.Map, points: pd.DataFrame, radius_m: pd.Series, name: str) -> RingLayer:
+    """Service-radius rings (metres) around schools, one compact layer in a feature group hidden by default.
+    ``radius_m`` is aligned with ``points``; schools without coordinates or radius get no ring."""
     lon, lat = display_coords(points["lon"], points["lat"], getattr(m, "display_crs", "WGS84"))
-    for x, y, r in zip(lon, lat, radius_m):
-        folium.Circle([float(y), float(x)], radius=float(r), color="#0072B2", weight=1, fill=False,
-                      dash_array="3 3").add_to(fg)
+    table = np.column_stack([np.asarray(lat, dtype=float), np.asarray(lon, dtype=float),
+                             pd.to_numeric(pd.Series(radius_m), errors="coerce").to_numpy(dtype=float)])
+    table = table[np.isfinite(table).all(axis=1) & (table[:, 2] > 0)]
+    layer = RingLayer(np.column_stack([np.round(table[:, :2], 5), np.round(table[:, 2])]).tolist())
+    fg = folium.FeatureGroup(name=name, show=False)
+    layer.add_to(fg)
     fg.add_to(m)
+    return layer
 
 
 def show(m: folium.Map, key: str, height: int = 520, clicks: bool = False, places: bool = False):

@@ -128,3 +128,25 @@ def test_map_tooltips_read_counts_with_their_unit_and_a_missing_count_as_a_dash(
     assert shown.tolist() == ["1,200人", "—", "1,200人", "35人"]
     names = pd.Series(["第一小学", "<b>乙</b>", None, "丙"], dtype="str")
     assert maps.tooltips(names, shown) == [["第一小学", "1,200人"], ["<b>乙</b>", "—"], ["", "1,200人"], ["丙", "35人"]]
+
+
+def test_service_rings_are_one_hidden_layer_with_a_ring_per_school_that_has_a_place_and_a_radius():
+    import json
+    import re
+
+    import folium
+    import numpy as np
+
+    from ui import maps
+    m = folium.Map(tiles=None, max_zoom=18)
+    points = pd.DataFrame({"lon": [120.1, 120.2, np.nan, 120.4], "lat": [33.1, 33.2, 33.3, 33.4]},
+                          index=[10, 11, 12, 13])
+    layer = maps.add_rings(m, points, pd.Series([1000, np.nan, 2000, 3000.4], index=points.index), "rings")
+    html = m.get_root().render()
+    rows = json.loads(re.search(r"var rows = (\[.*?\]);\n", html, re.S).group(1))
+    # the school without a radius and the one without coordinates get none; the others keep their own radius
+    assert rows == [[33.1, 120.1, 1000.0], [33.4, 120.4, 3000.0]] and layer.count == 2
+    assert "L.circle(" in html and "interactive: false" in html
+    assert html.count("L.circle(") == 1                                   # one loop, not one object per school
+    group = next(c for c in m._children.values() if isinstance(c, folium.FeatureGroup))
+    assert group.show is False                                            # hidden until chosen in the layer list
