@@ -139,11 +139,11 @@ class RingLayer(CompactLayer):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function() {
-            var rows = {{ this.rows_json }};
+            var rings = {{ this.rows_json }};
             var renderer = L.canvas({padding: 0.5});
             var group = L.featureGroup();
-            for (var i = 0; i < rows.length; i++) {
-                L.circle([rows[i][0], rows[i][1]], {renderer: renderer, radius: rows[i][2], color: '#0072B2',
+            for (var i = 0; i < rings.length; i++) {
+                L.circle([rings[i][0], rings[i][1]], {renderer: renderer, radius: rings[i][2], color: '#0072B2',
                     weight: 1, fill: false, dashArray: '3 3', interactive: false}).addTo(group);
             }
             group.addTo({{ this._parent.get_name() }});

@@ -59,6 +59,13 @@ def map_rows(at) -> list[list]:
     return out
 
 
+def map_rings(at) -> list[list]:
+    """The service-radius rings [lat, lon, metres] of every map on the page."""
+    return [ring for comp in at.get("component_instance")
+            for found in re.findall(r"var rings = (\[.*?\]);\n", json.loads(comp.proto.json_args)["script"], re.S)
+            for ring in json.loads(found)]
+
+
 def metric(at, label_start: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label_start))
 

@@ -2,7 +2,7 @@
 from analytics import service
 from analytics.io.storage import Store
 from tests.app.apptest import app
-from tests.app.apptest import map_rows
+from tests.app.apptest import map_rings, map_rows
 
 
 def test_maps_draw_exactly_the_schools_in_scope(demo_db, monkeypatch):
@@ -17,6 +17,12 @@ def test_maps_draw_exactly_the_schools_in_scope(demo_db, monkeypatch):
     assert sorted(len(a) for a in arrays) == sorted([len(in_scope), settlements])
     payload = sum(len(c.proto.json_args) for c in at.get("component_instance"))
     assert payload < 1_000_000
+    # service rings (a hidden layer): one per primary school (the stage shown), each the norm of its town's kind
+    from analytics.standards import load_standards
+    norms = load_standards("320902")["layout"]["service_radius_m"]["小学"]
+    rings = map_rings(at)
+    assert len(rings) == stats.loc[stats["stage"] == "小学", "school_id"].nunique()
+    assert {r[2] for r in rings} <= {float(norms["urban"]), float(norms["rural"])}
     at.switch_page("app_pages/class_size.py").run()
     assert {r[6] for r in map_rows(at)[0]} == in_scope
     at.switch_page("app_pages/small_schools.py").run()

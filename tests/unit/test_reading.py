@@ -143,7 +143,7 @@ def test_service_rings_are_one_hidden_layer_with_a_ring_per_school_that_has_a_pl
                           index=[10, 11, 12, 13])
     layer = maps.add_rings(m, points, pd.Series([1000, np.nan, 2000, 3000.4], index=points.index), "rings")
     html = m.get_root().render()
-    rows = json.loads(re.search(r"var rows = (\[.*?\]);\n", html, re.S).group(1))
+    rows = json.loads(re.search(r"var rings = (\[.*?\]);\n", html, re.S).group(1))
     # the school without a radius and the one without coordinates get none; the others keep their own radius
     assert rows == [[33.1, 120.1, 1000.0], [33.4, 120.4, 3000.0]] and layer.count == 2
     assert "L.circle(" in html and "interactive: false" in html
