@@ -374,14 +374,17 @@ def explore_colours(values: pd.Series) -> dict:
     return {**known, **{v: EXPLORE_PALETTE[k % len(EXPLORE_PALETTE)] for k, v in enumerate(sorted(others, key=str))}}
 
 
+EVERY_DOT_UP_TO = 1000     # schools drawn one by one as SVG; above: WebGL dots, and box plots show their outliers only
+
+
 def explore_scatter(table: pd.DataFrame, x: str, y: str, group: str, labels: dict, group_names: dict,
                     lang: str) -> go.Figure:
     """Every school of ``table`` as a dot: ``x`` against ``y``, dot area ∝ pupils, colour = ``group`` (one trace
-    per group, so the legend names them); WebGL above 1,000 dots. ``labels``: measure → axis title;
+    per group, so the legend names them); WebGL above EVERY_DOT_UP_TO dots. ``labels``: measure → axis title;
     ``group_names``: group value → its words. customdata carries the school id (for a selection)."""
     fig = go.Figure()
     colours = explore_colours(table[group])
-    kind = go.Scattergl if len(table) > 1000 else go.Scatter
+    kind = go.Scattergl if len(table) > EVERY_DOT_UP_TO else go.Scatter
     largest = float(table["students"].max()) if len(table) else float("nan")
     largest = largest if math.isfinite(largest) and largest > 0 else 1.0
     for value, part in table.groupby(group, sort=True, dropna=False):
@@ -402,12 +405,15 @@ def explore_scatter(table: pd.DataFrame, x: str, y: str, group: str, labels: dic
 
 
 def explore_box(table: pd.DataFrame, measure: str, group: str, labels: dict, group_names: dict, lang: str) -> go.Figure:
-    """``measure`` by ``group``: a box per group with every school as a dot beside it."""
+    """``measure`` by ``group``: a box per group (quartiles, whiskers to 1.5 × IQR) with every school as a dot
+    beside it — up to EVERY_DOT_UP_TO schools; above, only the schools beyond the whiskers are dots (10,000 SVG
+    dots take seconds to draw in the browser and read as a smear)."""
     colours = explore_colours(table[group])
+    points = "all" if len(table) <= EVERY_DOT_UP_TO else "outliers"
     fig = go.Figure()
     for value, part in table.groupby(group, sort=True):
         name = plot_text(group_names.get(value, value))
-        fig.add_trace(go.Box(y=part[measure], name=name, boxpoints="all", jitter=0.4, pointpos=0,
+        fig.add_trace(go.Box(y=part[measure], name=name, boxpoints=points, jitter=0.4, pointpos=0,
                              marker=dict(color=colours.get(value, "#999999"), size=5),
                              text=[plot_text(n) for n in part["name"]], customdata=part[["school_id"]].to_numpy(),
                              hovertemplate="%{text}: %{y:,.2f}<extra>" + name + "</extra>"))

@@ -150,3 +150,19 @@ def test_service_rings_are_one_hidden_layer_with_a_ring_per_school_that_has_a_pl
     assert html.count("L.circle(") == 1                                   # one loop, not one object per school
     group = next(c for c in m._children.values() if isinstance(c, folium.FeatureGroup))
     assert group.show is False                                            # hidden until chosen in the layer list
+
+
+def test_explore_draws_every_school_as_a_dot_up_to_a_thousand_then_webgl_and_the_box_outliers():
+    def schools(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"school_id": [f"s{k}" for k in range(n)], "name": [f"学校{k}" for k in range(n)],
+                             "year": 2024, "students": 300.0, "group": ["城区", "乡村"] * (n // 2),
+                             "ratio": [float(k % 50) for k in range(n)], "area": [float(k % 7) for k in range(n)]})
+    labels, names = {"ratio": "生师比", "area": "生均面积"}, {"城区": "城区", "乡村": "乡村"}
+    small, large = schools(figures.EVERY_DOT_UP_TO), schools(figures.EVERY_DOT_UP_TO + 2)
+    assert {tr.type for tr in figures.explore_scatter(small, "ratio", "area", "group", labels, names, "zh").data} == {"scatter"}
+    assert {tr.type for tr in figures.explore_scatter(large, "ratio", "area", "group", labels, names, "zh").data} == {"scattergl"}
+    small_box = figures.explore_box(small, "ratio", "group", labels, names, "zh")
+    large_box = figures.explore_box(large, "ratio", "group", labels, names, "zh")
+    assert {tr.boxpoints for tr in small_box.data} == {"all"} and {tr.boxpoints for tr in large_box.data} == {"outliers"}
+    # every school still in the box's statistics and findable by name when it is an outlier
+    assert sum(len(tr.y) for tr in large_box.data) == len(large) and sum(len(tr.text) for tr in large_box.data) == len(large)
