@@ -71,8 +71,8 @@ if len(settlements) and "beyond" in settlements:
         colour_index=settlements["beyond"].astype(int),
         radius=settlements["children"].map(settlement_radius),
         tooltip=maps.tooltips(settlements["name"], tr("layout.children") + " " + settlements["children"].astype(int).astype(str),
-                              "→ " + settlements["school"].astype(str) + " "
-                              + maps.formatted(settlements["distance_m"], lambda d: f"{d:,.0f} m")))
+                              "→ " + settlements["school"].fillna("—").astype(str) + " "
+                              + maps.formatted(settlements["distance_m"], lambda d: "—" if d != d else f"{d:,.0f} m")))
     maps.add_points(m, bubbles, tr("map.settlements"), [WITHIN_COLOUR, BEYOND_COLOUR])
     stage_points = points[points["stages"].str.contains(sel.stage)]
     kinds = settlements.groupby("town")["norm_m"].first()

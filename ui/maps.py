@@ -159,7 +159,6 @@ class RingLayer(CompactLayer):
         self.count = len(rows)
 
 
-
 def base_map_choice(key: str) -> dict:
     """A small selector for the base map (tile-free by default); returns the chosen layer config."""
     layers = base_layers()
