@@ -47,8 +47,12 @@ def nearest(from_lon, from_lat, to_lon, to_lat, epsg: int) -> tuple[np.ndarray, 
 
 
 def stage_schools(points: pd.DataFrame, stage: str) -> pd.DataFrame:
-    """Schools that teach ``stage`` (``stages`` column lists them, e.g. '小学、初中')."""
-    return points[points["stages"].str.contains(stage) & points["lon"].notna()].reset_index(drop=True)
+    """Ordinary schools that teach ``stage`` (``stages`` column lists them, e.g. '小学、初中'), with coordinates.
+    A special-education school (特殊教育学校, type 5xx) takes its pupils from the whole county, not from a
+    catchment: it is never the school a settlement's children walk to, nor seats a plan can send them to."""
+    ordinary = (~points["school_type"].map(contract.is_special_education).astype(bool)
+                if "school_type" in points else pd.Series(True, index=points.index))
+    return points[points["stages"].str.contains(stage) & points["lon"].notna() & ordinary].reset_index(drop=True)
 
 
 def town_area_kind(schools: pd.DataFrame) -> dict[str, str]:

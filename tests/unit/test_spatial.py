@@ -50,6 +50,19 @@ def test_children_go_to_the_nearest_school_of_their_stage_and_norms_by_area():
     assert set(junior["school_id"]) == {"C"} and junior["children"].sum() == 210
 
 
+def test_a_special_education_school_next_door_is_never_a_settlements_catchment_school():
+    settlements = pd.DataFrame({"town": ["五星街道"], "name": ["社区"], "lon": [120.160], "lat": [33.386],
+                                "age_6_11": [300], "age_12_14": [150]})
+    # 特殊教育学校 (type 511) teaching 小学 at the settlement itself; the ordinary school A is ≈ 665 m away
+    special = pd.DataFrame({"school_id": ["S"], "name": ["特殊教育学校"], "stages": ["小学、初中"], "lon": [120.160],
+                            "lat": [33.386], "students": [120], "urban_rural_group": ["城区"], "town": ["五星街道"],
+                            "school_type": ["511"], "classes": [12], "capacity": [None]})
+    points = pd.concat([_points(), special], ignore_index=True)
+    a = spatial.assign_children(settlements, points, "小学", STD, EPSG)
+    assert a["school_id"].tolist() == ["A"] and a["beyond"].tolist() == [True]      # 665 m > the 500 m urban norm
+    assert "S" not in set(spatial.stage_schools(points, "初中")["school_id"])
+
+
 def test_class_fixes_by_hand():
     classes = pd.DataFrame({"school_id": "A", "grade": [1, 1, 1, 7, 7],
                             "students": [56, 56, 56, 52, 48]})
