@@ -59,3 +59,5 @@ def test_the_warm_up_computes_the_default_view_before_it_is_asked(good_db):
     items, verdict = service.once_per_version(store, ("scorecard", county, year), again)
     assert service.plan(store, county, year) is plan                       # every caller gets the one result
     assert plan["actions"] is not None and verdict["status"] in ("pass", "fail", "unknown") and items
+    explored = service.once_per_version(store, ("explore", county), again)   # 数据探索's table of every year
+    assert len(explored) and set(explored["year"]) >= {year}
