@@ -127,33 +127,28 @@ def nav_link(page, name: str):
     return page.locator('[data-testid="stSidebarNav"] a').nth(PAGES.index(name))
 
 
-def click_and_run(page, name: str, timeout_s: float, run_log: Path | None = None) -> float:
+def click_and_run(page, name: str, timeout_s: float, run_log: Path) -> float:
     """Choose ``name`` in the sidebar and wait until the run it starts is done; the seconds it took.
     Done: the browser showed the run (running, then notRunning) — or, for a run so short that the frontend
     never drew its running state (both messages in one batch: seen on 账户, ~30 ms), the server logged a
     run of the page since the click and the app is not running."""
     seen = page.evaluate("window.__runs.length")
-    logged = len(run_log.read_text(encoding="utf-8").splitlines()) if run_log and run_log.exists() else 0
-    path = "" if name == PAGES[0] else name
+    logged = len(logged_runs(run_log))
     t0 = time.perf_counter()
     nav_link(page, name).click()
     while time.perf_counter() - t0 < timeout_s:
         shown = page.evaluate(f"""() => {{ const runs = window.__runs.slice({seen});
             const i = runs.findIndex(r => r[0] === 'running');
             return i >= 0 && runs.slice(i).some(r => r[0] === 'notRunning'); }}""")
-        if shown:
+        if shown or (runs_of(run_log, [logged], name) and page.evaluate(
+                """() => document.querySelector('[data-testid="stApp"]')
+                         .getAttribute('data-test-script-state') === 'notRunning'""")):
             return time.perf_counter() - t0
-        if run_log and run_log.exists():
-            new = run_log.read_text(encoding="utf-8").splitlines()[logged:]
-            if any(json.loads(line)["page"] == path for line in new) and page.evaluate(
-                    """() => document.querySelector('[data-testid="stApp"]')
-                             .getAttribute('data-test-script-state') === 'notRunning'"""):
-                return time.perf_counter() - t0
         page.wait_for_timeout(20)
     raise TimeoutError(f"no run of {name} within {timeout_s} s of the click")
 
 
-def navigate(page, name: str, errors: list, run_log: Path | None = None, timeout_s: float = 120) -> dict:
+def navigate(page, name: str, errors: list, run_log: Path, timeout_s: float = 120) -> dict:
     """In an open tab, go to the page without chart or map first, then choose ``name`` in the sidebar:
     seconds until its run is done and until it is drawn."""
     click_and_run(page, NEUTRAL, timeout_s, run_log)
@@ -165,15 +160,24 @@ def navigate(page, name: str, errors: list, run_log: Path | None = None, timeout
     return {"script": script, "start": None, "drawn": drawn, "errors": errors[before:], "maps": maps}
 
 
-def server_seconds(run_log: Path, seen: list, name: str) -> float | None:
-    """The seconds of ``name``'s script runs the server logged since the last call (``seen``: [lines read])."""
+def logged_runs(run_log: Path) -> list[dict]:
+    """The server's run log (ui.page.log_run): one {page, seconds, at} per script run."""
     if not run_log.exists():
-        return None
-    lines = run_log.read_text(encoding="utf-8").splitlines()
-    new, seen[0] = lines[seen[0]:], len(lines)
+        return []
+    return [json.loads(line) for line in run_log.read_text(encoding="utf-8").splitlines()]
+
+
+def runs_of(run_log: Path, seen: list, name: str) -> list[float]:
+    """The seconds of each run of ``name`` the server logged since the last call (``seen``: [runs read])."""
+    runs = logged_runs(run_log)
+    new, seen[0] = runs[seen[0]:], len(runs)
     path = "" if name == PAGES[0] else name
-    runs = [json.loads(line)["seconds"] for line in new if json.loads(line)["page"] == path]
-    return sum(runs) if runs else None
+    return [run["seconds"] for run in new if run["page"] == path]
+
+
+def server_seconds(run_log: Path, seen: list, name: str) -> float | None:
+    """The seconds the server spent in ``name``'s script runs since the last call (None: none logged)."""
+    return sum(runs) if (runs := runs_of(run_log, seen, name)) else None
 
 
 def median_visit(visits: list[dict]) -> dict:
