@@ -72,8 +72,8 @@ def once_per_version(store: Store, key: tuple, compute):
         per_store = _RESULTS.setdefault(store, {})
         entry = per_store.get(key)
         if entry is None:
-            if len(per_store) >= 32:                           # bounded: forget the oldest results
-                for old in list(per_store)[:8]:
+            if len(per_store) >= 256:                          # bounded: forget the oldest results
+                for old in list(per_store)[:32]:
                     per_store.pop(old)
             entry = per_store[key] = {"lock": threading.Lock(), "done": False, "value": None}
     with entry["lock"]:
@@ -750,6 +750,83 @@ def region_plans(store: Store, region: str, year: int, progress=None) -> dict:
                                                        "actions"]),
             "routes": pd.DataFrame(routes, columns=["county_code", "county_name", "stage", "indicator", "cv", "threshold",
                                                    "kind", "quantity", "unit", "cost_yuan"])}
+
+
+ITEM_COLUMNS = ["county_code", "part", "code", "stage", "value", "threshold", "status", "kind", "gap", "near",
+                "n_failing_schools", "n_scope"]
+VERDICT_COLUMNS = ["county_code", "county_name", "label", "city_code", "city_name", "status", "standing", "n_items",
+                   "n_pass", "n_fail", "n_unknown", "n_not_applicable", "failing", "unknown", "near", "is_demo"]
+
+
+def region_verdicts(store: Store, region: str, year: int, progress=None) -> dict:
+    """Every county of ``region`` judged by its own scorecard (:func:`scorecard`, the 达标评估 page's):
+    the one verdict shown at every scope — 区县比较, its Excel, the regional briefings, ``compare --json``.
+    Kept per version.
+
+    - ``counties``: one row per county with data in ``year``: county_code, county_name, label (the name told
+      apart where two counties share it: 鼓楼区（南京市）), city_code, city_name, status (pass / fail /
+      unknown), standing (pass / close / far / unknown: :func:`scorecard.standing`, rule in
+      data/settings.yaml ``compare``), the item counts, failing / unknown / near (item keys
+      'code' or 'code·学段'), is_demo (the county's data are synthetic);
+    - ``items``: every item of every county: county_code, part, code, stage, value, threshold, status,
+      kind (:func:`scorecard.item_kind`), gap (|value − line| / line of a CV or county figure), near (within
+      the margin of its line), n_failing_schools, n_scope (the schools it judges; None for a county figure).
+
+    ``progress(done, total, county_name)`` after each county (a county's scorecard takes ~0.3 s).
+    """
+    def compute():
+        from analytics.geo import regions as geo_regions
+        from analytics.method import scorecard as sc
+        from analytics.standards import settings_section
+        rule = settings_section("compare")
+        tree = regions(store)
+        labels = geo_regions.county_labels(tree)
+        tree = geo_regions.counties_in(tree, region)
+        tree = tree[tree["years"].map(lambda ys: ys is not None and int(year) in {int(y) for y in ys if y is not None})]
+        demo = demo_counties(store)
+        rows, items = [], []
+        for k, r in enumerate(tree.itertuples()):
+            found, v = scorecard(store, r.county_code, year)
+            records = [i.as_dict() for i in found]
+            std = standards_for(r.county_code)
+            kinds = [sc.item_kind(i, std) for i in records]
+            near = []
+            found_items = list(found)
+            for n, (i, kind) in enumerate(zip(records, kinds)):
+                close = sc.is_near(i, kind, float(rule["close_margin"]))
+                if close:
+                    near.append(item_key(i["code"], i["stage"]))
+                items.append({"county_code": r.county_code, "part": i["part"], "code": i["code"], "stage": i["stage"],
+                              "value": i["value"], "threshold": i["threshold"], "status": i["status"], "kind": kind,
+                              "gap": sc.relative_gap(i["value"], i["threshold"]) if kind in ("cv", "figure") else None,
+                              "near": close, "n_failing_schools": len(i["failing_schools"] or []),
+                              "n_scope": None if found_items[n].coverage is None else found_items[n].coverage.total})
+            counts = v["counts"]
+            rows.append({"county_code": r.county_code, "county_name": r.county_name, "label": labels.get(r.county_code),
+                         "city_code": r.city_code, "city_name": r.city_name, "status": v["status"],
+                         "standing": sc.standing(v, records, kinds, rule), "n_items": sum(counts.values()),
+                         "n_pass": counts["pass"], "n_fail": counts["fail"], "n_unknown": counts["unknown"],
+                         "n_not_applicable": counts["not_applicable"],
+                         "failing": [item_key(c, s) for c, s in v["failing"]],
+                         "unknown": [item_key(c, s) for c, s in v["unknown"]], "near": near,
+                         "is_demo": r.county_code in demo})
+            if progress is not None:
+                progress(k + 1, len(tree), r.county_name)
+        return {"counties": pd.DataFrame(rows, columns=VERDICT_COLUMNS),
+                "items": pd.DataFrame(items, columns=ITEM_COLUMNS)}
+    return once_per_version(store, ("region_verdicts", str(region), int(year)), compute)
+
+
+def item_key(code: str, stage: str | None) -> str:
+    """An item as one key: 'L2·小学' for an item of a 学段, 'G5' for a county-wide one."""
+    return f"{code}·{stage}" if stage else str(code)
+
+
+def demo_counties(store: Store) -> set[str]:
+    """The counties whose data are synthetic: every county of a demo dataset except those a real
+    workbook has since replaced (:func:`versions.synthetic_counties`)."""
+    from analytics.io import versions
+    return versions.synthetic_counties(store.meta(), set(store.counties()["county_code"].astype(str)))
 
 
 def regions(store: Store) -> pd.DataFrame:

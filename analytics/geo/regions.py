@@ -85,3 +85,16 @@ def years_in(tree: pd.DataFrame, code: str) -> list[int]:
     years = {int(y) for ys in counties_in(tree, code)["years"] for y in (list(ys) if ys is not None else [])
              if y is not None and not pd.isna(y)}
     return sorted(years)
+
+
+def county_labels(tree: pd.DataFrame) -> dict[str, str]:
+    """Each county's name as a reader can tell it apart: its name, or — when another county of the tree
+    shares it (南京 320106 and 徐州 320302 are both 鼓楼区) — 'name（city）' (the province's name for a
+    county without a city; the code when even that repeats). Keyed by county code."""
+    names = tree["county_name"].where(tree["county_name"].map(lambda n: isinstance(n, str) and bool(n)),
+                                      tree["county_code"]).astype(str)
+    parent = tree["city_name"].where(tree["city_name"].map(lambda n: isinstance(n, str) and bool(n)),
+                                     tree["province_name"]).astype(str)
+    label = names.where(~names.duplicated(keep=False), names + "（" + parent + "）")
+    label = label.where(~label.duplicated(keep=False), names + "（" + tree["county_code"].astype(str) + "）")
+    return dict(zip(tree["county_code"].astype(str), label))

@@ -201,6 +201,8 @@ def publish(db_path, tables: dict[str, pd.DataFrame], outlines, towns, meta: dic
             base = storage.physical_path(db)
             previous = storage.Store(db)
             try:
+                meta.update(synthetic_meta(previous.meta(), set(previous.counties()["county_code"].astype(str)),
+                                           meta, set(scope)))
                 meta["changes"] = json.dumps(changes_against(previous, tables,
                                                              counties={c: v["years"] for c, v in scope.items()}),
                                              ensure_ascii=False, default=str)
@@ -209,6 +211,9 @@ def publish(db_path, tables: dict[str, pd.DataFrame], outlines, towns, meta: dic
             storage.write_submission(base, target, tables, {c: v["years"] for c, v in scope.items()},
                                      outlines, towns, meta, extra)
         else:
+            if meta.get("is_demo") == "true":
+                meta["synthetic_counties"] = json.dumps(sorted({str(c) for c in tables["schools"]["county_code"]})
+                                                        if "schools" in tables else [])
             if "changes" not in meta:
                 meta["changes"] = json.dumps({"first": True, "row_counts": {k: int(len(v)) for k, v in tables.items()}},
                                              ensure_ascii=False)
@@ -217,6 +222,27 @@ def publish(db_path, tables: dict[str, pd.DataFrame], outlines, towns, meta: dic
         make_current(db, target)
         prune(db)
         return number
+
+
+def synthetic_meta(previous: dict, previous_counties: set[str], meta: dict, replaced: set[str]) -> dict:
+    """The demo marks of a submission merged into the previous version: its synthetic counties are the
+    previous version's (every county of a demo without the list) less those this submission replaces, plus
+    all it brings when it is itself a demo; the version is a demo (``is_demo``, the banner on every page)
+    while any synthetic county remains — one real county imported into the province demo leaves 94
+    synthetic ones, and the banner stays."""
+    if "synthetic_counties" in previous:
+        before = set(json.loads(previous["synthetic_counties"] or "[]"))
+    else:
+        before = set(previous_counties) if previous.get("is_demo") == "true" else set()
+    now = (before | replaced) if meta.get("is_demo") == "true" else (before - replaced)
+    return {"synthetic_counties": json.dumps(sorted(now)), "is_demo": "true" if now else "false"}
+
+
+def synthetic_counties(meta: dict, counties: set[str]) -> set[str]:
+    """The synthetic counties of a version (all of a demo without the list, none of a real dataset)."""
+    if "synthetic_counties" in meta:
+        return set(json.loads(meta["synthetic_counties"] or "[]")) & set(counties)
+    return set(counties) if meta.get("is_demo") == "true" else set()
 
 
 def rollback(db_path, number: int) -> None:
@@ -240,6 +266,7 @@ def rollback_county(db_path, county_code: str, number: int, user: str = "") -> i
         rows = old.county_rows(county_code)
         old_years = old.county_years().get(county_code, [])
         name = old.counties().set_index("county_code")["county_name"].get(county_code)
+        was_synthetic = county_code in synthetic_counties(old.meta(), set(old.counties()["county_code"].astype(str)))
     finally:
         old.close()
     if rows["schools"].empty:
@@ -251,7 +278,7 @@ def rollback_county(db_path, county_code: str, number: int, user: str = "") -> i
         current.close()
     tables = {k: v for k, v in rows.items() if k not in ("county_outlines", "town_areas", "extra_columns")}
     scope = {county_code: {"name": name, "years": sorted(set(old_years) | set(now_years))}}
-    meta = {"is_demo": "false", "source_file": f"v{number:04d}", "source_sha256": "",
+    meta = {"is_demo": "true" if was_synthetic else "false", "source_file": f"v{number:04d}", "source_sha256": "",
             "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "imported_by": user or getpass.getuser(),
             "submission": json.dumps({"rollback_of": number, "counties": scope}, ensure_ascii=False)}
     return publish(db_path, tables, rows["county_outlines"], rows["town_areas"], meta, rows["extra_columns"], scope=scope)

@@ -472,3 +472,71 @@ def verdict(items: list[Item]) -> dict:
             "unknown": [(i.code, i.stage) for i in by[UNKNOWN]],
             "not_applicable": [(i.code, i.stage) for i in by[NOT_APPLICABLE]],
             "counts": {st: len(v) for st, v in by.items()}}
+
+
+# ---------------------------------------------------------------- close to the line, or far from it
+
+
+def relative_gap(value, threshold) -> float | None:
+    """How far a figure sits from its line, relative to the line: |value − line| / |line|; None when
+    either is unknown or the line is zero (a count against 0, an item without a numeric line)."""
+    value, threshold = _num(value), _num(threshold)
+    if value is None or threshold is None or threshold == 0:
+        return None
+    return abs(value - threshold) / abs(threshold)
+
+
+def near_line(value, threshold, margin: float) -> bool:
+    """Whether a figure is within ``margin`` of its line, on either side: relative_gap ≤ margin."""
+    gap = relative_gap(value, threshold)
+    return gap is not None and gap <= margin + 1e-12
+
+
+def item_kind(item: dict, std: Standards) -> str:
+    """How an item's distance to its line is read: 'cv' (a 差异系数 against its line), 'schools' (judged
+    school by school: a share or count of schools failing — R8, 大班额, 大校额 …), 'yes_no' (a qualitative
+    item of 县级指标: met or not), 'figure' (a county figure against a line: 教师工资 ≥ 公务员, 巩固率 ≥ 95 %)."""
+    if item["part"] == "resource" and item["code"] != "R8":
+        return "cv"
+    if item.get("coverage") is not None:
+        return "schools"
+    rule = (std.get(item["part"], {}) or {}).get(str(item["code"]).split("·")[0], {}) or {}
+    return "yes_no" if rule.get("kind") == "qualitative" else "figure"
+
+
+def is_near(item: dict, kind: str, margin: float) -> bool:
+    """A decided figure within ``margin`` of its line (a pass a small change would turn, a fail a small
+    step would mend): CVs and county figures only — a yes/no item or a count of schools has no such margin."""
+    return kind in ("cv", "figure") and item["status"] in (PASS, FAIL) and near_line(item["value"], item["threshold"], margin)
+
+
+def small_failure(item: dict, kind: str, rule: dict) -> bool:
+    """A failing item a small step would mend: a CV or county figure within ``close_margin`` of its line;
+    an item judged school by school failed by at most ``close_max_schools`` schools; never a yes/no item.
+    ``item``: a record of :meth:`Item.as_dict`."""
+    if kind in ("cv", "figure"):
+        return near_line(item["value"], item["threshold"], float(rule["close_margin"]))
+    if kind == "schools":
+        return 0 < len(item.get("failing_schools") or []) <= int(rule["close_max_schools"])
+    return False
+
+
+def standing(verdict: dict, items: list[dict], kinds: list[str], rule: dict) -> str:
+    """A county's standing for the city and province view, from its scorecard verdict:
+
+    - 'pass' (已达标): the verdict passes;
+    - 'close' (接近): it fails on at most ``close_max_items`` items, each a small failure
+      (:func:`small_failure`);
+    - 'far' (较远): it fails otherwise;
+    - 'unknown' (数据不全): nothing fails but an item cannot be decided.
+
+    ``kinds``: :func:`item_kind` of each item; ``rule``: close_margin, close_max_items, close_max_schools
+    (data/settings.yaml ``compare``)."""
+    if verdict["status"] == PASS:
+        return PASS
+    if verdict["status"] == UNKNOWN:
+        return UNKNOWN
+    failing = [(i, k) for i, k in zip(items, kinds) if i["status"] == FAIL]
+    if len(failing) <= int(rule["close_max_items"]) and all(small_failure(i, k, rule) for i, k in failing):
+        return "close"
+    return "far"

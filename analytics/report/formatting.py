@@ -41,6 +41,26 @@ def fmt_cv(x) -> str:
     return "—" if _missing(x) else f"{float(x):.3f}"
 
 
+def decimals_apart(value, line, digits: int = 3, most: int = 6) -> int:
+    """The fewest decimals (from ``digits`` up to ``most``) at which ``value`` and its ``line`` read apart —
+    0.4996 against 0.50 needs 4 ('0.4996'), not 3 ('0.500' would read as on the line and passing);
+    ``digits`` when they are equal or either is unknown."""
+    if _missing(value) or _missing(line) or float(value) == float(line):
+        return digits
+    for d in range(digits, most + 1):
+        if round(float(value), d) != round(float(line), d):
+            return d
+    return most
+
+
+def fmt_cv_near(value, line) -> str:
+    """A CV against its line, with as many decimals as it takes to read which side it is on
+    (:func:`decimals_apart`): 0.514, 0.4996, 0.500 only when it is 0.500."""
+    if _missing(value):
+        return "—"
+    return f"{float(value):.{decimals_apart(value, line)}f}"
+
+
 def fmt_indicator(code: str, value, lang: str = "zh") -> str:
     """An indicator value with its unit: L4 5.04 → '5.04 ㎡/生', L6 2397.3 → '2,397 元/生'."""
     if _missing(value):

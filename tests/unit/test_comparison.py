@@ -1,29 +1,12 @@
-"""A county's verdict among its neighbours: fail on any failing item, unknown when nothing fails but an
-item cannot be decided, pass only when every CV and R8 of every 学段 passes (hand cases)."""
+"""区县比较's pure parts on hand cases: the county map, the slope chart, peer groups, outlines (the verdicts,
+tables and ranking from the scorecards are in test_region_verdicts)."""
 import pandas as pd
 
-from analytics.report.comparison import county_verdicts, wide_table
 
 
 def long(rows):
     return pd.DataFrame(rows, columns=["county_code", "county_name", "stage", "indicator", "value", "threshold",
                                        "passed", "status", "n_scope", "n_schools"]).astype({"passed": object})
-
-
-def test_verdicts_and_the_table_read_fail_unknown_pass():
-    data = long([
-        ["1", "甲县", "小学", "L1", 0.40, 0.5, True, "pass", 3, 3], ["1", "甲县", "小学", "R8", 1.0, 1.0, True, "pass", 3, 3],
-        ["2", "乙县", "小学", "L1", 0.61, 0.5, False, "fail", 3, 3], ["2", "乙县", "小学", "R8", None, 1.0, None, "unknown", 3, 2],
-        ["3", "丙县", "小学", "L1", 0.30, 0.5, None, "unknown", 4, 3], ["3", "丙县", "小学", "R8", 0.75, 1.0, False, "fail", 4, 3],
-        ["4", "丁县", "小学", "L1", None, 0.5, None, "unknown", 2, 0], ["4", "丁县", "小学", "R8", 1.0, 1.0, True, "pass", 2, 2],
-    ])
-    v = county_verdicts(data).set_index("county_name")
-    assert v.loc["甲县", "status"] == "pass" and v.loc["乙县", "status"] == "fail" and v.loc["丙县", "status"] == "fail"
-    assert v.loc["丁县", "status"] == "unknown" and v.loc["乙县", "failing"] == ["小学·L1"]
-    table = wide_table(data).set_index("区县")
-    assert list(table.index[:2]) == ["丙县", "乙县"]                      # one failing item each, then by name
-    assert table.loc["乙县", "小学·高学历教师"] == "0.610 ✗" and table.loc["丁县", "小学·高学历教师"] == "— ?"
-    assert table.loc["丙县", "小学·学校达标"] == "75.0% ✗" and table.loc["甲县", "结论"] == "达标"
 
 
 def test_the_county_map_colours_by_class_and_a_click_finds_its_county():
@@ -74,31 +57,6 @@ def test_peer_groups_by_size_terciles_and_urban_share():
     assert peer_label("size2|rural", "en") == "Size class 2·mostly town and rural"
     two = peer_groups(facts, 2, 0.5)
     assert two["b"] == "size1|rural" and two["a"] == "size2|urban"
-
-
-def test_wide_table_names_each_countys_peer_group():
-    data = long([["1", "甲县", "小学", "L1", 0.40, 0.5, True, "pass", 3, 3],
-                 ["2", "乙县", "小学", "L1", 0.61, 0.5, False, "fail", 3, 3]])
-    table = wide_table(data, "zh", peers={"1": "large|urban"}).set_index("区县")
-    assert table.loc["甲县", "同类组"] == "大规模·城区学生过半" and table.loc["乙县", "同类组"] == "规模不明·数据不全"
-
-
-def test_ranking_fewest_failing_items_first_then_the_smallest_shortfall():
-    from analytics.report.comparison import ranking
-    data = long([
-        ["1", "甲县", "小学", "L2", 0.60, 0.5, False, "fail", 3, 3], ["1", "甲县", "小学", "R8", 0.9, 1.0, False, "fail", 3, 3],
-        ["2", "乙县", "小学", "L2", 0.55, 0.5, False, "fail", 3, 3], ["2", "乙县", "小学", "R8", 1.0, 1.0, True, "pass", 3, 3],
-        ["3", "丙县", "小学", "L2", 0.40, 0.5, True, "pass", 3, 3], ["3", "丙县", "小学", "R8", 0.8, 1.0, False, "fail", 3, 3],
-        ["4", "丁县", "小学", "L2", 0.40, 0.5, True, "pass", 3, 3], ["4", "丁县", "小学", "R8", 1.0, 1.0, True, "pass", 3, 3],
-        ["5", "戊县", "小学", "L2", None, 0.5, None, "unknown", 3, 0], ["5", "戊县", "小学", "R8", 1.0, 1.0, True, "pass", 3, 3],
-        ["6", "己县", "小学", "L2", 0.44, 0.5, True, "pass", 3, 3], ["6", "己县", "小学", "R8", 1.0, 1.0, True, "pass", 3, 3],
-    ])
-    r = ranking(data)
-    # 丁, 己 pass (tie: both rank 1, by name); 戊 undecided; then one failing item: 乙 (0.05/0.5 = 0.10) before
-    # 丙 (1 − 0.8 = 0.20); 甲 fails two items (0.2 + 0.1)
-    assert r["county_name"].tolist() == ["丁县", "己县", "戊县", "乙县", "丙县", "甲县"]
-    assert r["rank"].tolist() == [1, 1, 3, 4, 5, 6]
-    assert round(r.set_index("county_name").loc["甲县", "shortfall"], 9) == 0.3
 
 
 def test_region_outlines_simplified_keep_their_shared_border():
