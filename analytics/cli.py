@@ -312,31 +312,60 @@ def cmd_cv(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    """Every county of a region side by side: the seven CVs and R8 per 学段 (one grouped pass)."""
+    """Every county of a region judged by its own scorecard: verdict, standing, counts, every item's status
+    (``--json``), a line per county (text), or the 区县比较 workbook (``--xlsx``)."""
     from analytics import service
+    from analytics.geo import regions
     from analytics.io.storage import Store
+    from analytics.report import comparison
     if not Path(args.db).exists():
         print(t("cli.no_database", args.lang, path=args.db), file=sys.stderr)
         return 2
     store = Store(args.db)
     try:
-        table = service.compare(store, args.region, args.year)
+        found = service.region_verdicts(store, args.region, args.year)
+        if found["counties"].empty:
+            print(t("cli.no_region_data", args.lang, region=args.region, year=args.year), file=sys.stderr)
+            return 2
+        if args.xlsx:
+            from analytics.io.export import to_excel_bytes
+            before = service.region_verdicts(store, args.region, args.year - 1)
+            name = regions.region_name(service.regions(store), args.region)
+            header = comparison.header_lines(name, args.year, store.meta(), int(found["counties"]["is_demo"].sum()), args.lang)
+            Path(args.xlsx).write_bytes(to_excel_bytes(comparison.region_sheets(found, before, args.lang), header))
     finally:
         store.close()
-    if table.empty:
-        print(t("cli.no_region_data", args.lang, region=args.region, year=args.year), file=sys.stderr)
-        return 2
-    table = table.astype(object).where(table.notna(), None)
+    records = verdict_records(found)
     if args.json:
-        print(json.dumps(table.to_dict("records"), ensure_ascii=False, indent=1))
+        print(json.dumps(records, ensure_ascii=False, indent=1))
         return 0
-    for r in table.to_dict("records"):
-        value = "—" if r["value"] is None else (f"{r['value']:.1%}" if r["indicator"] == "R8" else f"{r['value']:.3f}")
-        result = t("status.unknown" if r["passed"] is None else ("status.pass" if r["passed"] else "status.fail"), args.lang)
-        label = t("item.R8" if r["indicator"] == "R8" else "indicator_short." + r["indicator"], args.lang)
-        print(f"{r['county_code']}\t{r['county_name']}\t{r['stage']}\t{r['indicator']}\t{label}\t{value}\t"
-              f"{'≥100%' if r['indicator'] == 'R8' else '≤' + format(r['threshold'], 'g')}\t{result}")
+    for r in records:
+        print(f"{r['county_code']}\t{r['label']}\t{t('compare.verdict.' + r['verdict'], args.lang)}\t"
+              f"{t('standing.' + r['standing'], args.lang)}\t{t('compare.col.n_fail', args.lang)} {r['n_fail']}\t"
+              f"{t('compare.col.n_unknown', args.lang)} {r['n_unknown']}\t"
+              f"{comparison.item_names(r['failing'], args.lang) or '—'}")
     return 0
+
+
+def verdict_records(found: dict) -> list[dict]:
+    """``compare --json``: per county its code, name, label, city, verdict, standing, counts, failing /
+    unknown / near-line item keys, and every item (part, code, 学段, value, line, status, near)."""
+    items = found["items"].astype(object).where(found["items"].notna(), None)
+    by_county = {code: part for code, part in items.groupby("county_code", sort=False)}
+    out = []
+    for r in found["counties"].to_dict("records"):
+        part = by_county.get(r["county_code"])
+        out.append({"county_code": r["county_code"], "county_name": r["county_name"], "label": r["label"],
+                    "city_code": r["city_code"], "city_name": r["city_name"], "verdict": r["status"],
+                    "standing": r["standing"], "n_items": int(r["n_items"]), "n_pass": int(r["n_pass"]),
+                    "n_fail": int(r["n_fail"]), "n_unknown": int(r["n_unknown"]),
+                    "n_not_applicable": int(r["n_not_applicable"]), "failing": list(r["failing"]),
+                    "unknown": list(r["unknown"]), "near": list(r["near"]), "synthetic": bool(r["is_demo"]),
+                    "items": [] if part is None else [
+                        {"part": i["part"], "code": i["code"], "stage": i["stage"], "value": i["value"],
+                         "threshold": i["threshold"], "status": i["status"], "near": bool(i["near"])}
+                        for i in part.to_dict("records")]})
+    return out
 
 
 def _open_county(args):
@@ -605,11 +634,12 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p.add_argument("--db", default=DEFAULT_DB, help="the data file to create (the state: beside it, or $EQUITY_STATE_URL)")
     p.set_defaults(func=cmd_restore)
 
-    p = sub.add_parser("compare", help="every county of a region (province 32, city 3209): CVs and R8 side by side")
+    p = sub.add_parser("compare", help="every county of a region (province 32, city 3209) judged by its scorecard")
     p.add_argument("--db", default=DEFAULT_DB)
     p.add_argument("--region", required=True, help="region code: province (32), city (3209) or county (320902)")
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--xlsx", help="also write the 区县比较 workbook (verdicts, resource part, every item, changes)")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("submissions", help="per county: latest submission, sheets, completeness and warnings")

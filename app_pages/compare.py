@@ -1,19 +1,23 @@
-"""区县比较: every county of the selected county's city (or province) side by side — the seven CVs and
-school compliance per 学段, each county's verdict, small multiples of the CVs; open a county from here."""
+"""区县比较: every county of the selected county's city (or the province) judged by its own scorecard — the
+verdict, standing (已达标 / 接近 / 较远) and failing items over every item of the standard, the resource part
+as numbers with near-line values flagged, the map of the verdicts, the roll-up by city, what changed since
+last year, small multiples; open a county from here."""
 import streamlit as st
 
+from analytics.geo.mapping import STANDING_COLOURS, STATUS_COLOURS, county_at, county_fills, drawable_counties, standing_fills
 from analytics.geo.regions import city_code_of
-from analytics.geo.mapping import STATUS_COLOURS, county_at, county_fills, drawable_counties
-from analytics.report.comparison import county_verdicts, distance_table, format_value, peer_label, wide_table
-from analytics.report.formatting import fmt_count
-from analytics.standards import settings_section
+from analytics.io.export import to_excel_bytes
+from analytics.report import comparison
+from analytics.report.comparison import distance_table, format_value, item_name, peer_label
 from analytics.report.escape import markdown_text, safe_filename
-from ui import auth, charts, data, maps, page, state
+from analytics.report.formatting import fmt_count, fmt_pct
+from analytics.standards import settings_section
+from ui import auth, charts, data, maps, page, region as view, state
 from ui.strings import indicator_label, lang, stage_label, tr, year_label
 
 
 sel = page.header("compare.title", needs_county=False)
-compare_settings = settings_section("compare")
+rule = settings_section("compare")
 st.caption(tr("compare.help"))
 sig = data.signature()
 if sel.county_code:                     # a county's page: compare within its city or its province
@@ -23,68 +27,116 @@ if sel.county_code:                     # a county's page: compare within its ci
     region, region_name = levels[level]
 else:                                   # the sidebar's city or province
     region, region_name = sel.region_code, sel.region_name
-with st.spinner(tr("app.loading")):
-    long = data.compare(sig, region, sel.year)
-if long.empty:
+now = view.verdicts(sig, region, sel.year)
+if now["counties"].empty:
     page.no_data(sel)
     st.stop()
+long = data.compare(sig, region, sel.year)
 peers = dict(data.county_facts(sig, region, sel.year)[["county_code", "peer"]].values)
-groups = sorted(set(peers.values()))
-peer = st.selectbox(tr("compare.peer"), [""] + groups, key=state.COMPARE_PEER, help=tr("compare.peer_help"),
+peer = st.selectbox(tr("compare.peer"), [""] + sorted(set(peers.values())), key=state.COMPARE_PEER, help=tr("compare.peer_help"),
                     format_func=lambda g: peer_label(g, lang()) if g else tr("compare.peer.all"))
 if peer:                                 # a fair comparison: the counties of one peer group only
-    long = long[long["county_code"].map(peers) == peer]
-verdicts = county_verdicts(long)
-counts = verdicts["status"].value_counts()
-st.markdown("**" + tr("compare.summary", region=markdown_text(region_name), year=year_label(sel.year),
-                      n=len(verdicts), passed=int(counts.get("pass", 0)), failed=int(counts.get("fail", 0)),
-                      unknown=int(counts.get("unknown", 0))) + "**")
-table = data.compare_table(sig, region, sel.year, peer, lang())
-st.dataframe(table, hide_index=True, width="stretch", height=min(640, 38 + 35 * len(table)))
-page.excel_download("download.excel", lambda: {tr("compare.title"): wide_table(long, "zh", peers)},
-                    safe_filename("区县比较", region_name, sel.year, suffix=".xlsx"), region)
+    now = view.only(now, {c for c, g in peers.items() if g == peer})
+counties, items = now["counties"], now["items"]
+labels = dict(zip(counties["county_code"], counties["label"]))
+long = long[long["county_code"].isin(labels)].assign(county_name=lambda d: d["county_code"].map(labels))
+
+n = comparison.standing_counts(counties)
+st.markdown("**" + tr("compare.summary_full", region=markdown_text(region_name), year=year_label(sel.year), n=len(counties),
+                      passed=n["pass"], close=n["close"], far=n["far"], unknown=n["unknown"]) + "**")
+margin = fmt_pct(rule["close_margin"], 0)
+st.caption(tr("standing.rule", items=rule["close_max_items"], margin=margin, schools=rule["close_max_schools"]))
+
+st.subheader(tr("compare.verdicts"))
+verdict_rows = comparison.verdict_table(counties, lang(), peers)
+st.dataframe(verdict_rows, hide_index=True, width="stretch", height=min(560, 38 + 35 * len(verdict_rows)))
+
+st.subheader(tr("compare.resource_part"))
+st.caption(tr("compare.part_note", n=int(counties["n_items"].max()), margin=margin))
+table, marks = comparison.resource_table(counties, items, lang(), peers)
+resource = items[items["part"] == "resource"]
+lines = {item_name(c, s, lang()): (None if c == "R8" else float(t_)) for c, s, t_ in
+         zip(resource["code"], resource["stage"], resource["threshold"])}
+st.dataframe(view.styled(table, marks, lines), hide_index=True, width="stretch", height=min(560, 38 + 35 * len(table)))
+before = view.verdicts(sig, region, sel.year - 1)
+before = view.only(before, set(labels)) if len(before["counties"]) else None
+
+
+def workbook() -> bytes:
+    meta = data.meta(sig)
+    header = comparison.header_lines(region_name, sel.year, meta, int(counties["is_demo"].sum()), lang())
+    return to_excel_bytes(comparison.region_sheets(now, before, lang(), peers), header)
+
+
+page.excel_download("download.excel", workbook, safe_filename("区县比较", region_name, sel.year, suffix=".xlsx"), region)
+
+if counties["city_code"].nunique() > 1:                 # a province: the roll-up by city
+    st.subheader(tr("compare.cities"))
+    roll = comparison.city_rollup(counties, items, lang())
+    st.dataframe(roll, hide_index=True, width="stretch", column_config={
+        tr("compare.city.col.schools"): st.column_config.NumberColumn(format="percent")})
 
 st.subheader(tr("compare.map"))
+layer = st.radio(tr("compare.map_layer"), ["standing", "measure"], horizontal=True, key=state.COMPARE_MAP_LAYER,
+                 format_func=lambda k: tr(f"compare.map_layer.{k}"))
 measures = list(long["indicator"].unique())
-failing = set(long.loc[(long["stage"] == sel.stage) & (long["passed"] == False), "indicator"])  # noqa: E712
-state.init_choice(state.COMPARE_MEASURE, measures, next((c for c in measures if c in failing), measures[0]))
-measure = st.selectbox(tr("compare.measure"), measures, key=state.COMPARE_MEASURE,
-                       format_func=lambda c: tr("compare.r8") if c == "R8" else indicator_label(c))
-st.query_params[state.COMPARE_MEASURE] = measure           # a link keeps the measure: ?region=3209&measure=L2
-fills = county_fills(long, measure, sel.stage)
-names = dict(zip(verdicts["county_code"], verdicts["county_name"]))
-labels = {c: f"{names.get(c) or c}：{format_value(measure, f['value'])}（{tr('compare.verdict.' + f['status'])}）"
-          for c, f in fills.items()}
+if layer == "standing":
+    fills = standing_fills(counties)
+    tips = {c: f"{labels[c]}：{tr('standing.' + f['status'])}（{tr('compare.col.n_fail')} {f['value']}）" for c, f in fills.items()}
+    legend = [(STANDING_COLOURS[s], tr(f"standing.{s}")) for s in comparison.STANDINGS]
+    map_key, note = "standing", tr("compare.standing_help")
+else:
+    failing = set(long.loc[(long["stage"] == sel.stage) & (long["passed"] == False), "indicator"])  # noqa: E712
+    state.init_choice(state.COMPARE_MEASURE, measures, next((c for c in measures if c in failing), measures[0]))
+    measure = st.selectbox(tr("compare.measure"), measures, key=state.COMPARE_MEASURE,
+                           format_func=lambda c: tr("compare.r8") if c == "R8" else indicator_label(c))
+    st.query_params[state.COMPARE_MEASURE] = measure       # a link keeps the measure: ?region=3209&measure=L2
+    fills = county_fills(long, measure, sel.stage)
+    line = dict(zip(long["indicator"], long["threshold"])).get(measure)
+    tips = {c: f"{labels.get(c, c)}：{format_value(measure, f['value'], line)}（{tr('compare.verdict.' + f['status'])}）"
+            for c, f in fills.items()}
+    legend = [(STATUS_COLOURS[s], tr(f"compare.verdict.{s}")) for s in ("pass", "fail", "unknown")]
+    map_key, note = measure, tr("compare.map_help")
 outlines = data.region_outlines(sig, region)
+cities = dict(zip(counties["county_code"], counties["city_code"].fillna("")))
 clicked = None
 if not drawable_counties(outlines, fills):                  # no county to draw: no empty map to wait for
     st.info(tr("compare.no_outlines"), icon=":material/map:")
 else:
-    clicked = maps.show(maps.county_map(outlines, fills, labels), key=state.widget_key(state.COMPARE_MAP, region, measure),
-                        height=460, clicks=True)
-    maps.legend([(STATUS_COLOURS[s], tr(f"compare.verdict.{s}")) for s in ("pass", "fail", "unknown")],
-                note=tr("compare.map_help"))
+    clicked = maps.show(maps.county_map(outlines, fills, tips, names=labels, groups=cities),
+                        key=state.widget_key(state.COMPARE_MAP, region, map_key), height=520, clicks=True)
+    maps.legend(legend, note=note)
 click = (clicked or {}).get("last_object_clicked") or {}
 picked = county_at(outlines, click.get("lng"), click.get("lat"))
-if picked in names:
+if picked in labels:
     st.session_state[state.COMPARE_OPEN] = picked                 # a click on the map chooses the county below
 c1, c2 = st.columns([2, 1])
-target = c1.selectbox(tr("compare.open"), list(names), format_func=lambda c: names[c] or c, key=state.COMPARE_OPEN)
+target = c1.selectbox(tr("compare.open"), list(labels), format_func=lambda c: labels[c] or c, key=state.COMPARE_OPEN)
 if c2.button(tr("compare.open_button"), on_click=state.open_county, args=(target, city_code_of(target)), icon=":material/open_in_new:",
              key=state.COMPARE_OPEN_BUTTON):
     st.switch_page("app_pages/overview.py")
 
-st.subheader(tr("compare.slopes"))
-before = data.compare(sig, region, sel.year - 1)
-before = before[before["county_code"].isin(set(long["county_code"]))]
-if before.empty:
+st.subheader(tr("compare.changes"))
+if before is None or before["counties"].empty:
     st.caption(tr("compare.no_previous", year=year_label(sel.year - 1)))
 else:
-    st.plotly_chart(charts.county_slopes(long, before, measure, sel.stage, sel.year), width="stretch")
-
+    moved = comparison.changes(now, before, lang())
+    if moved.empty:
+        st.caption(tr("compare.change.none"))
+    else:
+        st.dataframe(moved, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(moved)))
+    st.markdown("**" + tr("compare.directions") + "**")
+    st.markdown("\n".join("- " + comparison.direction_words(r, lang())
+                          for _, r in comparison.directions(items, before["items"]).iterrows()))
+    slope_measure = st.session_state.get(state.COMPARE_MEASURE) if layer == "measure" else None
+    slope_measure = slope_measure or next((c for c in measures if c != "R8"), measures[0])
+    previous = data.compare(sig, region, sel.year - 1)
+    previous = previous[previous["county_code"].isin(labels)].assign(county_name=lambda d: d["county_code"].map(labels))
+    st.plotly_chart(charts.county_slopes(long, previous, slope_measure, sel.stage, sel.year), width="stretch")
+    st.caption(tr("compare.slopes_highlight"))
 
 st.subheader(tr("compare.multiples"))
-top = int(compare_settings["multiples_top"])
+top = int(rule["multiples_top"])
 st.plotly_chart(charts.county_multiples(long, sel.stage, top), width="stretch")
 st.caption(stage_label(sel.stage) + ("" if long["county_code"].nunique() <= top else "；" + tr("compare.multiples_top", n=top)))
 
@@ -97,11 +149,11 @@ if st.button(tr("compare.plans_run"), icon=":material/calculate:", key=state.COM
         done / total, text=tr("compare.plans_progress", county=markdown_text(name or ""), done=done, total=total)))
     bar.empty()
     st.session_state[plans_key] = True
-    shown = plans["counties"][plans["counties"]["county_code"].isin(set(long["county_code"]))]
-    st.markdown(tr("compare.plans_total", n=len(shown), total=fmt_count(shown["total_cost_yuan"].sum(), lang(), tr("unit.元")),
-                   passes=int(shown["passes_after"].sum())))
-    routes = plans["routes"][plans["routes"]["county_code"].isin(set(long["county_code"]))]
-    page.table(distance_table(routes, lang()))
+    shown = plans["counties"][plans["counties"]["county_code"].isin(set(labels))]
+    st.markdown(tr("compare.plans_resource", n=len(shown), total=fmt_count(shown["total_cost_yuan"].sum(), lang(), tr("unit.元")),
+                   resource=int(shown["passes_after"].sum()), whole=int(shown["passes_whole_after"].sum())))
+    routes = plans["routes"][plans["routes"]["county_code"].isin(set(labels))]
+    page.table(distance_table(routes.assign(county_name=routes["county_code"].map(labels)), lang()))
 
 if st.button(tr("compare.briefing"), icon=":material/description:", key=state.COMPARE_BRIEFING):
     import tempfile

@@ -328,15 +328,10 @@ def compare(sig: tuple, region: str, year: int):
 
 
 @scoped
-@st.cache_data(show_spinner=False, max_entries=32)
-def compare_table(sig: tuple, region: str, year: int, peer: str, lang: str):
-    """The 区县比较 table (comparison.wide_table) of the region's counties, or of one peer group."""
-    from analytics.report.comparison import wide_table
-    long = compare(sig, region, year)
-    peers = dict(county_facts(sig, region, year)[["county_code", "peer"]].values)
-    if peer:
-        long = long[long["county_code"].map(peers) == peer]
-    return wide_table(long, lang, peers)
+def region_verdicts(sig: tuple, region: str, year: int, _progress=None) -> dict:
+    """Every county of ``region`` judged by its own scorecard (see :func:`analytics.service.region_verdicts`,
+    kept once per version there — a process's sessions share it); ``_progress`` follows the counties."""
+    return service.region_verdicts(store(), region, year, _progress)
 
 
 @scoped

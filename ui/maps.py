@@ -21,8 +21,8 @@ from shapely.geometry import shape
 from streamlit_folium import st_folium
 
 from analytics.report.escape import html_text, script_json
-from analytics.geo.mapping import (OUTLINE_STYLE, TOWN_STYLE, base_layers, display_coords, display_geojson, map_bounds,
-                                   map_zoom_options)
+from analytics.geo.mapping import (OUTLINE_STYLE, TOWN_STYLE, base_layers, display_coords, display_geojson, label_layout,
+                                   map_bounds, map_zoom_options)
 from ui.strings import lang, tr
 
 # town names written on the map, centred on a point inside the town, readable over circles
@@ -159,6 +159,25 @@ class RingLayer(CompactLayer):
         self.count = len(rows)
 
 
+class MapChrome(MacroElement):
+    """A bureau map's controls: a metric scale only (no miles) and the attribution prefix as plain
+    'Leaflet' — Leaflet 1.9's default prefix carries a national flag, which an intranet map must not show."""
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.setPrefix('Leaflet');
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+
+def new_map(**options) -> folium.Map:
+    """An empty map with no tiles, the zoom range of maps.yaml, a metric scale and no flag."""
+    m = folium.Map(tiles=None, control_scale=False, zoom_snap=0.25, **options)
+    m.options.update(map_zoom_options())
+    MapChrome().add_to(m)
+    return m
+
+
 def base_map_choice(key: str) -> dict:
     """A small selector for the base map (tile-free by default); returns the chosen layer config."""
     layers = base_layers()
@@ -172,10 +191,9 @@ def base_map(outline: dict | None, towns: pd.DataFrame | None, points: pd.DataFr
     """County outline and town areas (示意) on no tiles, or on the chosen tile layer."""
     base = base or {"key": "none"}
     crs = base.get("crs", "WGS84")
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25)
     # folium hands max/min zoom only to a tile layer it creates; without tiles the map had no maxZoom,
-    # and Leaflet.markercluster refuses such a map ("Map has no maxZoom specified"): set them on the map
-    m.options.update(map_zoom_options())
+    # and Leaflet.markercluster refuses such a map ("Map has no maxZoom specified"): new_map sets them
+    m = new_map(prefer_canvas=True)
     if base["key"] != "none":
         url = base["url"].replace("{tk}", str(base.get("tk", "")))
         folium.TileLayer(url, attr=base.get("attribution", ""), name=base["name"][lang()],
@@ -183,12 +201,18 @@ def base_map(outline: dict | None, towns: pd.DataFrame | None, points: pd.DataFr
     if towns is not None and len(towns):
         fg = folium.FeatureGroup(name=tr("map.towns"), show=True)
         names = folium.FeatureGroup(name=tr("map.town_names"), show=True)
-        for r in towns.itertuples():
+        shapes = [shape(display_geojson(json.loads(g), crs)) for g in towns["geojson"]]
+        spots = [g.representative_point() for g in shapes]
+        area = shapely.total_bounds(shapes) if shapes else None
+        written = label_layout([p.x for p in spots], [p.y for p in spots], list(towns["town"]), tuple(area),
+                               priority=[g.area for g in shapes]) if shapes else []
+        for r, at, write in zip(towns.itertuples(), spots, written):
             label = f"{r.town}（{tr('map.approximate')}）" if r.approximate else r.town
             geometry = display_geojson(json.loads(r.geojson), crs)
             # folium puts a tooltip's text into a JS template literal as markup: escape it here
             folium.GeoJson(geometry, style_function=lambda _f: TOWN_STYLE, tooltip=html_text(label)).add_to(fg)
-            at = shape(geometry).representative_point()
+            if not write:                  # it would sit on a larger town's name: the tooltip still names it
+                continue
             folium.Marker([at.y, at.x], icon=folium.DivIcon(html=f'<div style="{TOWN_LABEL_STYLE}">{html_text(r.town)}</div>',
                                                             icon_size=(0, 0), icon_anchor=(0, 0)),
                           interactive=False).add_to(names)
@@ -283,24 +307,49 @@ def formatted(values: pd.Series, fmt) -> pd.Series:
     return values.map(pd.Series([fmt(v) for v in distinct], index=distinct, dtype=object))
 
 
-def county_map(outlines: pd.DataFrame, fills: dict[str, dict], labels: dict[str, str]) -> folium.Map:
+def county_map(outlines: pd.DataFrame, fills: dict[str, dict], labels: dict[str, str],
+               names: dict[str, str] | None = None, groups: dict[str, str] | None = None) -> folium.Map:
     """The counties of a region filled by one measure's class (:func:`analytics.geo.mapping.county_fills`),
     each with its name and value as an escaped tooltip; no tiles. One GeoJSON layer for all counties (a
-    layer per county made folium compile ~600 templates for a province: 0.6 s a run)."""
-    m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
-    m.options.update(map_zoom_options())
-    features = []
+    layer per county made folium compile ~600 templates for a province: 0.6 s a run). ``names``: county
+    names written on the map where they do not overlap (:func:`label_layout`, larger counties first);
+    ``groups``: each county's city — the cities' outlines drawn over the counties."""
+    m = new_map()
+    features, shapes = [], {}
     for code, geojson in zip(outlines["county_code"], outlines["geojson"]):
         if code not in fills or not isinstance(geojson, str):
             continue
+        geometry = json.loads(geojson)
+        shapes[code] = shape(geometry)
         # the tooltip layer writes the label into HTML: escaped here, where the markup is made
-        features.append({"type": "Feature", "geometry": json.loads(geojson),
+        features.append({"type": "Feature", "geometry": geometry,
                          "properties": {"label": html_text(labels.get(code, code)), "colour": fills[code]["colour"]}})
     if features:
         folium.GeoJson({"type": "FeatureCollection", "features": features},
                        style_function=lambda f: {"color": "#FFFFFF", "weight": 1.5, "fillOpacity": 0.75,
                                                  "fillColor": f["properties"]["colour"]},
                        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False)).add_to(m)
-        minx, miny, maxx, maxy = shapely.total_bounds([shape(f["geometry"]) for f in features])
+        minx, miny, maxx, maxy = shapely.total_bounds(list(shapes.values()))
         m.fit_bounds([[miny, minx], [maxy, maxx]])
+        if groups:
+            merged = {}
+            for code, geom in shapes.items():
+                merged.setdefault(groups.get(code) or code[:2], []).append(geom)
+            lines = [{"type": "Feature", "properties": {},
+                      "geometry": shapely.geometry.mapping(shapely.union_all(parts).boundary)} for parts in merged.values()]
+            folium.GeoJson({"type": "FeatureCollection", "features": lines}, name=tr("compare.city_outlines"),
+                           style_function=lambda _f: {"color": "#333333", "weight": 2.5, "fill": False},
+                           interactive=False).add_to(m)
+        if names:
+            codes = [c for c in shapes if c in names]
+            spots = [shapes[c].representative_point() for c in codes]
+            written = label_layout([p.x for p in spots], [p.y for p in spots], [names[c] for c in codes],
+                                   (minx, miny, maxx, maxy), priority=[shapes[c].area for c in codes])
+            layer = folium.FeatureGroup(name=tr("compare.county_names"), show=True)
+            for code, at, write in zip(codes, spots, written):
+                if write:
+                    folium.Marker([at.y, at.x], icon=folium.DivIcon(
+                        html=f'<div style="{TOWN_LABEL_STYLE}">{html_text(names[code])}</div>', icon_size=(0, 0),
+                        icon_anchor=(0, 0)), interactive=False).add_to(layer)
+            layer.add_to(m)
     return m

@@ -239,3 +239,4 @@ COMPARE_OPEN_BUTTON = "compare_open_button"
 COMPARE_BRIEFING = "compare_briefing"
 COMPARE_MEASURE = "measure"       # also the URL's ?measure=L2
 COMPARE_MAP = "compare_map"
+COMPARE_MAP_LAYER = "compare_map_layer"

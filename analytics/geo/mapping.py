@@ -12,6 +12,8 @@ import pandas as pd
 
 # Okabe–Ito: blue, vermillion, orange, sky blue, bluish green, reddish purple, grey
 STATUS_COLOURS = {"pass": "#009E73", "fail": "#D55E00", "unknown": "#999999", "out": "#56B4E9"}
+# a county's standing on every item (已达标 / 接近 / 较远 / 数据不全): pass and fail as above, close between
+STANDING_COLOURS = {"pass": "#009E73", "close": "#E69F00", "far": "#D55E00", "unknown": "#999999"}
 BAND_COLOURS = {"within": "#009E73", "large": "#E69F00", "big": "#D55E00", "huge": "#7B1FA2"}
 SMALL_COLOURS = {"very_small": "#D55E00", "small": "#E69F00", "other": "#56B4E9"}
 OUTLINE_STYLE = {"color": "#333333", "weight": 2.5, "fill": False}
@@ -169,7 +171,7 @@ SEAT_COLOURS = ["#0072B2", "#D55E00", NEW_SCHOOL_COLOUR]     # free seats / over
 
 def meaning_palettes() -> dict[str, dict[str, str]]:
     """Every map palette by what its colours mean (what the one-colour-one-meaning test reads)."""
-    return {"status": STATUS_COLOURS, "band": BAND_COLOURS, "small": SMALL_COLOURS, "line_class": LINE_CLASS_COLOURS,
+    return {"status": STATUS_COLOURS, "standing": STANDING_COLOURS, "band": BAND_COLOURS, "small": SMALL_COLOURS, "line_class": LINE_CLASS_COLOURS,
             "seats": {"free": SEAT_COLOURS[0], "over": SEAT_COLOURS[1], "new": SEAT_COLOURS[2]},
             "settlement": {"beyond": BEYOND_COLOUR, "within": WITHIN_COLOUR, "plain": SETTLEMENT_COLOUR},
             "context": {"school": CONTEXT_SCHOOL_COLOUR}}
@@ -257,3 +259,42 @@ def simplified_outlines(outlines, pixels: int = 1500, precision: float = 1e-4):
     out = outlines.copy()
     out["geojson"] = [json.dumps(mapping(g), separators=(",", ":")) for g in simple]
     return out
+
+
+def label_layout(lons, lats, texts, bounds, width_px: int = 900, height_px: int = 460, font_px: int = 12,
+                 priority=None, pad_px: int = 4) -> list[bool]:
+    """Which place names to write on a map so that none overlaps another: each label a box of
+    len(text) × font_px by font_px + pad, centred on its point, at the scale the map opens with (``bounds``
+    (minx, miny, maxx, maxy) fitted into width_px × height_px, Web Mercator); labels are placed greedily by
+    ``priority`` (larger first; default: as given) and one that would touch a placed one is left out — its
+    name stays in the tooltip. Returns one flag per label."""
+    import math
+    minx, miny, maxx, maxy = bounds
+
+    def merc(lat):
+        lat = max(min(float(lat), 85.0), -85.0)
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+    span_x = max(math.radians(maxx - minx), 1e-9)
+    span_y = max(merc(maxy) - merc(miny), 1e-9)
+    scale = min(width_px / span_x, height_px / span_y)           # pixels per Mercator unit, as fitBounds
+    n = len(texts)
+    order = list(range(n)) if priority is None else sorted(range(n), key=lambda i: -float(priority[i]))
+    placed, shown = [], [False] * n
+    for i in order:
+        if lons[i] is None or lats[i] is None or not (math.isfinite(float(lons[i])) and math.isfinite(float(lats[i]))):
+            continue
+        x, y = math.radians(float(lons[i])) * scale, -merc(lats[i]) * scale
+        w, h = len(str(texts[i])) * font_px + pad_px, font_px + pad_px
+        box = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            continue
+        placed.append(box)
+        shown[i] = True
+    return shown
+
+
+def standing_fills(counties) -> dict[str, dict]:
+    """Per county its overall standing's colour (STANDING_COLOURS), from :func:`service.region_verdicts`
+    ``counties``: county code → {status, value (failing items), colour}."""
+    return {str(c): {"status": s, "value": int(n), "colour": STANDING_COLOURS[s]}
+            for c, s, n in zip(counties["county_code"], counties["standing"], counties["n_fail"])}

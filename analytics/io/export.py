@@ -16,9 +16,13 @@ def neutralise(value):
     return value
 
 
-def to_excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An .xlsx file with one sheet per entry (sheet names cut to Excel's 31 characters)."""
+def to_excel_bytes(sheets: dict[str, pd.DataFrame], header: list[str] | None = None) -> bytes:
+    """An .xlsx file with one sheet per entry (sheet names cut to Excel's 31 characters). Numbers stay
+    numbers (a NaN is an empty cell). ``header``: lines written above every sheet's table (region, school
+    year, data version, time), a blank row, then the table with its header row frozen."""
     buffer = io.BytesIO()
+    top = list(header or [])
+    start = len(top) + 1 if top else 0
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, df in sheets.items():
             safe = df.copy()
@@ -26,12 +30,14 @@ def to_excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
                 if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
                     safe[col] = safe[col].map(neutralise)
             safe.columns = [neutralise(str(c)) for c in safe.columns]
-            safe.to_excel(writer, sheet_name=str(name)[:31], index=False)
+            safe.to_excel(writer, sheet_name=str(name)[:31], index=False, startrow=start)
             ws = writer.sheets[str(name)[:31]]
-            ws.freeze_panes = "A2"
+            for k, line in enumerate(top, start=1):
+                ws.cell(k, 1, neutralise(line))
+            ws.freeze_panes = f"A{start + 2}"
             for i, col in enumerate(safe.columns, start=1):
                 width = max([len(str(col))] + [len(str(v)) for v in safe.iloc[:200, i - 1]]) + 2
-                ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(width, 8), 40)
+                ws.column_dimensions[ws.cell(start + 1, i).column_letter].width = min(max(width, 8), 40)
     return buffer.getvalue()
 
 

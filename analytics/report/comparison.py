@@ -325,3 +325,31 @@ def distance_table(routes: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
                                           zip(rows["kind"], rows["quantity"], rows["unit"])],
         t("compare.col.route_cost", lang): [fmt_count(c, lang, t("unit.元", lang)) for c in rows["cost_yuan"]],
     })
+
+
+def header_lines(region_name: str, year: int, meta: dict, n_synthetic: int, lang: str = "zh", when: str = "") -> list[str]:
+    """The block above a table to send: region, school year, data version (and its source), export time,
+    and a warning while any county's data are synthetic."""
+    from analytics.report.formatting import fmt_time
+    lines = [t("compare.excel_header.region", lang, region=region_name),
+             t("compare.excel_header.year", lang, year=f"{year}—{year + 1}" if lang == "zh" else f"{year}/{year + 1}"),
+             t("compare.excel_header.version", lang, version=f"v{meta.get('version', '—')}", source=meta.get("source_file", "—")),
+             t("compare.excel_header.time", lang, when=when or fmt_time(pd.Timestamp.now(tz="UTC").isoformat(), lang))]
+    if n_synthetic:
+        lines.append(t("compare.excel_header.demo", lang, n=n_synthetic))
+    return lines
+
+
+def region_sheets(now: dict, before: dict | None, lang: str = "zh", peers: dict | None = None) -> dict[str, pd.DataFrame]:
+    """The workbook of 区县比较 and ``compare --xlsx``: 区县结论 (one row per county, every item counted),
+    资源配置 (numbers, each value's result in its own column), 全部项目 (every item of every county: the table
+    for the Ministry), 按市汇总 (a province), 与上一学年相比 (when ``before`` is given)."""
+    counties, items = now["counties"], now["items"]
+    sheets = {t("compare.sheet.verdicts", lang): verdict_table(counties, lang, peers),
+              t("compare.sheet.resource", lang): resource_table(counties, items, lang, peers, status_columns=True)[0],
+              t("compare.sheet.items", lang): items_table(counties, items, lang)}
+    if counties["city_code"].nunique() > 1:
+        sheets[t("compare.sheet.cities", lang)] = city_rollup(counties, items, lang)
+    if before is not None and len(before["counties"]):
+        sheets[t("compare.sheet.changes", lang)] = changes(now, before, lang)
+    return sheets

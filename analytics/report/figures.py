@@ -18,6 +18,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analytics.geo.mapping import BAND_COLOURS, BAND_ORDER, LINE_CLASS_COLOURS, STATUS_COLOURS
+# the lines a chart shows for context only (the counties that did not change), under the coloured ones
+QUIET_GREY = "#C8C8C8"
 from analytics.i18n import t
 from analytics.method.labels import school_labels
 from analytics.report.escape import plot_text
@@ -297,8 +299,9 @@ def county_multiples(long: pd.DataFrame, stage: str, lang: str, std: Standards, 
 
 def county_slopes(now: pd.DataFrame, before: pd.DataFrame, indicator: str, stage: str, year: int, lang: str,
                   std: Standards, labels_at_most: int = 15) -> go.Figure:
-    """Slope chart of one CV (or R8) per county, last school year → this one: a line per county coloured by
-    this year's class (pass / fail / unknown), the line of the standard dashed. Counties without a value
+    """Slope chart of one CV (or R8) per county, last school year → this one: the counties that crossed the
+    line coloured by this year's class (red: now fails, green: now passes), every other county a thin grey
+    line (95 coloured lines are a heap), the line of the standard dashed. Counties without a value
     in either year are left out. ``now`` / ``before``: :func:`analytics.service.compare` of the two years.
     Names are written beside at most ``labels_at_most`` lines (a province's 95 would overlap): those that
     crossed the line first, then the largest changes; every line names its county on hover."""
@@ -313,15 +316,17 @@ def county_slopes(now: pd.DataFrame, before: pd.DataFrame, indicator: str, stage
                 .head(labels_at_most)["county_code"])
     fig = go.Figure()
     years = [str(year - 1), str(year)]
-    for r in both.itertuples():
+    both = both.assign(crossed_=crossed.values)
+    for r in both.sort_values("crossed_").itertuples():          # the grey ones first, the coloured on top
         status = "unknown" if r.passed is None or (isinstance(r.passed, float) and math.isnan(r.passed)) else (
             "pass" if r.passed else "fail")
+        colour, width = (STATUS_COLOURS[status], 2.5) if r.crossed_ else (QUIET_GREY, 1)
         fig.add_trace(go.Scatter(x=years, y=[r.value_before, r.value], mode="lines+markers+text",
-                                 line=dict(color=STATUS_COLOURS[status], width=2), marker=dict(size=7),
+                                 line=dict(color=colour, width=width), marker=dict(size=7 if r.crossed_ else 4),
                                  text=["", plot_text(r.county_name) if r.county_code in named else ""],
                                  textposition="middle right",
                                  name=plot_text(r.county_name), showlegend=False,
-                                 hovertemplate=plot_text(r.county_name) + "：%{y:.3f}<extra>%{x}</extra>"))
+                                 hovertemplate=plot_text(r.county_name) + "：%{y:.4f}<extra>%{x}</extra>"))
     if len(b):
         fig.add_hline(y=float(b["threshold"].iloc[0]), line_dash="dash", line_color="#333333")
     label = _t("compare.r8", lang, std) if indicator == "R8" else indicator_label(indicator, lang, short=True)
@@ -330,29 +335,40 @@ def county_slopes(now: pd.DataFrame, before: pd.DataFrame, indicator: str, stage
 
 
 def county_verdict_map(outlines: pd.DataFrame, statuses: dict[str, str], lang: str, title: str | None = None) -> go.Figure:
-    """The region's counties filled by their verdict (pass / fail / unknown, STATUS_COLOURS), each named at
-    a point inside it — a static map for print (no tiles). ``outlines``: county_code, county_name, geojson;
-    ``statuses``: county code → status (a county without one is drawn as unknown)."""
+    """The region's counties filled by their standing on every item (已达标 / 接近 / 较远 / 数据不全,
+    STANDING_COLOURS), named at a point inside where the names do not overlap (:func:`label_layout`, larger
+    counties first) — a static map for print (no tiles). ``outlines``: county_code, county_name, geojson;
+    ``statuses``: county code → standing (a county without one is drawn as unknown)."""
     import json
 
     from shapely.geometry import shape
+    from analytics.geo.mapping import STANDING_COLOURS, label_layout
     fig = go.Figure()
     shown = set()
-    for r in outlines.itertuples():
+    geoms = [shape(json.loads(g)) for g in outlines["geojson"]]
+    spots = [g.representative_point() for g in geoms]
+    names = [str(r.county_name or r.county_code) for r in outlines.itertuples()]
+    if geoms:
+        minx = min(g.bounds[0] for g in geoms)
+        miny = min(g.bounds[1] for g in geoms)
+        maxx = max(g.bounds[2] for g in geoms)
+        maxy = max(g.bounds[3] for g in geoms)
+        size = 11 if len(outlines) <= 30 else 8
+        written = label_layout([p.x for p in spots], [p.y for p in spots], names, (minx, miny, maxx, maxy),
+                               width_px=800, height_px=700, font_px=size, priority=[g.area for g in geoms])
+    for r, geom, p, name, write in zip(outlines.itertuples(), geoms, spots, names, written if geoms else []):
         status = statuses.get(str(r.county_code), "unknown")
-        geom = shape(json.loads(r.geojson))
         polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
         for poly in polys:
             x, y = poly.exterior.coords.xy
-            fig.add_trace(go.Scatter(x=list(x), y=list(y), mode="lines", fill="toself", fillcolor=STATUS_COLOURS[status],
+            fig.add_trace(go.Scatter(x=list(x), y=list(y), mode="lines", fill="toself", fillcolor=STANDING_COLOURS[status],
                                      line=dict(color="#FFFFFF", width=1), opacity=0.85, hoverinfo="skip",
-                                     name=t(f"compare.verdict.{status}", lang), legendgroup=status,
+                                     name=t(f"standing.{status}", lang), legendgroup=status,
                                      showlegend=status not in shown))
             shown.add(status)
-        p = geom.representative_point()
-        fig.add_trace(go.Scatter(x=[p.x], y=[p.y], mode="text", text=[plot_text(r.county_name or r.county_code)],
-                                 textfont=dict(size=11 if len(outlines) <= 30 else 7, color="#111111"),   # a province: small
-                                 showlegend=False, hoverinfo="skip"))
+        if write:
+            fig.add_trace(go.Scatter(x=[p.x], y=[p.y], mode="text", text=[plot_text(name)],
+                                     textfont=dict(size=size, color="#111111"), showlegend=False, hoverinfo="skip"))
     if len(outlines):
         lat = float(np.mean([shape(json.loads(g)).centroid.y for g in outlines["geojson"]]))
         fig.update_yaxes(scaleanchor="x", scaleratio=1 / math.cos(math.radians(lat)))

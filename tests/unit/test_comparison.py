@@ -39,8 +39,9 @@ def test_the_slope_chart_draws_each_county_from_last_year_to_this_one():
                    ["2", "乙县", "小学", "L2", 0.58, 0.5, False, "fail", 3, 3]])       # 丙县 has no last year
     fig = figures.county_slopes(now, before, "L2", "小学", 2024, "zh", load_standards("320902"))
     lines = {tr.name: (list(tr.x), list(tr.y), tr.line.color) for tr in fig.data}
+    # 甲县 crossed the line (now passes: green); 乙县 failed both years: a grey line of context
     assert lines == {"甲县": (["2023", "2024"], [0.55, 0.48], "#009E73"),
-                     "乙县": (["2023", "2024"], [0.58, 0.61], "#D55E00")}
+                     "乙县": (["2023", "2024"], [0.58, 0.61], figures.QUIET_GREY)}
     assert fig.layout.shapes[0].y0 == 0.5                                       # the line of the standard
 
 

@@ -182,3 +182,14 @@ def test_a_real_county_merged_into_a_demo_keeps_the_others_synthetic():
     assert json.loads(after["synthetic_counties"]) == [] and after["is_demo"] == "false"
     assert synthetic_counties(marks, {"a", "b", "c"}) == {"b", "c"}
     assert synthetic_counties({"is_demo": "false"}, {"a"}) == set() and synthetic_counties(demo, {"a"}) == {"a"}
+
+
+def test_place_names_that_would_overlap_are_left_to_the_tooltip():
+    from analytics.geo.mapping import label_layout
+    # a 1°×1° map in 900×460 px: ~460 px per degree; names 3 chars × 12 px = 36 px wide, 16 px tall
+    lons, lats = [120.10, 120.12, 120.50, 120.52, 120.90], [33.5, 33.5, 33.5, 33.8, 33.1]
+    texts = ["盐城市", "亭湖区", "大丰区", "东台市", "射阳县"]
+    shown = label_layout(lons, lats, texts, (120.0, 33.0, 121.0, 34.0), priority=[1, 5, 1, 1, 1])
+    # 120.10 and 120.12 are ~9 px apart: only the higher priority (亭湖区) is written
+    assert shown == [False, True, True, True, True]
+    assert label_layout([120.1, None], [33.5, 33.5], ["甲", "乙"], (120.0, 33.0, 121.0, 34.0)) == [True, False]
