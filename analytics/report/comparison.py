@@ -319,7 +319,7 @@ def distance_table(routes: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         t("col.county", lang): rows["county_name"].values,
         t("col.stage", lang): [t(f"stage.{s}", lang) for s in rows["stage"]],
         t("col.indicator", lang): [t(f"indicator_short.{c}", lang) for c in rows["indicator"]],
-        t("col.cv", lang): [fmt_cv(v) for v in rows["cv"]],
+        t("col.cv", lang): [fmt_cv_near(v, line) for v, line in zip(rows["cv"], rows["threshold"])],
         t("col.threshold", lang): [f"≤ {v:.2f}" for v in rows["threshold"]],
         t("compare.col.distance", lang): [distance_words(k, q, u, lang) for k, q, u in
                                           zip(rows["kind"], rows["quantity"], rows["unit"])],

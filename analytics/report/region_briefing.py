@@ -147,7 +147,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     counties = c["plans"]["counties"].sort_values("total_cost_yuan", ascending=False)
     briefing.paragraph(doc, "整改方案测算资源配置部分（差异系数与学校达标）和可计价的保障项目；“方案外未达标项”需要其他措施，"
                             "在其解决之前该区县仍不能通过评估。")
-    briefing.word_table(doc, ["区县", "整改方案总投入", "措施数", "资源配置整改后全部达标", "方案外未达标项", "整改后可通过评估"],
+    briefing.word_table(doc, ["区县", "整改方案总投入", "措施数", "资源配置部分整改后达标", "方案外未达标项", "整改后可通过评估"],
                         [[c["labels"].get(r.county_code, r.county_name), fmt_count(r.total_cost_yuan, "zh", "元"), str(r.actions),
                           "是" if r.passes_after else "否", str(int(r.outside_plan)), "是" if r.passes_whole_after else "否"]
                          for r in counties.itertuples()], [2.6, 2.6, 1.4, 2.6, 2.0, 2.2])
