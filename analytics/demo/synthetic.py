@@ -54,6 +54,8 @@ class School:
     class_target: float = 42.0
     backbone_urban: tuple = (0.16, 0.55)
     rates: dict = field(default_factory=dict)
+    exemplary: bool = False          # a county drawn to pass every item (demo_province.yaml ``standings``)
+    over_class_years: tuple = ()     # years in which one class of this school is above the 班额 line
 
 
 @lru_cache(maxsize=1)
@@ -139,17 +141,21 @@ def _schools_for_county(rng, c, outline, seats, spec) -> list[School]:
         c["urban_share"], (1 - c["urban_share"]) * 0.73, (1 - c["urban_share"]) * 0.27)
     urban_primary = scale * city * 0.66
     urban_junior = scale * city * 0.34
+    good = c.get("standing") in EXEMPLARY
 
     def add(name, town, type_code, ur, profile, base, growth, radius, **kw):
         lon, lat = _point_near(rng, outline, *seats[town], radius)
         s = School(ids.next(), name, c["code"], c["name"], town, type_code, ur, profile, lon, lat, base, growth, **kw)
         s.backbone_urban = tuple(c.get("backbone_urban", s.backbone_urban))
+        if good:                       # no crowded classes, no giant schools
+            s.exemplary = True
+            s.class_target = min(s.class_target, float(rng.uniform(36, 40)) if profile != "village" else s.class_target)
         out.append(s)
         return s
 
     # --- city: primary and junior schools in the 街道, a few crowded giants
-    n_up = max(3, round(urban_primary / 1500))
-    n_uj = max(2, round(urban_junior / 1300))
+    n_up = max(3, round(urban_primary / (1000 if good else 1500)))
+    n_uj = max(2, round(urban_junior / (900 if good else 1300)))
     for i in range(n_up):
         town = urban_towns[i % len(urban_towns)]
         kind = dict(c["towns"])[town]
@@ -181,10 +187,15 @@ def _schools_for_county(rng, c, outline, seats, spec) -> list[School]:
                 class_target=45)
     add(f"{c['name']}特殊教育学校", urban_towns[0], "511", "111", "special", {"小学": 95, "初中": 48}, 1.0, 2.0,
         boarding=True, class_target=10)
+    if c.get("standing") in ("close", "newly_fail"):   # one class above the line: 2023 and 2024, or 2024 only
+        first = next(x for x in out if x.profile == "urban" and contract.PRIMARY in x.base)
+        first.over_class_years = (2024,) if c["standing"] == "newly_fail" else (2023, 2024)
     # --- towns: a central primary and a junior school (or a 九年一贯制) in each 镇
     for j, town in enumerate(rural_towns):
         t_primary = scale * towns_share * 0.66 / len(rural_towns) * rng.uniform(0.7, 1.3)
         t_junior = scale * towns_share * 0.34 / len(rural_towns) * rng.uniform(0.7, 1.3)
+        if good:                       # no school above the G4 line, a 九年一贯制 within its combined line
+            t_primary, t_junior = min(t_primary, 1400.0), min(t_junior, 900.0)
         if j % 3 == 2:
             add(f"{c['name']}{short[town]}九年制学校", town, "312", "121", "town", {"小学": t_primary, "初中": t_junior},
                 rng.uniform(0.95, 0.99), 0.8, boarding=True, whole_school_rows=True, class_target=rng.uniform(38, 46))
@@ -198,6 +209,8 @@ def _schools_for_county(rng, c, outline, seats, spec) -> list[School]:
     n_village = max(4, round(village_total / 150)) + (9 if full else 0)
     sizes = rng.lognormal(mean=math.log(110), sigma=0.75, size=n_village)
     sizes *= village_total / sizes.sum()
+    if good:                           # a village school as large as a town's is not a village school
+        sizes = np.minimum(sizes, 900.0)
     for k, size in enumerate(sorted(sizes, reverse=True)):
         town = rural_towns[k % len(rural_towns)] if rural_towns else urban_towns[-1]
         name_stem = SETTLEMENT_SYLLABLES[(k * 7 + len(c["name"])) % len(SETTLEMENT_SYLLABLES)]
@@ -251,6 +264,17 @@ def _school_rates(rng, s: School) -> dict:
     if s.class_target >= 50:                 # crowded schools have less room per pupil
         rates["area_per_student"] *= 0.85
         rates["sports_per_student"] *= 0.8
+    if s.exemplary and p != "special":       # every school above every line, with a margin; little spread
+        rates.update({
+            "pupils_per_teacher": {"urban": pick(15, 17), "town": pick(13, 15), "village": pick(10, 12),
+                                   "point": pick(8, 10)}[p],
+            "degree_share": pick(0.9, 0.98), "backbone_share": pick(0.2, 0.28), "pe_art_per100": pick(1.1, 1.4),
+            "area_per_student": pick(5.8, 6.8), "sports_per_student": pick(9.0, 11.0),
+            "equipment_per_student": pick(2400, 2900),
+            "extra_media_rooms": int(rng.integers(1, 4)) if p in ("urban", "town") else 0,
+            "music_room_area": pick(96, 120), "art_room_area": pick(92, 115)})
+    if s.exemplary:
+        rates["training_share"] = pick(0.055, 0.08)
     return rates
 
 
@@ -271,31 +295,49 @@ def _grade_split(rng, students: int, grades: list[int], growth: float) -> dict[i
     return dict(zip(grades, counts.tolist()))
 
 
-def _class_sizes(rng, students: int, target: float) -> list[int]:
+def _class_sizes(rng, students: int, target: float, at_most: int | None = None) -> list[int]:
+    """A grade's classes around ``target`` pupils (±2); with ``at_most`` enough classes that none is above it."""
     if students <= 0:
         return []
     n = max(1, int(round(students / target)))
+    if at_most is not None:
+        n = max(n, math.ceil(students / (at_most - 3)))
     base = np.full(n, students // n)
     base[: students % n] += 1
     jitter = rng.integers(-2, 3, n)
     jitter -= int(round(jitter.mean())) if n > 1 else jitter[0]
     sizes = np.maximum(base + jitter, 1)
     sizes[-1] += students - sizes.sum()
+    if at_most is not None and sizes.max() > at_most:        # one more class until none is above the line
+        return _class_sizes(rng, students, students / (n + 1) + 0.5, at_most)
     return [int(x) for x in sizes if x > 0]
 
 
-def province_counties(seed: int, only: int | None = None) -> list[dict]:
+# the standings a synthetic county can be drawn to (demo_province.yaml ``standings``): every item passes,
+# or everything but one class above the 班额 line (both years: close; this year only: newly failing)
+EXEMPLARY = ("pass", "close", "newly_fail")
+
+
+def contract_line(stage: str) -> int:
+    """The 班额 line of a 学段 in the national standard (a demo's class drawn just above it)."""
+    from analytics.standards import load_standards
+    return int(load_standards(None).class_max(stage))
+
+
+def province_counties(seed: int, only: int | None = None, codes: set[str] | None = None) -> list[dict]:
     """Specs of the synthetic counties of 江苏省 beyond 盐城市 (data/demo_province.yaml): the county seat from
     cnmaps, 2024 students drawn within ``scale``, made-up towns (no 镇 in a small urban district), the
-    years listed. ``only`` keeps the first N (a quick test)."""
+    years listed, and the standing some are drawn to (``standings``: pass, close, newly_fail; the others
+    fail like the rest of the demo). ``only`` keeps the first N, ``codes`` those counties (a quick test)."""
     with open(PROVINCE_PATH, encoding="utf-8") as fh:
         conf = yaml.safe_load(fh)
     rng = np.random.default_rng(seed + 1)
     detailed = {c["code"] for c in load_spec()["counties"]}
     outlines = boundaries.province_counties("江苏省")
+    standing = {str(code): kind for kind, listed in (conf.get("standings") or {}).items() for code in listed}
     out = []
     for code, name in conf["counties"].items():
-        if code in detailed:
+        if code in detailed or (codes is not None and code not in codes):
             continue
         row = outlines[(outlines["district"] == name) & (outlines["city"] == conf["cities"][code[:4]])]
         geom = row.geometry.iloc[0]
@@ -311,18 +353,20 @@ def province_counties(seed: int, only: int | None = None) -> list[dict]:
             towns += [[t, "town"] for t in conf["towns"]["town"][:n]]
         urban = float(rng.uniform(*conf["urban_share"]["district" if name.endswith("区") else "county"]))
         out.append({"code": code, "name": name, "seat": list(seat), "towns": towns, "outline": geom,
-                    "scale": int(rng.integers(*conf["scale"])), "years": tuple(conf["years"]), "urban_share": urban})
+                    "scale": int(rng.integers(*conf["scale"])), "years": tuple(conf["years"]), "urban_share": urban,
+                    "standing": standing.get(code)})
     return out[:only] if only is not None else out
 
 
-def build_workbook(path: str | Path, seed: int = 2024, scale: str = "city", only: int | None = None) -> Path:
+def build_workbook(path: str | Path, seed: int = 2024, scale: str = "city", only: int | None = None,
+                   codes: set[str] | None = None) -> Path:
     """Write the demo as a contract workbook (Chinese headers) at ``path``: 盐城市 (``scale='city'``), or every
     county-level unit of 江苏省 with 盐城市 as detailed as ever (``'province'``; ``only``: the first N others)."""
     import geopandas  # noqa: F401  (cnmaps' geopandas engine)
     rng = np.random.default_rng(seed)
     spec = load_spec()
     rows = {s.key: [] for s in contract.sheets()}
-    counties = list(spec["counties"]) + (province_counties(seed, only) if scale == "province" else [])
+    counties = list(spec["counties"]) + (province_counties(seed, only, codes) if scale == "province" else [])
     for c in counties:
         outline = c.get("outline")
         if outline is None:
@@ -380,7 +424,11 @@ def _school_year_rows(rng, s: School, year: int, rows: dict) -> None:
             per_grade = paired
         for g, n in per_grade.items():
             target = s.class_target * (1.13 if s.class_target >= 59 and g in (5, 6) else 1.0)
-            for k, size in enumerate(_class_sizes(rng, n, target)):
+            sizes = _class_sizes(rng, n, target, at_most=contract_line(stage) if s.exemplary else None)
+            if year in s.over_class_years and g == 1 and len(sizes) > 1:   # one class above the 班额 line
+                moved = contract_line(stage) + 3 - sizes[0]
+                sizes[0], sizes[1] = sizes[0] + moved, sizes[1] - moved
+            for k, size in enumerate(sizes):
                 rows["classes"].append({"school_id": s.school_id, "year": year, "grade": g,
                                         "class_name": f"{g}年级{k + 1}班", "students": size})
                 classes += 1
@@ -389,6 +437,9 @@ def _school_year_rows(rng, s: School, year: int, rows: dict) -> None:
         degree = min(teachers, round(teachers * r["degree_share"]))
         backbone = min(teachers, int(rng.binomial(teachers, min(r["backbone_share"] * 1.0, 1.0))))
         pe_art = min(teachers, max(0, round(students * r["pe_art_per100"] / 100)))
+        if s.exemplary:                          # no school short of a teacher by the luck of the draw
+            backbone = min(teachers, max(1, math.ceil(teachers * r["backbone_share"])))
+            pe_art = min(teachers, max(1, math.ceil(students * r["pe_art_per100"] / 100)))
         pe = (pe_art + 1) // 2
         music = (pe_art - pe + 1) // 2
         art = pe_art - pe - music
@@ -398,18 +449,22 @@ def _school_year_rows(rng, s: School, year: int, rows: dict) -> None:
         sports = r["sports_per_student"] * (1.35 if stage == contract.JUNIOR else 1.0) * ref
         equipment = r["equipment_per_student"] * (1.25 if stage == contract.JUNIOR else 1.0) * ref / 10_000
         rooms_needed = max(1, math.ceil(classes / 12))
-        music_rooms = rooms_needed if s.profile in ("urban", "town", "special") else int(rng.integers(0, 2))
-        art_rooms = rooms_needed if s.profile in ("urban", "town", "special") else int(rng.integers(0, 2))
-        facilities_by_stage[stage] = (area, sports, equipment, classes + r["extra_media_rooms"], music_rooms, art_rooms)
+        equipped = s.profile in ("urban", "town", "special") or s.exemplary
+        music_rooms = rooms_needed if equipped else int(rng.integers(0, 2))
+        art_rooms = rooms_needed if equipped else int(rng.integers(0, 2))
+        media = classes + r["extra_media_rooms"]
+        if s.exemplary:                          # rooms by pupils as well as by classes: little spread
+            media = max(media, math.ceil(students * 0.034))
+        facilities_by_stage[stage] = (area, sports, equipment, media, music_rooms, art_rooms)
         rows["stage_stats"].append({
             "school_id": s.school_id, "year": year, "stage": stage, "students": students, "classes": classes,
             "teachers": teachers, "teachers_above_degree": degree, "backbone_teachers": backbone,
             "pe_teachers": pe, "music_teachers": music, "art_teachers": art,
-            "certified_teachers": teachers - int(rng.random() < 0.15),
+            "certified_teachers": teachers - (0 if s.exemplary else int(rng.random() < 0.15)),
             "teaching_area_m2": None if s.whole_school_rows else round(area, 1),
             "sports_area_m2": None if s.whole_school_rows else round(sports, 1),
             "equipment_value_wan": None if s.whole_school_rows else round(equipment, 2),
-            "multimedia_rooms": None if s.whole_school_rows else classes + r["extra_media_rooms"],
+            "multimedia_rooms": None if s.whole_school_rows else media,
             "music_rooms": None if s.whole_school_rows else music_rooms,
             "music_room_min_m2": (round(r["music_room_area"]) if music_rooms else None) if not s.whole_school_rows else None,
             "art_rooms": None if s.whole_school_rows else art_rooms,
@@ -443,17 +498,22 @@ def _school_year_rows(rng, s: School, year: int, rows: dict) -> None:
                    if x["stage"] != contract.WHOLE_SCHOOL)
     eligible = max(1, round(teachers * rng.uniform(*shape()["exchange_eligible_share"])))
     exchanged = min(eligible, int(rng.binomial(eligible, rng.uniform(0.09, 0.16))))
+    backbone_exchanged = min(exchanged, int(rng.binomial(exchanged, 0.25)))
+    trained = min(teachers, round(teachers * rng.uniform(0.93, 1.0)))
+    if s.exemplary:
+        exchanged = min(eligible, max(1, math.ceil(eligible * rng.uniform(0.13, 0.18))))
+        backbone_exchanged, trained = min(exchanged, max(1, math.ceil(exchanged * 0.3))), teachers
     rows["teacher_exchange"].append({"school_id": s.school_id, "year": year, "eligible": eligible,
-                                     "exchanged": exchanged,
-                                     "backbone_exchanged": min(exchanged, int(rng.binomial(exchanged, 0.25))),
-                                     "trained_360h": min(teachers, round(teachers * rng.uniform(0.93, 1.0)))})
+                                     "exchanged": exchanged, "backbone_exchanged": backbone_exchanged,
+                                     "trained_360h": trained})
     if year >= 2023 and s.profile != "special":
-        bonus = {"urban": 6, "town": 1, "village": -3, "point": -5}[s.profile]
+        bonus = ({"urban": 1, "town": 0.5, "village": 0, "point": 0} if s.exemplary else
+                 {"urban": 6, "town": 1, "village": -3, "point": -5})[s.profile]
         for stage, n in stage_students.items():
             subjects = ("语文", "数学") if stage == contract.PRIMARY else ("语文", "数学", "英语")
             tested = max(1, n // (6 if stage == contract.PRIMARY else 3))
             for subject in subjects:
-                mean = float(np.clip(rng.normal(72 + bonus, 4), 40, 95))
+                mean = float(np.clip(rng.normal(72 + bonus, 1.5 if s.exemplary else 4), 40, 95))
                 rows["quality"].append({"school_id": s.school_id, "year": year, "stage": stage, "subject": subject,
                                         "n": tested, "mean": round(mean, 1), "sd": round(rng.uniform(10, 16), 1),
                                         "pass_rate": round(min(0.995, 0.6 + mean / 250), 3),
@@ -466,10 +526,20 @@ COUNTY_INDICATOR_DEFAULTS = {
 }
 
 
+# a county drawn to pass every item reports these (each at or above its line), drawn up to 2 % higher
+COUNTY_INDICATOR_EXEMPLARY = {"G8": 1.04, "G9": 1.0, "G11": 0.15, "G12": 1.0, "G14": 0.55, "G15": 0.92, "Q1": 0.98,
+                              "Q2": 0.97, "S1": 0.93}
+
+
 def _county_level_rows(rng, c, outline, seats, schools, rows) -> None:
+    good = c.get("standing") in EXEMPLARY
     for year in c.get("years", YEARS):
         for code, value in COUNTY_INDICATOR_DEFAULTS.items():
-            v = value if value in (0, 1) else round(float(value) * rng.uniform(0.97, 1.02), 3)
+            if good and code in COUNTY_INDICATOR_EXEMPLARY:
+                line = COUNTY_INDICATOR_EXEMPLARY[code]
+                v = line if line == 1.0 else round(line * rng.uniform(1.0, 1.02), 3)
+            else:
+                v = value if value in (0, 1) else round(float(value) * rng.uniform(0.97, 1.02), 3)
             rows["county_indicators"].append({"county_code": c["code"], "year": year, "indicator": code,
                                               "value": v, "note": "演示数据"})
     kinds = dict(c["towns"])

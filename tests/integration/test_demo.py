@@ -113,3 +113,32 @@ def test_two_units_of_one_name_get_their_own_outlines():
                                              "lon": [117.19, 118.77], "lat": [34.27, 32.07]})).set_index("county_code")
     assert outlines.loc["320302", "city"] == "徐州市" and outlines.loc["320106", "city"] == "南京市"
     assert shape(json.loads(outlines.loc["320302", "geojson"])).contains(shape({"type": "Point", "coordinates": [117.19, 34.27]}))
+
+
+def test_the_province_demo_has_counties_that_pass_are_close_and_newly_fail(tmp_path):
+    """demo --scale province draws some counties to a standing (demo_province.yaml ``standings``): passing every
+    item both years, failing one class above the 班额 line both years (接近), passing in 2023 and failing that one
+    item in 2024 (newly failing) — judged here by the same scorecard as every page; the rest fail as 盐城市 does.
+    A real county's import keeps the demo banner while synthetic counties remain."""
+    import yaml
+
+    from analytics.io.importer import import_workbook
+    conf = yaml.safe_load(open(demo.PROVINCE_PATH, encoding="utf-8"))["standings"]
+    picked = {conf["pass"][0], conf["pass"][1], conf["close"][0], conf["newly_fail"][0]}
+    book = demo.build_workbook(tmp_path / "p.xlsx", scale="province", codes=picked)
+    assert import_workbook(book, tmp_path / "p.duckdb", accept_warnings=True, is_demo=True).written
+    province = Store(tmp_path / "p.duckdb")
+    try:
+        now = service.region_verdicts(province, "32", 2024)["counties"].set_index("county_code")
+        before = service.region_verdicts(province, "32", 2023)["counties"].set_index("county_code")
+        for code in conf["pass"][:2]:
+            assert now.loc[code, "status"] == before.loc[code, "status"] == "pass", now.loc[code, "failing"]
+        close = conf["close"][0]
+        assert now.loc[close, "standing"] == "close" and now.loc[close, "failing"] == ["G5"]
+        assert before.loc[close, "failing"] == ["G5"]
+        newly = conf["newly_fail"][0]
+        assert before.loc[newly, "status"] == "pass" and now.loc[newly, "failing"] == ["G5"]
+        assert set(now.loc[now.index.str.startswith("3209"), "standing"]) == {"far"}
+        assert now["is_demo"].all()
+    finally:
+        province.close()

@@ -148,3 +148,26 @@ def test_the_tracker_shows_each_county_its_submission_and_what_is_missing(tmp_pa
     assert rows[A]["status"] != "missing"
     code, out, _ = run_cli(["submissions", "--db", str(db), "--year", "2023"], capsys)
     assert "盐都区  未报送" in out
+
+
+def test_a_real_county_imported_into_a_demo_keeps_the_banner_while_synthetic_counties_remain(tmp_path):
+    """The demo's 亭湖区 and 盐都区 (is_demo); a real workbook for 盐都区: 亭湖区 is still synthetic, so the
+    version is still a demo (the banner on every page); a real 亭湖区 next ends it."""
+    from analytics import service
+    db = tmp_path / "equity.duckdb"
+    assert import_workbook(wbk.write(tmp_path / "a.xlsx", wbk.full_rows()), db, outline_source=wbk.box_outlines,
+                           is_demo=True).written
+    assert import_workbook(wbk.write(tmp_path / "b.xlsx", wbk.for_county(wbk.full_rows(), B, "盐都区")), db,
+                           outline_source=wbk.box_outlines, is_demo=True).written
+    store = storage.Store(db)
+    assert store.is_demo() and service.demo_counties(store) == {A, B}
+    store.close()
+    real = wbk.for_county(wbk.full_rows(), B, "盐都区")
+    assert import_workbook(wbk.write(tmp_path / "c.xlsx", real), db, outline_source=wbk.box_outlines).written
+    store = storage.Store(db)
+    assert store.is_demo() and service.demo_counties(store) == {A}
+    store.close()
+    assert import_workbook(wbk.write(tmp_path / "d.xlsx", wbk.full_rows()), db, outline_source=wbk.box_outlines).written
+    store = storage.Store(db)
+    assert not store.is_demo() and service.demo_counties(store) == set()
+    store.close()
