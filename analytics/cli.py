@@ -99,7 +99,7 @@ def cmd_versions(args) -> int:
         added = len(v.changes.get("schools_added", []))
         removed = len(v.changes.get("schools_removed", []))
         counties = "、".join(v.counties.values()) if v.counties is not None else t("versions.all_counties", args.lang)
-        print(f"{mark} v{v.number:04d}  {v.imported_at}  {v.imported_by}  {v.source_file}  "
+        print(f"{mark} v{v.number}  {v.imported_at}  {v.imported_by}  {v.source_file}  "
               f"{v.source_sha256[:12]}  {counties}  {t('cli.version_line', args.lang, schools=v.row_counts.get('schools', 0), added=added, removed=removed)}"
               + (f"  [{v.tag}]" if v.tag else ""))
     return 0
@@ -174,7 +174,7 @@ def cmd_submissions(args) -> int:
     pct = lambda v: "—" if v is None or v != v else f"{v:.0%}"  # noqa: E731
     for r in table.to_dict("records"):
         print(f"{r['county_code']}  {r['county_name']}  {t('submission.status.' + r['status'], args.lang)}  "
-              f"v{r['version'] or 0:04d}  {r['imported_at'] or '—'}  {r['imported_by'] or '—'}  {r['source_file'] or '—'}  "
+              f"v{r['version'] or 0}  {r['imported_at'] or '—'}  {r['imported_by'] or '—'}  {r['source_file'] or '—'}  "
               f"{(r['source_sha256'] or '')[:12]}  "
               + t("cli.submission_line", args.lang, indicators=pct(r["share_indicators"]),
                   coordinates=pct(r["share_coordinates"]), classes=pct(r["share_classes"]), warnings=len(r["warnings"])))

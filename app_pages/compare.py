@@ -128,10 +128,10 @@ else:
     st.markdown("**" + tr("compare.directions") + "**")
     st.markdown("\n".join("- " + comparison.direction_words(r, lang())
                           for _, r in comparison.directions(items, before["items"]).iterrows()))
-    slope_measure = st.session_state.get(state.COMPARE_MEASURE) if layer == "measure" else None
-    slope_measure = slope_measure or next((c for c in measures if c != "R8"), measures[0])
     previous = data.compare(sig, region, sel.year - 1)
     previous = previous[previous["county_code"].isin(labels)].assign(county_name=lambda d: d["county_code"].map(labels))
+    slope_measure = st.session_state.get(state.COMPARE_MEASURE) if layer == "measure" else None
+    slope_measure = slope_measure or comparison.most_crossed(long, previous, sel.stage) or measures[0]
     st.plotly_chart(charts.county_slopes(long, previous, slope_measure, sel.stage, sel.year), width="stretch")
     st.caption(tr("compare.slopes_highlight"))
 

@@ -111,7 +111,7 @@ else:
         whole = [None] if account is None or account.role == "admin" else []   # the whole dataset: admins only
         scope = c0.selectbox(tr("admin.rollback_scope"), whole + list(names), key=state.ROLLBACK_SCOPE,
                              format_func=lambda c: tr("admin.rollback_all") if c is None else names[c])
-        target = c1.selectbox(tr("admin.rollback"), numbers, format_func=lambda n: f"v{n:04d}", key=state.ROLLBACK)
+        target = c1.selectbox(tr("admin.rollback"), numbers, format_func=lambda n: f"v{n}", key=state.ROLLBACK)
         sure = c2.checkbox(tr("admin.rollback_confirm"), key=state.ROLLBACK_CONFIRM)
         if c2.button(tr("admin.rollback_button"), disabled=not sure, icon=":material/history:"):
             try:

@@ -4,11 +4,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics.report.escape import safe_filename
+from analytics.report.comparison import failing_by_part
+from analytics.report.escape import markdown_text, safe_filename
+from analytics.standards import load_standards
 from analytics.report.formatting import fmt_cv, fmt_pct, fmt_signed
 from analytics.method.scorecard import resource_verdicts, verdict_key
 from ui import auth, charts, data, page, state
-from ui.strings import indicator_label, stage_label, tr
+from ui.strings import indicator_label, lang, stage_label, tr
 
 sel = page.header("overview.title")
 with st.spinner(tr("app.loading")):
@@ -22,6 +24,13 @@ if cv.empty:
 # the county's verdict first, as 达标评估 gives it
 box = {"pass": st.success, "fail": st.error, "unknown": st.warning}[verdict["status"]]
 box(tr(verdict_key(verdict), n=len(verdict["failing"]), m=len(verdict["unknown"])), icon=":material/gavel:")
+std = load_standards(sel.county_code)
+for status, key in (("fail", "overview.failing_items"), ("unknown", "overview.unknown_items")):
+    groups = failing_by_part(items, std, lang(), status)
+    if groups:                               # every item the verdict names, not only the two 学段 cards' part
+        with st.expander(tr(key, n=sum(len(w) for _, w in groups)), expanded=status == "fail"):
+            st.markdown("\n".join(f"- **{tr('part.' + part)}**：" + "；".join(markdown_text(w) for w in words)
+                                   for part, words in groups))
 stages = list(dict.fromkeys(cv["stage"]))
 verdicts = pd.DataFrame.from_dict(resource_verdicts(items, stages), orient="index")
 summary = ov["compliance_summary"].set_index("stage") if len(ov["compliance_summary"]) else None

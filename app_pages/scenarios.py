@@ -101,7 +101,7 @@ kpi[0].metric(tr("scen.kpi.shortage", stage=stage_label(sel.stage), year=year), 
               delta=int(round(d["shortage"][1])), delta_color="inverse")
 pp = d["beyond"][1]
 kpi[1].metric(tr("scen.kpi.beyond", stage=stage_label(sel.stage)), fmt_pct(d["beyond"][0]),
-              delta=pp if not pp else f"{pp:+.1f} pp", delta_color="inverse")
+              delta=pp if not pp else f"{pp:+.1f}{tr('unit.pp')}", delta_color="inverse")
 kpi[2].metric(tr("scen.kpi.big"), f"{d['big'][0]}", delta=d["big"][1], delta_color="inverse")
 kpi[3].metric(tr("scen.kpi.complying", stage=stage_label(sel.stage)), f"{d['complying'][0]}", delta=d["complying"][1])
 kpi[4].metric(tr("scen.kpi.cost"), scenarios.format_value("cost", d["cost"][0], lang()))

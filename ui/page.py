@@ -9,7 +9,7 @@ from analytics.report.escape import markdown_text as md
 from analytics.report.formatting import fmt_count, fmt_time
 from analytics.io.export import to_excel_bytes
 from ui import auth, data, state
-from ui.strings import captured, lang, stage_label, tr
+from ui.strings import captured, lang, stage_label, tr, year_label
 
 
 def header(title_key: str, needs_year: bool = True, needs_county: bool = True) -> state.Selection:
@@ -30,11 +30,33 @@ def header(title_key: str, needs_year: bool = True, needs_county: bool = True) -
         st.info(tr("app.needs_county", region=md(selection.region_name), level=tr(f"level.{selection.level}")),
                 icon=":material/info:")
         st.page_link("app_pages/compare.py", label=tr("nav.compare"), icon=":material/leaderboard:")
+        if selection.year is not None:
+            region_rollup(selection)
         st.stop()
     if needs_year and selection.year is None:
         no_data(selection)
         st.stop()
     return selection
+
+
+def region_rollup(selection: state.Selection) -> None:
+    """What a county's page offers at city or province scope instead of a bare message: the scope's counties
+    by standing (every item of their scorecards) and, for a province, the roll-up by city — the same as
+    区县比较's."""
+    from analytics.report import comparison
+    from ui import region as view
+    found = view.verdicts(data.signature(), selection.region_code, selection.year)
+    counties = found["counties"]
+    if counties.empty:
+        return
+    n = comparison.standing_counts(counties)
+    st.markdown("**" + tr("compare.summary_full", region=md(selection.region_name), year=year_label(selection.year),
+                          n=len(counties), passed=n["pass"], close=n["close"], far=n["far"], unknown=n["unknown"]) + "**")
+    if counties["city_code"].nunique() > 1:
+        st.dataframe(comparison.city_rollup(counties, found["items"], lang()), hide_index=True, width="stretch",
+                     column_config={tr("compare.city.col.schools"): st.column_config.NumberColumn(format="percent")})
+    else:
+        st.dataframe(comparison.verdict_table(counties, lang()), hide_index=True, width="stretch")
 
 
 def no_data(selection: state.Selection, stage: str | None = None) -> None:

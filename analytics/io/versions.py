@@ -278,7 +278,7 @@ def rollback_county(db_path, county_code: str, number: int, user: str = "") -> i
         current.close()
     tables = {k: v for k, v in rows.items() if k not in ("county_outlines", "town_areas", "extra_columns")}
     scope = {county_code: {"name": name, "years": sorted(set(old_years) | set(now_years))}}
-    meta = {"is_demo": "true" if was_synthetic else "false", "source_file": f"v{number:04d}", "source_sha256": "",
+    meta = {"is_demo": "true" if was_synthetic else "false", "source_file": f"v{number}", "source_sha256": "",
             "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "imported_by": user or getpass.getuser(),
             "submission": json.dumps({"rollback_of": number, "counties": scope}, ensure_ascii=False)}
     return publish(db_path, tables, rows["county_outlines"], rows["town_areas"], meta, rows["extra_columns"], scope=scope)
@@ -491,7 +491,7 @@ def versions_table(listed: list[VersionInfo], lang: str = "zh") -> pd.DataFrame:
             "versions.changes", lang, added=len(ch.get("schools_added", [])), removed=len(ch.get("schools_removed", [])),
             largest="；".join(f"{c['name']} {c['before']}→{c['after']}" for c in ch.get("largest_changes", [])[:3]) or "—")
         rows.append({
-            t("versions.col.version", lang): f"v{v.number:04d}" + (" ★" if v.current else "") + (f"（{v.tag}）" if v.tag else ""),
+            t("versions.col.version", lang): f"v{v.number}" + (" ★" if v.current else "") + (f"（{v.tag}）" if v.tag else ""),
             t("versions.col.when", lang): fmt_time(v.imported_at, lang),
             t("versions.col.who", lang): v.imported_by,
             t("versions.col.file", lang): t("versions.rollback_file", lang, version=v.rollback_of)
@@ -533,7 +533,7 @@ def submissions_table(tracker: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             t("versions.col.file", lang): (r["source_file"] or "—") + (
                 t("submission.rollback_of", lang, version=int(r["rollback_of"])) if pd.notna(r.get("rollback_of")) else ""),
             "SHA-256": (r["source_sha256"] or "")[:16],
-            t("submission.col.version", lang): f"v{int(r['version']):04d}" if pd.notna(r["version"]) else "—",
+            t("submission.col.version", lang): f"v{int(r['version'])}" if pd.notna(r["version"]) else "—",
             t("submission.col.sheets", lang): "、".join(t(f"table.{k}", lang) for k in (r["sheets"] or [])) or "—",
         })
     return pd.DataFrame(rows)

@@ -48,7 +48,7 @@ def item_names(keys, lang: str = "zh") -> str:
         stage = parts[-1] if parts[-1] in STAGES else None
         code = "·".join(parts[:-1] if stage else parts)
         words.append(item_name(code, stage, lang))
-    return "、".join(words)
+    return ("、" if lang == "zh" else ", ").join(words)
 
 
 def _order(items: pd.DataFrame) -> pd.DataFrame:
@@ -190,7 +190,7 @@ def city_rollup(counties: pd.DataFrame, items: pd.DataFrame, lang: str = "zh", t
             t("compare.city.col.pass", lang): n["pass"], t("compare.city.col.close", lang): n["close"],
             t("compare.city.col.far", lang): n["far"], t("compare.city.col.unknown", lang): n["unknown"],
             t("compare.city.col.schools", lang): share,
-            t("compare.city.col.common", lang): "、".join(t("compare.city.common_item", lang, item=item_names([k], lang), n=int(v))
+            t("compare.city.col.common", lang): ("、" if lang == "zh" else "; ").join(t("compare.city.common_item", lang, item=item_names([k], lang), n=int(v))
                                                          for k, v in common.items()),
         })
     return pd.DataFrame(rows)
@@ -353,3 +353,39 @@ def region_sheets(now: dict, before: dict | None, lang: str = "zh", peers: dict 
     if before is not None and len(before["counties"]):
         sheets[t("compare.sheet.changes", lang)] = changes(now, before, lang)
     return sheets
+
+
+def failing_by_part(items: list[dict], std, lang: str = "zh", status: str = "fail") -> list[tuple[str, list[str]]]:
+    """A county's items of one status (failing by default) grouped by the standard's four parts, in its
+    order, each as read: '小学·骨干教师 0.514（标准≤0.50）', '班额（大班额） 670个班（标准0个班）'. ``items``:
+    scorecard records (:meth:`Item.as_dict`). Parts without such an item are left out."""
+    from analytics.report.formatting import fmt_item_line, fmt_item_value
+    kinds = {code: rule["kind"] for part in ("guarantee", "quality") for code, rule in std[part].items()}
+    out = []
+    for part in PARTS:
+        words = []
+        for i in items:
+            if i["part"] != part or i["status"] != status:
+                continue
+            base = i["code"].split("·")[0]
+            name = item_name(i["code"] if base not in ("R8",) and not base.startswith("L") else base, i["stage"], lang)
+            value = fmt_item_value(i["code"], i["value"], kinds.get(base, ""), lang)
+            line = fmt_item_line(i["code"], i["threshold"], kinds.get(base, ""), lang, std)
+            words.append(f"{name} {value}（{t('compare.line_word', lang)}{line}）" if value != "—" else name)
+        if words:
+            out.append((part, words))
+    return out
+
+
+def most_crossed(now: pd.DataFrame, before: pd.DataFrame, stage: str) -> str | None:
+    """The measure of a 学段 on which most counties crossed their line since last year (passed one year,
+    failed the other) — what a year chart of many counties should open on; None without both years.
+    ``now`` / ``before``: :func:`analytics.service.compare` of the two years."""
+    key = ["county_code", "stage", "indicator"]
+    both = now[now["stage"] == stage].merge(before[before["stage"] == stage][key + ["passed"]], on=key,
+                                            suffixes=("", "_before"))
+    both = both[both["passed"].map(lambda p: isinstance(p, bool)) & both["passed_before"].map(lambda p: isinstance(p, bool))]
+    if both.empty:
+        return None
+    counts = (both["passed"] != both["passed_before"]).groupby(both["indicator"], sort=False).sum()
+    return str(counts.idxmax())

@@ -53,8 +53,10 @@ def style(fig: go.Figure, height: int = 380, width: int | None = None, **kw) -> 
                   margin=dict(l=10, r=30, t=50, b=10, autoexpand=True), paper_bgcolor="white",
                   plot_bgcolor="white", legend=dict(orientation="h", y=-0.15))
     fig.update_layout(**{**layout, **kw})
-    fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE", zeroline=False, automargin=True)
-    fig.update_yaxes(showgrid=False, automargin=True)
+    # ticks as whole numbers with separators (plotly's SI "2k … 10k" on a 万元 axis reads as nonsense)
+    fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE", zeroline=False, automargin=True, exponentformat="none",
+                     separatethousands=True)
+    fig.update_yaxes(showgrid=False, automargin=True, exponentformat="none", separatethousands=True)
     return fig
 
 
@@ -303,8 +305,8 @@ def county_slopes(now: pd.DataFrame, before: pd.DataFrame, indicator: str, stage
     line coloured by this year's class (red: now fails, green: now passes), every other county a thin grey
     line (95 coloured lines are a heap), the line of the standard dashed. Counties without a value
     in either year are left out. ``now`` / ``before``: :func:`analytics.service.compare` of the two years.
-    Names are written beside at most ``labels_at_most`` lines (a province's 95 would overlap): those that
-    crossed the line first, then the largest changes; every line names its county on hover."""
+    Names are written beside every line of a region of at most ``labels_at_most`` counties, else beside
+    those that crossed the line only (a province's 95 would overlap); every line names its county on hover."""
     key = ["county_code", "stage", "indicator"]
     a = before[(before["stage"] == stage) & (before["indicator"] == indicator)][key + ["value"]]
     b = now[(now["stage"] == stage) & (now["indicator"] == indicator)][key + ["county_name", "value", "passed", "threshold"]]
@@ -312,8 +314,10 @@ def county_slopes(now: pd.DataFrame, before: pd.DataFrame, indicator: str, stage
     line = both["threshold"].astype(float)
     crossed = (both["value"].astype(float) > line) != (both["value_before"].astype(float) > line)
     change = (both["value"].astype(float) - both["value_before"].astype(float)).abs()
-    named = set(both.assign(_c=crossed, _d=change).sort_values(["_c", "_d"], ascending=False)
-                .head(labels_at_most)["county_code"])
+    ranked = both.assign(_c=crossed, _d=change).sort_values(["_c", "_d"], ascending=False)
+    # names beside the lines that crossed (the coloured ones); the grey ones only while few enough to read
+    named = set(ranked[ranked["_c"]].head(labels_at_most)["county_code"]) if len(both) > labels_at_most else \
+        set(ranked["county_code"])
     fig = go.Figure()
     years = [str(year - 1), str(year)]
     both = both.assign(crossed_=crossed.values)

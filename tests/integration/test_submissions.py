@@ -87,7 +87,7 @@ def test_one_county_rolls_back_alone_as_a_new_version(tmp_path, capsys):
     assert_same(county_tables(db, A), a_v2)                                  # A as it was
     assert_same(county_tables(db, B), b_v3)                                  # B untouched
     listed = versions.versions_table(versions.list_versions(db))
-    assert listed.iloc[0]["文件"] == "（回退：恢复为 v0002 中的数据）" and listed.iloc[0]["报送区县"] == "亭湖区"
+    assert listed.iloc[0]["文件"] == "（回退：恢复为 v2 中的数据）" and listed.iloc[0]["报送区县"] == "亭湖区"
     code, _, err = run_cli(["rollback", "v1", "--county", B, "--db", str(db)], capsys)
     assert code == 2 and "v1" in err and B in err                            # B was not in v1
 

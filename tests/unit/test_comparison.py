@@ -91,7 +91,7 @@ def test_multiples_of_many_counties_keep_the_largest_cvs_and_the_undecided():
     assert len(county_multiples(long(rows), "小学", "zh", load_standards()).data[0].y) == 31
 
 
-def test_a_crowded_slope_chart_names_the_crossings_first_then_the_largest_changes():
+def test_a_crowded_slope_chart_names_only_the_counties_that_crossed_the_line():
     from analytics.report import figures
     from analytics.standards import load_standards
     before = long([[str(k), f"县{k}", "小学", "L2", 0.40, 0.5, True, "pass", 3, 3] for k in range(1, 9)])
@@ -99,4 +99,9 @@ def test_a_crowded_slope_chart_names_the_crossings_first_then_the_largest_change
     now_rows.append(["8", "县8", "小学", "L2", 0.52, 0.5, False, "fail", 3, 3])          # crossed the line
     fig = figures.county_slopes(long(now_rows), before, "L2", "小学", 2024, "zh", load_standards(), labels_at_most=3)
     named = {t.name for t in fig.data if t.text[1]}
-    assert named == {"县8", "县7", "县6"} and len(fig.data) == 8                         # every line drawn
+    assert named == {"县8"} and len(fig.data) == 8                                     # every line drawn, one named
+    assert [t.line.color for t in fig.data if t.name == "县8"] == ["#D55E00"]
+    few = figures.county_slopes(long(now_rows[:3]), before, "L2", "小学", 2024, "zh", load_standards(), labels_at_most=3)
+    assert {t.name for t in few.data if t.text[1]} == {"县1", "县2", "县3"}             # a few counties: all named
+    from analytics.report.comparison import most_crossed
+    assert most_crossed(long(now_rows), before, "小学") == "L2" and most_crossed(long(now_rows), before.iloc[0:0], "小学") is None

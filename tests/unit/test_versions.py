@@ -45,7 +45,7 @@ def test_versions_listed_with_who_what_and_changes(tmp_path, capsys):
         (top["school_id"], top["before"], top["after"]) == ("1320902001", 1200, 1500)
     assert main(["versions", "--db", str(db)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("* v0002") and out[1].startswith("  v0001")
+    assert out[0].startswith("* v2 ") and out[1].startswith("  v1 ")
 
 
 def test_rollback_returns_to_a_version_and_readers_notice(tmp_path, capsys):
