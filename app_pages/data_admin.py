@@ -36,8 +36,8 @@ st.download_button(tr("template.download"), template_bytes(), on_click="ignore",
                    icon=":material/download:")
 
 st.subheader(tr("admin.upload"))
-upload = st.file_uploader(tr("admin.upload_label"), type=["xlsx"], key=state.UPLOAD)
-towns_file = st.file_uploader(tr("admin.towns_label"), type=["geojson", "json"], key=state.TOWNS)
+upload = page.uploader("admin.upload_label", ["xlsx"], state.UPLOAD)
+towns_file = page.uploader("admin.towns_label", ["geojson", "json"], state.TOWNS)
 digest = hashlib.sha256(upload.getvalue() + (towns_file.getvalue() if towns_file else b"")).hexdigest() \
     if upload is not None else None
 if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):

@@ -154,3 +154,28 @@ def in_this_session(sheets, done):
         done()
         return made
     return build
+
+
+def uploader(label_key: str, types: list[str], key: str):
+    """A file uploader with the size limit of the installation (data/settings.yaml ``upload``) and, in
+    Chinese, Streamlit's own button and limit texts ("Upload", "200MB per file") in Chinese — the frontend
+    has no translation, so the texts are swapped by a stylesheet made here from the catalog (no user text)."""
+    from analytics.standards import settings_section
+    limit = int(settings_section("upload")["max_mb"])
+    if lang() == "zh":
+        button, note = css_text(tr("upload.button")), css_text(tr("upload.limit", mb=limit, types=" / ".join(t.upper() for t in types)))
+        mine = f".st-key-{key}"                   # Streamlit's class of a keyed widget: this uploader only
+        st.markdown(
+            "<style>"
+            f'{mine} [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p{{font-size:0}}'
+            f'{mine} [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after'
+            f'{{content:"{button}";font-size:0.875rem}}'
+            f'{mine} [data-testid="stFileUploaderDropzoneInstructions"] span{{font-size:0}}'
+            f'{mine} [data-testid="stFileUploaderDropzoneInstructions"] span::after{{content:"{note}";font-size:0.875rem}}'
+            "</style>", unsafe_allow_html=True)
+    return st.file_uploader(tr(label_key), type=types, key=key, max_upload_size=limit)
+
+
+def css_text(text: str) -> str:
+    """A catalog text as a CSS string's content: backslashes, quotes and angle brackets escaped."""
+    return "".join(f"\\{ord(c):x} " if c in '\\"\'<>' else c for c in str(text))
