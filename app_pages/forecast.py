@@ -75,7 +75,7 @@ elif result is not None:
     new = result["sites"].assign(colour_index=1, radius=14.0, tooltip=result["sites"]["name"].map(lambda n: maps.tooltip([n])), school_id="")
     m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts)
     maps.add_points(m, pts, tr("map.schools"), [CONTEXT_SCHOOL_COLOUR, NEW_SCHOOL_COLOUR])
-    maps.add_points(m, new.assign(ring=True), tr("forecast_page.site"), [CONTEXT_SCHOOL_COLOUR, NEW_SCHOOL_COLOUR])
+    maps.add_new_sites(m, new, tr("forecast_page.site"), NEW_SCHOOL_COLOUR)
     maps.show(m, key=state.widget_key(state.SITES_MAP, sel.county_code, k, model), height=460)
     maps.legend([(CONTEXT_SCHOOL_COLOUR, tr("map.schools")), (NEW_SCHOOL_COLOUR, tr("forecast_page.site"))])
     st.dataframe(result["sites"].rename(columns={"town": tr("col.town"), "name": tr("forecast_page.site_near"),

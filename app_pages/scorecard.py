@@ -49,9 +49,13 @@ def coverage(row) -> str:
     return tr("score.coverage_value", complete=cov["complete"], total=cov["in_scope"])
 
 
-def school_list(refs, limit=8) -> str:
-    names = [r["label"] if "label" in r else r["name"] or r["school_id"] for r in refs]
-    return "、".join(names[:limit]) + ("……" if len(names) > limit else "")
+def school_list(refs, limit: int | None = 8, ids: bool = False) -> str:
+    """Schools as read: the first ``limit`` and how many in all (the whole list is in the expander below
+    the table and in the Excel); ``ids``: each with its 学校标识码."""
+    names = [(r["label"] if "label" in r else r["name"] or r["school_id"]) + (f"（{r['school_id']}）" if ids else "")
+             for r in refs]
+    shown = names if limit is None else names[:limit]
+    return "、".join(shown) + ("" if len(shown) == len(names) else tr("score.and_more", n=len(names)))
 
 
 def pullers(refs) -> str:
@@ -61,10 +65,15 @@ def pullers(refs) -> str:
     return "；".join(parts)
 
 
-def missing(cov) -> str:
+def missing(cov, limit: int | None = 8, ids: bool = False) -> str:
     if not cov or not cov["missing"]:
         return ""
-    return f"{school_list(cov['missing'])}（{tr('score.missing_what')}：{cov['reason']}）"
+    return f"{school_list(cov['missing'], limit, ids)}（{tr('score.missing_what')}：{cov['reason']}）"
+
+
+def full_list(refs) -> pd.DataFrame:
+    return pd.DataFrame({tr("col.school_id"): [r["school_id"] for r in refs],
+                         tr("col.school"): [r["label"] if "label" in r else r["name"] or r["school_id"] for r in refs]})
 
 
 table = pd.DataFrame({
@@ -88,6 +97,18 @@ for part in ("resource", "guarantee", "quality", "recognition"):
     st.dataframe(table[rows].style.apply(
         lambda r: [f"background-color: {colours.get(r[tr('col.status')], '')}"] * len(r), axis=1),
         hide_index=True, width="stretch", height=35 * (int(rows.sum()) + 1) + 3)     # every item, no inner scroll
+    for k in [k for k in range(len(df)) if rows[k]]:
+        row = df.iloc[k]
+        if row["sources_differ"]:                  # the two-source note whole, not cut by the column's width
+            st.caption(f"{label(row)}：{value(row)}")
+        for refs, key in ((row["failing_schools"], "score.failing_all"),
+                          ((row["coverage"] or {}).get("missing") or [], "score.missing_all")):
+            if len(refs) > 8:                      # the whole list, with each school's 学校标识码
+                with st.expander(tr(key, item=label(row), n=len(refs))):
+                    st.dataframe(full_list(refs), hide_index=True, width="stretch")
 st.caption(tr("score.vetoes"))
-page.excel_download("download.excel", lambda: {tr("score.title"): table},
+excel = table.assign(**{tr("score.failing"): [school_list(f, None, True) if len(f) else pullers(p) for f, p in
+                                              zip(df["failing_schools"], df["pullers"])],
+                        tr("score.missing"): df["coverage"].map(lambda c: missing(c, None, True))})
+page.excel_download("download.excel", lambda: {tr("score.title"): excel},
                     safe_filename("达标评估", sel.county_name, sel.year, suffix=".xlsx"), sel.county_code)

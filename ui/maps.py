@@ -250,6 +250,22 @@ def add_points(m: folium.Map, points: pd.DataFrame, name: str, colours: list[str
     return layer
 
 
+def add_new_sites(m: folium.Map, points: pd.DataFrame, name: str, colour: str) -> None:
+    """New or suggested schools as a marker that stands out over every circle: a large star in ``colour``
+    with a white edge, in Leaflet's marker pane (above the circles' canvas), its name in the tooltip
+    (escaped here, where the markup is made). ``points``: lon, lat, name."""
+    layer = folium.FeatureGroup(name=name, show=True)
+    lon, lat = display_coords(points["lon"], points["lat"], getattr(m, "display_crs", "WGS84"))
+    star = (f'<div style="transform: translate(-50%, -55%); font-size: 30px; line-height: 30px; color: {html_text(colour)}; '
+            'text-shadow: 0 0 3px #FFFFFF, 0 0 3px #FFFFFF, 0 0 2px #000000;">&#9733;</div>')
+    for x, y, label in zip(lon, lat, points["name"]):
+        if pd.isna(x) or pd.isna(y):
+            continue
+        folium.Marker([float(y), float(x)], icon=folium.DivIcon(html=star, icon_size=(0, 0), icon_anchor=(0, 0)),
+                      tooltip=html_text(str(label)), z_index_offset=1000).add_to(layer)
+    layer.add_to(m)
+
+
 def add_rings(m: folium.Map, points: pd.DataFrame, radius_m: pd.Series, name: str) -> RingLayer:
     """Service-radius rings (metres) around schools, one compact layer in a feature group hidden by default.
     ``radius_m`` is aligned with ``points``; schools without coordinates or radius get no ring."""

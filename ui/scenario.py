@@ -101,4 +101,7 @@ def result_map(result: dict, outline, towns, stage: str, key: str, height: int =
                          tooltip=[maps.tooltip([r.name, f"{int(r.students):,}{tr('unit.persons')}",
                                                 f"{tr('scen.col.gap')} {r.spare:+,.0f}"]) for r in shown.itertuples()])
     maps.add_points(m, shown, tr("map.schools"), SEAT_COLOURS)
+    fresh = shown[shown["school_id"].str.startswith("NEW")]
+    if len(fresh):                              # a new school stands out over the others' circles
+        maps.add_new_sites(m, fresh, tr("scen.map_legend_new"), NEW_SCHOOL_COLOUR)
     maps.show(m, key=key, height=height)

@@ -102,7 +102,8 @@ def class_fixes(classes: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     """What it takes to bring every class of a school × grade to the 学段 line.
 
     needed = ceil(students / line) classes for the grade; extra = max(0, needed − classes now);
-    classrooms = extra (one room per class); teachers = extra × ``teachers_per_extra_class``.
+    classrooms = extra (one room per class); teachers = ⌈extra × ``teachers_per_extra_class``⌉ (people are
+    hired whole: 3 extra 小学 classes × 1.8 = 5.4 → 6 teachers).
     """
     if classes.empty:
         return pd.DataFrame(columns=["school_id", "grade", "stage", "students", "classes", "needed",
@@ -114,7 +115,8 @@ def class_fixes(classes: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     g["needed"] = np.ceil(g["students"] / line).astype(int)
     g["extra_classes"] = (g["needed"] - g["classes"]).clip(lower=0)
     g["classrooms"] = g["extra_classes"]
-    g["teachers"] = g["extra_classes"] * g["stage"].map(standards["layout"]["teachers_per_extra_class"]).astype(float)
+    rate = g["stage"].map(standards["layout"]["teachers_per_extra_class"]).astype(float)
+    g["teachers"] = np.ceil(g["extra_classes"] * rate - 1e-9).astype(int)
     return g
 
 

@@ -19,6 +19,14 @@ import yaml
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "data" / "contract.yaml"
 PRIMARY, JUNIOR, WHOLE_SCHOOL = "小学", "初中", "全校"
 STAGES = (PRIMARY, JUNIOR)
+# 城乡分类 groups in the order every table and chart reads them
+URBAN_RURAL_GROUPS = ("城区", "镇区", "乡村")
+
+
+def canonical_rank(value) -> int:
+    """Where a 学段 or 城乡 group sits in the reading order (小学, 初中; 城区, 镇区, 乡村); others after."""
+    order = {v: k for k, v in enumerate(tuple(STAGES) + URBAN_RURAL_GROUPS)}
+    return order.get(value, len(order))
 # 居民点 sheet: the children of school age of each 学段
 CHILDREN_COLUMN = {PRIMARY: "age_6_11", JUNIOR: "age_12_14"}
 

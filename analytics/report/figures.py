@@ -213,7 +213,9 @@ def theil_bars(gaps: pd.DataFrame, stage: str, lang: str) -> go.Figure:
 
 def band_bars(counts: pd.DataFrame, by: str, label_fn, lang: str, std: Standards, title: str | None = None) -> go.Figure:
     """Stacked bars of classes per band (columns within/large/big/huge) by ``by``; band names state
-    the class-size lines of the standards."""
+    the class-size lines of the standards; 学段 and 城乡 groups in their reading order (小学, 初中; 城区, 镇区, 乡村)."""
+    from analytics.io.contract import canonical_rank
+    counts = counts.assign(_rank=counts[by].map(canonical_rank)).sort_values("_rank", kind="stable")
     fig = go.Figure()
     for band in BAND_ORDER:
         fig.add_trace(go.Bar(x=[label_fn(v) for v in counts[by]], y=counts[band], name=_t(f"band.{band}", lang, std),
@@ -387,6 +389,13 @@ EXPLORE_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4
                    "#999999", "#8C564B"]
 
 
+def reading_order(groups):
+    """A groupby's groups with 学段 and 城乡 groups in their reading order (小学, 初中; 城区, 镇区, 乡村), the
+    rest after them as sorted."""
+    from analytics.io.contract import canonical_rank
+    return sorted(groups, key=lambda kv: (canonical_rank(kv[0]), str(kv[0])))
+
+
 def explore_colours(values: pd.Series) -> dict:
     """A colour for each group value: 城乡 and compliance in their own colours everywhere, others in turn."""
     known = {**GROUP_COLOURS, **STATUS_COLOURS}
@@ -407,7 +416,7 @@ def explore_scatter(table: pd.DataFrame, x: str, y: str, group: str, labels: dic
     kind = go.Scattergl if len(table) > EVERY_DOT_UP_TO else go.Scatter
     largest = float(table["students"].max()) if len(table) else float("nan")
     largest = largest if math.isfinite(largest) and largest > 0 else 1.0
-    for value, part in table.groupby(group, sort=True, dropna=False):
+    for value, part in reading_order(table.groupby(group, sort=True, dropna=False)):
         name = plot_text(group_names.get(value, value if isinstance(value, str) else t("status.unknown", lang)))
         sizes = (6 + 24 * np.sqrt(part["students"].fillna(0).clip(lower=0) / largest)).to_numpy(dtype=float)
         fig.add_trace(kind(
@@ -431,7 +440,7 @@ def explore_box(table: pd.DataFrame, measure: str, group: str, labels: dict, gro
     colours = explore_colours(table[group])
     points = "all" if len(table) <= EVERY_DOT_UP_TO else "outliers"
     fig = go.Figure()
-    for value, part in table.groupby(group, sort=True):
+    for value, part in reading_order(table.groupby(group, sort=True)):
         name = plot_text(group_names.get(value, value))
         fig.add_trace(go.Box(y=part[measure], name=name, boxpoints=points, jitter=0.4, pointpos=0,
                              marker=dict(color=colours.get(value, "#999999"), size=5),
@@ -446,7 +455,7 @@ def explore_histogram(table: pd.DataFrame, measure: str, group: str, labels: dic
     """How many schools have each value of ``measure``, stacked by ``group``."""
     colours = explore_colours(table[group])
     fig = go.Figure()
-    for value, part in table.groupby(group, sort=True):
+    for value, part in reading_order(table.groupby(group, sort=True)):
         fig.add_trace(go.Histogram(x=part[measure], name=plot_text(group_names.get(value, value)),
                                    marker_color=colours.get(value, "#999999"), nbinsx=30))
     fig.update_layout(barmode="stack")

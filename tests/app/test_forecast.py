@@ -10,8 +10,10 @@ def test_planning_page_suggests_sites(demo_db, monkeypatch):
     assert not at.exception
     assert any(c.value.startswith("学龄儿童加权平均上学距离由") and "米降到" in c.value and "（最优解）" in c.value
                for c in at.caption)                                             # units and status in Chinese
-    arrays = map_rows(at)
-    assert sum(1 for rows in arrays for r in rows if r[3] == 1) == 2        # two suggested sites drawn
+    # two suggested sites drawn as stars over the schools' circles, their names in the tooltips
+    import json
+    script = "".join(json.loads(c.proto.json_args)["script"] for c in at.get("component_instance"))
+    assert script.count("zIndexOffset") == 2 and "9733" in script         # two markers on top, each a star and not [r for rows in map_rows(at) for r in rows if r[3] == 1]
 
 
 def test_a_suggested_site_is_handed_to_the_scenario_form(demo_db, monkeypatch):

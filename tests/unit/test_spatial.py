@@ -67,8 +67,8 @@ def test_class_fixes_by_hand():
     classes = pd.DataFrame({"school_id": "A", "grade": [1, 1, 1, 7, 7],
                             "students": [56, 56, 56, 52, 48]})
     fixes = spatial.class_fixes(classes, STD).set_index("grade")
-    # grade 1: 168 pupils need ceil(168/45) = 4 classes, have 3 → 1 more class, 1 room, 1.8 teachers
-    assert (fixes.loc[1, "needed"], fixes.loc[1, "extra_classes"], fixes.loc[1, "teachers"]) == (4, 1, 1.8)
+    # grade 1: 168 pupils need ceil(168/45) = 4 classes, have 3 → 1 more class, 1 room, 1.8 → 2 teachers (whole)
+    assert (fixes.loc[1, "needed"], fixes.loc[1, "extra_classes"], fixes.loc[1, "teachers"]) == (4, 1, 2)
     # grade 7: 100 pupils, line 50 → 2 classes needed, 2 there → nothing although one class has 52
     assert fixes.loc[7, "needed"] == 2 and fixes.loc[7, "extra_classes"] == 0
 
