@@ -5,7 +5,7 @@ import streamlit as st
 from analytics.report.escape import safe_filename
 from analytics.standards import indicator_codes, load_standards
 from analytics.method.labels import school_labels
-from analytics.report.formatting import fmt_cv, fmt_indicator, fmt_pct
+from analytics.report.formatting import fmt_cv_near, fmt_indicator, fmt_pct
 from ui import charts, data, page, state
 from ui.strings import indicator_label, lang, stage_label, tr, tr_codes
 
@@ -30,7 +30,7 @@ with left:
                          zip(cv_stage["indicator"], cv_stage["mean"])],
         tr("col.sd"): [fmt_indicator(c, s, lang()) for c, s in
                        zip(cv_stage["indicator"], cv_stage["sd"])],
-        tr("col.cv"): cv_stage["cv"].map(fmt_cv),
+        tr("col.cv"): [fmt_cv_near(v, line) for v, line in zip(cv_stage["cv"], cv_stage["threshold"])],
         tr("col.threshold"): cv_stage["threshold"].map(lambda x: f"≤ {x:.2f}"),
         tr("col.status"): cv_stage["status"].map(lambda s: tr(f"status.{s}")),
         tr("score.coverage"): [tr("score.coverage_value", complete=n - len(m), total=n)

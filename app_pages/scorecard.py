@@ -35,7 +35,7 @@ def label(row) -> str:
 def value(row) -> str:
     """The value (over part of the schools when 数据完整 says so), and the county's own figure beside it."""
     cov = row["coverage"]
-    text = fmt_item_value(row["code"], row["value"], kinds.get(row["code"], ""), lang())
+    text = fmt_item_value(row["code"], row["value"], kinds.get(row["code"], ""), lang(), row["threshold"])
     if cov and row["county_value"] is not None and not pd.isna(row["county_value"]):
         key = "score.county_differs" if row["sources_differ"] else "score.county_reported"
         text += f"（{tr(key, value=fmt_item_value(row['code'], row['county_value'], '', lang()))}）"

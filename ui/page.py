@@ -165,14 +165,14 @@ def uploader(label_key: str, types: list[str], key: str):
     if lang() == "zh":
         button, note = css_text(tr("upload.button")), css_text(tr("upload.limit", mb=limit, types=" / ".join(t.upper() for t in types)))
         mine = f".st-key-{key}"                   # Streamlit's class of a keyed widget: this uploader only
-        st.markdown(
+        st.html(                                  # a stylesheet only: Streamlit adds no visible element
             "<style>"
             f'{mine} [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p{{font-size:0}}'
             f'{mine} [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after'
             f'{{content:"{button}";font-size:0.875rem}}'
             f'{mine} [data-testid="stFileUploaderDropzoneInstructions"] span{{font-size:0}}'
             f'{mine} [data-testid="stFileUploaderDropzoneInstructions"] span::after{{content:"{note}";font-size:0.875rem}}'
-            "</style>", unsafe_allow_html=True)
+            "</style>")
     return st.file_uploader(tr(label_key), type=types, key=key, max_upload_size=limit)
 
 

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from analytics import service
 from analytics.planning import rectification
 from analytics.method.scorecard import COUNTY_SOURCE
-from analytics.report.formatting import fmt_count, fmt_cv, fmt_pct, fmt_time
+from analytics.report.formatting import fmt_count, fmt_cv_near, fmt_pct, fmt_time
 from analytics.i18n import t
 from analytics.report import figures
 from analytics.io.storage import Store
@@ -123,7 +123,7 @@ def _fail_phrase(i, words: dict) -> str:
     stage = f"{i.stage}" if i.stage else ""
     n = len(i.failing_schools)
     if i.part == "resource" and i.code != "R8":
-        return f"{stage}{t('indicator_short.' + i.code)}差异系数{fmt_cv(i.value)}（标准≤{i.threshold:.2f}）"
+        return f"{stage}{t('indicator_short.' + i.code)}差异系数{fmt_cv_near(i.value, i.threshold)}（标准≤{i.threshold:.2f}）"
     if i.code == "R8":
         return f"{stage}学校达标率{fmt_pct(i.value)}（{n}所未达标）"
     if i.code == "G3":
@@ -167,7 +167,7 @@ def problems(c: dict) -> list[str]:
         if i.part == "resource" and i.status == "fail" and i.code != "R8":
             below = "、".join(r["label"] for r in i.pullers if not r["above_mean"])
             above = "、".join(r["label"] for r in i.pullers if r["above_mean"])
-            out.append(f"{i.stage}{t('indicator.' + i.code)}差异系数{fmt_cv(i.value)}，超过{i.threshold:.2f}。"
+            out.append(f"{i.stage}{t('indicator.' + i.code)}差异系数{fmt_cv_near(i.value, i.threshold)}，超过{i.threshold:.2f}。"
                        + (f"低于全县均值、需要补充的学校：{below}。" if below else "")
                        + (f"高于全县均值、可通过交流轮岗向薄弱学校共享的学校：{above}（不应再向其投入）。" if above else ""))
     gaps = [i for i in c["items"] if i.status == "unknown" and i.coverage is not None and i.coverage.missing]
@@ -299,7 +299,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
         status = "仅供参考" if r.get("informational") else t(f"status.{r['status']}")
         if not r.get("informational") and r.get("missing"):
             status += f"（{r['n_scope'] - len(r['missing'])}/{r['n_scope']}所）"
-        rows.append([r["stage"], name, fmt_cv(r["cv"]), f"≤{r['threshold']:.2f}", status])
+        rows.append([r["stage"], name, fmt_cv_near(r["cv"], r["threshold"]), f"≤{r['threshold']:.2f}", status])
     word_table(doc, ["学段", "指标", "差异系数", "标准", "结果"], rows, [1.4, 8.0, 2.0, 1.8, 2.4])
     comp = "；".join(f"{r.stage}{r.schools}所学校中{r._3}所达标" for r in c["compliance"].itertuples())
     w = c["std"].wording()

@@ -369,7 +369,7 @@ def failing_by_part(items: list[dict], std, lang: str = "zh", status: str = "fai
                 continue
             base = i["code"].split("·")[0]
             name = item_name(i["code"] if base not in ("R8",) and not base.startswith("L") else base, i["stage"], lang)
-            value = fmt_item_value(i["code"], i["value"], kinds.get(base, ""), lang)
+            value = fmt_item_value(i["code"], i["value"], kinds.get(base, ""), lang, i["threshold"])
             line = fmt_item_line(i["code"], i["threshold"], kinds.get(base, ""), lang, std)
             words.append(f"{name} {value}（{t('compare.line_word', lang)}{line}）" if value != "—" else name)
         if words:

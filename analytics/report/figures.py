@@ -23,7 +23,7 @@ QUIET_GREY = "#C8C8C8"
 from analytics.i18n import t
 from analytics.method.labels import school_labels
 from analytics.report.escape import plot_text
-from analytics.report.formatting import fmt_cv, fmt_indicator
+from analytics.report.formatting import fmt_cv_near, fmt_indicator
 from analytics.standards import Standards
 
 FONT_FAMILY = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -81,7 +81,7 @@ def cv_bars(cv: pd.DataFrame, stage: str, lang: str, std: Standards, title: str 
     values = [float(v) if v is not None else math.nan for v in part["cv"]]
     fig = go.Figure(go.Bar(
         x=values, y=[indicator_label(c, lang, short=True) for c in part["indicator"]], orientation="h",
-        marker_color=colours, text=[fmt_cv(v) + coverage_note(r) for v, r in zip(values, part.to_dict("records"))],
+        marker_color=colours, text=[fmt_cv_near(v, line) + coverage_note(r) for v, r in zip(values, part.to_dict("records"))],
         textposition="outside", cliponaxis=False,
         hovertext=[indicator_label(c, lang) for c in part["indicator"]], hoverinfo="text+x"))
     fig.add_vline(x=line, line_dash="dash", line_color="#333333",
@@ -293,7 +293,7 @@ def county_multiples(long: pd.DataFrame, stage: str, lang: str, std: Standards, 
                    else STATUS_COLOURS["pass"] if p else STATUS_COLOURS["fail"] for p in rows["passed"]]
         values = [math.nan if v is None else float(v) for v in rows["value"]]
         fig.add_trace(go.Bar(x=values, y=[plot_text(n) for n in rows["county_name"]], orientation="h",
-                             marker_color=colours, showlegend=False, hovertemplate="%{y}：%{x:.3f}<extra></extra>"),
+                             marker_color=colours, showlegend=False, hovertemplate="%{y}：%{x:.4f}<extra></extra>"),
                       row=k // cols + 1, col=k % cols + 1)
         fig.add_vline(x=line, line_dash="dash", line_color="#333333", row=k // cols + 1, col=k % cols + 1)
     fig.update_xaxes(rangemode="tozero")

@@ -82,7 +82,7 @@ ITEM_VALUE_KINDS = {"R8": ("share", ""), "G3": ("share", ""), "G6": ("share", ""
                     "G5": ("count", "unit.class_count"), "G7": ("count", "unit.yuan_per_pupil"), "Q9": ("rate", "")}
 
 
-def fmt_item_value(code: str, value, kind: str = "", lang: str = "zh") -> str:
+def fmt_item_value(code: str, value, kind: str = "", lang: str = "zh", line=None) -> str:
     """A scorecard value with its unit: a CV as 0.514; a share of schools or a county ratio as 48.0%;
     G4 3,300人, G5 670个班, G7 7,687元/生; a qualitative item (``kind`` 'qualitative') as 是 / 否;
     Q9's rate as 0.095. "—" when there is no value."""
@@ -91,7 +91,7 @@ def fmt_item_value(code: str, value, kind: str = "", lang: str = "zh") -> str:
     v = float(value)
     base = code.split("·")[0]
     if base.startswith("L"):
-        return fmt_cv(v)
+        return fmt_cv_near(v, line)                # with its line: 0.4996 never reads as 0.500
     if kind == "qualitative":
         return t("common.yes" if v >= 1 else "common.no", lang)
     how, unit = ITEM_VALUE_KINDS.get(base, ("share", ""))

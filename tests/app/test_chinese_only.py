@@ -31,7 +31,8 @@ CHART_SETTINGS = {"template", "bdata", "dtype", "family", "paper_bgcolor", "plot
                   "bordercolor", "gridcolor", "side", "ticks", "tickformat", "hoverinfo", "legendgroup", "uid",
                   "layer", "categoryorder", "tickmode", "rangemode", "shape", "symbol", "valign", "align",
                   "textangle", "fillcolor", "linecolor", "zerolinecolor", "texttemplate", "constraintext",
-                  "insidetextanchor", "visible", "matches", "scaleanchor", "cliponaxis", "dragmode", "boxpoints"}
+                  "insidetextanchor", "visible", "matches", "scaleanchor", "cliponaxis", "dragmode", "boxpoints",
+                  "exponentformat"}
 
 
 def sql_words(db) -> set[str]:

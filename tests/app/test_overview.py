@@ -60,3 +60,18 @@ def test_overview_leads_with_the_countys_verdict_and_a_stage_card_counts_school_
         if status == "fail":                                    # the card of a 学段 whose schools fail is red
             assert any(e.value.startswith(stage) and t("overview.r8_short") in e.value for e in at.error)
             assert not any(s.value.startswith(stage) for s in at.success)
+
+
+def test_a_cv_a_hair_under_its_line_never_reads_as_the_line(demo_db, monkeypatch):
+    """阜宁县's 小学骨干教师 CV is 0.4996 (line 0.50): the bar, the table and 达标评估 write 0.4996, not 0.500, and
+    总览 lists every failing item by the standard's four parts."""
+    at = app(demo_db, monkeypatch, query={"county": "320923", "year": "2024"})
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "差异系数" in d.value.columns)
+    l2 = table[(table["学段"] == "小学") & table["指标"].str.contains("骨干")].iloc[0]
+    assert l2["差异系数"] == "0.4996" and l2["结果"] == "达标"
+    bars = [t for spec in chart_specs(at) for t in spec["data"] if t.get("type") == "bar"]
+    assert any("0.4996" in (decode(t.get("text")) if isinstance(t.get("text"), dict) else (t.get("text") or []))
+               for t in bars)
+    listed = next(e for e in at.expander if e.label.startswith("全部未达标项目"))
+    assert "政府保障程度" in listed.markdown[0].value and "资源配置" in listed.markdown[0].value
