@@ -1,4 +1,5 @@
 """城乡差距: group means of each indicator across 城区/镇区/乡村, and the Theil split."""
+import pandas as pd
 import streamlit as st
 
 from analytics.report.escape import safe_filename
@@ -37,5 +38,12 @@ theil = part.assign(**{tr("col.indicator"): part["indicator"].map(lambda c: indi
                        tr("col.theil_within"): part["theil_within"].map(lambda x: f"{x:.4f}"),
                        tr("col.between_share"): part["between_share"].map(fmt_pct)}).iloc[:, -5:]
 c2.dataframe(theil, hide_index=True, width="stretch")
-page.excel_download("download.excel", lambda: {tr("gaps.table"): shown, tr("gaps.theil"): theil},
+numbers = pd.DataFrame({tr("col.indicator"): table[tr("col.indicator")].values,     # the Excel: numbers as numbers
+                        tr("col.unit"): [tr(f"unit.{c}") for c in part["indicator"]],
+                        **{tr(f"group.{g}"): pd.to_numeric(part[g], errors="coerce").values for g in groups},
+                        tr("col.ratio"): pd.to_numeric(part["ratio"], errors="coerce").values})
+theil_numbers = pd.DataFrame({tr("col.indicator"): theil[tr("col.indicator")].values,
+                              **{tr(k): pd.to_numeric(part[k.split(".")[-1]], errors="coerce").values
+                                 for k in ("col.theil", "col.theil_between", "col.theil_within", "col.between_share")}})
+page.excel_download("download.excel", lambda: {tr("gaps.table"): numbers, tr("gaps.theil"): theil_numbers},
                     safe_filename("城乡差距", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), sel.county_code)

@@ -37,7 +37,17 @@ with left:
                                for n, m in zip(cv_stage["n_scope"], cv_stage["missing"])],
     }).iloc[:, -7:]
     st.dataframe(table, hide_index=True, width="stretch")
-    page.excel_download("download.excel", lambda: {tr("resources.cv_table"): table},
+    excel = pd.DataFrame({                 # the Excel: numbers as numbers, unit and result in their own columns
+        tr("col.indicator"): cv_stage["indicator"].map(indicator_label).values,
+        tr("col.unit"): [tr(f"unit.{c}") for c in cv_stage["indicator"]],
+        tr("col.mean"): pd.to_numeric(cv_stage["mean"], errors="coerce").values,
+        tr("col.sd"): pd.to_numeric(cv_stage["sd"], errors="coerce").values,
+        tr("col.cv"): pd.to_numeric(cv_stage["cv"], errors="coerce").values,
+        tr("col.threshold"): pd.to_numeric(cv_stage["threshold"], errors="coerce").values,
+        tr("col.status"): cv_stage["status"].map(lambda s: tr(f"status.{s}")).values,
+        tr("col.schools_complete"): [int(n - len(m)) for n, m in zip(cv_stage["n_scope"], cv_stage["missing"])],
+        tr("col.schools_in_scope"): cv_stage["n_scope"].astype(int).values})
+    page.excel_download("download.excel", lambda: {tr("resources.cv_table"): excel},
                         safe_filename("差异系数", sel.county_name, sel.year, sel.stage, suffix=".xlsx"), sel.county_code)
 with right:
     st.plotly_chart(charts.cv_bars(cv, sel.stage), width="stretch")
@@ -56,7 +66,8 @@ def grid_table() -> pd.DataFrame:
     return pd.DataFrame({tr("col.school_id"): comp["school_id"], tr("col.school"): comp["name"],
                          tr("col.town"): comp["town"], tr("col.met_count"): comp["met_count"],
                          tr("col.status"): tr_codes(comp["status"], "status."),
-                         **{indicator_label(c, short=True): comp[f"ratio_{c}"].map(fmt_pct) for c in codes}})
+                         **{f"{indicator_label(c, short=True)}（{tr('col.ratio_of_line')}）": comp[f"ratio_{c}"].astype(float)
+                            for c in codes}})
 
 
 page.excel_download("download.excel", lambda: {tr("resources.grid"): grid_table()},

@@ -110,5 +110,9 @@ st.caption(tr("score.vetoes"))
 excel = table.assign(**{tr("score.failing"): [school_list(f, None, True) if len(f) else pullers(p) for f, p in
                                               zip(df["failing_schools"], df["pullers"])],
                         tr("score.missing"): df["coverage"].map(lambda c: missing(c, None, True))})
+# numbers as numbers beside the words: the value and its line, the count of schools failing
+excel.insert(4, tr("score.value_number"), pd.to_numeric(df["value"], errors="coerce").values)
+excel.insert(5, tr("score.line_number"), pd.to_numeric(df["threshold"], errors="coerce").values)
+excel.insert(6, tr("score.failing_count"), df["failing_schools"].map(len).values)
 page.excel_download("download.excel", lambda: {tr("score.title"): excel},
                     safe_filename("达标评估", sel.county_name, sel.year, suffix=".xlsx"), sel.county_code)
