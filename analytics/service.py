@@ -86,7 +86,8 @@ def once_per_version(store: Store, key: tuple, compute):
 def warm_up(store: Store) -> None:
     """Compute what the pages of the default view read (the first county, its latest school year:
     indicator rows, school points, scorecard, class sizes and fixes, plan, the explore table of every
-    school × year; the spatial libraries loaded) so that the first analyst does not wait for them; meant for a
+    school × year; the spatial libraries loaded; then every county's verdict of its province, this year
+    and last, for 区县比较) so that the first analyst does not wait for them; meant for a
     background thread when a version is first opened. Errors are left to the pages (they show them)."""
     try:
         counties = store.counties()
@@ -105,6 +106,8 @@ def warm_up(store: Store) -> None:
         class_fixes(store, county, year)
         plan(store, county, year)
         explore_table(store, county)      # 数据探索: 0.9 s at 10,000 schools, the page's whole first visit
+        for y in (year, year - 1):        # 区县比较 and the city/province views: every county's scorecard
+            region_verdicts(store, county[:2], y)   # (~0.2 s a county: 20 s for a province of 95)
     except Exception:  # noqa: BLE001 — a warm-up never fails anything; the page computes and reports
         return
 

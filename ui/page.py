@@ -157,11 +157,12 @@ def in_this_session(sheets, done):
 
 
 def uploader(label_key: str, types: list[str], key: str):
-    """A file uploader with the size limit of the installation (data/settings.yaml ``upload``) and, in
-    Chinese, Streamlit's own button and limit texts ("Upload", "200MB per file") in Chinese — the frontend
-    has no translation, so the texts are swapped by a stylesheet made here from the catalog (no user text)."""
-    from analytics.standards import settings_section
-    limit = int(settings_section("upload")["max_mb"])
+    """A file uploader with the data contract's size limit (data/contract.yaml ``limits.max_file_mb``, what
+    the importer refuses above) and, in Chinese, Streamlit's own button and limit texts ("Upload", "200MB per
+    file") in Chinese — the frontend has no translation, so the texts are swapped by a stylesheet made here
+    from the catalog (no user text)."""
+    from analytics.io import contract
+    limit = int(contract.raw_contract()["limits"]["max_file_mb"])
     if lang() == "zh":
         button, note = css_text(tr("upload.button")), css_text(tr("upload.limit", mb=limit, types=" / ".join(t.upper() for t in types)))
         mine = f".st-key-{key}"                   # Streamlit's class of a keyed widget: this uploader only

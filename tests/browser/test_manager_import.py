@@ -60,12 +60,12 @@ def test_a_manager_imports_her_county_not_another_and_exports_are_audited(demo_d
         sign_in(page, "manager1", PASSWORD)
         open_page(page, "数据管理")
         assert "仅含您权限范围内的1个区县" in page.get_by_test_id("stMain").inner_text()
-        # Streamlit's own uploader texts read in Chinese, with the installation's limit (settings.yaml upload)
+        # Streamlit's own uploader texts read in Chinese, with the contract's limit (contract.yaml max_file_mb)
         shown = page.locator('.st-key-admin_upload [data-testid="stFileUploaderDropzoneInstructions"] span').first \
             .evaluate("e => getComputedStyle(e, '::after').content")
         button = page.locator('.st-key-admin_upload button [data-testid="stMarkdownContainer"] p').first \
             .evaluate("e => getComputedStyle(e, '::after').content")
-        assert shown == '"每个文件不超过100MB · XLSX"' and button == '"选择文件"'
+        assert shown == '"每个文件不超过50MB · XLSX"' and button == '"选择文件"'
 
         page.locator(UPLOAD).first.set_input_files(str(tmp_path / "盐都区.xlsx"))     # another county
         page.get_by_text("不在您的权限范围内").first.wait_for(timeout=120_000)
