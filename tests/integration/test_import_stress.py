@@ -155,3 +155,61 @@ def test_an_import_that_cannot_get_the_lock_writes_nothing_and_says_so(tmp_path,
     assert not report.written and [p.key for p in report.errors] == ["publish_busy"]
     assert "另一个导入" in report.errors[0].format()
     assert sha(db) == before and versions.version_numbers(db) == [1]
+
+
+# ---------------------------------------------------------------- what a workbook claims about itself
+
+
+def _with_dimension(path: Path, sheet_no: int, ref: str) -> Path:
+    """The workbook with the <dimension> tag of its sheet ``sheet_no`` rewritten (programs write it stale)."""
+    import zipfile
+    name = f"xl/worksheets/sheet{sheet_no}.xml"
+    out = path.with_name("stale-" + path.name)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == name:
+                data, n = re.subn(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), data)
+                assert n == 1
+            dst.writestr(item, data)
+    return out
+
+
+def test_a_stale_dimension_tag_cuts_no_row_and_no_column(tmp_path):
+    """班级's tag says A1:E5 over 13 rows, 学校's says one column short (no 纬度): every class and every
+    coordinate is read all the same (openpyxl's read-only mode would trust the tag: 4 classes, no latitudes)."""
+    book = wbk.write(tmp_path / "a.xlsx", wbk.rows())
+    book = _with_dimension(_with_dimension(book, 3, "A1:E5"), 1, "A1:I5")
+    report = import_workbook(book, tmp_path / "equity.duckdb", outline_source=wbk.box_outlines)
+    assert report.written, [p.format() for p in report.errors]
+    store = storage.Store(tmp_path / "equity.duckdb")
+    try:
+        assert store.row_counts()["classes"] == len(wbk.rows()["班级"]) - 1 == 12
+        assert store.schools()["lat"].notna().all()
+    finally:
+        store.close()
+
+
+def test_a_sheet_padded_with_blank_rows_is_refused_quickly_and_nothing_is_written(good_db, tmp_path):
+    """Formatting down to the end of the sheet (10,000+ blank rows) with a row after it: reading stops at the
+    padding, says where, and the import is refused — never taken as the whole sheet; the data stay as they were."""
+    import openpyxl
+
+    from analytics.io import contract
+    run = int(contract.raw_contract()["limits"]["max_blank_run"])
+    path = wbk.write(tmp_path / "padded.xlsx", wbk.rows())
+    wb = openpyxl.load_workbook(path)
+    ws = wb["学段"]
+    last = ws.max_row
+    for r in range(last + 1, last + run + 2):              # blank cells that carry a format
+        ws.cell(r, 1).number_format = "0"
+    ws.append(list(wbk.rows()["学段"][1]))                   # a row after the padding
+    wb.save(path)
+    before = sha(good_db)
+    started = time.monotonic()
+    report = import_workbook(path, good_db, outline_source=wbk.box_outlines)
+    assert time.monotonic() - started < 60
+    assert not report.written and sha(good_db) == before
+    padded = [p for p in report.errors if p.key == "padded_sheet"]
+    assert padded and padded[0].sheet == "学段" and padded[0].row == last
+    assert "连续空行" in padded[0].format()

@@ -83,7 +83,9 @@ class RawSheet:
     unknown_columns: dict[int, str] = field(default_factory=dict)   # position → header
     extra_cells: list[tuple[int, str, object]] = field(default_factory=list)  # (row, header, value)
     examples_skipped: int = 0
-    too_many_rows: bool = False                 # reading stopped at limits.max_rows_per_sheet
+    too_many_rows: bool = False                 # reading stopped at limits.max_rows_per_sheet (blank rows count)
+    padded_after: int | None = None             # reading stopped at a run of limits.max_blank_run blank rows
+    out_of_time: bool = False                   # reading stopped at limits.max_read_seconds
 
 
 class _Findings:

@@ -47,21 +47,48 @@ def _find_header(sheet: contract.Sheet, first_rows: list[tuple[int, list]]) -> i
     return best
 
 
-def _raw_sheet(sheet: contract.Sheet, title: str, rows_iter) -> RawSheet:
-    """Find the header (skipping title rows; cells merged down from the row above are filled in),
-    then collect data rows, skipping blank rows and rows marked as examples."""
-    search = contract.raw_contract()["limits"]["header_search_rows"]
-    first: list[tuple[int, list]] = []
-    rows_iter = iter(rows_iter)
-    for row_no, values in rows_iter:
+def _bounded(rows_iter, limits: dict, started: float, flags: dict):
+    """Rows as read, within the limits: every row — blank ones too — counts toward ``max_rows_per_sheet``;
+    a run of ``max_blank_run`` blank rows is padding (a sheet claiming A1:XFD1048576 of empty rows) and
+    ends the reading; so does the wall-clock limit ``max_read_seconds`` of the whole workbook. What stopped
+    the reading is set in ``flags`` (the sheet is then refused, never taken as read whole)."""
+    import time
+    blank_run, last_filled = 0, 0
+    for n, (row_no, values) in enumerate(rows_iter, start=1):
+        if n > int(limits["max_rows_per_sheet"]) + int(limits["header_search_rows"]):
+            flags["too_many_rows"] = True
+            return
+        if n % 2000 == 0 and time.monotonic() - started > float(limits["max_read_seconds"]):
+            flags["out_of_time"] = True
+            return
         if all(contract.is_blank(v) for v in values):
+            blank_run += 1
+            if blank_run >= int(limits["max_blank_run"]):
+                flags["padded_after"] = last_filled
+                return
             continue
+        blank_run, last_filled = 0, row_no
+        yield row_no, values
+
+
+def _raw_sheet(sheet: contract.Sheet, title: str, rows_iter, started: float | None = None) -> RawSheet:
+    """Find the header (skipping title rows; cells merged down from the row above are filled in),
+    then collect data rows, skipping blank rows and rows marked as examples — within the limits of
+    :func:`_bounded` (``started``: when the workbook's reading began, for its time limit)."""
+    import time
+    limits = contract.raw_contract()["limits"]
+    search = limits["header_search_rows"]
+    flags: dict = {}
+    first: list[tuple[int, list]] = []
+    rows_iter = _bounded(iter(rows_iter), limits, time.monotonic() if started is None else started, flags)
+    for row_no, values in rows_iter:
         first.append((row_no, list(values)))
         if len(first) >= search:
             break
     h = _find_header(sheet, first)
     if h is None:
-        return RawSheet(sheet, title, {}, first[0][0] if first else 1, [])
+        return RawSheet(sheet, title, {}, first[0][0] if first else 1, [], padded_after=flags.get("padded_after"),
+                        out_of_time=bool(flags.get("out_of_time")), too_many_rows=bool(flags.get("too_many_rows")))
     header_no, header = first[h]
     above = first[h - 1][1] if h > 0 else []
     keys: dict[int, str] = {}
@@ -101,6 +128,8 @@ def _raw_sheet(sheet: contract.Sheet, title: str, rows_iter) -> RawSheet:
         take(row_no, values)
         if raw.too_many_rows:
             break
+    raw.too_many_rows = raw.too_many_rows or bool(flags.get("too_many_rows"))
+    raw.padded_after, raw.out_of_time = flags.get("padded_after"), bool(flags.get("out_of_time"))
     return raw
 
 
@@ -147,6 +176,8 @@ def read_workbook(path: str | Path) -> tuple[dict[str, RawSheet], list[Problem]]
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a broken file
         return found, [Problem(ERROR, "not_workbook", params={"name": path.name, "detail": type(exc).__name__})]
+    import time
+    started = time.monotonic()
     try:
         for ws in book.worksheets:
             sheet = _match_sheet(ws.title)
@@ -154,8 +185,11 @@ def read_workbook(path: str | Path) -> tuple[dict[str, RawSheet], list[Problem]]
                 if contract.clean_text(ws.title) not in contract.raw_contract().get("ignored_sheets", []):
                     problems.append(Problem(NOTE, "unknown_sheet", ws.title))
                 continue
+            # read every cell the sheet has: a stale <dimension> tag (A1:E1000 over 46,000 rows, or one
+            # column short) must not cut rows or columns — read-only mode would trust it
+            ws.reset_dimensions()
             rows = ((i, r) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
-            found[sheet.key] = _raw_sheet(sheet, ws.title, rows)
+            found[sheet.key] = _raw_sheet(sheet, ws.title, rows, started)
     except Exception as exc:  # noqa: BLE001
         return {}, [Problem(ERROR, "not_workbook", params={"name": path.name, "detail": type(exc).__name__})]
     finally:

@@ -21,6 +21,12 @@ def _parse_sheet(raw: RawSheet, problems: Problems) -> pd.DataFrame:
     if raw.too_many_rows:
         problems.add(Problem(ERROR, "too_many_rows", sheet.zh, None, None,
                              {"limit": f"{contract.raw_contract()['limits']['max_rows_per_sheet']:,}"}))
+    if raw.padded_after is not None:                # padding: refused, never taken as the whole sheet
+        problems.add(Problem(ERROR, "padded_sheet", sheet.zh, raw.padded_after or None, None,
+                             {"row": raw.padded_after, "n": f"{contract.raw_contract()['limits']['max_blank_run']:,}"}))
+    if raw.out_of_time:
+        problems.add(Problem(ERROR, "read_too_long", sheet.zh, None, None,
+                             {"seconds": contract.raw_contract()["limits"]["max_read_seconds"]}))
     if raw.unknown_columns:
         problems.add(Problem(WARNING, "unknown_columns", sheet.zh, raw.header_row, None,
                              {"columns": "、".join(raw.unknown_columns.values())}))
