@@ -720,4 +720,39 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
 
     args = parser.parse_args(argv)
     args.outline_source = outline_source
-    return args.func(args)
+    return guarded(args.func, args)
+
+
+def guarded(func, args) -> int:
+    """The CLI's one error boundary: a file that is missing or cannot be written (a wrong path, a read-only
+    folder, a full disk) is a message and exit 2, as is any other fault — its traceback goes to the log
+    file named by $EQUITY_ERROR_LOG (else nowhere on screen) under a reference id the message gives."""
+    import errno
+    try:
+        return func(args)
+    except KeyboardInterrupt:
+        raise
+    except OSError as exc:
+        key = {errno.ENOSPC: "cli.error_disk_full", errno.EROFS: "cli.error_read_only", errno.EACCES: "cli.error_read_only",
+               errno.ENOENT: "cli.error_missing"}.get(exc.errno, "cli.error_io")
+        print(t(key, args.lang, path=exc.filename or "—", detail=exc.strerror or type(exc).__name__), file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 — the boundary: a message, never a traceback on screen
+        print(t("cli.error_internal", args.lang, ref=log_fault(exc), kind=type(exc).__name__), file=sys.stderr)
+        return 2
+
+
+def log_fault(exc: BaseException) -> str:
+    """Write a fault's traceback to $EQUITY_ERROR_LOG (when set) under a new reference id; return the id."""
+    import os
+    import traceback
+    import uuid
+    ref = uuid.uuid4().hex[:8]
+    target = os.environ.get("EQUITY_ERROR_LOG")
+    if target:
+        try:
+            with open(target, "a", encoding="utf-8") as out:
+                out.write(f"--- {ref}\n" + "".join(traceback.format_exception(exc)))
+        except OSError:
+            pass
+    return ref

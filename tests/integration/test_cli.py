@@ -104,3 +104,21 @@ def test_cli_cv_json(demo_db):
     assert len(records) == 16                                  # 2 学段 × (7 + the informational composite)
     assert {r["threshold"] for r in records if r["stage"] == "小学"} == {0.50}
     assert all(r["passed"] is None for r in records if r.get("informational"))
+
+
+def test_the_cli_says_what_went_wrong_with_exit_2_never_a_traceback(tmp_path, capsys, monkeypatch):
+    """A missing workbook, a place that cannot be written, a fault inside: a message and exit 2 (the README's
+    promise); a fault's traceback only in $EQUITY_ERROR_LOG under the reference the message gives."""
+    from tests.helpers import run_cli
+    code, _, err = run_cli(["import", str(tmp_path / "没有这个文件.xlsx"), "--db", str(tmp_path / "e.duckdb")], capsys)
+    assert code == 2 and "找不到文件或文件夹" in err and "Traceback" not in err
+    code, _, err = run_cli(["template", "--out", "/proc/没有/模板.xlsx"], capsys)
+    assert code == 2 and "Traceback" not in err and "/proc/没有" in err
+    import analytics.cli as cli
+    monkeypatch.setenv("EQUITY_ERROR_LOG", str(tmp_path / "errors.log"))
+    monkeypatch.setattr(cli, "cmd_template", lambda args: 1 / 0)
+    code, _, err = run_cli(["template", "--out", str(tmp_path / "t.xlsx")], capsys)
+    ref = err.split("参考号 ")[1][:8]
+    assert code == 2 and "ZeroDivisionError" in err and "Traceback" not in err
+    logged = (tmp_path / "errors.log").read_text(encoding="utf-8")
+    assert f"--- {ref}" in logged and "Traceback" in logged
