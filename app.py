@@ -14,27 +14,34 @@ from ui.strings import tr
 st.set_page_config(page_title="义务教育优质均衡发展监测", layout="wide",
                    page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"))
 started = time.perf_counter()
-account = None
-if auth.mode() == "proxy" or auth.accounts_on():     # several users: a standards or settings edit is logged
-    auth.note_configuration(str(auth.state_path()))
-if auth.mode() == "proxy":               # the bureau's single-sign-on proxy names the user in a header
-    account = auth.proxy_account()
-elif auth.accounts_on():
-    account = auth.current()
-    if account is None:                  # only the sign-in page until signed in
-        st.navigation([st.Page(auth.sign_in_page, title=tr("auth.title"), icon=":material/login:")]).run()
-        st.stop()
-sidebar.render()
-nav = st.navigation(expanded=True, pages={
-    tr(section): [st.Page(p.path, title=tr(p.title_key), icon=p.icon, default=p.default, url_path=p.url_path)
-                  for p in entries]
-    for section, entries in navigation.allowed_pages(account).items()
-})
-auth.sidebar(account)
-st.sidebar.caption(tr("app.subtitle"))
-try:
-    nav.run()
-except data.ScopeError as refused:       # the backstop: a read outside the account's regions
-    st.error(tr("auth.out_of_scope", code=refused.code, scope="、".join(refused.scope)), icon=":material/block:")
-finally:                                 # also when the page stops or reruns itself
-    page.log_run(nav.url_path, time.perf_counter() - started)
+
+
+def main() -> None:
+    account = None
+    if auth.mode() == "proxy" or auth.accounts_on():     # several users: a standards or settings edit is logged
+        auth.note_configuration(str(auth.state_path()))
+    if auth.mode() == "proxy":               # the bureau's single-sign-on proxy names the user in a header
+        account = auth.proxy_account()
+    elif auth.accounts_on():
+        account = auth.current()
+        if account is None:                  # only the sign-in page until signed in
+            st.navigation([st.Page(auth.sign_in_page, title=tr("auth.title"), icon=":material/login:")]).run()
+            st.stop()
+    sidebar.render()
+    nav = st.navigation(expanded=True, pages={
+        tr(section): [st.Page(p.path, title=tr(p.title_key), icon=p.icon, default=p.default, url_path=p.url_path)
+                      for p in entries]
+        for section, entries in navigation.allowed_pages(account).items()
+    })
+    auth.sidebar(account)
+    st.sidebar.caption(tr("app.subtitle"))
+    try:
+        nav.run()
+    except data.ScopeError as refused:       # the backstop: a read outside the account's regions
+        st.error(tr("auth.out_of_scope", code=refused.code, scope="、".join(refused.scope)), icon=":material/block:")
+    finally:                                 # also when the page stops or reruns itself
+        page.log_run(nav.url_path, time.perf_counter() - started)
+
+
+with page.error_boundary():                  # a fault is a message with a reference id, never a traceback
+    main()

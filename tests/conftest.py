@@ -8,7 +8,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import os  # noqa: E402
+
 import pytest  # noqa: E402
+
+# a page's fault reaches the tests as the exception it is (AppTest's at.exception, the browser's stException):
+# the pages' error boundary (ui.page.error_boundary) would show it as a message with a reference id
+os.environ.setdefault("EQUITY_PAGE_ERRORS", "raise")
 
 TIERS = ("unit", "integration", "app", "browser")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
 import streamlit as st
 
@@ -180,3 +181,27 @@ def uploader(label_key: str, types: list[str], key: str):
 def css_text(text: str) -> str:
     """A catalog text as a CSS string's content: backslashes, quotes and angle brackets escaped."""
     return "".join(f"\\{ord(c):x} " if c in '\\"\'<>' else c for c in str(text))
+
+
+PAGE_ERRORS_ENV = "EQUITY_PAGE_ERRORS"     # "raise": let a fault through (the tests see it as an exception)
+
+
+@contextmanager
+def error_boundary():
+    """The pages' one error boundary: a fault anywhere in a run (a page, the sign-in, the state database
+    down) shows a plain message with a reference id; the traceback goes to the server's log under that id —
+    never to the browser (it names source paths, sockets, SQL). Streamlit's stop and rerun pass through."""
+    import logging
+    import os
+    import uuid
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 — the boundary
+        if os.environ.get(PAGE_ERRORS_ENV) == "raise":
+            raise
+        ref = uuid.uuid4().hex[:8]
+        logging.getLogger("equity").error("page fault %s", ref, exc_info=exc)
+        try:
+            st.error(tr("app.fault", ref=ref, kind=type(exc).__name__), icon=":material/error:")
+        except Exception:  # noqa: BLE001 — even the catalog unreadable: still no traceback
+            st.error(f"内部错误（参考号 {ref}）")

@@ -62,3 +62,21 @@ def test_url_reopens_the_view(demo_db, monkeypatch):
     assert at.selectbox(key="year").value == 2023
     assert at.radio(key="stage").value == "初中"
     assert at.query_params["county"] == ["320981"] or at.query_params["county"] == "320981"
+
+
+def test_a_fault_in_a_page_is_a_message_with_a_reference_never_a_traceback(demo_db, monkeypatch, caplog):
+    """The pages' error boundary (what a user sees when, say, the state database is down): a plain message with
+    a reference id; the traceback only in the server's log under that id."""
+    import ui.data
+    monkeypatch.delenv("EQUITY_PAGE_ERRORS", raising=False)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("/var/run/postgresql/.s.PGSQL.5432 refused")
+    monkeypatch.setattr(ui.data, "overview", broken)
+    at = app(demo_db, monkeypatch, query={"county": "320902", "year": "2024"})
+    assert not at.exception
+    shown = [e.value for e in at.error]
+    assert any("参考号" in m and "RuntimeError" in m for m in shown)
+    assert not any("PGSQL" in m or "Traceback" in m for m in shown)
+    ref = next(m for m in shown if "参考号" in m).split("参考号 ")[1][:8]
+    assert any(ref in r.getMessage() and r.exc_info for r in caplog.records)
