@@ -17,6 +17,7 @@ started = time.perf_counter()
 
 
 def main() -> None:
+    auth.gate()                              # fail closed: no state, no accounts, a wrong mode → no page
     account = None
     if auth.mode() == "proxy" or auth.accounts_on():     # several users: a standards or settings edit is logged
         auth.note_configuration(str(auth.state_path()))

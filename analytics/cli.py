@@ -198,6 +198,10 @@ def cmd_user(args) -> int:
             made = accounts.add(path, args.name, args.role, args.scope, password)
             _record(args, "account_add", ",".join(made.scope), f"{made.name} ({made.role})")
             print(t("user.added", args.lang, name=made.name, role=made.role, scope=",".join(made.scope) or "*"))
+            import os
+            from analytics.standards import settings_section
+            if (os.environ.get("EQUITY_AUTH_MODE") or settings_section("auth").get("mode")) == "single_user":
+                print(t("user.switch_mode", args.lang), file=sys.stderr)     # the web app stays shut until then
         elif args.user_action == "passwd":
             accounts.set_password(path, args.name, password)
             _record(args, "account_password", "", args.name)

@@ -22,10 +22,57 @@ MODE_ENV = "EQUITY_AUTH_MODE"
 PROXY_USER_KEY = "user"          # the st.user key the proxy's header is saved under (server.trustedUserHeaders)
 
 
+MODES = ("single_user", "builtin", "proxy")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def mode() -> str:
-    """'builtin' (sign-in page, the default) or 'proxy' (the bureau's single-sign-on proxy names the user in a
-    header: data/settings.yaml ``auth.mode`` or $EQUITY_AUTH_MODE)."""
-    return os.environ.get(MODE_ENV) or str(settings_section("auth").get("mode", "builtin"))
+    """How people are known (data/settings.yaml ``auth.mode`` or $EQUITY_AUTH_MODE): 'single_user' (no sign-in;
+    only on a server listening on loopback), 'builtin' (the sign-in page) or 'proxy' (the bureau's single
+    sign-on proxy names the user in a header)."""
+    return os.environ.get(MODE_ENV) or str(settings_section("auth").get("mode", "single_user"))
+
+
+def server_address() -> str:
+    """The address the server listens on (Streamlit's ``server.address``; empty: every interface)."""
+    return str(st.get_option("server.address") or "")
+
+
+def state_status() -> str:
+    """The state database as the sign-in sees it: 'ok' (accounts in it), 'empty' (readable, no account),
+    'missing' (no such SQLite file), 'unreadable' (any fault reading it: PostgreSQL down, a damaged file)."""
+    path = state_path()
+    try:
+        if not state_db.is_postgres(path) and not os.path.exists(str(path)):
+            return "missing"
+        return "ok" if accounts.any_accounts(path) else "empty"
+    except Exception:  # noqa: BLE001 — whatever the fault, the door stays shut
+        return "unreadable"
+
+
+def gate() -> None:
+    """Fail closed, before anything is shown: an unknown mode, single-user mode on a server others can reach
+    or with accounts in the state database (someone meant sign-in to be on), and — with sign-in or the proxy —
+    a state database that is missing, unreadable or holds no account each stop every page with a message.
+    Never falls back to open."""
+    m = mode()
+    if m not in MODES:
+        refuse(tr("auth.bad_mode", mode=m))
+    if m == "single_user":
+        if server_address() not in LOOPBACK:
+            refuse(tr("auth.single_user_exposed", address=server_address() or "0.0.0.0"))
+        if state_status() == "ok":
+            refuse(tr("auth.single_user_has_accounts"))
+        return
+    status = state_status()
+    if status != "ok":
+        location = state_path()               # no server path nor URL (it may hold a password) to a visitor
+        refuse(tr(f"auth.state_{status}", path="PostgreSQL" if state_db.is_postgres(location) else os.path.basename(str(location))))
+
+
+def refuse(message: str) -> None:
+    st.error(message, icon=":material/block:")
+    st.stop()
 
 
 def proxy_account() -> accounts.Account:
@@ -47,8 +94,8 @@ def proxy_account() -> accounts.Account:
 
 
 def accounts_on() -> bool:
-    """Sign-in is on from the first account (``python -m analytics user add …``)."""
-    return accounts.any_accounts(state_path())
+    """Sign-in is on: the mode is 'builtin' (the gate has checked that accounts exist)."""
+    return mode() == "builtin"
 
 
 def end_session() -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 from pathlib import Path
 
@@ -16,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def app(db, monkeypatch, page=None, query=None) -> AppTest:
     """The app on ``db`` (caches cleared), opened on ``page`` (a URL path of ui.navigation)."""
     monkeypatch.setenv("EQUITY_DB", str(db))
+    if "EQUITY_AUTH_MODE" not in os.environ and has_accounts(db):
+        monkeypatch.setenv("EQUITY_AUTH_MODE", "builtin")     # an installation with accounts signs people in
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
@@ -25,6 +28,15 @@ def app(db, monkeypatch, page=None, query=None) -> AppTest:
     if page and page != "overview":
         at.switch_page(f"app_pages/{page}.py").run()
     return at
+
+
+def has_accounts(db) -> bool:
+    """Whether the dataset's state database (beside it, or $EQUITY_STATE_URL) holds an account."""
+    from analytics.io import accounts, state
+    try:
+        return accounts.any_accounts(state.state_path(db))
+    except Exception:  # noqa: BLE001 — a test that broke the state on purpose
+        return False
 
 
 def with_accounts(demo_db, tmp_path, people: dict[str, tuple[str, str]], password: str):

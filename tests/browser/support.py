@@ -70,6 +70,10 @@ def streamlit_server(db_path: str, port: int | None = None, prefix: list[str] | 
     """Run the app on 127.0.0.1 against ``db_path`` (extra ``args`` for streamlit, ``env`` added); yields the base URL."""
     port = port or free_port()
     env = dict(os.environ, EQUITY_DB=str(db_path), **(env or {}))
+    if "EQUITY_AUTH_MODE" not in env:                # an installation with accounts signs people in
+        from tests.app.apptest import has_accounts
+        if has_accounts(db_path):
+            env["EQUITY_AUTH_MODE"] = "builtin"
     cmd = (prefix or []) + [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
                             "--server.headless", "true", "--server.address", "127.0.0.1",
                             "--server.port", str(port), "--browser.gatherUsageStats", "false"] + (args or [])

@@ -4,6 +4,7 @@ through nginx, a page draws, her upload imports — every request of her browser
 route cookie), a colleague on the other replica is signed in by the same shared accounts and sees the new
 version on his next rerun, and the audit log both replicas wrote keeps its chain."""
 import re
+import os
 import shutil
 import sys
 import urllib.request
@@ -51,7 +52,8 @@ def test_two_replicas_behind_nginx_share_sign_in_imports_and_audit(demo_db, tmp_
     url = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, str(ROOT / "scripts" / "serve_replicas.py"), "--replicas", "2", "--listen",
            f"127.0.0.1:{port}", "--db", str(db), "--workdir", str(workdir)]
-    with logged_process(cmd, "replicas", cwd=ROOT) as log, sync_playwright() as p:
+    env = dict(os.environ, EQUITY_AUTH_MODE="builtin")          # the production layout signs people in
+    with logged_process(cmd, "replicas", cwd=ROOT, env=env) as log, sync_playwright() as p:
         wait_until(lambda: urllib.request.urlopen(f"{url}/healthz", timeout=1).read() == b"ok", 120, log, "replicas")
         access_log = workdir / "nginx" / "access.log"
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
