@@ -44,14 +44,14 @@ if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
     content = upload.getvalue()
     if st.session_state.get(state.CHECKED_HASH) != digest:
         bar = st.progress(0.0)
-        folder = Path(tempfile.mkdtemp(prefix="upload-"))
-        path = folder / Path(upload.name).name
-        path.write_bytes(content)
-        towns_path = None
-        if towns_file is not None:
-            towns_path = folder / Path(towns_file.name).name
-            towns_path.write_bytes(towns_file.getvalue())
-        checked = importer.check(path, progress=lambda f, k: bar.progress(f, text=tr(k)), towns_geojson=towns_path)
+        with tempfile.TemporaryDirectory(prefix="upload-") as tmp:   # the school data leave no copy behind
+            path = Path(tmp) / Path(upload.name).name
+            path.write_bytes(content)
+            towns_path = None
+            if towns_file is not None:
+                towns_path = Path(tmp) / Path(towns_file.name).name
+                towns_path.write_bytes(towns_file.getvalue())
+            checked = importer.check(path, progress=lambda f, k: bar.progress(f, text=tr(k)), towns_geojson=towns_path)
         bar.empty()
         st.session_state[state.CHECKED], st.session_state[state.CHECKED_HASH] = checked, digest
     checked = st.session_state[state.CHECKED]

@@ -3,6 +3,7 @@ one holding another county (a clear message, the import button disabled, nothing
 the audit log), downloads an Excel table (recorded as an export of her county) — and a viewer of the same
 county gets no download button at all."""
 import shutil
+from pathlib import Path
 
 import openpyxl
 
@@ -52,6 +53,8 @@ def test_a_manager_imports_her_county_not_another_and_exports_are_audited(demo_d
     accounts.add(log, "manager1", "manager", "320902", PASSWORD)
     accounts.add(log, "viewer1", "viewer", "320902", PASSWORD)
     before = len(versions.list_versions(db))
+    import tempfile
+    uploads_before = set(Path(tempfile.gettempdir()).glob("upload-*"))
     with streamlit_server(str(db)) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 2000}, accept_downloads=True)
@@ -80,6 +83,7 @@ def test_a_manager_imports_her_county_not_another_and_exports_are_audited(demo_d
         page.get_by_text("不在您的权限范围内").first.wait_for(state="detached", timeout=120_000)
         import_checked_workbook(page, before + 1)
         assert len(versions.list_versions(db)) == before + 1
+        assert set(Path(tempfile.gettempdir()).glob("upload-*")) <= uploads_before   # no copy of the school data left
         after = Store(db)
         try:                                                     # the other counties are kept as they were
             assert len(after.counties()) == n_counties

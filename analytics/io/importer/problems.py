@@ -112,6 +112,7 @@ class Checked(_Findings):
     outlines: pd.DataFrame | None = None
     towns: pd.DataFrame | None = None
     extra: pd.DataFrame | None = None
+    source_sha256: str = ""                     # of the file as checked (the file itself need not stay)
 
     def row_counts(self) -> dict[str, int]:
         return {k: int(len(v)) for k, v in self.tables.items()}

@@ -65,7 +65,8 @@ def check(path: str | Path, *, outline_source=None, progress=None, towns_geojson
     tables, found = validate(raw, problems)
     schools = tables.get("schools")
     county_of = dict(zip(schools["school_id"], schools["county_code"])) if schools is not None else {}
-    checked = Checked(path, found, {k: v for k, v in tables.items()}, extra=_extra_frame(raw, county_of))
+    checked = Checked(path, found, {k: v for k, v in tables.items()}, extra=_extra_frame(raw, county_of),
+                      source_sha256=file_sha256(path))
     if checked.errors:
         return checked
     say(0.6, "progress.outlines")
@@ -103,7 +104,7 @@ def publish(checked: Checked, db_path: str | Path, *, is_demo: bool = False, use
     meta = {
         "is_demo": "true" if is_demo else "false",
         "source_file": checked.source.name,
-        "source_sha256": file_sha256(checked.source),
+        "source_sha256": checked.source_sha256 or file_sha256(checked.source),
         "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "imported_by": user or getpass.getuser(),
         "row_counts": json.dumps({k: int(len(v)) for k, v in tables.items()}, ensure_ascii=False),
