@@ -31,7 +31,7 @@ system-deps:
 	bash scripts/system_deps.sh
 
 run: setup vendor $(DB)
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
+	$(BIN)/streamlit run server.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 # N app processes behind nginx (deploy/nginx-replicas.conf) on this machine: a quick try of the

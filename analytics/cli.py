@@ -21,15 +21,25 @@ def _print_problems(report, lang: str, as_json: bool) -> None:
         print(f"[{p.severity}] {p.format(lang)}", file=sys.stderr)
 
 
-def _record(args, action: str, region: str = "", obj: str = "", outcome: str = "ok") -> None:
-    """The command in the audit log (the operator's tool on the server: the OS user, role 'cli')."""
+def _user(args) -> str:
     import getpass
+    return getattr(args, "user", None) or getpass.getuser()
 
+
+def _note_configuration(args) -> None:
+    """A 'settings' entry when the standards or settings changed since the last one recorded."""
     from analytics.io import audit, state
     from analytics.standards import configuration_digest, configuration_files
-    user, path = getattr(args, "user", None) or getpass.getuser(), state.state_path(args.db)
-    audit.note_configuration(path, configuration_digest(), ", ".join(f.name for f in configuration_files()), user, "cli")
-    audit.append(path, user, "cli", action, region, obj, outcome)
+    audit.note_configuration(state.state_path(args.db), configuration_digest(),
+                             ", ".join(f.name for f in configuration_files()), _user(args), "cli")
+
+
+def _record(args, action: str, region: str = "", obj: str = "", outcome: str = "ok") -> None:
+    """The command in the audit log (the operator's tool on the server: the OS user, role 'cli'). Imports and
+    rollbacks that publish write their own entry inside the publish (see versions.publish)."""
+    from analytics.io import audit, state
+    _note_configuration(args)
+    audit.append(state.state_path(args.db), _user(args), "cli", action, region, obj, outcome)
 
 
 def _progress_to_stderr(lang: str):
@@ -40,7 +50,8 @@ def _progress_to_stderr(lang: str):
 
 def cmd_import(args) -> int:
     from analytics.io.importer import import_workbook
-    report = import_workbook(args.workbook, args.db, accept_warnings=args.accept_warnings, user=args.user,
+    _note_configuration(args)
+    report = import_workbook(args.workbook, args.db, accept_warnings=args.accept_warnings, user=_user(args),
                              outline_source=args.outline_source, towns_geojson=args.towns,
                              progress=_progress_to_stderr(args.lang) if args.progress else None)
     _print_problems(report, args.lang, args.json)
@@ -58,8 +69,6 @@ def cmd_import(args) -> int:
         _record(args, "import", "", what, "needs_confirmation")
         print(t("cli.needs_confirmation", args.lang, n=len(report.warnings)), file=sys.stderr)
         return 2
-    counties = ",".join(sorted(c["county_code"] for c in (report.replacement or {}).get("replace", [])))
-    _record(args, "import", counties, f"{what} v{report.version}")
     print(t("cli.imported_version", args.lang, version=report.version,
             counts=json.dumps(report.row_counts(), ensure_ascii=False)))
     return 0
@@ -71,6 +80,7 @@ def cmd_demo(args) -> int:
     workbook = Path(args.workbook or Path(args.db).with_name("demo_workbook.xlsx"))
     demo.build_workbook(workbook, seed=args.seed, scale=args.scale)
     report = import_workbook(workbook, args.db, accept_warnings=True, is_demo=True, user=t("import.demo_user", args.lang))
+    # (the demo's import is in the audit log like any other, written inside its publish)
     if not report.ok:
         _print_problems(report, args.lang, False)
         return 2
@@ -108,11 +118,12 @@ def cmd_versions(args) -> int:
 def cmd_rollback(args) -> int:
     from analytics.io import versions
     number = int(str(args.version).lstrip("vV"))
+    _note_configuration(args)
     try:
         if args.county:
-            new = versions.rollback_county(args.db, args.county, number, user=args.user or "")
+            new = versions.rollback_county(args.db, args.county, number, user=_user(args))
         else:
-            versions.rollback(args.db, number)
+            versions.rollback(args.db, number, entry=versions.Entry(_user(args), "cli", "rollback", ""))
     except FileNotFoundError:
         _record(args, "rollback", args.county or "", f"v{number}", "no_such_version")
         print(t("cli.no_such_version", args.lang, version=number), file=sys.stderr)
@@ -121,7 +132,6 @@ def cmd_rollback(args) -> int:
         _record(args, "rollback", args.county or "", f"v{number}", "county_not_in_version")
         print(t("cli.county_not_in_version", args.lang, county=args.county, version=number), file=sys.stderr)
         return 2
-    _record(args, "rollback", args.county or "", f"v{number}" + (f" → v{new}" if args.county else ""))
     if args.county:
         print(t("cli.county_rolled_back", args.lang, county=args.county, version=number, new=new))
     else:
@@ -148,11 +158,16 @@ def cmd_restore(args) -> int:
     """An archive of :func:`cmd_backup` into an empty place; the restored audit chain checked against it."""
     from analytics.io import backup
     try:
-        restored = backup.restore(args.archive, args.db)
+        restored = backup.restore(args.archive, args.db, key_file=args.key_file)
     except backup.BackupError as error:
         print(t(f"cli.backup.{error.key}", args.lang, **error.params), file=sys.stderr)
         return 2
-    _record(args, "restore", "", Path(args.archive).name)
+    if restored["other_installation"]:
+        from analytics.io import keys, state
+        print(t("cli.backup.key_installed", args.lang, theirs=restored["installation"],
+                where=keys.key_path(state.state_path(args.db))), file=sys.stderr)
+    _record(args, "restore", "", f"{Path(args.archive).name} installation:{restored['installation']}"
+            + (" key_file" if restored["other_installation"] else ""))
     print(t("cli.backup.restored", args.lang, path=args.db, versions=len(restored["versions"]),
             current=restored["current_version"] or "—",
             rows=", ".join(f"{k} {v}" for k, v in restored["state"]["rows"].items())))
@@ -228,10 +243,22 @@ def cmd_audit(args) -> int:
     """The audit log: entries (--json) and, with --verify, the hash chain checked (exit 2 at a broken entry)."""
     from analytics.io import audit, state
     path = state.state_path(args.db)
+    if args.reanchor:
+        try:
+            found = audit.reanchor(path, _user(args), "cli", db_path=args.db)
+        except audit.AuditBroken as broken:
+            print(t("audit.reanchor_refused", args.lang, id=broken.params.get("id", 0), reason=broken.reason),
+                  file=sys.stderr)
+            return 2
+        if found.get("ok"):
+            print(t("audit.ok", args.lang, n=found["count"], head=found["head"][:16]))
+            return 0
+        print(t("audit.reanchored", args.lang, reason=found["reason"], id=len(audit.entries(path))))
+        return 0
     if args.verify:
-        result = audit.verify(path)
+        result = audit.verify(path, args.db)
         if not result["ok"]:
-            print(t(f"audit.broken.{result['reason']}", args.lang, id=result["id"]), file=sys.stderr)
+            print(t(f"audit.broken.{result['reason']}", args.lang, **result), file=sys.stderr)
             return 2
         print(t("audit.ok", args.lang, n=result["count"], head=result["head"][:16]))
         return 0
@@ -604,7 +631,10 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p = sub.add_parser("audit", help="the audit log; --verify checks its hash chain")
     p.add_argument("--db", default=DEFAULT_DB)
     p.add_argument("--json", action="store_true")
-    p.add_argument("--verify", action="store_true", help="exit 2 naming the first entry changed or removed by hand")
+    p.add_argument("--verify", action="store_true",
+                   help="check the keyed chain, its head and the heads the versions recorded; exit 2 naming what broke")
+    p.add_argument("--reanchor", action="store_true",
+                   help="after looking at a broken head or lost tail: record what was found and move the head to the end")
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("versions", help="list the dataset versions (* = current) and the counties each changed")
@@ -636,6 +666,9 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     p = sub.add_parser("restore", help="a backup archive into an empty place (no data, no versions, no state rows)")
     p.add_argument("archive")
     p.add_argument("--db", default=DEFAULT_DB, help="the data file to create (the state: beside it, or $EQUITY_STATE_URL)")
+    p.add_argument("--key-file", help="the installation key of the installation that made the backup, when it is not "
+                                      "this place's (a new machine, another installation): it checks the signature "
+                                      "and becomes this place's key")
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("compare", help="every county of a region (province 32, city 3209) judged by its scorecard")
@@ -742,7 +775,10 @@ def guarded(func, args) -> int:
         print(t(key, args.lang, path=exc.filename or "—", detail=exc.strerror or type(exc).__name__), file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 — the boundary: a message, never a traceback on screen
-        print(t("cli.error_internal", args.lang, ref=log_fault(exc), kind=type(exc).__name__), file=sys.stderr)
+        from analytics.io import audit, keys
+        key = ("error.audit_broken" if isinstance(exc, audit.AuditBroken) else
+               "error.key_missing" if isinstance(exc, keys.KeyMissing) else "cli.error_internal")
+        print(t(key, args.lang, ref=log_fault(exc), kind=type(exc).__name__), file=sys.stderr)
         return 2
 
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics.io import accounts, audit
 from analytics.report.escape import safe_filename
-from ui import auth, page, state
+from ui import auth, data, page, state
 from ui.strings import tr
 
 page.header("accounts.title", needs_year=False, needs_county=False)
@@ -73,11 +73,11 @@ if account.may("accounts"):
             st.rerun()
 
     st.subheader(tr("accounts.audit"))
-    check = audit.verify(path)
+    check = audit.verify(path, data.db_path())
     if check["ok"]:
         st.success(tr("audit.ok", n=check["count"], head=check["head"][:16]), icon=":material/verified:")
     else:
-        st.error(tr(f"audit.broken.{check['reason']}", id=check["id"]), icon=":material/gpp_bad:")
+        st.error(tr(f"audit.broken.{check['reason']}", **check), icon=":material/gpp_bad:")
     entries = audit.entries(path)
     f1, f2, f3, f4 = st.columns(4)
     who = f1.multiselect(tr("audit.col.user"), sorted(entries["user"].unique()), key=state.AUDIT_USERS,

@@ -86,8 +86,8 @@ if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
         user = account.name if account else st.text_input(tr("admin.user"), value=getpass.getuser(), key=state.IMPORT_USER)
         if st.button(tr("admin.import"), type="primary", disabled=not confirmed, icon=":material/upload:"):
             bar = st.progress(0.0)
-            number = importer.publish(checked, db, user=user, progress=lambda f, k: bar.progress(f, text=tr(k)))
-            auth.record(account, "import", ",".join(holds), f"{Path(upload.name).name} sha256:{digest} v{number}")
+            number = importer.publish(checked, db, user=user, role=auth.role_of(account),   # audited inside
+                                      progress=lambda f, k: bar.progress(f, text=tr(k)))
             for key in (state.CHECKED, state.CHECKED_HASH, state.CONFIRM):
                 st.session_state.pop(key, None)
             st.session_state[state.IMPORTED_HASH] = digest          # the same file is not offered again
@@ -115,13 +115,12 @@ else:
         sure = c2.checkbox(tr("admin.rollback_confirm"), key=state.ROLLBACK_CONFIRM)
         if c2.button(tr("admin.rollback_button"), disabled=not sure, icon=":material/history:"):
             try:
-                if scope is None:
-                    versions.rollback(db, target)
+                if scope is None:                                   # each audited inside, before the swap
+                    versions.rollback(db, target, entry=versions.Entry(auth.name_of(account), auth.role_of(account), "rollback"))
                     st.session_state[state.FLASH] = tr("admin.rolled_back", version=target)
                 else:
-                    new = versions.rollback_county(db, scope, target, user=account.name if account else getpass.getuser())
+                    new = versions.rollback_county(db, scope, target, user=auth.name_of(account), role=auth.role_of(account))
                     st.session_state[state.FLASH] = tr("admin.county_rolled_back", county=names[scope], version=target, new=new)
-                auth.record(account, "rollback", scope or "", f"v{target}")
                 st.session_state.pop(state.ROLLBACK_CONFIRM, None)
                 st.rerun()
             except LookupError:

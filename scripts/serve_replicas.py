@@ -66,7 +66,7 @@ def healthy(url: str) -> bool:
 
 def start_replica(port: int, db: str, workdir: Path, extra_args: list[str]) -> subprocess.Popen:
     env = dict(os.environ, EQUITY_DB=str(db))
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"), "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
            *extra_args]
     out = (workdir / f"app-{port}.log").open("wb")
@@ -100,7 +100,7 @@ def serve(replicas: int, listen: str, db: str, workdir: Path, first_port: int | 
         procs.append(nginx)
         host, _, port = listen.rpartition(":")
         url = f"http://{host or '127.0.0.1'}:{port}"
-        while not healthy(f"{url}/healthz"):
+        while not healthy(f"{url}/_stcore/health"):            # nginx up (the app's own check: /healthz)
             if stopping or nginx.poll() is not None or time.monotonic() > deadline:
                 print(f"nginx did not start; see {prefix / 'error.log'}", file=sys.stderr)
                 return 1

@@ -72,7 +72,21 @@ def state_backend(request, monkeypatch):
     monkeypatch.delenv(state.STATE_URL_ENV, raising=False)
     if request.param == "postgresql":
         monkeypatch.setenv(state.STATE_URL_ENV, request.getfixturevalue("postgres_cluster").new_database())
+        postgres_key(request, monkeypatch)
     return request.param
+
+
+def postgres_key(request, monkeypatch) -> None:
+    """The installation key of a test on PostgreSQL: a file of the test's own (the default place for a
+    PostgreSQL state is the checkout's data folder, shared by every test run)."""
+    from analytics.io import keys
+    monkeypatch.setenv(keys.KEY_FILE_ENV, str(request.getfixturevalue("tmp_path") / "installation.key"))
+
+
+@pytest.fixture(autouse=True)
+def _postgres_key(request, monkeypatch):
+    if "postgres_cluster" in request.fixturenames:
+        postgres_key(request, monkeypatch)
 
 
 @pytest.fixture()

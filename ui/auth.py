@@ -18,19 +18,20 @@ def state_path():
     return state_db.state_path(data.db_path())
 
 
-MODE_ENV = "EQUITY_AUTH_MODE"
+from analytics.io import health  # noqa: E402
+
+MODE_ENV = health.MODE_ENV
 PROXY_USER_KEY = "user"          # the st.user key the proxy's header is saved under (server.trustedUserHeaders)
 
 
-MODES = ("single_user", "builtin", "proxy")
+MODES = health.MODES
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def mode() -> str:
-    """How people are known (data/settings.yaml ``auth.mode`` or $EQUITY_AUTH_MODE): 'single_user' (no sign-in;
-    only on a server listening on loopback), 'builtin' (the sign-in page) or 'proxy' (the bureau's single
-    sign-on proxy names the user in a header)."""
-    return os.environ.get(MODE_ENV) or str(settings_section("auth").get("mode", "single_user"))
+    """How people are known: 'single_user' (no sign-in; only on a server listening on loopback), 'builtin'
+    (the sign-in page) or 'proxy' (the bureau's single sign-on proxy names the user in a header)."""
+    return health.auth_mode()
 
 
 def server_address() -> str:
@@ -41,13 +42,7 @@ def server_address() -> str:
 def state_status() -> str:
     """The state database as the sign-in sees it: 'ok' (accounts in it), 'empty' (readable, no account),
     'missing' (no such SQLite file), 'unreadable' (any fault reading it: PostgreSQL down, a damaged file)."""
-    path = state_path()
-    try:
-        if not state_db.is_postgres(path) and not os.path.exists(str(path)):
-            return "missing"
-        return "ok" if accounts.any_accounts(path) else "empty"
-    except Exception:  # noqa: BLE001 — whatever the fault, the door stays shut
-        return "unreadable"
+    return health.state_status(state_path())
 
 
 def gate() -> None:
@@ -128,10 +123,18 @@ def current() -> accounts.Account | None:
     return fresh
 
 
+def name_of(account: accounts.Account | None) -> str:
+    """The name the audit log gives the session's account (or the single user)."""
+    return account.name if account else tr("auth.single_user_name")
+
+
+def role_of(account: accounts.Account | None) -> str:
+    return account.role if account else "admin"
+
+
 def record(account: accounts.Account | None, action: str, region: str = "", obj: str = "", outcome: str = "ok") -> None:
     """An entry in the audit log for the session's account (or the single user)."""
-    audit.append(state_path(), account.name if account else tr("auth.single_user_name"),
-                 account.role if account else "admin", action, region, obj, outcome)
+    audit.append(state_path(), name_of(account), role_of(account), action, region, obj, outcome)
 
 
 @st.cache_resource(show_spinner=False, ttl=60)

@@ -186,6 +186,16 @@ def css_text(text: str) -> str:
 PAGE_ERRORS_ENV = "EQUITY_PAGE_ERRORS"     # "raise": let a fault through (the tests see it as an exception)
 
 
+def fault_key(exc: BaseException) -> str:
+    """The catalog message of a fault: a broken audit log and a missing installation key say what to do."""
+    from analytics.io import audit, keys
+    if isinstance(exc, audit.AuditBroken):
+        return "error.audit_broken"
+    if isinstance(exc, keys.KeyMissing):
+        return "error.key_missing"
+    return "app.fault"
+
+
 @contextmanager
 def error_boundary():
     """The pages' one error boundary: a fault anywhere in a run (a page, the sign-in, the state database
@@ -202,6 +212,6 @@ def error_boundary():
         ref = uuid.uuid4().hex[:8]
         logging.getLogger("equity").error("page fault %s", ref, exc_info=exc)
         try:
-            st.error(tr("app.fault", ref=ref, kind=type(exc).__name__), icon=":material/error:")
+            st.error(tr(fault_key(exc), ref=ref, kind=type(exc).__name__), icon=":material/error:")
         except Exception:  # noqa: BLE001 — even the catalog unreadable: still no traceback
             st.error(f"内部错误（参考号 {ref}）")

@@ -68,8 +68,14 @@ CREATE TABLE IF NOT EXISTS audit (
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS audit_head (
+    id INTEGER PRIMARY KEY,              -- always 1: the chain's head, written in each append's transaction
+    entries INTEGER NOT NULL,            -- the number of the newest entry
+    hash TEXT NOT NULL,                  -- its hash
+    mac TEXT NOT NULL                    -- HMAC of both under the installation key (a head cannot be forged)
+);
 """
-TABLES = ("accounts", "scenarios", "saved_views", "audit")
+TABLES = ("accounts", "scenarios", "saved_views", "audit", "audit_head")
 
 
 def state_path(db_path: str | os.PathLike) -> Path | str:
@@ -236,7 +242,8 @@ def table_rows(location, table: str) -> list[tuple]:
     """Every row of a state table in its key order ([] when the database or table is not there yet)."""
     if table not in TABLES:
         raise ValueError(table)
-    order = {"accounts": "name", "scenarios": "county_code, name", "saved_views": "owner, page, name", "audit": "id"}[table]
+    order = {"accounts": "name", "scenarios": "county_code, name", "saved_views": "owner, page, name", "audit": "id",
+             "audit_head": "id"}[table]
     if not is_postgres(location) and not Path(location).exists():
         return []
     with connect(location) as con:

@@ -183,45 +183,102 @@ def replacement_words(plan: dict, lang: str = "zh") -> str:
     return t("import.replacement", lang, replaced=replaced or "—", kept=kept)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """The audit entry of a publish or rollback, written inside it (see :func:`publish`); the version's number
+    is added to ``obj`` (" v7")."""
+    user: str
+    role: str
+    action: str
+    region: str = ""
+    obj: str = ""
+
+
+def _audited(db_path, entry: Entry, number: int, outcome: str = "ok") -> tuple[int, str]:
+    from analytics.io import audit, state
+    return audit.append_entry(state.state_path(db_path), entry.user, entry.role, entry.action, entry.region,
+                              f"{entry.obj} v{number}".strip(), outcome)
+
+
 def publish(db_path, tables: dict[str, pd.DataFrame], outlines, towns, meta: dict[str, str],
-            extra: pd.DataFrame | None = None, scope: dict[str, dict] | None = None) -> int:
+            extra: pd.DataFrame | None = None, scope: dict[str, dict] | None = None, *, entry: Entry) -> int:
     """Write a new version and make it current, under the publish lock; returns its number.
+
+    Its audit ``entry`` is written after the version file is complete and before it is swapped in, and the
+    version records the audit head as it was when its writing began (``audit_head`` in its metadata): a
+    version cannot become current without its entry (an entry that cannot be written — a broken log, a
+    full disk — removes the version again); a process killed between entry and swap leaves an entry for a
+    version that never became current, never the reverse. A write that fails (a full disk, a read-only
+    folder) is recorded with the outcome 'failed'.
 
     With ``scope`` (see :func:`submission_scope`) only those counties and years are replaced and every
     other county of the latest current version is kept — read under the lock, so two counties
     submitting at once both end up in the current version. Without it the tables are the whole dataset.
     """
+    from analytics.io import audit, state
     db = Path(db_path)
     with publish_lock(db):
+        _sweep(db)
         _archive_unversioned_current(db)
         number = (version_numbers(db) or [0])[-1] + 1
         target = version_path(db, number)
-        meta = dict(meta, version=str(number))
-        if scope is not None and db.exists():
-            base = storage.physical_path(db)
-            previous = storage.Store(db)
+        head = audit.read_head(state.state_path(db))
+        meta = dict(meta, version=str(number),
+                    audit_head=json.dumps({"entries": head[0] if head else 0, "hash": head[1] if head else audit.GENESIS}))
+        try:
+            _write_version(db, target, tables, outlines, towns, meta, extra, scope)
+        except BaseException:
             try:
-                meta.update(synthetic_meta(previous.meta(), set(previous.counties()["county_code"].astype(str)),
-                                           meta, set(scope)))
-                meta["changes"] = json.dumps(changes_against(previous, tables,
-                                                             counties={c: v["years"] for c, v in scope.items()}),
-                                             ensure_ascii=False, default=str)
-            finally:
-                previous.close()
-            storage.write_submission(base, target, tables, {c: v["years"] for c, v in scope.items()},
-                                     outlines, towns, meta, extra)
-        else:
-            if meta.get("is_demo") == "true":
-                meta["synthetic_counties"] = json.dumps(sorted({str(c) for c in tables["schools"]["county_code"]})
-                                                        if "schools" in tables else [])
-            if "changes" not in meta:
-                meta["changes"] = json.dumps({"first": True, "row_counts": {k: int(len(v)) for k, v in tables.items()}},
-                                             ensure_ascii=False)
-            meta.setdefault("row_counts", json.dumps({k: int(len(v)) for k, v in tables.items()}, ensure_ascii=False))
-            storage.write_database(target, tables, outlines, towns, meta, extra)
+                _audited(db, entry, number, "failed")
+            except Exception:  # noqa: BLE001 — the state may be on the same full disk; the fault is raised below
+                pass
+            raise
+        try:
+            _audited(db, entry, number)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
         make_current(db, target)
         prune(db)
         return number
+
+
+def _sweep(db: Path) -> list[Path]:
+    """Temporary files a killed writer left (``vNNNN.duckdb.building-<pid>`` and its ``.wal``,
+    ``equity.duckdb.swap-<pid>``). Called under the publish lock, when no writer anywhere is at work, so
+    every such file is a leftover. Returns what it removed."""
+    gone = []
+    candidates = list(versions_dir(db).glob("*.building-*")) if versions_dir(db).is_dir() else []
+    candidates += list(db.parent.glob(db.name + ".swap-*")) + list(db.parent.glob(db.name + ".building-*"))
+    for stray in candidates:
+        stray.unlink(missing_ok=True)
+        gone.append(stray)
+    return gone
+
+
+def _write_version(db: Path, target: Path, tables, outlines, towns, meta: dict, extra, scope) -> None:
+    if scope is not None and db.exists():
+        base = storage.physical_path(db)
+        previous = storage.Store(db)
+        try:
+            meta.update(synthetic_meta(previous.meta(), set(previous.counties()["county_code"].astype(str)),
+                                       meta, set(scope)))
+            meta["changes"] = json.dumps(changes_against(previous, tables,
+                                                         counties={c: v["years"] for c, v in scope.items()}),
+                                         ensure_ascii=False, default=str)
+        finally:
+            previous.close()
+        storage.write_submission(base, target, tables, {c: v["years"] for c, v in scope.items()},
+                                 outlines, towns, meta, extra)
+    else:
+        if meta.get("is_demo") == "true":
+            meta["synthetic_counties"] = json.dumps(sorted({str(c) for c in tables["schools"]["county_code"]})
+                                                    if "schools" in tables else [])
+        if "changes" not in meta:
+            meta["changes"] = json.dumps({"first": True, "row_counts": {k: int(len(v)) for k, v in tables.items()}},
+                                         ensure_ascii=False)
+        meta.setdefault("row_counts", json.dumps({k: int(len(v)) for k, v in tables.items()}, ensure_ascii=False))
+        storage.write_database(target, tables, outlines, towns, meta, extra)
 
 
 def synthetic_meta(previous: dict, previous_counties: set[str], meta: dict, replaced: set[str]) -> dict:
@@ -245,16 +302,18 @@ def synthetic_counties(meta: dict, counties: set[str]) -> set[str]:
     return set(counties) if meta.get("is_demo") == "true" else set()
 
 
-def rollback(db_path, number: int) -> None:
-    """Make version ``number`` current again (it stays in the list; nothing is deleted)."""
+def rollback(db_path, number: int, *, entry: Entry) -> None:
+    """Make version ``number`` current again (it stays in the list; nothing is deleted); its audit ``entry``
+    is written under the lock before the swap."""
     path = version_path(db_path, number)
     if not path.exists():
         raise FileNotFoundError(path)
     with publish_lock(db_path):
+        _audited(db_path, entry, number)
         make_current(db_path, path)
 
 
-def rollback_county(db_path, county_code: str, number: int, user: str = "") -> int:
+def rollback_county(db_path, county_code: str, number: int, user: str = "", role: str = "cli") -> int:
     """Bring back one county as it was in version ``number`` — every year of it — and keep every other
     county as it is now: a new version (nothing is deleted). Returns its number. A county absent from
     ``number`` raises LookupError."""
@@ -281,7 +340,9 @@ def rollback_county(db_path, county_code: str, number: int, user: str = "") -> i
     meta = {"is_demo": "true" if was_synthetic else "false", "source_file": f"v{number}", "source_sha256": "",
             "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "imported_by": user or getpass.getuser(),
             "submission": json.dumps({"rollback_of": number, "counties": scope}, ensure_ascii=False)}
-    return publish(db_path, tables, rows["county_outlines"], rows["town_areas"], meta, rows["extra_columns"], scope=scope)
+    entry = Entry(meta["imported_by"], role, "rollback", county_code, f"v{number} →")
+    return publish(db_path, tables, rows["county_outlines"], rows["town_areas"], meta, rows["extra_columns"], scope=scope,
+                   entry=entry)
 
 
 # Versions kept by :func:`prune` (data/settings.yaml ``versions``): the newest N that changed each county,

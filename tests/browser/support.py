@@ -74,7 +74,7 @@ def streamlit_server(db_path: str, port: int | None = None, prefix: list[str] | 
         from tests.app.apptest import has_accounts
         if has_accounts(db_path):
             env["EQUITY_AUTH_MODE"] = "builtin"
-    cmd = (prefix or []) + [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+    cmd = (prefix or []) + [sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"),
                             "--server.headless", "true", "--server.address", "127.0.0.1",
                             "--server.port", str(port), "--browser.gatherUsageStats", "false"] + (args or [])
     url = f"http://127.0.0.1:{port}"

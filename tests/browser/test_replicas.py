@@ -3,6 +3,7 @@
 through nginx, a page draws, her upload imports — every request of her browser reached one replica (the
 route cookie), a colleague on the other replica is signed in by the same shared accounts and sees the new
 version on his next rerun, and the audit log both replicas wrote keeps its chain."""
+import json
 import re
 import os
 import shutil
@@ -54,7 +55,8 @@ def test_two_replicas_behind_nginx_share_sign_in_imports_and_audit(demo_db, tmp_
            f"127.0.0.1:{port}", "--db", str(db), "--workdir", str(workdir)]
     env = dict(os.environ, EQUITY_AUTH_MODE="builtin")          # the production layout signs people in
     with logged_process(cmd, "replicas", cwd=ROOT, env=env) as log, sync_playwright() as p:
-        wait_until(lambda: urllib.request.urlopen(f"{url}/healthz", timeout=1).read() == b"ok", 120, log, "replicas")
+        wait_until(lambda: json.loads(urllib.request.urlopen(f"{url}/healthz", timeout=1).read())["ok"], 120, log,
+                   "replicas")
         access_log = workdir / "nginx" / "access.log"
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         sessions = []                                     # (context, page, replica): one on each replica

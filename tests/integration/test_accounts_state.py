@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.io import accounts, audit, state
+from analytics.io import accounts, audit, keys, state
 from analytics.standards import settings_section
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,10 +92,85 @@ def test_the_audit_chain_shows_a_row_changed_or_removed_by_hand(new_state):
     assert audit.verify(removed) == {"ok": False, "id": 3, "reason": "removed"}
     rehashed = five_entries()                                   # a row changed and its own hash recomputed
     r = audit.entries(rehashed).set_index("id").loc[2]
-    digest = audit.entry_hash(r["prev_hash"], 2, r["at"], "someone else", r["role"], r["action"], r["region"],
-                              r["object"], "ok")
+    digest = audit.entry_hash(keys.load(rehashed), r["prev_hash"], 2, r["at"], "someone else", r["role"], r["action"],
+                              r["region"], r["object"], "ok")
     tamper(rehashed, 'UPDATE audit SET "user" = \'someone else\', hash = ? WHERE id = 2', [digest])
     assert audit.verify(rehashed) == {"ok": False, "id": 3, "reason": "relinked"}
+
+
+def five(path):
+    for k in range(5):
+        audit.append(path, "王芳", "manager", "export", "320902", f"表{k}.xlsx")
+    return path
+
+
+def test_the_newest_entries_or_all_of_them_removed_are_seen(new_state):
+    """The probe: deleting the last rows — or every row — still verified "审计日志完整". The head row written with
+    each append says how many there were; an append on top refuses rather than hide the loss."""
+    tail = five(new_state())
+    tamper(tail, "DELETE FROM audit WHERE id >= 4")
+    assert audit.verify(tail) == {"ok": False, "id": 5, "count": 3, "reason": "tail_missing"}
+    with pytest.raises(audit.AuditBroken) as refused:
+        audit.append(tail, "李明", "admin", "sign_in")
+    assert refused.value.reason == "tail_missing" and len(audit.entries(tail)) == 3      # nothing written on top
+    emptied = five(new_state())
+    tamper(emptied, "DELETE FROM audit")
+    assert audit.verify(emptied) == {"ok": False, "id": 5, "count": 0, "reason": "emptied"}
+    both = five(new_state())                                        # the rows and the head row: the head missing
+    tamper(both, "DELETE FROM audit_head")
+    assert audit.verify(both) == {"ok": False, "id": 5, "reason": "head_missing"}
+    with pytest.raises(audit.AuditBroken):
+        audit.append(both, "李明", "admin", "sign_in")
+
+
+def test_a_chain_rewritten_without_the_key_or_a_forged_head_fails(new_state):
+    """The chain is keyed: whoever can write the state database but not read the installation key cannot
+    make a rewritten chain — or a head moved back over removed entries — verify."""
+    import hashlib
+    import json
+    path = five(new_state())
+    rows = audit.entries(path)
+    prev = audit.GENESIS                                            # every hash recomputed, SHA-256 with no key
+    for r in rows.itertuples(index=False):
+        text = json.dumps([prev, int(r.id), r.at, r.user, r.role, r.action, r.region, r.object, r.outcome],
+                          ensure_ascii=False, separators=(",", ":"))
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        tamper(path, "UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", [prev, digest, int(r.id)])
+        prev = digest
+    tamper(path, "UPDATE audit_head SET hash = ?", [prev])
+    assert audit.verify(path)["ok"] is False and audit.verify(path)["reason"] in ("changed", "head_forged")
+    assert audit.verify(path)["id"] in (1, 5)
+    moved = five(new_state())                                       # tail removed, head set to the new last entry
+    tamper(moved, "DELETE FROM audit WHERE id = 5")
+    last = audit.entries(moved)["hash"].iloc[-1]
+    tamper(moved, "UPDATE audit_head SET entries = 4, hash = ?", [last])
+    assert audit.verify(moved) == {"ok": False, "id": 4, "reason": "head_forged"}
+
+
+def test_a_missing_key_is_an_error_never_a_new_key(new_state, monkeypatch):
+    path = five(new_state())
+    where = keys.key_path(path)
+    where.rename(where.with_name("elsewhere.key"))
+    assert audit.verify(path) == {"ok": False, "id": 0, "reason": "key_missing"}
+    with pytest.raises(keys.KeyMissing):
+        audit.append(path, "李明", "admin", "sign_in")
+    assert not where.exists()                                       # no fresh key made over existing entries
+    monkeypatch.setenv(keys.KEY_ENV, where.with_name("elsewhere.key").read_text().strip())
+    assert audit.verify(path)["ok"]                                 # the same key from the environment
+
+
+def test_reanchor_records_what_was_found_and_refuses_a_changed_entry(new_state):
+    path = five(new_state())
+    tamper(path, "DELETE FROM audit WHERE id = 5")
+    found = audit.reanchor(path, "root", "cli")
+    assert found["reason"] == "tail_missing"
+    rows = audit.entries(path)
+    assert rows["action"].iloc[-1] == "audit_reanchor" and rows["outcome"].iloc[-1] == "tail_missing"
+    assert audit.verify(path)["ok"] and audit.verify(path)["count"] == 5     # 4 kept + the re-anchor entry
+    changed = five(new_state())
+    tamper(changed, "UPDATE audit SET object = 'x' WHERE id = 2")
+    with pytest.raises(audit.AuditBroken):
+        audit.reanchor(changed, "root", "cli")
 
 
 def test_appends_from_several_processes_at_once_keep_the_chain(new_state):

@@ -93,8 +93,10 @@ def check(path: str | Path, *, outline_source=None, progress=None, towns_geojson
 
 
 def publish(checked: Checked, db_path: str | Path, *, is_demo: bool = False, user: str | None = None,
-            progress=None) -> int:
-    """Write ``checked`` as a new dataset version and make it current; returns the version number."""
+            role: str = "cli", progress=None) -> int:
+    """Write ``checked`` as a new dataset version and make it current, with its audit entry (action 'import',
+    the counties it replaces, the file's name and SHA-256, the version: see :func:`versions.publish`); returns
+    the version number."""
     if checked.errors:
         raise ValueError("a workbook with errors cannot be published")
     say = progress or (lambda f, k: None)
@@ -115,13 +117,17 @@ def publish(checked: Checked, db_path: str | Path, *, is_demo: bool = False, use
                                                 "params": p.params} for p in checked.warnings]},
                                  ensure_ascii=False, default=str),
     }
-    number = versions.publish(db_path, tables, checked.outlines, checked.towns, meta, checked.extra, scope=scope)
+    entry = versions.Entry(meta["imported_by"], role, "import", ",".join(sorted(scope)),
+                           f"{checked.source.name} sha256:{meta['source_sha256']}")
+    number = versions.publish(db_path, tables, checked.outlines, checked.towns, meta, checked.extra, scope=scope,
+                              entry=entry)
     say(1.0, "progress.done")
     return number
 
 
 def import_workbook(path: str | Path, db_path: str | Path, *, accept_warnings: bool = False, is_demo: bool = False,
-                    user: str | None = None, outline_source=None, progress=None, towns_geojson=None) -> ImportReport:
+                    user: str | None = None, role: str = "cli", outline_source=None, progress=None,
+                    towns_geojson=None) -> ImportReport:
     """Check ``path``; publish it when it has no error and its warnings (if any) are accepted."""
     checked = check(path, outline_source=outline_source, progress=progress, towns_geojson=towns_geojson)
     tables = {k: v.drop(columns="_row") for k, v in checked.tables.items()}
@@ -133,7 +139,7 @@ def import_workbook(path: str | Path, db_path: str | Path, *, accept_warnings: b
         report.needs_confirmation = True
         return report
     try:
-        report.version = publish(checked, db_path, is_demo=is_demo, user=user, progress=progress)
+        report.version = publish(checked, db_path, is_demo=is_demo, user=user, role=role, progress=progress)
     except versions.PublishBusy:
         report.problems.append(Problem(ERROR, "publish_busy", params={"minutes": int(versions.LOCK_TIMEOUT_S // 60)}))
         return report
