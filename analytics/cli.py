@@ -243,6 +243,20 @@ def cmd_audit(args) -> int:
     """The audit log: entries (--json) and, with --verify, the hash chain checked (exit 2 at a broken entry)."""
     from analytics.io import audit, state
     path = state.state_path(args.db)
+    if args.rotate_key:
+        from analytics.io import keys
+        try:
+            done = audit.rotate_key(path, _user(args), "cli", db_path=args.db)
+        except audit.AuditBroken as broken:
+            print(t(f"audit.broken.{broken.reason}", args.lang, id=broken.params.get("id", 0), count=0, version="—")
+                  + t("audit.rotate_refused", args.lang), file=sys.stderr)
+            return 2
+        except keys.KeyMissing as missing:
+            print(t("audit.rotate_in_environment" if missing.reason == "in_environment" else "audit.broken.key_unusable",
+                    args.lang, id=0), file=sys.stderr)
+            return 2
+        print(t("audit.rotated", args.lang, old=done["from"], new=done["to"], where=keys.key_path(path)))
+        return 0
     if args.reanchor:
         try:
             found = audit.reanchor(path, _user(args), "cli", db_path=args.db)
@@ -315,7 +329,8 @@ def cmd_export(args) -> int:
         return 2
     store = Store(args.db)
     try:
-        Path(args.out).write_bytes(contract_workbook(store))
+        from analytics.io.export import write_file
+        write_file(args.out, contract_workbook(store))
     finally:
         store.close()
     _record(args, "export", "", Path(args.out).name)
@@ -363,7 +378,8 @@ def cmd_compare(args) -> int:
             before = service.region_verdicts(store, args.region, args.year - 1)
             name = regions.region_name(service.regions(store), args.region)
             header = comparison.header_lines(name, args.year, store.meta(), int(found["counties"]["is_demo"].sum()), args.lang)
-            Path(args.xlsx).write_bytes(to_excel_bytes(comparison.region_sheets(found, before, args.lang), header))
+            from analytics.io.export import write_file
+            write_file(args.xlsx, to_excel_bytes(comparison.region_sheets(found, before, args.lang), header))
     finally:
         store.close()
     records = verdict_records(found)
@@ -445,7 +461,7 @@ def cmd_plan(args) -> int:
     store.close()
     summary = rectification.plan_summary(plan, service.standards_for(args.county))
     if args.xlsx:
-        Path(args.xlsx).write_bytes(export.to_excel_bytes(rectification.plan_sheets(plan, schools, service.standards_for(args.county), args.lang)))
+        export.write_file(args.xlsx, export.to_excel_bytes(rectification.plan_sheets(plan, schools, service.standards_for(args.county), args.lang)))
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     else:
@@ -580,9 +596,8 @@ def cmd_scenario(args) -> int:
     shown = scenarios.display_table(table.rename(columns={"today": t("scen.today", args.lang),
                                                           "scenario": args.saved or Path(args.steps).stem}), std, args.lang)
     if args.xlsx:
-        from analytics.io.export import to_excel_bytes
-        with open(args.xlsx, "wb") as fh:
-            fh.write(to_excel_bytes({t("scen.results", args.lang)[:31]: shown}))
+        from analytics.io.export import to_excel_bytes, write_file
+        write_file(args.xlsx, to_excel_bytes({t("scen.results", args.lang)[:31]: shown}))
     if args.json:
         print(json.dumps({"year": year, "steps": [s.as_dict() for s in steps], "log": results["scenario"]["log"],
                           "comparison": table.astype(object).where(table.notna(), None).to_dict("records")},
@@ -635,6 +650,8 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
                    help="check the keyed chain, its head and the heads the versions recorded; exit 2 naming what broke")
     p.add_argument("--reanchor", action="store_true",
                    help="after looking at a broken head or lost tail: record what was found and move the head to the end")
+    p.add_argument("--rotate-key", action="store_true",
+                   help="a new installation key: the log verified, then re-keyed in one transaction (see the README)")
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("versions", help="list the dataset versions (* = current) and the counties each changed")

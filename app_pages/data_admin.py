@@ -86,8 +86,13 @@ if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
         user = account.name if account else st.text_input(tr("admin.user"), value=getpass.getuser(), key=state.IMPORT_USER)
         if st.button(tr("admin.import"), type="primary", disabled=not confirmed, icon=":material/upload:"):
             bar = st.progress(0.0)
-            number = importer.publish(checked, db, user=user, role=auth.role_of(account),   # audited inside
-                                      progress=lambda f, k: bar.progress(f, text=tr(k)))
+            try:
+                number = importer.publish(checked, db, user=user, role=auth.role_of(account),   # audited inside
+                                          progress=lambda f, k: bar.progress(f, text=tr(k)))
+            except versions.PublishBusy:
+                bar.empty()
+                st.error(tr("problem.publish_busy", minutes=int(versions.LOCK_TIMEOUT_S // 60)), icon=":material/hourglass_top:")
+                st.stop()
             for key in (state.CHECKED, state.CHECKED_HASH, state.CONFIRM):
                 st.session_state.pop(key, None)
             st.session_state[state.IMPORTED_HASH] = digest          # the same file is not offered again

@@ -144,6 +144,41 @@ def entries(path) -> pd.DataFrame:
                             columns=COLUMNS)
 
 
+def rotate_key(path, user: str, role: str = "cli", db_path=None) -> dict:
+    """A new installation key: the log must verify first; then every entry's hash and the head are computed
+    again under the new key in one write transaction (no append can come between), the key file replaced
+    just before it commits, and a 'key_rotated' entry records both fingerprints. The versions' recorded heads
+    were under the old key: they are acknowledged by that entry (as by a re-anchoring). Refused when the key
+    comes from $EQUITY_INSTALLATION_KEY (the variable is set outside; rotate the file, then set it).
+    Returns {'from', 'to'} fingerprints."""
+    import os
+    if os.environ.get(keys.KEY_ENV):
+        raise keys.KeyMissing(f"${keys.KEY_ENV}", "in_environment")
+    found = verify(path, db_path)
+    if not found.get("ok"):
+        raise AuditBroken(found["reason"], id=found.get("id", 0))
+    old = keys.load(path, create=True)
+    new = keys.new_value()
+    target = keys.key_path(path)
+    with state.connect(path, write=True) as con:
+        rows = con.execute(f"SELECT {SELECTED} FROM audit ORDER BY id").fetchall()
+        prev = GENESIS
+        for r in rows:
+            digest = entry_hash(new, prev, r[0], *[str(v) for v in r[1:8]])
+            con.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", [prev, digest, r[0]])
+            prev = digest
+        if rows:
+            _set_head(con, int(rows[-1][0]), prev, new)
+        keys.install(path, new)                   # the last step before the commit
+    versions_up_to = 0
+    if db_path is not None:
+        from analytics.io import versions
+        versions_up_to = max(versions.version_numbers(db_path) or [0])
+    fingerprints = {"from": keys.fingerprint(old), "to": keys.fingerprint(new)}
+    append(path, user, role, "key_rotated", "", json.dumps(dict(fingerprints, versions_up_to=versions_up_to)), "ok")
+    return fingerprints
+
+
 def verify(path, db_path=None, key: bytes | None = None) -> dict:
     """Check the log: {'ok': True, 'count': n, 'head': last hash} or {'ok': False, 'id': an entry number,
     'reason': …}, the reason one of
@@ -182,7 +217,7 @@ def verify(path, db_path=None, key: bytes | None = None) -> dict:
         hashes.append(r.hash)
     count = len(hashes)
     acknowledged = 0
-    for r in rows[rows["action"] == "audit_reanchor"].itertuples(index=False):
+    for r in rows[rows["action"].isin(["audit_reanchor", "key_rotated"])].itertuples(index=False):
         try:
             acknowledged = max(acknowledged, int(json.loads(r.object).get("versions_up_to", 0)))
         except (ValueError, AttributeError):

@@ -128,10 +128,13 @@ def is_village_school(type_code: str, urban_rural_code: str) -> bool:
 class CellError(ValueError):
     """A cell that cannot be read: ``key`` names the catalog message, ``params`` fill it."""
 
+    SHOWN = 60                       # characters of the value a message quotes (a 5 MB cell is not quoted whole)
+
     def __init__(self, key: str, **params):
         super().__init__(key)
         self.key = key
-        self.params = params
+        self.params = {k: (v[:self.SHOWN] + "…" if isinstance(v, str) and len(v) > self.SHOWN else v)
+                       for k, v in params.items()}
 
 
 _UNIT_SUFFIX = re.compile(r"\s*(㎡|m²|m2|平方米|平米|万元|元|人|名|间|个|班|分|册)$", re.IGNORECASE)

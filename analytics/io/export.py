@@ -1,4 +1,5 @@
-"""Excel export of any table, safe to open: no cell can run as a formula."""
+"""Excel export of any table, safe to open: no cell can run as a formula; and files written whole or not
+at all (a full disk leaves no empty or cut file)."""
 from __future__ import annotations
 
 import io
@@ -8,12 +9,23 @@ import pandas as pd
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def looks_like_formula(value) -> bool:
+    """Text a spreadsheet would take for a formula when typed or pasted (= + - @, tab, CR)."""
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
 def neutralise(value):
-    """Text that a spreadsheet would read as a formula (= + - @, tab, CR) gets a leading
-    apostrophe so it stays text; other values pass through."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """Text that a spreadsheet would read as a formula gets a leading apostrophe so it stays text (for
+    text-only outputs — CSV, a clipboard); other values pass through. Excel files use :func:`as_text`."""
+    return "'" + value if looks_like_formula(value) else value
+
+
+def as_text(cell) -> None:
+    """An openpyxl cell holding formula-looking text kept as text: a string cell (never a formula) with the
+    quote-prefix mark Excel and WPS set for a typed apostrophe — it shows and stays text when edited, and
+    reads back as exactly the text it was (a literal apostrophe would come back on re-import)."""
+    cell.data_type = "s"
+    cell.quotePrefix = True
 
 
 def to_excel_bytes(sheets: dict[str, pd.DataFrame], header: list[str] | None = None) -> bytes:
@@ -26,14 +38,20 @@ def to_excel_bytes(sheets: dict[str, pd.DataFrame], header: list[str] | None = N
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, df in sheets.items():
             safe = df.copy()
-            for col in safe.columns:
-                if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
-                    safe[col] = safe[col].map(neutralise)
-            safe.columns = [neutralise(str(c)) for c in safe.columns]
+            safe.columns = [str(c) for c in safe.columns]
             safe.to_excel(writer, sheet_name=str(name)[:31], index=False, startrow=start)
             ws = writer.sheets[str(name)[:31]]
+            for i, col in enumerate(safe.columns, start=1):
+                if looks_like_formula(col):
+                    as_text(ws.cell(start + 1, i))
+                values = safe.iloc[:, i - 1]
+                if values.dtype == object or pd.api.types.is_string_dtype(values):
+                    for r in values.index[values.map(looks_like_formula).to_numpy(bool)]:
+                        as_text(ws.cell(start + 2 + safe.index.get_loc(r), i))
             for k, line in enumerate(top, start=1):
-                ws.cell(k, 1, neutralise(line))
+                ws.cell(k, 1, line)
+                if looks_like_formula(line):
+                    as_text(ws.cell(k, 1))
             ws.freeze_panes = f"A{start + 2}"
             for i, col in enumerate(safe.columns, start=1):
                 width = max([len(str(col))] + [len(str(v)) for v in safe.iloc[:200, i - 1]]) + 2
@@ -58,3 +76,27 @@ def contract_workbook(store, counties: list[str] | None = None) -> bytes:
         sheets[sheet.zh] = df.reindex(columns=sheet.column_keys).rename(
             columns={c.key: c.zh for c in sheet.columns})
     return to_excel_bytes(sheets)
+
+
+def write_file(path, data: bytes) -> None:
+    """``data`` into ``path`` whole or not at all: written beside it, synced, then renamed over it — a full
+    disk or a read-only folder raises and leaves neither an empty nor a cut file (nor the temporary one)."""
+    import os
+    from pathlib import Path
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.writing-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def save_whole(document, path) -> None:
+    """A python-docx / python-pptx / openpyxl document saved into ``path`` whole or not at all."""
+    buffer = io.BytesIO()
+    document.save(buffer)
+    write_file(path, buffer.getvalue())

@@ -10,7 +10,8 @@ outside the state database, so whoever can write the state cannot rewrite the ch
 
 A key is made (64 hex characters, file mode 0600, created exclusively so two processes agree on one) only
 while the audit log is still empty; once entries exist a missing key is an error, never a new key (which
-would make every past entry look changed). Rotation: see the README (``audit --rotate-key``).
+would make every past entry look changed). Rotation: ``python -m analytics audit --rotate-key`` (the log is
+verified, then re-keyed in one transaction; see the README).
 """
 from __future__ import annotations
 
@@ -72,9 +73,14 @@ def load(location, create: bool = False) -> bytes | None:
     return value.encode("utf-8")
 
 
+def new_value() -> bytes:
+    """A fresh key: 64 hex characters (256 bits)."""
+    return secrets.token_hex(32).encode("utf-8")
+
+
 def _create(path: Path) -> bytes:
     path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
+    value = new_value().decode("utf-8")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:                       # another process made it first: use that one

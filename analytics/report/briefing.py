@@ -25,6 +25,7 @@ from analytics.report.formatting import fmt_count, fmt_cv_near, fmt_pct, fmt_tim
 from analytics.i18n import t
 from analytics.report import figures
 from analytics.io.storage import Store
+from analytics.io.export import save_whole
 
 ROOT = Path(__file__).resolve().parents[2]
 FONTS_CONF = ROOT / "data" / "fonts" / "fonts.conf"
@@ -363,7 +364,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
                f"数据来源：{meta.get('source_file', '—')}（SHA-256 {meta.get('source_sha256', '')[:12]}，导入于{fmt_time(meta.get('imported_at'))}）。")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(path)
+    save_whole(doc, path)
     return path
 
 
@@ -418,7 +419,7 @@ def write_pptx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
              else "整改后仍有未达标项（同一方法复核）"]
          + ([f"方案未覆盖、需其他措施的项目{len(uncovered)}项：" + "、".join(u["code"] for u in uncovered)] if uncovered else []))
     path = Path(path)
-    prs.save(path)
+    save_whole(prs, path)
     return path
 
 

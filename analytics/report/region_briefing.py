@@ -15,6 +15,7 @@ from analytics.io.storage import Store
 from analytics.report import briefing, comparison, figures
 from analytics.report.formatting import fmt_count, fmt_pct
 from analytics.standards import settings_section
+from analytics.io.export import save_whole
 
 
 def content(store: Store, region: str, year: int, progress=None) -> dict:
@@ -155,7 +156,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
         f"{s}≤{c['std'].cv_line(s):.2f}" for s in c["std"].stages) + "），数值保留三位小数。")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(path)
+    save_whole(doc, path)
     return path
 
 

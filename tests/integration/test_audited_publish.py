@@ -126,3 +126,28 @@ def test_the_health_check_opens_the_data_and_the_state(tmp_path, monkeypatch):
         con.execute("DELETE FROM audit WHERE id = (SELECT max(id) FROM audit)")
     assert health.check(db)["audit"] == "tail_missing" and not health.check(db)["ok"]
     assert str(tmp_path) not in json.dumps(health.check(db))
+
+
+def test_the_key_is_rotated_with_the_whole_log_and_verify_says_what_broke(tmp_path, capsys):
+    """README: `audit --rotate-key` — the log re-keyed in one go, the old key no longer verifies it, the
+    versions' recorded heads acknowledged; `audit --verify` names a lost tail and exits 2."""
+    from analytics.io import keys
+    db = tmp_path / "equity.duckdb"
+    load(db, wbk.rows(), tmp_path, "a.xlsx")
+    load(db, mutate("学段", 2, "在校生数", 999), tmp_path, "b.xlsx")
+    log = state.state_path(db)
+    old = keys.load(log)
+    code, out, err = run_cli(["audit", "--rotate-key", "--db", str(db)], capsys)
+    assert code == 0, err
+    new = keys.load(log)
+    assert new != old and keys.fingerprint(old) in out and keys.fingerprint(new) in out
+    assert audit.verify(log, db)["ok"]
+    assert audit.verify(log, key=old)["ok"] is False                 # the old key no longer verifies anything
+    last = audit.entries(log).iloc[-1]
+    assert last["action"] == "key_rotated" and keys.fingerprint(new) in last["object"]
+    load(db, wbk.rows(), tmp_path, "c.xlsx")                         # life goes on under the new key
+    assert audit.verify(log, db)["ok"]
+    with state.connect(log, write=True) as con:
+        con.execute("DELETE FROM audit WHERE id = (SELECT max(id) FROM audit)")
+    code, _, err = run_cli(["audit", "--verify", "--db", str(db)], capsys)
+    assert code == 2 and "缺失末尾记录" in err

@@ -40,12 +40,38 @@ def test_school_status_and_worst_band():
 
 
 def test_excel_export_cannot_run_formulas():
-    df = pd.DataFrame({"学校名称": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "正常小学"], "学生": [1, 2, 3, 4, 5]})
-    wb = openpyxl.load_workbook(io.BytesIO(to_excel_bytes({"表": df})))
-    values = [c.value for c in wb["表"]["A"]][1:]
-    assert all(not str(v).startswith(("=", "+", "-", "@")) for v in values)
-    assert values[-1] == "正常小学" and [c.value for c in wb["表"]["B"]][1:] == [1, 2, 3, 4, 5]
-    assert neutralise(-2) == -2                            # numbers stay numbers
+    """Formula-looking text is written as a string cell with Excel's quote-prefix mark: never a formula, shown
+    and kept as text when edited, and read back as exactly the text it was (no apostrophe added)."""
+    names = ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "正常小学"]
+    df = pd.DataFrame({"学校名称": names, "学生": [1, 2, 3, 4, 5]})
+    wb = openpyxl.load_workbook(io.BytesIO(to_excel_bytes({"表": df}, header=["=危险的标题"])))
+    cells = list(wb["表"]["A"])[3:]
+    assert [c.value for c in cells] == names                        # identity: what went in comes back
+    assert all(c.data_type == "s" for c in cells)                   # no formula cell
+    assert [c.quotePrefix for c in cells] == [True, True, True, True, False]
+    assert wb["表"]["A1"].value == "=危险的标题" and wb["表"]["A1"].data_type == "s" and wb["表"]["A1"].quotePrefix
+    assert [c.value for c in wb["表"]["B"]][3:] == [1, 2, 3, 4, 5]   # numbers stay numbers
+    assert neutralise(-2) == -2 and neutralise("=1") == "'=1"        # (text-only outputs: an apostrophe)
+
+
+def test_a_file_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    """The probe: an export to a full disk left a 0-byte file."""
+    import errno
+    import os
+
+    from analytics.io.export import write_file
+    target = tmp_path / "导出.xlsx"
+    write_file(target, b"first")
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError):
+        write_file(target, b"second, longer")
+    assert target.read_bytes() == b"first"                          # the old file whole, no temporary left
+    assert [p.name for p in tmp_path.iterdir()] == ["导出.xlsx"]
+    with pytest.raises(OSError):
+        write_file(tmp_path / "新.xlsx", b"x")
+    assert not (tmp_path / "新.xlsx").exists()
 
 
 def test_gcj02_published_pair_and_round_trip():

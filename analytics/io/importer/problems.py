@@ -86,6 +86,8 @@ class RawSheet:
     too_many_rows: bool = False                 # reading stopped at limits.max_rows_per_sheet (blank rows count)
     padded_after: int | None = None             # reading stopped at a run of limits.max_blank_run blank rows
     out_of_time: bool = False                   # reading stopped at limits.max_read_seconds
+    duplicate_columns: list[tuple[int, str, int]] = field(default_factory=list)  # (position, header, first position)
+    too_long: list[tuple[int, str, int]] = field(default_factory=list)           # (row, header, characters)
 
 
 class _Findings:

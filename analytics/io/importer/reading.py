@@ -94,6 +94,7 @@ def _raw_sheet(sheet: contract.Sheet, title: str, rows_iter, started: float | No
     keys: dict[int, str] = {}
     headers: dict[str, str] = {}
     unknown: dict[int, str] = {}
+    duplicates: list[tuple[int, str, int]] = []
     marker = None
     for idx, cell in enumerate(header):
         if contract.is_blank(cell) and idx < len(above):
@@ -101,16 +102,23 @@ def _raw_sheet(sheet: contract.Sheet, title: str, rows_iter, started: float | No
         key = _header_key(sheet, cell)
         if key and key not in headers:
             keys[idx], headers[key] = key, str(cell).strip()
+        elif key:                        # the same column twice: which one holds the data is not known
+            duplicates.append((idx, str(cell).strip(), next(i for i, k in keys.items() if k == key)))
         elif _is_marker(cell):
             marker = idx
         elif not contract.is_blank(cell):
             unknown[idx] = str(cell).strip()
-    raw = RawSheet(sheet, title, headers, header_no, [], unknown)
+    raw = RawSheet(sheet, title, headers, header_no, [], unknown, duplicate_columns=duplicates)
     max_rows = int(contract.raw_contract()["limits"]["max_rows_per_sheet"])
+    max_text = int(contract.raw_contract()["limits"]["max_text_chars"])
+    names = {**{i: headers[k] for i, k in keys.items()}, **unknown}
 
     def take(row_no, values):
         if all(contract.is_blank(v) for v in values):
             return
+        for i, v in enumerate(values):   # refused, never stored whole and cut later (Excel holds 32,767)
+            if isinstance(v, str) and len(v) > max_text and i in names:
+                raw.too_long.append((row_no, names[i], len(v)))
         if len(raw.rows) >= max_rows:
             raw.too_many_rows = True
             return
@@ -176,6 +184,9 @@ def read_workbook(path: str | Path) -> tuple[dict[str, RawSheet], list[Problem]]
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a broken file
         return found, [Problem(ERROR, "not_workbook", params={"name": path.name, "detail": type(exc).__name__})]
+    for ws in book.worksheets:           # a shared-string number outside the table is damage, not the last string
+        if isinstance(getattr(ws, "_shared_strings", None), list):
+            ws._shared_strings = SharedStrings(ws._shared_strings, ws.title)
     import time
     started = time.monotonic()
     try:
@@ -190,10 +201,32 @@ def read_workbook(path: str | Path) -> tuple[dict[str, RawSheet], list[Problem]]
             ws.reset_dimensions()
             rows = ((i, r) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
             found[sheet.key] = _raw_sheet(sheet, ws.title, rows, started)
+    except BadSharedString as bad:
+        return {}, [Problem(ERROR, "bad_shared_string", bad.sheet, None, None, {"index": bad.index, "n": bad.count})]
     except Exception as exc:  # noqa: BLE001
         return {}, [Problem(ERROR, "not_workbook", params={"name": path.name, "detail": type(exc).__name__})]
     finally:
         book.close()
     return found, problems
+
+
+class BadSharedString(ValueError):
+    def __init__(self, sheet: str, index, count: int):
+        super().__init__(f"{sheet}: shared string {index} of {count}")
+        self.sheet, self.index, self.count = sheet, index, count
+
+
+class SharedStrings(list):
+    """The workbook's shared-string table as the sheet reader asks it: a number below 0 or past the end is
+    :class:`BadSharedString` (a plain list would give the last string for −1, a wrong value read as right)."""
+
+    def __init__(self, strings, sheet: str):
+        super().__init__(strings)
+        self.sheet = sheet
+
+    def __getitem__(self, index):
+        if isinstance(index, int) and not 0 <= index < len(self):
+            raise BadSharedString(self.sheet, index, len(self))
+        return super().__getitem__(index)
 
 

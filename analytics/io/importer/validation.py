@@ -27,6 +27,13 @@ def _parse_sheet(raw: RawSheet, problems: Problems) -> pd.DataFrame:
     if raw.out_of_time:
         problems.add(Problem(ERROR, "read_too_long", sheet.zh, None, None,
                              {"seconds": contract.raw_contract()["limits"]["max_read_seconds"]}))
+    from openpyxl.utils import get_column_letter
+    for idx, header, first in raw.duplicate_columns:
+        problems.add(Problem(ERROR, "duplicate_column", sheet.zh, raw.header_row, header,
+                             {"first": get_column_letter(first + 1), "again": get_column_letter(idx + 1)}))
+    limit = contract.raw_contract()["limits"]["max_text_chars"]
+    for row_no, header, length in raw.too_long:
+        problems.add(Problem(ERROR, "text_too_long", sheet.zh, row_no, header, {"n": f"{length:,}", "limit": f"{limit:,}"}))
     if raw.unknown_columns:
         problems.add(Problem(WARNING, "unknown_columns", sheet.zh, raw.header_row, None,
                              {"columns": "、".join(raw.unknown_columns.values())}))
