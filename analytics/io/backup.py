@@ -29,6 +29,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -159,7 +160,7 @@ def read_manifest(archive) -> dict:
         with tarfile.open(archive) as tar:
             member = tar.extractfile("manifest.json")
             manifest = json.loads(member.read().decode("utf-8")) if member else None
-    except (OSError, KeyError, tarfile.TarError, ValueError) as exc:
+    except (OSError, KeyError, tarfile.TarError, ValueError, EOFError, zlib.error) as exc:
         raise BackupError("not_a_backup", path=str(archive), reason=str(exc)) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError("not_a_backup", path=str(archive), reason="manifest")
@@ -192,10 +193,13 @@ def restore(archive, db_path, key_file=None) -> dict:
     old_key = None
     state_loaded = False
     try:
-        with tarfile.open(archive) as tar:
-            names = set(manifest["files"]) | {"manifest.json"}
-            members = [m for m in tar.getmembers() if m.name in names and m.isfile()]
-            tar.extractall(staging, members=members, filter="data")
+        try:
+            with tarfile.open(archive) as tar:
+                names = set(manifest["files"]) | {"manifest.json"}
+                members = [m for m in tar.getmembers() if m.name in names and m.isfile()]
+                tar.extractall(staging, members=members, filter="data")
+        except (tarfile.TarError, EOFError, zlib.error) as exc:          # a truncated or damaged archive
+            raise BackupError("damaged", name=f"{Path(archive).name} ({type(exc).__name__})") from exc
         for name, listed in manifest["files"].items():
             if not (staging / name).is_file() or sha256(staging / name) != listed["sha256"]:
                 raise BackupError("damaged", name=name)

@@ -190,3 +190,19 @@ def test_a_restore_that_fails_its_last_check_removes_everything_it_wrote(tmp_pat
     code, _, err = run_cli(restore(archive, target, db), capsys)       # the retry is not refused
     assert code == 0, err
     assert versions.current_version(target) == 2 and audit.verify(state.state_path(target), target)["ok"]
+
+
+def test_a_truncated_backup_is_a_message_and_writes_nothing(tmp_path, capsys, monkeypatch, new_state):
+    """The probe: a truncated backup gave a traceback and exit 1."""
+    (tmp_path / "old").mkdir()
+    db = installation(tmp_path / "old")
+    archive = tmp_path / "backup.tar.gz"
+    assert run_cli(["backup", "--db", str(db), "--out", str(archive)], capsys)[0] == 0
+    if state.is_postgres(state.state_path(db)):
+        monkeypatch.setenv(state.STATE_URL_ENV, new_state())
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(archive.read_bytes()[: archive.stat().st_size * 2 // 3])
+    target = tmp_path / "new" / "equity.duckdb"
+    code, _, err = run_cli(restore(cut, target, db), capsys)
+    assert code == 2 and "Traceback" not in err and ("已损坏" in err or "不是本系统的备份文件" in err)
+    assert not target.exists() and versions.version_numbers(target) == [] and state.is_empty(state.state_path(target))
