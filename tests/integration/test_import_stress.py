@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.io import storage, versions
+from analytics.io import audit, state, storage, versions
 from tests import workbooks as wbk
 from tests.helpers import load, run_cli, sha
 from analytics.io.importer import import_workbook
@@ -52,11 +52,15 @@ def test_killed_import_leaves_current_data_intact(tmp_path, demo_db):
             outcomes.append("old")
         else:
             assert counts == json.loads(meta["row_counts"]) and counts["schools"] > 100
+            # never a current version without its audit entry (it is written inside the publish)
+            imports = audit.entries(state.state_path(db)).query("action == 'import' and outcome == 'ok'")
+            assert imports["object"].str.endswith(f" v{meta['version']}").any(), meta["version"]
             outcomes.append("new")
-            versions.rollback(db, 1)                           # start the next round from the small one
+            versions.rollback(db, 1, entry=versions.Entry("test", "cli", "rollback"))   # the next round from the small one
     assert "old" in outcomes                                   # killed before the swap at least once
     # leftovers of killed runs are not taken for versions
     assert all(v.row_counts for v in versions.list_versions(db))
+    assert audit.verify(state.state_path(db))["ok"]           # kills leave the chain whole
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

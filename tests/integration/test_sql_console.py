@@ -54,9 +54,10 @@ ATTACKS = {   # query → what the refusal says (zh)
 
 
 def folder_state(folder):
-    """Every file under ``folder`` and its checksum, the state database aside (the audit log grows)."""
+    """Every file under ``folder`` and its checksum, the state database aside (the audit log grows; its
+    installation key is made with the first entry)."""
     return {str(p.relative_to(folder)): sha(p) for p in sorted(folder.rglob("*"))
-            if p.is_file() and ".state.sqlite" not in p.name and not p.name.endswith(".lock")}
+            if p.is_file() and ".state.sqlite" not in p.name and not p.name.endswith((".lock", ".installation.key"))}
 
 
 @pytest.fixture()
