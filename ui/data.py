@@ -10,6 +10,7 @@ even if an import publishes a new version half-way through the run. The next run
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
@@ -74,8 +75,21 @@ def _open(path: str, signature: tuple) -> Store:
     in the background (results are kept per version, see ``service.once_per_version``): the first analyst to
     open 整改方案 does not wait for a province's plan."""
     opened = Store(path)
-    threading.Thread(target=_warm_up, args=(opened,), name="warm-up", daemon=True).start()
+    worker = threading.Thread(target=_warm_up, args=(opened,), name="warm-up", daemon=True)
+    worker.start()
+    _WARMING.append(worker)
     return opened
+
+
+_WARMING: list[threading.Thread] = []
+
+
+@atexit.register
+def _let_warm_up_finish() -> None:
+    """At exit, wait (a bounded time) for a warm-up still computing: a daemon thread inside DuckDB when the
+    interpreter finalises aborts the process ("terminate called …"), seen at the end of test runs."""
+    for worker in _WARMING:
+        worker.join(timeout=60)
 
 
 def _warm_up(opened: Store) -> None:
@@ -121,6 +135,13 @@ def _counties(sig: tuple):
 @st.cache_data(show_spinner=False, max_entries=8)
 def meta(sig: tuple) -> dict:
     return store().meta()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def latest_submissions(sig: tuple) -> dict:
+    """Each county's latest submission (versions.latest_submissions), once per data version."""
+    from analytics.io import versions
+    return versions.latest_submissions(db_path())
 
 
 @scoped

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from analytics.io import versions
 from analytics.report.escape import markdown_text as md
 from analytics.report.formatting import fmt_count, fmt_time
 from analytics.io.export import to_excel_bytes
@@ -25,8 +26,11 @@ def header(title_key: str, needs_year: bool = True, needs_county: bool = True) -
     meta = data.meta(data.signature())
     if meta.get("is_demo") == "true":
         st.warning(tr("app.demo_banner"), icon=":material/science:")
+    account = st.session_state.get(state.ACCOUNT)
+    scope = () if account is None or account.role == "admin" else tuple(account.scope)
+    source, when = versions.source_for(meta, data.latest_submissions(data.signature()) if scope else {}, scope)
     st.caption(tr("app.data_version", version=f"v{meta['version']}" if meta.get("version") else "—",
-                  source=md(meta.get("source_file", "—")), when=fmt_time(meta.get("imported_at"), lang())))
+                  source=md(source), when=fmt_time(when, lang())))
     if needs_county and selection.county_code is None:
         st.info(tr("app.needs_county", region=md(selection.region_name), level=tr(f"level.{selection.level}")),
                 icon=":material/info:")

@@ -460,7 +460,8 @@ class ConsoleRefused(ValueError):
 # name missing here is still stopped by DuckDB, with a less clear message)
 CONSOLE_FORBIDDEN_FUNCTIONS = re.compile(
     r"\b(read_\w+|glob|sniff_csv|parquet_\w+|iceberg_\w+|delta_scan|st_read\w*|query|query_table|sqlite_\w+|"
-    r"postgres_\w+|mysql_\w+|duckdb_secrets|which_secret|load_extension|getenv)\s*\(", re.IGNORECASE)
+    r"postgres_\w+|mysql_\w+|duckdb_secrets|which_secret|load_extension|getenv|duckdb_\w+|current_setting|"
+    r"pragma_\w+)\s*\(", re.IGNORECASE)
 
 
 @dataclass
@@ -499,7 +500,18 @@ def console_scope_filter(table: str, columns: list[str], scope: tuple[str, ...])
         return f" WHERE {prefixes}"
     if "school_id" in columns:
         return f" WHERE school_id IN (SELECT school_id FROM source.schools WHERE {prefixes})"
-    return ""
+    if table == "meta":          # who imported what, for which counties: only the version number is everyone's
+        return " WHERE key = 'version'"
+    return " WHERE false"        # a table with no region column: none of it, rather than all of it
+
+
+def console_limits() -> dict:
+    """The console connection's bounds (data/settings.yaml ``sql_console``): DuckDB ``memory_limit`` and
+    ``threads`` — a query needing more memory is refused, never the server's whole memory."""
+    from analytics.standards import settings_section
+    section = settings_section("sql_console")
+    return {"memory_limit": str(section["memory_limit"]), "threads": int(section["threads"]),
+            "result_mb": section["result_mb"]}
 
 
 def console_connection(db_path: str | os.PathLike, scope: tuple[str, ...] = ()):
@@ -519,6 +531,10 @@ def console_connection(db_path: str | os.PathLike, scope: tuple[str, ...] = ()):
             con.execute(f"CREATE TABLE memory.main.{table} AS SELECT * FROM source.main.{table}"
                         + console_scope_filter(table, columns, tuple(scope)))
         con.execute("DETACH source")
+        bounds = console_limits()
+        con.execute(f"SET memory_limit = '{bounds['memory_limit']}'")
+        con.execute(f"SET threads = {int(bounds['threads'])}")
+        con.execute("SET max_temp_directory_size = '0B'")          # no spilling to disk either
         con.execute("SET enable_external_access = false")
         con.execute("SET autoinstall_known_extensions = false")
         con.execute("SET autoload_known_extensions = false")
@@ -544,18 +560,36 @@ def console_query(con, sql: str, row_limit: int, time_limit_s: float) -> Console
     console_statement_check(sql)
     timer = threading.Timer(time_limit_s, con.interrupt)
     t0 = time.perf_counter()
+    max_bytes = int(float(console_limits()["result_mb"]) * 2**20)
     timer.start()
-    try:
-        cursor = con.execute(sql)
-        rows = cursor.fetchmany(row_limit + 1)
-        names = [d[0] for d in cursor.description]
+    try:                        # Arrow batches, their size counted before any becomes Python objects
+        import warnings
+        with warnings.catch_warnings():     # (the DB-API result's Arrow copy: a relation here aborted DuckDB at exit)
+            warnings.simplefilter("ignore")
+            reader = con.execute(sql).to_arrow_reader(2048)
+        batches, n, size = [], 0, 0
+        try:
+            for batch in reader:
+                batches.append(batch)
+                n, size = n + batch.num_rows, size + batch.nbytes
+                if size > max_bytes:
+                    raise ConsoleRefused("result_too_large", mb=console_limits()["result_mb"])
+                if n > row_limit:
+                    break
+            schema = reader.schema
+        finally:                # the stream closed here, not by a collector at exit (DuckDB aborts there)
+            reader.close()
     except duckdb.InterruptException as error:
         raise ConsoleRefused("time_limit", seconds=time_limit_s) from error
+    except duckdb.OutOfMemoryException as error:
+        raise ConsoleRefused("memory_limit", limit=console_limits()["memory_limit"]) from error
     except duckdb.Error as error:
         if time.perf_counter() - t0 >= time_limit_s:
             raise ConsoleRefused("time_limit", seconds=time_limit_s) from error
         raise ConsoleRefused("error", detail=str(error).splitlines()[0][:300]) from error
     finally:
         timer.cancel()
-    table = pd.DataFrame.from_records(rows[:row_limit], columns=names)
-    return ConsoleResult(table, len(rows) > row_limit, time.perf_counter() - t0)
+    import pyarrow as pa
+    table = pa.Table.from_batches(batches, schema).slice(0, row_limit).to_pandas(integer_object_nulls=True,
+                                                                                 date_as_object=True)
+    return ConsoleResult(table, n > row_limit, time.perf_counter() - t0)

@@ -380,6 +380,20 @@ def counties_changed(meta: dict) -> list[str] | None:
     return sorted(json.loads(sub)["counties"]) if sub else None
 
 
+def source_for(meta: dict, latest: dict[str, dict], scope: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(source file, imported at) for the data-version line of a reader with ``scope`` (region code prefixes;
+    empty: every region): the current version's own for the whole view; else the newest submission among the
+    scope's counties (``latest``: :func:`latest_submissions`) — another county's file name, importer or time
+    is not shown to a county's staff. ("—", "") when none of the scope's counties was submitted."""
+    if not scope:
+        return meta.get("source_file", "—") or "—", meta.get("imported_at", "")
+    mine = [info for code, info in latest.items() if any(str(code).startswith(s) for s in scope)]
+    if not mine:
+        return "—", ""
+    newest = max(mine, key=lambda info: info["version"])
+    return newest["source_file"] or "—", newest["imported_at"]
+
+
 def latest_submissions(db_path) -> dict[str, dict]:
     """Each county's latest submission (county code → version, imported_at, imported_by, source_file,
     source_sha256, years, sheets, warnings, rollback_of), from the versions' metadata, newest first.

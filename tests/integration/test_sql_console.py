@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from analytics.io import audit, state, versions
+from analytics.io import audit, state, storage, versions
 from analytics.io.storage import Store
 from tests.helpers import run_cli, sha
 
@@ -132,3 +132,28 @@ def test_a_query_longer_than_the_time_limit_is_stopped(db, tmp_path, capsys, mon
     code, _, err = run_cli(["sql", "--db", str(db), "SELECT count(*) FROM range(1000000000000) a"], capsys)
     assert code == 2 and "超过1.0秒，已停止" in err
     assert list(audit.entries(state.state_path(db))["outcome"]) == ["time_limit"]
+
+
+def test_a_county_account_sees_no_other_countys_submission_and_heavy_results_are_refused(db):
+    """The probes: the console copied `meta` whole (another county's importer, file and new schools reached
+    every analyst); `SELECT list(range) FROM range(20000000)` took the app from 0.5 to 2.6 GB; duckdb_settings()
+    showed server paths."""
+    con = storage.console_connection(db, ("320902",))
+    try:
+        meta = storage.console_query(con.cursor(), "SELECT * FROM meta", 100, 10).table
+        assert set(meta["key"]) == {"version"}                   # no importer, file, submission or row counts
+        with pytest.raises(storage.ConsoleRefused) as big:
+            storage.console_query(con.cursor(), "SELECT list(range) FROM range(20000000)", 100, 10)
+        assert big.value.key == "result_too_large"
+        with pytest.raises(storage.ConsoleRefused) as settings:
+            storage.console_query(con.cursor(), "SELECT * FROM duckdb_settings()", 100, 10)
+        assert settings.value.key == "file_access"
+        schools = storage.console_query(con.cursor(), "SELECT DISTINCT county_code FROM schools", 100, 10).table
+        assert set(schools["county_code"]) == {"320902"}
+    finally:
+        con.close()
+    whole = storage.console_connection(db, ())                    # an administrator: the whole meta
+    try:
+        assert len(storage.console_query(whole.cursor(), "SELECT * FROM meta", 100, 10).table) > 1
+    finally:
+        whole.close()

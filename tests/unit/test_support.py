@@ -109,3 +109,15 @@ def test_every_string_has_a_chinese_and_an_english_text():
     broken = {k: v for k, v in catalog().items()
               if not isinstance(v, dict) or set(v) != {"zh", "en"} or not all(isinstance(x, str) for x in v.values())}
     assert not broken, broken
+
+
+def test_the_version_line_names_only_the_readers_own_counties_submission():
+    """The probe: every page's version line showed another county's file name to a county's staff."""
+    from analytics.io.versions import source_for
+    meta = {"source_file": "yandu.xlsx", "imported_at": "2026-12-01T02:00:00+00:00", "version": "5"}
+    latest = {"320902": {"version": 3, "source_file": "tinghu.xlsx", "imported_at": "2026-11-20T01:00:00+00:00"},
+              "320903": {"version": 5, "source_file": "yandu.xlsx", "imported_at": "2026-12-01T02:00:00+00:00"}}
+    assert source_for(meta, latest, ()) == ("yandu.xlsx", "2026-12-01T02:00:00+00:00")        # an administrator
+    assert source_for(meta, latest, ("320902",)) == ("tinghu.xlsx", "2026-11-20T01:00:00+00:00")
+    assert source_for(meta, latest, ("3209",)) == ("yandu.xlsx", "2026-12-01T02:00:00+00:00")  # the city: newest
+    assert source_for(meta, latest, ("320981",)) == ("—", "")
