@@ -174,8 +174,9 @@ def sign_in_page() -> None:
         password = st.text_input(tr("auth.password"), type="password", key=state.AUTH_PASSWORD)
         submitted = st.form_submit_button(tr("auth.submit"), icon=":material/login:")
     if submitted:
-        result = accounts.sign_in(state_path(), name.strip(), password)
-        audit.append(state_path(), name.strip() or "—", result.account.role if result.account else "",
+        typed = accounts.normalise_name(name)[:accounts.MAX_NAME]     # a 200 kB typed name is not logged whole
+        result = accounts.sign_in(state_path(), typed, password)
+        audit.append(state_path(), typed or "—", result.account.role if result.account else "",
                      "sign_in", "", "", result.reason)
         if result.ok:
             st.session_state[state.ACCOUNT] = result.account

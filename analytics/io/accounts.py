@@ -22,7 +22,17 @@ ACTIONS = {                      # the least role that may do each action
     "import": "manager", "rollback": "manager",
     "accounts": "admin", "settings": "admin",
 }
-NAME_PATTERN = re.compile(r"^[\w.\-@\u4e00-\u9fff]{2,40}$")
+MAX_NAME = 40
+# an account name: 2–40 of Chinese characters, or of Latin letters — one script, not both (a Cyrillic "і" that
+# looks like a Latin "i" is refused) — with digits and . _ - @ (after NFKC: full-width letters become plain)
+NAME_PATTERN = re.compile(r"^(?:[A-Za-z0-9.\-_@]|[\u4e00-\u9fff0-9.\-_@]){2,40}$")
+LATIN, HAN = re.compile(r"[A-Za-z]"), re.compile(r"[\u4e00-\u9fff]")
+# passwords refused whatever their length (the most common ones, and keyboard runs)
+COMMON_PASSWORDS = frozenset("""
+1234567890 0123456789 12345678910 1234567890a a1234567890 qwertyuiop qwertyuiop1 password12 password123
+passw0rd123 iloveyou12 abcdefghij abc1234567 1qaz2wsx3edc 1q2w3e4r5t qazwsxedcr asdfghjkl1 zxcvbnm123
+woaini1314 woaini520 5201314520 1314520520 admin12345 admin123456 administrator 11223344556 1122334455
+""".split())
 REGION_PATTERN = re.compile(r"^\d{2}(\d{2}(\d{2})?)?$")
 
 
@@ -79,10 +89,28 @@ def parse_scope(text: str | None, role: str) -> tuple[str, ...]:
     return codes
 
 
-def check_password(password: str) -> None:
+def normalise_name(name: str | None) -> str:
+    """An account name as stored and compared: NFKC (full-width letters and digits become plain ones), trimmed."""
+    import unicodedata
+    return unicodedata.normalize("NFKC", name or "").strip()
+
+
+def check_name(name: str) -> None:
+    """2–40 characters of one script (Chinese or Latin letters) plus digits and . _ - @."""
+    if not NAME_PATTERN.match(name) or (LATIN.search(name) and HAN.search(name)):
+        raise AccountError("user.bad_name", name=name[:MAX_NAME])
+
+
+def check_password(password: str, name: str = "") -> None:
+    """At least ``min_password_length`` characters, not one character repeated, not only spaces, not a common
+    password and not the account's name."""
     least = int(settings_section("auth")["min_password_length"])
-    if len(password or "") < least:
+    text = password or ""
+    if len(text) < least:
         raise AccountError("user.short_password", n=least)
+    if not text.strip() or len(set(text)) == 1 or text.lower() in COMMON_PASSWORDS or \
+            (name and name.lower() in text.lower()):
+        raise AccountError("user.weak_password")
 
 
 def _account(row) -> Account:
@@ -91,13 +119,13 @@ def _account(row) -> Account:
 
 
 def add(path, name: str, role: str, scope: str | None, password: str) -> Account:
-    """A new account (refused: a bad name, role, scope or short password, or a name already taken)."""
-    if not NAME_PATTERN.match(name or ""):
-        raise AccountError("user.bad_name", name=name)
+    """A new account (refused: a bad name, role, scope or weak password, or a name already taken)."""
+    name = normalise_name(name)
+    check_name(name)
     if role not in ROLES:
         raise AccountError("user.bad_role", role=role, roles="、".join(ROLES))
     codes = parse_scope(scope, role)
-    check_password(password)
+    check_password(password, name)
     hashed, now = _hasher().hash(password), _now().isoformat(timespec="seconds")
     with state.connect(path, write=True) as con:
         if con.execute("SELECT 1 FROM accounts WHERE name = ?", [name]).fetchone():
@@ -137,7 +165,7 @@ def disable(path, name: str) -> None:
 
 def set_password(path, name: str, password: str) -> None:
     """A new password (also lifts a lock-out: an admin's reset)."""
-    check_password(password)
+    check_password(password, name)
     hashed = _hasher().hash(password)
     with state.connect(path, write=True) as con:
         changed = con.execute("UPDATE accounts SET password_hash = ?, failures = 0, locked_until = NULL, "
@@ -147,25 +175,40 @@ def set_password(path, name: str, password: str) -> None:
             raise AccountError("user.unknown", name=name)
 
 
+_DUMMY: list[str] = []
+
+
+def _dummy_hash(hasher) -> str:
+    """A hash to check when there is no account's own (made once per process)."""
+    if not _DUMMY:
+        _DUMMY.append(hasher.hash("not a password of anyone"))
+    return _DUMMY[0]
+
+
 def sign_in(path, name: str, password: str, now: datetime | None = None) -> SignIn:
-    """Check a name and password. After ``lockout_failures`` wrong passwords in a row the account is locked
-    for ``lockout_minutes`` (a right password during the lock is refused too); a success clears the count.
-    The same answer time for an unknown name: a dummy hash is checked."""
+    """Check a name and password. After ``lockout_failures`` wrong passwords in a row the name is locked for
+    ``lockout_minutes`` (a right password during the lock is refused too); a success clears the count.
+
+    Nothing tells an existing name from an unknown one: every attempt checks exactly one argon2 hash (the
+    account's, or a dummy one for an unknown, over-long or disabled name) before any answer, and unknown
+    names are counted and locked out the same way (table ``sign_in_attempts``)."""
     rules = settings_section("auth")
     now = now or _now()
     hasher = _hasher()
+    name = normalise_name(name)[:MAX_NAME + 1]
     with state.connect(path, write=True) as con:
-        row = con.execute("SELECT name, role, scope, disabled, locked_until, password_hash, failures FROM accounts "
-                          "WHERE name = ?", [name]).fetchone()
+        row = None if len(name) > MAX_NAME else con.execute(
+            "SELECT name, role, scope, disabled, locked_until, password_hash, failures FROM accounts "
+            "WHERE name = ?", [name]).fetchone()
+        right = _verify(hasher, row[5] if row is not None else _dummy_hash(hasher), password or "")
         if row is None:
-            _verify(hasher, hasher.hash("not a password"), password or "")
-            return SignIn(False, "unknown")
-        account, hashed, failures = _account(row[:5]), row[5], int(row[6])
+            return _unknown_attempt(con, name[:MAX_NAME], now, rules)
+        account, failures = _account(row[:5]), int(row[6])
         if account.disabled:
             return SignIn(False, "disabled")
         if account.locked_until and datetime.fromisoformat(account.locked_until) > now:
             return SignIn(False, "locked", locked_until=account.locked_until)
-        if not _verify(hasher, hashed, password or ""):
+        if not right:
             failures += 1
             until = (now + timedelta(minutes=int(rules["lockout_minutes"]))).isoformat(timespec="seconds") \
                 if failures >= int(rules["lockout_failures"]) else None
@@ -174,6 +217,20 @@ def sign_in(path, name: str, password: str, now: datetime | None = None) -> Sign
             return SignIn(False, "locked" if until else "wrong", locked_until=until)
         con.execute("UPDATE accounts SET failures = 0, locked_until = NULL WHERE name = ?", [name])
     return SignIn(True, "ok", Account(account.name, account.role, account.scope, False, None))
+
+
+def _unknown_attempt(con, name: str, now: datetime, rules: dict) -> SignIn:
+    """An unknown name: counted and locked out like an account, with the same answers."""
+    row = con.execute("SELECT failures, locked_until FROM sign_in_attempts WHERE name = ?", [name]).fetchone()
+    failures, locked_until = (int(row[0]), row[1]) if row else (0, None)
+    if locked_until and datetime.fromisoformat(locked_until) > now:
+        return SignIn(False, "locked", locked_until=locked_until)
+    failures += 1
+    until = (now + timedelta(minutes=int(rules["lockout_minutes"]))).isoformat(timespec="seconds") \
+        if failures >= int(rules["lockout_failures"]) else None
+    con.execute("DELETE FROM sign_in_attempts WHERE name = ?", [name])
+    con.execute("INSERT INTO sign_in_attempts VALUES (?, ?, ?)", [name, 0 if until else failures, until])
+    return SignIn(False, "locked" if until else "unknown", locked_until=until)
 
 
 def _verify(hasher, hashed: str, password: str) -> bool:

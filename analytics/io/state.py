@@ -68,6 +68,11 @@ CREATE TABLE IF NOT EXISTS audit (
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sign_in_attempts (
+    name TEXT PRIMARY KEY,               -- a name that is no account: counted and locked out like one
+    failures INTEGER NOT NULL,
+    locked_until TEXT
+);
 CREATE TABLE IF NOT EXISTS audit_head (
     id INTEGER PRIMARY KEY,              -- always 1: the chain's head, written in each append's transaction
     entries INTEGER NOT NULL,            -- the number of the newest entry
@@ -75,7 +80,7 @@ CREATE TABLE IF NOT EXISTS audit_head (
     mac TEXT NOT NULL                    -- HMAC of both under the installation key (a head cannot be forged)
 );
 """
-TABLES = ("accounts", "scenarios", "saved_views", "audit", "audit_head")
+TABLES = ("accounts", "scenarios", "saved_views", "audit", "audit_head", "sign_in_attempts")
 
 
 def state_path(db_path: str | os.PathLike) -> Path | str:
@@ -243,7 +248,7 @@ def table_rows(location, table: str) -> list[tuple]:
     if table not in TABLES:
         raise ValueError(table)
     order = {"accounts": "name", "scenarios": "county_code, name", "saved_views": "owner, page, name", "audit": "id",
-             "audit_head": "id"}[table]
+             "audit_head": "id", "sign_in_attempts": "name"}[table]
     if not is_postgres(location) and not Path(location).exists():
         return []
     with connect(location) as con:

@@ -211,3 +211,22 @@ def test_the_audit_table_reads_in_chinese_with_beijing_time():
     assert list(table["时间（北京时间）"]) == ["2026-12-01 08:57:36", "2026-12-02 00:00:00"]
     assert list(table["操作"]) == ["导入", "something_new"] and list(table["结果"]) == ["超出权限范围", "成功"]
     assert list(table["角色"]) == ["数据管理员", "命令行"]
+
+
+def test_names_and_passwords_that_are_refused_and_unknown_names_locked_alike(new_state):
+    """The probes: `aaaaaaaaaa` and ten spaces accepted as passwords; a Cyrillic look-alike `lі` created; only
+    existing accounts ever got "locked" (an attacker could tell them apart)."""
+    path = new_state()
+    for weak in ("aaaaaaaaaa", " " * 10, "1234567890", "lina-secret-1"):
+        with pytest.raises(accounts.AccountError) as refused:
+            accounts.add(path, "lina", "viewer", "320902", weak)
+        assert refused.value.key in ("user.weak_password", "user.short_password")
+    for bad in ("lі" + "na", "王芳wang", "x"):                           # Cyrillic і, two scripts, too short
+        with pytest.raises(accounts.AccountError):
+            accounts.add(path, bad, "viewer", "320902", PASSWORD)
+    made = accounts.add(path, "ｌｉｎａ", "viewer", "320902", PASSWORD)     # full-width letters: NFKC → "lina"
+    assert made.name == "lina" and accounts.sign_in(path, "lina", PASSWORD).ok
+    limit = int(settings_section("auth")["lockout_failures"])
+    answers = [accounts.sign_in(path, "nobody", "wrong password!").reason for _ in range(limit)]
+    assert answers[-1] == "locked" and set(answers[:-1]) == {"unknown"}
+    assert accounts.sign_in(path, "x" * 200_000, "wrong password!").reason == "unknown"
