@@ -34,6 +34,18 @@ def installation(folder):
     return db
 
 
+def backed_up(tmp_path, capsys, monkeypatch, new_state, name="backup.tar"):
+    """An installation in ``old/`` and its backup; on PostgreSQL the state then points at a new empty database
+    (where a restore goes). Returns (db, archive)."""
+    (tmp_path / "old").mkdir()
+    db = installation(tmp_path / "old")
+    archive = tmp_path / name
+    assert run_cli(["backup", "--db", str(db), "--out", str(archive)], capsys)[0] == 0
+    if state.is_postgres(state.state_path(db)):
+        monkeypatch.setenv(state.STATE_URL_ENV, new_state())
+    return db, archive
+
+
 def restore(archive, target, db) -> list[str]:
     """The restore command into ``target`` with the key of the installation ``db`` (kept apart from backups)."""
     return ["restore", str(archive), "--db", str(target), "--key-file", str(keys.key_path(state.state_path(db)))]
@@ -84,12 +96,7 @@ def test_backup_restores_every_version_and_table_into_an_empty_place(tmp_path, c
 
 
 def test_a_restore_that_cannot_be_done_writes_nothing(tmp_path, capsys, monkeypatch, new_state):
-    (tmp_path / "old").mkdir()
-    db = installation(tmp_path / "old")
-    archive = tmp_path / "backup.tar"
-    assert run_cli(["backup", "--db", str(db), "--out", str(archive)], capsys)[0] == 0
-    if state.is_postgres(state.state_path(db)):
-        monkeypatch.setenv(state.STATE_URL_ENV, new_state())
+    db, archive = backed_up(tmp_path, capsys, monkeypatch, new_state)
 
     before = {p: sha(p) for p in (tmp_path / "old").rglob("*") if p.is_file() and not p.name.endswith(".lock")}
     code, _, err = run_cli(["restore", str(archive), "--db", str(db)], capsys)       # onto the live installation
@@ -143,12 +150,7 @@ def rewritten(archive, out, change, key: bytes | None):
 def test_a_forged_backup_and_another_installations_are_refused(tmp_path, capsys, monkeypatch, new_state):
     """The probe: a manifest edited consistently with a changed file (an account made admin) restored silently.
     The manifest is signed with the installation key, which no backup holds."""
-    (tmp_path / "old").mkdir()
-    db = installation(tmp_path / "old")
-    archive = tmp_path / "backup.tar"
-    assert run_cli(["backup", "--db", str(db), "--out", str(archive)], capsys)[0] == 0
-    if state.is_postgres(state.state_path(db)):
-        monkeypatch.setenv(state.STATE_URL_ENV, new_state())
+    db, archive = backed_up(tmp_path, capsys, monkeypatch, new_state)
     target = tmp_path / "new" / "equity.duckdb"
 
     def versions_swapped(manifest, tar):          # v0002 listed with v0001's checksum: consistent, but not signed
@@ -172,12 +174,7 @@ def test_a_restore_that_fails_its_last_check_removes_everything_it_wrote(tmp_pat
     "已有数据". A backup signed by this installation whose manifest promises one account more than its state
     holds (what a bug in the backup would give): refused, the place empty again, and the good backup then
     restores there."""
-    (tmp_path / "old").mkdir()
-    db = installation(tmp_path / "old")
-    archive = tmp_path / "backup.tar"
-    assert run_cli(["backup", "--db", str(db), "--out", str(archive)], capsys)[0] == 0
-    if state.is_postgres(state.state_path(db)):
-        monkeypatch.setenv(state.STATE_URL_ENV, new_state())
+    db, archive = backed_up(tmp_path, capsys, monkeypatch, new_state)
     target = tmp_path / "new" / "equity.duckdb"
 
     def one_more_account(manifest, tar):
@@ -194,12 +191,7 @@ def test_a_restore_that_fails_its_last_check_removes_everything_it_wrote(tmp_pat
 
 def test_a_truncated_backup_is_a_message_and_writes_nothing(tmp_path, capsys, monkeypatch, new_state):
     """The probe: a truncated backup gave a traceback and exit 1."""
-    (tmp_path / "old").mkdir()
-    db = installation(tmp_path / "old")
-    archive = tmp_path / "backup.tar.gz"
-    assert run_cli(["backup", "--db", str(db), "--out", str(archive)], capsys)[0] == 0
-    if state.is_postgres(state.state_path(db)):
-        monkeypatch.setenv(state.STATE_URL_ENV, new_state())
+    db, archive = backed_up(tmp_path, capsys, monkeypatch, new_state, "backup.tar.gz")
     cut = tmp_path / "cut.tar.gz"
     cut.write_bytes(archive.read_bytes()[: archive.stat().st_size * 2 // 3])
     target = tmp_path / "new" / "equity.duckdb"
