@@ -221,6 +221,11 @@ def cmd_user(args) -> int:
             accounts.set_password(path, args.name, password)
             _record(args, "account_password", "", args.name)
             print(t("user.password_set", args.lang, name=args.name))
+        elif args.user_action == "role":
+            changed = accounts.set_role(path, args.name, args.role, args.scope)
+            _record(args, "account_role", ",".join(changed.scope), f"{changed.name} ({changed.role})")
+            print(t("user.role_set", args.lang, name=changed.name, role=changed.role,
+                    scope=",".join(changed.scope) or "*"))
         elif args.user_action == "disable":
             accounts.disable(path, args.name)
             _record(args, "account_disable", "", args.name)
@@ -636,6 +641,10 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
     q.add_argument("--json", action="store_true")
     q = users.add_parser("disable", help="stop an account signing in (kept, with its audit trail)")
     q.add_argument("name")
+    q = users.add_parser("role", help="a new role and regions (the account's open sessions end)")
+    q.add_argument("name")
+    q.add_argument("--role", required=True, choices=["viewer", "analyst", "manager", "admin"])
+    q.add_argument("--scope", help="region codes, comma separated")
     q = users.add_parser("passwd", help="a new password (also lifts a lock-out)")
     q.add_argument("name")
     q.add_argument("--password-stdin", action="store_true")

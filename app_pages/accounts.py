@@ -71,6 +71,18 @@ if account.may("accounts"):
             accounts.disable(path, who)
             auth.record(account, "account_disable", "", who)
             st.rerun()
+        with st.form(state.ACCOUNT_ROLE_FORM, clear_on_submit=True):
+            r1, r2, r3 = st.columns([2, 2, 1])
+            role = r1.selectbox(tr("accounts.new_role"), accounts.ROLES, format_func=lambda r: tr(f"role.{r}"))
+            scope = r2.text_input(tr("accounts.scope"), help=tr("accounts.scope_help"))
+            if r3.form_submit_button(tr("accounts.set_role"), icon=":material/manage_accounts:"):
+                try:
+                    changed = accounts.set_role(path, who, role, scope)
+                    auth.record(account, "account_role", ",".join(changed.scope), f"{who} ({changed.role})")
+                    st.success(tr("user.role_set", name=who, role=tr(f"role.{changed.role}"),
+                                  scope=",".join(changed.scope) or "*"))
+                except accounts.AccountError as e:
+                    refused(e)
 
     st.subheader(tr("accounts.audit"))
     check = audit.verify(path, data.db_path())

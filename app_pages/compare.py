@@ -167,4 +167,4 @@ if st.button(tr("compare.briefing"), icon=":material/description:", key=state.CO
             done / total, text=tr("compare.plans_progress", county=markdown_text(name or ""), done=done, total=total)))
     bar.empty()
     auth.record(st.session_state.get(state.ACCOUNT), "briefing", region, f"{out.name} {sel.year}")
-page.briefing_downloads(st.session_state.get(state.REGION_BRIEFING_FILES))
+page.briefing_downloads(st.session_state.get(state.REGION_BRIEFING_FILES), region)

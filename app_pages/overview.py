@@ -93,4 +93,4 @@ if st.button(tr("briefing.button"), icon=":material/description:"):
         result = briefing.build(data.store(), sel.county_code, sel.year, out, pdf=True, pptx=True)
     st.session_state[state.BRIEFING_FILES] = result
     auth.record(st.session_state.get(state.ACCOUNT), "briefing", sel.county_code, f"{out.name} {sel.year}")
-page.briefing_downloads(st.session_state.get(state.BRIEFING_FILES))
+page.briefing_downloads(st.session_state.get(state.BRIEFING_FILES), sel.county_code)

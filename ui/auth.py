@@ -4,7 +4,6 @@ audit); this module only keeps the session's part and draws the forms."""
 from __future__ import annotations
 
 import os
-import time
 
 import streamlit as st
 
@@ -82,9 +81,16 @@ def proxy_account() -> accounts.Account:
             st.session_state[state.AUTH_FLASH] = "refused"
         st.error(tr("auth.proxy_refused", name=name or "—") if name else tr("auth.proxy_missing"), icon=":material/block:")
         st.stop()
-    if st.session_state.get(state.ACCOUNT) is None:
-        audit.append(state_path(), account.name, account.role, "sign_in", "", "proxy", "ok")
-    st.session_state[state.ACCOUNT] = account
+    held = st.session_state.get(state.ACCOUNT)
+    if held is not None and held.name == account.name:
+        check = accounts.check_session(state_path(), st.session_state.get(state.SESSION), idle_minutes())
+        if check.account is not None:
+            st.session_state[state.ACCOUNT] = check.account
+            return check.account
+    if held is not None and held.name != account.name:
+        end_session()                        # another person behind the same browser session
+    audit.append(state_path(), account.name, account.role, "sign_in", "", "proxy", "ok")
+    start_session(account)                   # a new record: after a change the proxy's user starts afresh
     return account
 
 
@@ -94,33 +100,94 @@ def accounts_on() -> bool:
 
 
 def end_session() -> None:
-    """Sign out: forget everything the session holds but its language — the pinned dataset, a checked
-    upload, the choices — so the next account starts afresh from the URL (a widget's stale value
-    would otherwise come back as its first option)."""
+    """Forget everything the session holds but its language — the pinned dataset, a checked upload, the
+    choices — so the next account starts afresh from the URL (a widget's stale value would otherwise come
+    back as its first option)."""
     language = st.session_state.get(state.LANG)
     st.session_state.clear()
     if language:
         st.session_state[state.LANG] = language
 
 
+def idle_minutes() -> float:
+    return float(settings_section("auth")["idle_minutes"])
+
+
+def start_session(account: accounts.Account) -> None:
+    """A signed-in session: its record in the state database (which sign-out, a password reset, disabling
+    the account or a role change end) and the token in this session only."""
+    st.session_state[state.SESSION] = accounts.open_session(state_path(), account)
+    st.session_state[state.ACCOUNT] = account
+
+
 def current() -> accounts.Account | None:
-    """The signed-in account of this session, or None (not signed in, or idle too long: signed out)."""
+    """The signed-in account of this session as it is now, or None: never signed in, or its session record
+    ended — signed out (in any tab), idle too long, password reset, account disabled or its role or regions
+    changed. Checked in the state database on every run, so no tab outlives its account's sign-out."""
     account = st.session_state.get(state.ACCOUNT)
     if account is None:
         return None
-    idle = float(settings_section("auth")["idle_minutes"]) * 60
-    if time.time() - st.session_state.get(state.LAST_SEEN, 0) > idle:
-        record(account, "sign_out", outcome="idle")
+    check = accounts.check_session(state_path(), st.session_state.get(state.SESSION), idle_minutes())
+    if check.account is None or check.account.name != account.name:
+        if check.reason == "idle":
+            record(account, "sign_out", outcome="idle")
         end_session()
-        st.session_state[state.AUTH_FLASH] = tr("auth.expired")
+        st.session_state[state.AUTH_FLASH] = tr(f"auth.ended.{check.reason}")
         return None
-    fresh = accounts.get(state_path(), account.name)           # disabled or changed since: sign out
-    if fresh is None or fresh.disabled:
-        end_session()
-        return None
-    st.session_state[state.ACCOUNT] = fresh
-    st.session_state[state.LAST_SEEN] = time.time()
-    return fresh
+    st.session_state[state.ACCOUNT] = check.account
+    return check.account
+
+
+class Refused(Exception):
+    """A download or another hand-out refused at the moment it runs: ``reason`` is the session check's."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def guard(account: accounts.Account | None, action: str, region: str = "", obj: str = "", needs: str = "export"):
+    """For work that runs later, outside the script run (a download built on click), where the session cannot
+    be read: a function that, when the work runs, checks the session's record again — open, not idle, the
+    account active with the same role and regions, the role still allowed ``needs`` — and returns the
+    audit-log writer under the account as it is *then*; or writes the refusal (outcome ``refused:<reason>``)
+    and raises :class:`Refused`. The refused session is asked to rerun, so its page shows why at once."""
+    token, path = st.session_state.get(state.SESSION), state_path()
+    name, session_id = name_of(account), _session_id()
+    single = account is None
+
+    def check():
+        if single:
+            return lambda outcome="ok": audit.append(path, name, "admin", action, region, obj, outcome)
+        now = accounts.check_session(path, token, idle_minutes(), touch=False)
+        if now.account is not None and not now.account.may(needs):
+            now = accounts.SessionCheck(None, "role")
+        if now.account is None:
+            fresh = accounts.get(path, name)
+            audit.append(path, name, fresh.role if fresh else "", action, region, obj, f"refused:{now.reason}")
+            _rerun(session_id)
+            raise Refused(now.reason)
+        who = now.account
+        return lambda outcome="ok": audit.append(path, who.name, who.role, action, region, obj, outcome)
+    return check
+
+
+def _session_id() -> str | None:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else None
+
+
+def _rerun(session_id: str | None) -> None:
+    """Ask a session to run its page again (from outside its script run): a refused download's page then shows
+    the sign-in and why. Streamlit's runtime, version-pinned; nothing happens when it is not there."""
+    try:
+        from streamlit import runtime
+        info = runtime.get_instance()._session_mgr.get_active_session_info(session_id)
+        if info is not None:
+            info.session.request_rerun(None)
+    except Exception:  # noqa: BLE001 — the refusal stands whether or not the page moves
+        pass
 
 
 def name_of(account: accounts.Account | None) -> str:
@@ -155,14 +222,6 @@ def record_once(account: accounts.Account | None, action: str, region: str = "",
         done.add((action, region, obj))
 
 
-def recorder(account: accounts.Account | None, action: str, region: str = "", obj: str = ""):
-    """``record`` prepared now and written later — for work that finishes outside the script run (a
-    download built on click), where the session and its language cannot be read."""
-    name = account.name if account else tr("auth.single_user_name")
-    role, path = (account.role if account else "admin"), state_path()
-    return lambda outcome="ok": audit.append(path, name, role, action, region, obj, outcome)
-
-
 def sign_in_page() -> None:
     """The only page until signed in: name and password; lock-out and failures are said plainly."""
     st.title(tr("auth.title"))
@@ -179,8 +238,7 @@ def sign_in_page() -> None:
         audit.append(state_path(), typed or "—", result.account.role if result.account else "",
                      "sign_in", "", "", result.reason)
         if result.ok:
-            st.session_state[state.ACCOUNT] = result.account
-            st.session_state[state.LAST_SEEN] = time.time()
+            start_session(result.account)
             st.rerun()
         elif result.reason == "locked":
             st.error(tr("auth.locked", until=result.locked_until or ""), icon=":material/lock:")
@@ -200,5 +258,7 @@ def sidebar(account: accounts.Account | None) -> None:
             return
         if st.button(tr("auth.sign_out"), key=state.AUTH_SIGN_OUT, icon=":material/logout:"):
             record(account, "sign_out")
+            accounts.sign_out(state_path(), st.session_state.get(state.SESSION))   # every tab of the account
             end_session()
+            st.session_state[state.AUTH_FLASH] = tr("auth.ended.sign_out")
             st.rerun()

@@ -109,18 +109,22 @@ def table(df, total: int | None = None, **kwargs) -> None:
         st.caption(tr("table.more_rows", shown=TABLE_ROWS, total=f"{total:,}"))
 
 
-def briefing_downloads(files: dict | None) -> None:
-    """Download buttons of a briefing just written (.docx, .pdf, .pptx — those made), and why a PDF is missing."""
+def briefing_downloads(files: dict | None, region: str) -> None:
+    """Download buttons of a briefing just written (.docx, .pdf, .pptx — those made), and why a PDF is missing;
+    each file handed out only after the session is checked again at the click (:func:`ui.auth.guard`)."""
     from pathlib import Path
     if not files:
         return
     if files["message"]:
         st.info(files["message"])
     cols = st.columns(3)
+    account = st.session_state.get(state.ACCOUNT)
     for col, key in zip(cols, ("docx", "pdf", "pptx")):
         if files.get(key):
-            col.download_button(tr(f"briefing.download_{key}"), Path(files[key]).read_bytes(), on_click="ignore",
-                                file_name=Path(files[key]).name, icon=":material/download:",
+            name = Path(files[key]).name
+            check = auth.guard(account, "download", region, name, needs="briefing")
+            col.download_button(tr(f"briefing.download_{key}"), in_this_session(Path(files[key]).read_bytes, check),
+                                on_click="ignore", file_name=name, icon=":material/download:",
                                 key=state.widget_key(state.DOWNLOAD, key))
 
 
@@ -140,16 +144,19 @@ def excel_download(label_key: str, sheets, file_name: str, region: str = "", key
     account = st.session_state.get(state.ACCOUNT)
     if account is not None and not account.may("export"):
         return
-    recorded = auth.recorder(account, "export", region, file_name)
-    st.download_button(tr(label_key), in_this_session(sheets, recorded), on_click="ignore", file_name=file_name,
+    check = auth.guard(account, "export", region, file_name)
+    st.download_button(tr(label_key), in_this_session(sheets, check), on_click="ignore", file_name=file_name,
                        icon=":material/download:", key=key)
 
 
-def in_this_session(sheets, done):
+def in_this_session(sheets, check):
     """A download's builder that runs with this session's language and county as they are now —
-    Streamlit calls it later from a server thread outside any script run — then calls ``done``."""
+    Streamlit calls it later from a server thread outside any script run. ``check`` (:func:`ui.auth.guard`)
+    runs first: a session signed out, idle, disabled or downgraded since the page was drawn gets no file
+    (refused in the audit log); otherwise the file is built and logged under the account's role of now."""
     @captured
     def build() -> bytes:
+        done = check()
         try:
             result = sheets()
             made = result if isinstance(result, bytes) else to_excel_bytes(result)

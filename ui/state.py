@@ -7,7 +7,7 @@ import streamlit as st
 
 LANG = "lang"
 ACCOUNT = "_account"              # the signed-in account (ui.auth), None in single-user mode
-LAST_SEEN = "_last_seen"          # time of the session's last action (idle sign-out)
+SESSION = "_session"              # the token of the session's record in the state database (ui.auth)
 AUTH_FLASH = "_auth_flash"
 AUTH_FORM = "auth_form"
 AUTH_NAME = "auth_name"
@@ -19,6 +19,7 @@ ACCOUNT_WHO = "account_who"
 ACCOUNT_RESET = "account_reset"
 ACCOUNT_RESET_BUTTON = "account_reset_button"
 ACCOUNT_DISABLE = "account_disable"
+ACCOUNT_ROLE_FORM = "account_role_form"
 AUDIT_USERS = "audit_users"
 AUDIT_ACTIONS = "audit_actions"
 AUDIT_REGION = "audit_region"

@@ -158,9 +158,25 @@ def get(path, name: str) -> Account | None:
 
 
 def disable(path, name: str) -> None:
+    """Stop the account signing in; its open sessions end at their next action (reason ``disabled``)."""
     with state.connect(path, write=True) as con:
         if not con.execute("UPDATE accounts SET disabled = 1 WHERE name = ?", [name]).rowcount:
             raise AccountError("user.unknown", name=name)
+        _end_sessions(con, name, "disabled")
+
+
+def set_role(path, name: str, role: str, scope: str | None) -> Account:
+    """A new role and regions for an account; its open sessions end (reason ``role``): the next page asks it
+    to sign in again, so nothing runs under the role it had."""
+    if role not in ROLES:
+        raise AccountError("user.bad_role", role=role, roles="、".join(ROLES))
+    codes = parse_scope(scope, role)
+    with state.connect(path, write=True) as con:
+        if not con.execute("UPDATE accounts SET role = ?, scope = ? WHERE name = ?",
+                           [role, ",".join(codes), name]).rowcount:
+            raise AccountError("user.unknown", name=name)
+        _end_sessions(con, name, "role")
+    return get(path, name)
 
 
 def set_password(path, name: str, password: str) -> None:
@@ -173,6 +189,7 @@ def set_password(path, name: str, password: str) -> None:
                               [hashed, _now().isoformat(timespec="seconds"), name]).rowcount
         if not changed:
             raise AccountError("user.unknown", name=name)
+        _end_sessions(con, name, "password")
 
 
 _DUMMY: list[str] = []
@@ -239,6 +256,85 @@ def _verify(hasher, hashed: str, password: str) -> bool:
         return hasher.verify(hashed, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# ---------------------------------------------------------------- sessions (server side: revocable)
+
+SESSION_REASONS = ("sign_out", "idle", "password", "disabled", "role", "unknown")
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    account: Account | None          # the account as it is now, when the session is still open
+    reason: str                      # ok, or why it is not: one of SESSION_REASONS
+
+
+def _token_hash(token: str) -> str:
+    import hashlib
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _end_sessions(con, name: str, reason: str, now: datetime | None = None) -> None:
+    con.execute("UPDATE sessions SET ended_at = ?, reason = ? WHERE name = ? AND ended_at IS NULL",
+                [(now or _now()).isoformat(timespec="seconds"), reason, name])
+
+
+def open_session(path, account: Account, now: datetime | None = None) -> str:
+    """A session record for a sign-in; returns its token (kept only in the signed-in session, stored hashed).
+    Sessions that ended more than a day ago are cleared on the way."""
+    import secrets
+    token, now = secrets.token_urlsafe(32), now or _now()
+    with state.connect(path, write=True) as con:
+        con.execute("DELETE FROM sessions WHERE ended_at IS NOT NULL AND ended_at < ?",
+                    [(now - timedelta(days=1)).isoformat(timespec="seconds")])
+        at = now.isoformat(timespec="seconds")
+        con.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
+                    [_token_hash(token), account.name, account.role, ",".join(account.scope), at, at])
+    return token
+
+
+def check_session(path, token: str | None, idle_minutes: float, touch: bool = True,
+                  now: datetime | None = None) -> SessionCheck:
+    """Whether a session may act now, read from the state database (so another tab, another process or the
+    CLI ending it counts at once): open, its account active with the role and regions it signed in with, and
+    not idle longer than ``idle_minutes``. A session found idle, or with a disabled or changed account, is
+    ended here. ``touch``: the action counts as activity (its ``seen_at`` moves to now)."""
+    if not token:
+        return SessionCheck(None, "unknown")
+    now = now or _now()
+    key = _token_hash(token)
+    with state.connect(path, write=True) as con:
+        row = con.execute("SELECT s.name, s.role, s.scope, s.seen_at, s.ended_at, s.reason, a.role, a.scope, "
+                          "a.disabled, a.locked_until FROM sessions s LEFT JOIN accounts a ON a.name = s.name "
+                          "WHERE s.token_hash = ?", [key]).fetchone()
+        if row is None:
+            return SessionCheck(None, "unknown")
+        name, role, scope, seen, ended, reason, now_role, now_scope, disabled, locked = row
+        if ended is not None:
+            return SessionCheck(None, reason or "unknown")
+        why = ("disabled" if now_role is None or disabled else
+               "role" if (now_role, now_scope) != (role, scope) else
+               "idle" if now - datetime.fromisoformat(seen) > timedelta(minutes=float(idle_minutes)) else "")
+        if why:
+            con.execute("UPDATE sessions SET ended_at = ?, reason = ? WHERE token_hash = ?",
+                        [now.isoformat(timespec="seconds"), why, key])
+            return SessionCheck(None, why)
+        if touch:
+            con.execute("UPDATE sessions SET seen_at = ? WHERE token_hash = ?", [now.isoformat(timespec="seconds"), key])
+    return SessionCheck(_account((name, now_role, now_scope, disabled, locked)), "ok")
+
+
+def sign_out(path, token: str | None) -> str | None:
+    """End every open session of the token's account — all its tabs and browsers (a sign-out is meant for
+    the person, not the tab). Returns the account's name, or None for an unknown token."""
+    if not token:
+        return None
+    with state.connect(path, write=True) as con:
+        row = con.execute("SELECT name FROM sessions WHERE token_hash = ?", [_token_hash(token)]).fetchone()
+        if row is None:
+            return None
+        _end_sessions(con, row[0], "sign_out")
+    return row[0]
 
 
 def accounts_table(listed: list[Account], tr) -> "pd.DataFrame":

@@ -79,8 +79,18 @@ CREATE TABLE IF NOT EXISTS audit_head (
     hash TEXT NOT NULL,                  -- its hash
     mac TEXT NOT NULL                    -- HMAC of both under the installation key (a head cannot be forged)
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,         -- SHA-256 of the session's token (the token itself is only in the session)
+    name TEXT NOT NULL,                  -- the account
+    role TEXT NOT NULL,                  -- its role and scope when signed in: a change ends the session
+    scope TEXT NOT NULL,
+    created_at TEXT NOT NULL,            -- UTC ISO times
+    seen_at TEXT NOT NULL,               -- the session's last action (idle sign-out, also for downloads)
+    ended_at TEXT,                       -- NULL while open
+    reason TEXT                          -- why it ended: sign_out, idle, password, disabled, role, restore
+);
 """
-TABLES = ("accounts", "scenarios", "saved_views", "audit", "audit_head", "sign_in_attempts")
+TABLES = ("accounts", "scenarios", "saved_views", "audit", "audit_head", "sign_in_attempts", "sessions")
 
 
 def state_path(db_path: str | os.PathLike) -> Path | str:
@@ -248,7 +258,7 @@ def table_rows(location, table: str) -> list[tuple]:
     if table not in TABLES:
         raise ValueError(table)
     order = {"accounts": "name", "scenarios": "county_code, name", "saved_views": "owner, page, name", "audit": "id",
-             "audit_head": "id", "sign_in_attempts": "name"}[table]
+             "audit_head": "id", "sign_in_attempts": "name", "sessions": "token_hash"}[table]
     if not is_postgres(location) and not Path(location).exists():
         return []
     with connect(location) as con:

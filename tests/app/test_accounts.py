@@ -72,7 +72,9 @@ def test_an_administrator_adds_an_account_resets_a_password_and_sees_the_audit_c
     sign_in(at, "admin", PASSWORD)
     at.switch_page("app_pages/accounts.py").run()
     assert not at.exception and "viewer1" in list(at.dataframe[0].value["账户名"])
-    box = {w.label: w for w in at.text_input}
+    box = {}
+    for w in at.text_input:                          # the add form's boxes (the role form below has a scope too)
+        box.setdefault(w.label, w)
     box["账户名"].input("张伟")
     box["范围（区域代码）"].input("3209")
     box["密码"].input("a long enough password")
@@ -82,17 +84,51 @@ def test_an_administrator_adds_an_account_resets_a_password_and_sees_the_audit_c
     assert any("审计日志完整" in s.value for s in at.success)
     log = audit.entries(state.state_path(signed_db))
     assert ("admin", "account_add", "3209") in set(zip(log["user"], log["action"], log["region"]))
+    at.selectbox(key="account_who").select("viewer1")
+    role_form = [w for w in at.text_input if w.label == "范围（区域代码）"][-1]
+    role_form.input("320902,320903")
+    next(s for s in at.selectbox if s.label == "新角色").select("analyst")
+    next(b for b in at.button if b.label == "变更角色与范围").click().run()
+    assert not at.exception and any("viewer1 的角色改为分析员" in s.value for s in at.success), [s.value for s in at.success]
+    changed = accounts.get(state.state_path(signed_db), "viewer1")
+    assert (changed.role, changed.scope) == ("analyst", ("320902", "320903"))
+    log = audit.entries(state.state_path(signed_db))
+    assert ("admin", "account_role", "320902,320903") == tuple(log[["user", "action", "region"]].iloc[-1])
 
 
 def test_a_session_idle_too_long_is_signed_out(signed_db, monkeypatch):
     at = app(signed_db, monkeypatch)
     sign_in(at, "viewer1", PASSWORD)
     assert at.title[0].value == "总览"
-    at.session_state["_last_seen"] = 0.0                      # the last action long ago
+    with state.connect(state.state_path(signed_db), write=True) as con:     # the last action long ago
+        con.execute("UPDATE sessions SET seen_at = '2026-01-01T00:00:00+00:00' WHERE name = 'viewer1'")
     at.run()
     assert at.title[0].value == "登录" and any("长时间未操作" in i.value for i in at.info)
     log = audit.entries(state.state_path(signed_db))
     assert list(zip(log["action"], log["outcome"]))[-1] == ("sign_out", "idle")
+
+
+def test_signing_out_in_one_tab_ends_the_other_and_an_account_change_ends_its_sessions(signed_db, monkeypatch):
+    path = state.state_path(signed_db)
+    tab1, tab2 = app(signed_db, monkeypatch), app(signed_db, monkeypatch)
+    for tab in (tab1, tab2):
+        sign_in(tab, "王芳", PASSWORD)
+        assert tab.title[0].value == "总览"
+    tab1.sidebar.button(key="auth_sign_out").click().run()
+    assert tab1.title[0].value == "登录"
+    tab2.run()                                                      # the other tab's next action
+    assert tab2.title[0].value == "登录" and any("所有窗口同时退出" in i.value for i in tab2.info)
+    new = "another horse staple"
+    for change, said, password in [
+            (lambda: accounts.set_role(path, "王芳", "viewer", "3209"), "角色或管辖范围已变更", PASSWORD),
+            (lambda: accounts.set_password(path, "王芳", new), "密码已更改", PASSWORD),
+            (lambda: accounts.disable(path, "王芳"), "账户已停用", new)]:
+        tab = app(signed_db, monkeypatch)
+        sign_in(tab, "王芳", password)
+        assert tab.title[0].value == "总览", said
+        change()
+        tab.run()
+        assert tab.title[0].value == "登录" and any(said in i.value for i in tab.info), said
 
 
 def test_a_plan_looked_at_is_in_the_audit_log_once_and_a_viewer_has_no_downloads(signed_db, monkeypatch):

@@ -16,7 +16,7 @@ def test_a_download_built_later_in_another_thread_keeps_the_sessions_language(mo
     monkeypatch.setattr(strings, "st", types.SimpleNamespace(session_state=session))
     logged = []
     build = page.in_this_session(lambda: {strings.tr("score.title"): pd.DataFrame({"a": [1]})},
-                                 lambda outcome="ok": logged.append(outcome))
+                                 lambda: lambda outcome="ok": logged.append(outcome))
     english = strings.tr("score.title")
     session.clear()                                   # the server thread sees no session
     assert strings.tr("score.title") != english       # ... so a plain call would fall back to Chinese
@@ -34,7 +34,7 @@ def test_a_failed_build_is_logged_as_failed(monkeypatch):
 
     def broken():
         raise RuntimeError("disk full")
-    build = page.in_this_session(broken, lambda outcome="ok": logged.append(outcome))
+    build = page.in_this_session(broken, lambda: lambda outcome="ok": logged.append(outcome))
     with pytest.raises(RuntimeError, match="disk full"):
         build()
     assert logged == ["failed"]

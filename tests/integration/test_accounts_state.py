@@ -230,3 +230,40 @@ def test_names_and_passwords_that_are_refused_and_unknown_names_locked_alike(new
     answers = [accounts.sign_in(path, "nobody", "wrong password!").reason for _ in range(limit)]
     assert answers[-1] == "locked" and set(answers[:-1]) == {"unknown"}
     assert accounts.sign_in(path, "x" * 200_000, "wrong password!").reason == "unknown"
+
+
+def test_a_session_ends_for_every_tab_at_sign_out_password_disable_role_and_idle(new_state):
+    path = new_state()
+    li = accounts.add(path, "li", "analyst", "320902", PASSWORD)
+    idle = 30
+    tab1, tab2 = accounts.open_session(path, li), accounts.open_session(path, li)
+    assert accounts.check_session(path, tab1, idle).account == li
+    assert accounts.check_session(path, tab2, idle).reason == "ok"
+    assert accounts.sign_out(path, tab1) == "li"                      # signing out in one tab ...
+    assert accounts.check_session(path, tab2, idle) == accounts.SessionCheck(None, "sign_out")   # ... ends the other
+    assert accounts.check_session(path, "made-up token", idle).reason == "unknown"
+    assert accounts.check_session(path, None, idle).reason == "unknown"
+
+    for change, reason in [(lambda: accounts.set_password(path, "li", "another horse staple"), "password"),
+                           (lambda: accounts.set_role(path, "li", "viewer", "320902"), "role"),
+                           (lambda: accounts.set_role(path, "li", "viewer", "3209"), "role"),   # regions too
+                           (lambda: accounts.disable(path, "li"), "disabled")]:
+        now = accounts.get(path, "li")
+        if now.disabled:
+            break
+        token = accounts.open_session(path, now)
+        assert accounts.check_session(path, token, idle).reason == "ok"
+        change()
+        assert accounts.check_session(path, token, idle).reason == reason
+        assert accounts.check_session(path, token, idle).account is None          # and it stays ended
+
+    other = accounts.add(path, "wang", "viewer", "320903", PASSWORD)
+    start = datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc)
+    token = accounts.open_session(path, other, now=start)
+    assert accounts.check_session(path, token, idle, now=start + timedelta(minutes=29)).reason == "ok"
+    # the check above counted as activity: 29 + 29 minutes is still within 30 of the last action
+    assert accounts.check_session(path, token, idle, now=start + timedelta(minutes=58)).reason == "ok"
+    # a download's check does not count as activity: 31 minutes after the last action it is idle
+    assert accounts.check_session(path, token, idle, touch=False,
+                                  now=start + timedelta(minutes=89)).reason == "idle"
+    assert accounts.check_session(path, token, idle, now=start + timedelta(minutes=90)).reason == "idle"
