@@ -6,6 +6,7 @@ import streamlit as st
 
 from pathlib import Path
 
+from analytics.report.escape import markdown_text as md
 from ui import auth, data, navigation, page, sidebar
 from ui.strings import tr
 
@@ -39,7 +40,7 @@ def main() -> None:
     try:
         nav.run()
     except data.ScopeError as refused:       # the backstop: a read outside the account's regions
-        st.error(tr("auth.out_of_scope", code=refused.code, scope="、".join(refused.scope)), icon=":material/block:")
+        st.error(tr("auth.out_of_scope", code=md(refused.code), scope=md("、".join(refused.scope))), icon=":material/block:")
     finally:                                 # also when the page stops or reruns itself
         page.log_run(nav.url_path, time.perf_counter() - started)
 

@@ -3,6 +3,7 @@ audit log with its hash chain checked."""
 import streamlit as st
 
 from analytics.io import accounts, audit
+from analytics.report.escape import markdown_text as md
 from analytics.report.escape import safe_filename
 from ui import auth, data, page, state
 from ui.strings import tr
@@ -16,7 +17,7 @@ path = auth.state_path()
 
 
 def refused(error: accounts.AccountError) -> None:
-    st.error(tr(error.key, **error.params), icon=":material/block:")
+    st.error(tr(error.key, **{k: md(v) for k, v in error.params.items()}), icon=":material/block:")   # typed text
 
 
 st.subheader(tr("accounts.own_password"))
@@ -34,7 +35,7 @@ with st.form(state.ACCOUNT_PASSWORD_FORM, clear_on_submit=True):
             try:
                 accounts.set_password(path, account.name, new)
                 auth.record(account, "account_password", "", account.name)
-                st.success(tr("user.password_set", name=account.name))
+                st.success(tr("user.password_set", name=md(account.name)))
             except accounts.AccountError as e:
                 refused(e)
 
@@ -52,7 +53,7 @@ if account.may("accounts"):
             try:
                 made = accounts.add(path, name.strip(), role, scope, password)
                 auth.record(account, "account_add", ",".join(made.scope), f"{made.name} ({made.role})")
-                st.success(tr("user.added", name=made.name, role=tr(f"role.{made.role}"), scope=",".join(made.scope) or "*"))
+                st.success(tr("user.added", name=md(made.name), role=tr(f"role.{made.role}"), scope=",".join(made.scope) or "*"))
             except accounts.AccountError as e:
                 refused(e)
     others = [a.name for a in listed if a.name != account.name]
@@ -64,7 +65,7 @@ if account.may("accounts"):
             try:
                 accounts.set_password(path, who, reset)
                 auth.record(account, "account_password", "", who)
-                st.success(tr("user.password_set", name=who))
+                st.success(tr("user.password_set", name=md(who)))
             except accounts.AccountError as e:
                 refused(e)
         if c3.button(tr("accounts.disable"), key=state.ACCOUNT_DISABLE, icon=":material/person_off:"):
@@ -79,7 +80,7 @@ if account.may("accounts"):
                 try:
                     changed = accounts.set_role(path, who, role, scope)
                     auth.record(account, "account_role", ",".join(changed.scope), f"{who} ({changed.role})")
-                    st.success(tr("user.role_set", name=who, role=tr(f"role.{changed.role}"),
+                    st.success(tr("user.role_set", name=md(who), role=tr(f"role.{changed.role}"),
                                   scope=",".join(changed.scope) or "*"))
                 except accounts.AccountError as e:
                     refused(e)

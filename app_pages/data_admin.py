@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from analytics.report.escape import markdown_text as md
 from analytics.report.escape import safe_filename
 from analytics.io import importer
 from analytics.io import template
@@ -78,7 +79,7 @@ if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
             st.info(versions.replacement_words(versions.replacement(db, versions.submission_scope(checked.tables)),
                                                lang()), icon=":material/swap_horiz:")
         else:                            # a manager imports for the counties in its scope only
-            st.error(tr("admin.outside_scope", codes="、".join(outside), scope="、".join(account.scope)), icon=":material/block:")
+            st.error(tr("admin.outside_scope", codes=md("、".join(outside)), scope="、".join(account.scope)), icon=":material/block:")
             if st.session_state.get(state.REFUSED_HASH) != digest:
                 auth.record(account, "import", ",".join(outside), f"{Path(upload.name).name} sha256:{digest}", "outside_scope")
                 st.session_state[state.REFUSED_HASH] = digest
@@ -125,11 +126,11 @@ else:
                     st.session_state[state.FLASH] = tr("admin.rolled_back", version=target)
                 else:
                     new = versions.rollback_county(db, scope, target, user=auth.name_of(account), role=auth.role_of(account))
-                    st.session_state[state.FLASH] = tr("admin.county_rolled_back", county=names[scope], version=target, new=new)
+                    st.session_state[state.FLASH] = tr("admin.county_rolled_back", county=md(names[scope]), version=target, new=new)
                 st.session_state.pop(state.ROLLBACK_CONFIRM, None)
                 st.rerun()
             except LookupError:
-                st.error(tr("cli.county_not_in_version", county=names[scope], version=target), icon=":material/block:")
+                st.error(tr("cli.county_not_in_version", county=md(names[scope]), version=target), icon=":material/block:")
 
 if data.store() is not None:
     st.subheader(tr("admin.export"))

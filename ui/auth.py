@@ -8,6 +8,7 @@ import os
 import streamlit as st
 
 from analytics.io import accounts, audit, state as state_db
+from analytics.report.escape import markdown_text as md
 from analytics.standards import settings_section
 from ui import data, state
 from ui.strings import tr
@@ -79,7 +80,7 @@ def proxy_account() -> accounts.Account:
         if not st.session_state.get(state.AUTH_FLASH):
             audit.append(state_path(), name or "—", "", "sign_in", "", "proxy", "unknown" if name else "no_header")
             st.session_state[state.AUTH_FLASH] = "refused"
-        st.error(tr("auth.proxy_refused", name=name or "—") if name else tr("auth.proxy_missing"), icon=":material/block:")
+        st.error(tr("auth.proxy_refused", name=md(name[:accounts.MAX_NAME]) or "—") if name else tr("auth.proxy_missing"), icon=":material/block:")
         st.stop()
     held = st.session_state.get(state.ACCOUNT)
     if held is not None and held.name == account.name:
@@ -222,6 +223,12 @@ def record_once(account: accounts.Account | None, action: str, region: str = "",
         done.add((action, region, obj))
 
 
+@st.cache_resource(show_spinner=False)
+def throttle() -> accounts.Throttle:
+    """The process's sign-in throttle (settings ``auth.sign_in_per_minute`` per address and per name)."""
+    return accounts.Throttle(int(settings_section("auth")["sign_in_per_minute"]))
+
+
 def sign_in_page() -> None:
     """The only page until signed in: name and password; lock-out and failures are said plainly."""
     st.title(tr("auth.title"))
@@ -234,6 +241,11 @@ def sign_in_page() -> None:
         submitted = st.form_submit_button(tr("auth.submit"), icon=":material/login:")
     if submitted:
         typed = accounts.normalise_name(name)[:accounts.MAX_NAME]     # a 200 kB typed name is not logged whole
+        address = accounts.client_address(st.context.ip_address, st.context.headers.get("X-Forwarded-For"))
+        keys = [f"name:{typed}"] + ([f"address:{address}"] if address != "—" else [])   # (no address: a test)
+        if not throttle().allow(*keys):
+            st.error(tr("auth.throttled"), icon=":material/hourglass_top:")     # no password checked, nothing logged
+            return
         result = accounts.sign_in(state_path(), typed, password)
         audit.append(state_path(), typed or "—", result.account.role if result.account else "",
                      "sign_in", "", "", result.reason)
@@ -252,7 +264,7 @@ def sidebar(account: accounts.Account | None) -> None:
         if account is None:
             st.caption(tr("auth.single_user"))
             return
-        st.caption(tr("auth.signed_in", name=account.name, role=tr(f"role.{account.role}"),
+        st.caption(tr("auth.signed_in", name=md(account.name), role=tr(f"role.{account.role}"),
                       scope="、".join(account.scope) or tr("auth.all_regions")))
         if mode() == "proxy":            # signing out is the proxy's business
             return

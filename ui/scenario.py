@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.io import contract
+from analytics.report.escape import markdown_text as md
 from analytics.geo.spatial import metric_epsg
 from analytics.planning.scenarios import THROUGH, town_of
 from analytics.geo.mapping import BEYOND_COLOUR, CONTEXT_SCHOOL_COLOUR, NEW_SCHOOL_COLOUR, SEAT_COLOURS, SETTLEMENT_COLOUR, clicked_point, inside_outline, marker_radius, seat_classes, settlement_radius
@@ -60,7 +61,7 @@ def step_form(sel, points: pd.DataFrame, settlements: pd.DataFrame, years: list[
                             format_func=lambda x: x or tr("scen.town_auto", town=detected))
         inside = inside_outline(lon, lat, outline)
         where = tr("scen.town_inside" if inside is not False else "scen.town_outside")
-        (st.warning if inside is False else st.info)(tr("scen.town_is", town=town or detected, where=where),
+        (st.warning if inside is False else st.info)(tr("scen.town_is", town=md(town or detected), where=where),
                                                      icon=":material/location_on:")
         step.update(stage=stage, name=name, classes=int(classes), opens=int(opens), lon=float(lon), lat=float(lat),
                     **({"junior_classes": int(junior)} if through else {}), **({"town": town} if town else {}))

@@ -9,6 +9,7 @@ counties in its scope; ``admin`` also manages accounts and settings, in every re
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -250,12 +251,49 @@ def _unknown_attempt(con, name: str, now: datetime, rules: dict) -> SignIn:
     return SignIn(False, "locked" if until else "unknown", locked_until=until)
 
 
+_ONE_AT_A_TIME = threading.BoundedSemaphore(1)     # argon2 checks of a process queue: one core stays for pages
+
+
 def _verify(hasher, hashed: str, password: str) -> bool:
     from argon2.exceptions import InvalidHashError, VerificationError
-    try:
-        return hasher.verify(hashed, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    with _ONE_AT_A_TIME:
+        try:
+            return hasher.verify(hashed, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+class Throttle:
+    """At most ``per_minute`` events a minute for each key (an address, a name) — a sliding window held in
+    memory, per process. ``allow`` counts the event when allowed."""
+
+    def __init__(self, per_minute: int, clock=None):
+        import time
+        self.per_minute, self.clock = int(per_minute), clock or time.monotonic
+        self._seen: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, *keys: str) -> bool:
+        now = self.clock()
+        with self._lock:
+            if len(self._seen) > 10_000:                          # a flood of made-up names: forget the old
+                self._seen = {k: v for k, v in self._seen.items() if v and v[-1] > now - 60}
+            recent = {k: [t for t in self._seen.get(k, []) if t > now - 60] for k in keys}
+            if any(len(times) >= self.per_minute for times in recent.values()):
+                self._seen.update(recent)
+                return False
+            for k, times in recent.items():
+                self._seen[k] = times + [now]
+            return True
+
+
+def client_address(peer: str | None, forwarded_for: str | None) -> str:
+    """Who is signing in, as an address: the peer, or — when the peer is a proxy on this machine (nginx) —
+    the last address of its ``X-Forwarded-For`` (the one nginx saw; earlier ones a client can write)."""
+    peer = (peer or "").strip()
+    if peer in ("127.0.0.1", "::1", "localhost", "") and forwarded_for:
+        return forwarded_for.split(",")[-1].strip() or peer
+    return peer or "—"
 
 
 # ---------------------------------------------------------------- sessions (server side: revocable)
