@@ -22,6 +22,12 @@ st.caption(tr("compare.help"))
 sig = data.signature()
 if sel.county_code:                     # a county's page: compare within its city or its province
     levels = {level: data.region_of(sig, sel.county_code, level) for level in ("city", "province")}
+    levels = {level: found for level, found in levels.items() if data.allowed(found[0])}   # only what it may read
+    if not levels:                      # an account of one or a few counties: the other counties are not its to see
+        st.info(tr("compare.outside_scope", county=markdown_text(sel.county_name),
+                   scope=markdown_text("、".join(st.session_state[state.ACCOUNT].scope))), icon=":material/info:")
+        st.page_link("app_pages/scorecard.py", label=tr("nav.scorecard"), icon=":material/fact_check:")
+        st.stop()
     level = st.radio(tr("compare.level"), list(levels), horizontal=True, key=state.COMPARE_LEVEL,
                      format_func=lambda k: tr(f"compare.level.{k}", name=levels[k][1]))
     region, region_name = levels[level]

@@ -7,6 +7,7 @@ import streamlit as st
 from analytics import i18n
 from analytics.geo import regions
 from analytics.io.contract import STAGES
+from analytics.report.escape import markdown_text as md
 from ui import data, state
 from ui.strings import stage_label, tr, year_label
 
@@ -32,7 +33,8 @@ def _scope(tree) -> tuple[str, str | None]:
     in_province = regions.counties_in(tree, province)
     cities = regions.cities(tree, province)
     governed = in_province["city_code"].isna().any()          # county-level units without a city
-    city_options = cities if len(cities) == 1 and not governed else [state.ALL] + cities
+    whole = (len(cities) > 1 or governed) and data.allowed(province)     # 全部 only where the account may read it
+    city_options = [state.ALL] + cities if whole else cities
     city_hint = regions.city_code_of(county_hint) if county_hint else (hint[:4] if len(hint) >= 4 else state.ALL)
     _seed(state.CITY, city_options, city_hint or state.ALL)
     if len(city_options) > 1:
@@ -42,7 +44,7 @@ def _scope(tree) -> tuple[str, str | None]:
     city = st.session_state[state.CITY]
     above = regions.region_name(tree, city or province)
     codes = regions.counties_in(tree, city or province)["county_code"].tolist()
-    county_options = codes if len(codes) == 1 else [state.ALL] + codes
+    county_options = [state.ALL] + codes if len(codes) > 1 and data.allowed(city or province) else codes
     _seed(state.COUNTY, county_options, county_hint)
     names = dict(zip(tree["county_code"], tree["county_name"]))
     st.selectbox(tr("sidebar.county"), county_options, key=state.COUNTY,   # always shown: it names the county
@@ -63,7 +65,7 @@ def render() -> state.Selection | None:
     asked = str(st.query_params.get(state.COUNTY) or st.query_params.get(state.REGION) or "")
     if asked and not data.allowed(asked):               # a link or an edited URL outside the account's regions
         account = st.session_state.get(state.ACCOUNT)
-        st.error(tr("auth.out_of_scope", code=asked, scope="、".join(account.scope)), icon=":material/block:")
+        st.error(tr("auth.out_of_scope", code=md(asked[:40]), scope=md("、".join(account.scope))), icon=":material/block:")
         for key in (state.COUNTY, state.REGION):
             if key in st.query_params:
                 del st.query_params[key]

@@ -146,3 +146,19 @@ def test_a_plan_looked_at_is_in_the_audit_log_once_and_a_viewer_has_no_downloads
     viewer.switch_page("app_pages/scorecard.py").run()
     assert not viewer.exception and viewer.title[0].value == "达标评估"
     assert not viewer.get("download_button")                   # … a viewer may not
+
+
+def test_a_two_county_account_is_not_offered_the_whole_city_and_compare_says_why(demo_db, tmp_path, monkeypatch):
+    db = with_accounts(demo_db, tmp_path, {"two": ("analyst", "320902,320903"), "city": ("analyst", "3209")}, PASSWORD)
+    at = app(db, monkeypatch, query={"county": "320902", "year": "2024"})
+    sign_in(at, "two", PASSWORD)
+    assert not at.exception and at.selectbox(key="county").options == ["亭湖区（320902）", "盐都区（320903）"]
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception and not at.error and not at.dataframe
+    assert any("其他区县的数据不在权限范围内" in i.value and "320902、320903" in i.value for i in at.info)
+    city = app(db, monkeypatch, query={"county": "320902", "year": "2024"})
+    sign_in(city, "city", PASSWORD)
+    assert city.selectbox(key="county").options[0] == "全部区县：盐城市"           # the whole of its city: its own
+    city.switch_page("app_pages/compare.py").run()
+    assert not city.exception and not city.error and city.dataframe
+    assert city.radio(key="compare_level").options == ["盐城市（市）"]          # not the province: not its to read
