@@ -396,29 +396,25 @@ def region_outlines(sig: tuple, region: str):
     return simplified_outlines(picked)          # a province's 1 MB of outlines → ¼ MB, shared borders kept
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _console(sig: tuple, scope: tuple):
-    from analytics.io.storage import console_connection
-    return console_connection(sig[0], scope)
-
-
 def console_scope() -> tuple:
     """The regions the session's SQL console holds (empty: every region — single user or admin)."""
     account = st.session_state.get(state.ACCOUNT)
     return () if account is None or account.role == "admin" else tuple(account.scope)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _console_tables(sig: tuple, scope: tuple):
+    from analytics.io import console
+    return console.tables(sig[0], scope)
+
+
 def console_tables(sig: tuple):
-    from analytics.io.storage import console_tables as listed
-    cursor = _console(sig, console_scope()).cursor()
-    try:
-        return listed(cursor)
-    finally:
-        cursor.close()
+    """The tables and columns the session's console holds (asked of a console worker once per version and scope)."""
+    return _console_tables(sig, console_scope())
 
 
 def console_run(sig: tuple, sql: str, user: str, role: str):
     """One query of the SQL console in the session's scope, audited (raises storage.ConsoleRefused)."""
     from analytics.io import console
     scope = console_scope()
-    return console.run(sig[0], sql, scope, user=user, role=role, connection=_console(sig, scope))
+    return console.run(sig[0], sql, scope, user=user, role=role)

@@ -33,23 +33,157 @@ def limits() -> tuple[int, float]:
     return int(section["row_limit"]), float(section["time_limit_seconds"])
 
 
-def run(db_path, sql: str, scope: tuple[str, ...] = (), user: str = "", role: str = "cli", connection=None,
+class Workers:
+    """The console's worker processes (:mod:`analytics.io.console_worker`) of this process: at most
+    ``sql_console.workers`` at once, each started with an address-space limit of
+    ``sql_console.worker_memory_mb`` and kept for the next query. A worker that dies (out of memory) or does
+    not answer in time is killed and replaced; the query is refused in words. One query at a time per
+    account: a second while the first runs is refused (``one_at_a_time``)."""
+
+    def __init__(self):
+        import threading
+        self._idle: list = []
+        self._started = 0
+        self._running: set[str] = set()
+        self._busy: set[int] = set()
+        self._lock = threading.Condition()
+
+    @staticmethod
+    def _bounds() -> tuple[int, int]:
+        from analytics.standards import settings_section
+        section = settings_section("sql_console")
+        return int(section["workers"]), int(section["worker_memory_mb"])
+
+    def _start(self):
+        import subprocess
+        import sys
+        from pathlib import Path
+        memory = self._bounds()[1] * 2**20
+
+        def limit() -> None:                      # in the child, before it runs Python
+            import resource
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        root = Path(__file__).resolve().parents[2]
+        import os
+        env = {**os.environ, "PYTHONPATH": str(root), "MALLOC_ARENA_MAX": "2"}   # (arenas reserve address space)
+        return subprocess.Popen([sys.executable, "-m", "analytics.io.console_worker"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, preexec_fn=limit, cwd=str(root), env=env)
+
+    def _busy_pids(self) -> list[int]:
+        """The process ids of the workers running a query now (tests kill one to see it replaced)."""
+        with self._lock:
+            return list(self._busy)
+
+    def _acquire(self, wait_s: float):
+        import time
+        deadline = time.monotonic() + wait_s
+        with self._lock:
+            while True:
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.poll() is None:
+                        return worker
+                    self._started -= 1
+                if self._started < self._bounds()[0]:
+                    self._started += 1
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise storage.ConsoleRefused("server_busy", n=self._bounds()[0])
+                self._lock.wait(left)
+        try:
+            return self._start()
+        except BaseException:
+            with self._lock:
+                self._started -= 1
+                self._lock.notify()
+            raise
+
+    def _release(self, worker, healthy: bool) -> None:
+        with self._lock:
+            if healthy and worker.poll() is None:
+                self._idle.append(worker)
+            else:
+                if worker.poll() is None:
+                    worker.kill()
+                worker.wait()
+                self._started -= 1
+            self._lock.notify()
+
+    def ask(self, request: dict, wait_s: float, user: str = ""):
+        """Send ``request`` to a worker and return its payload (raises :class:`storage.ConsoleRefused`)."""
+        import select
+
+        from analytics.io.console_worker import HEADER, read_frame, write_frame
+        with self._lock:
+            if user and user in self._running:
+                raise storage.ConsoleRefused("one_at_a_time")
+            if user:
+                self._running.add(user)
+        try:
+            worker = self._acquire(wait_s)
+            healthy = False
+            with self._lock:
+                self._busy.add(worker.pid)
+            try:
+                write_frame(worker.stdin, request)
+                ready, _, _ = select.select([worker.stdout], [], [], wait_s + 15)   # its own timer stops it first
+                if not ready:
+                    raise storage.ConsoleRefused("time_limit", seconds=request.get("seconds", wait_s))
+                reply = read_frame(worker.stdout)
+                if reply is None:                       # the worker died: its memory limit (or a crash)
+                    raise storage.ConsoleRefused("worker_failed", mb=self._bounds()[1])
+                healthy = True
+            except (BrokenPipeError, OSError) as error:
+                raise storage.ConsoleRefused("worker_failed", mb=self._bounds()[1]) from error
+            finally:
+                with self._lock:
+                    self._busy.discard(worker.pid)
+                self._release(worker, healthy)
+        finally:
+            if user:
+                with self._lock:
+                    self._running.discard(user)
+        if reply[0] == "refused":
+            raise storage.ConsoleRefused(reply[1], **reply[2])
+        return reply[1]
+
+    def close(self) -> None:
+        with self._lock:
+            for worker in self._idle:
+                worker.kill()
+                worker.wait()
+            self._started -= len(self._idle)
+            self._idle.clear()
+
+
+WORKERS = Workers()
+
+
+def tables(db_path, scope: tuple[str, ...] = ()):
+    """The console's tables and columns for ``scope`` (table, column, type), from a worker."""
+    import pandas as pd
+    _, time_limit = limits()
+    return pd.DataFrame(WORKERS.ask({"kind": "tables", "db": str(db_path), "scope": tuple(scope),
+                                     "bounds": storage.console_limits()}, time_limit + 30))
+
+
+def run(db_path, sql: str, scope: tuple[str, ...] = (), user: str = "", role: str = "cli",
         row_limit: int | None = None) -> storage.ConsoleResult:
     """Run ``sql`` over the current version of ``db_path`` within ``scope`` (region codes; empty: every region)
-    and record it in the audit log (refusals too). ``connection``: a :func:`storage.console_connection` for
-    the same version and scope to reuse (the page keeps one per session). Raises
-    :class:`storage.ConsoleRefused`."""
+    in a worker process, and record it in the audit log (refusals too). Raises :class:`storage.ConsoleRefused`."""
     rows, time_limit = limits()
     rows = min(rows, row_limit) if row_limit else rows
     region, text = ",".join(scope), " ".join((sql or "").split())[:400]
-    con = storage.console_connection(db_path, tuple(scope)) if connection is None else connection.cursor()
     try:
-        result = storage.console_query(con, sql, rows, time_limit)
+        storage.console_statement_check(sql)           # refused here already: no worker for a bad statement
+        answer = WORKERS.ask({"kind": "query", "db": str(db_path), "scope": tuple(scope), "sql": sql,
+                              "rows": rows, "seconds": time_limit, "bounds": storage.console_limits()},
+                             time_limit, user=user)
     except storage.ConsoleRefused as refused:
         audit.append(state.state_path(db_path), user, role, "sql", region, text, refused.key)
         raise
-    finally:
-        con.close()
+    result = storage.console_result(answer)
     shown = f"{len(result.table)}{'+' if result.truncated else ''} rows: {text}"
     audit.append(state.state_path(db_path), user, role, "sql", region, shown, "ok")
     return result

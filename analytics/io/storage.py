@@ -514,14 +514,15 @@ def console_limits() -> dict:
             "result_mb": section["result_mb"]}
 
 
-def console_connection(db_path: str | os.PathLike, scope: tuple[str, ...] = ()):
+def console_connection(db_path: str | os.PathLike, scope: tuple[str, ...] = (), bounds: dict | None = None):
     """An in-memory DuckDB holding the current version's tables, only the rows of ``scope`` (codes checked as
     digits), then closed: external access off (no file, no ATTACH, no extension) and the configuration locked.
     The query never sees the version file, so no query can reach rows outside the scope."""
     if any(not str(code).isdigit() for code in scope):
         raise ValueError(f"region codes are digits: {scope}")
-    con = duckdb.connect(":memory:")
-    try:
+    bounds = bounds or console_limits()
+    con = duckdb.connect(":memory:", config={"memory_limit": bounds["memory_limit"], "threads": int(bounds["threads"])})
+    try:                        # (bounded from the start: the copy below runs within them too)
         con.execute(f"ATTACH '{physical_path(db_path)}' AS source (READ_ONLY)")
         tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
                                             "WHERE table_catalog = 'source' ORDER BY table_name").fetchall()]
@@ -531,7 +532,6 @@ def console_connection(db_path: str | os.PathLike, scope: tuple[str, ...] = ()):
             con.execute(f"CREATE TABLE memory.main.{table} AS SELECT * FROM source.main.{table}"
                         + console_scope_filter(table, columns, tuple(scope)))
         con.execute("DETACH source")
-        bounds = console_limits()
         con.execute(f"SET memory_limit = '{bounds['memory_limit']}'")
         con.execute(f"SET threads = {int(bounds['threads'])}")
         con.execute("SET max_temp_directory_size = '0B'")          # no spilling to disk either
@@ -552,15 +552,18 @@ def console_tables(con) -> pd.DataFrame:
                        "ORDER BY table_name, ordinal_position").df()
 
 
-def console_query(con, sql: str, row_limit: int, time_limit_s: float) -> ConsoleResult:
+def console_arrow(con, sql: str, row_limit: int, time_limit_s: float, bounds: dict | None = None) -> dict:
     """Run one checked SELECT on a :func:`console_connection`: at most ``row_limit`` rows kept, interrupted
     after ``time_limit_s`` seconds (raises :class:`ConsoleRefused` ``time_limit``; DuckDB's own errors, e.g.
-    an unknown column, as ``error``)."""
+    an unknown column, as ``error``; a result over ``result_mb`` as ``result_too_large``, before any of it
+    becomes Python objects). ``bounds``: :func:`console_limits` as the caller read them. Returns
+    ``{"arrow": IPC stream bytes, "truncated", "seconds"}``."""
     import time
+    bounds = bounds or console_limits()
     console_statement_check(sql)
     timer = threading.Timer(time_limit_s, con.interrupt)
     t0 = time.perf_counter()
-    max_bytes = int(float(console_limits()["result_mb"]) * 2**20)
+    max_bytes = int(float(bounds["result_mb"]) * 2**20)
     timer.start()
     try:                        # Arrow batches, their size counted before any becomes Python objects
         import warnings
@@ -573,7 +576,7 @@ def console_query(con, sql: str, row_limit: int, time_limit_s: float) -> Console
                 batches.append(batch)
                 n, size = n + batch.num_rows, size + batch.nbytes
                 if size > max_bytes:
-                    raise ConsoleRefused("result_too_large", mb=console_limits()["result_mb"])
+                    raise ConsoleRefused("result_too_large", mb=bounds["result_mb"])
                 if n > row_limit:
                     break
             schema = reader.schema
@@ -582,7 +585,7 @@ def console_query(con, sql: str, row_limit: int, time_limit_s: float) -> Console
     except duckdb.InterruptException as error:
         raise ConsoleRefused("time_limit", seconds=time_limit_s) from error
     except duckdb.OutOfMemoryException as error:
-        raise ConsoleRefused("memory_limit", limit=console_limits()["memory_limit"]) from error
+        raise ConsoleRefused("memory_limit", limit=bounds["memory_limit"]) from error
     except duckdb.Error as error:
         if time.perf_counter() - t0 >= time_limit_s:
             raise ConsoleRefused("time_limit", seconds=time_limit_s) from error
@@ -590,6 +593,22 @@ def console_query(con, sql: str, row_limit: int, time_limit_s: float) -> Console
     finally:
         timer.cancel()
     import pyarrow as pa
-    table = pa.Table.from_batches(batches, schema).slice(0, row_limit).to_pandas(integer_object_nulls=True,
-                                                                                 date_as_object=True)
-    return ConsoleResult(table, n > row_limit, time.perf_counter() - t0)
+    table = pa.Table.from_batches(batches, schema).slice(0, row_limit)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return {"arrow": sink.getvalue().to_pybytes(), "truncated": n > row_limit, "seconds": time.perf_counter() - t0}
+
+
+def console_result(answer: dict) -> ConsoleResult:
+    """A :func:`console_arrow` answer as a table (dates as dates, integer columns with gaps as objects)."""
+    import pyarrow as pa
+    table = pa.ipc.open_stream(answer["arrow"]).read_all()
+    return ConsoleResult(table.to_pandas(integer_object_nulls=True, date_as_object=True), answer["truncated"],
+                         answer["seconds"])
+
+
+def console_query(con, sql: str, row_limit: int, time_limit_s: float) -> ConsoleResult:
+    """:func:`console_arrow` in this process, as a table (tests; the app and the CLI run queries in a worker
+    process, :mod:`analytics.io.console`)."""
+    return console_result(console_arrow(con, sql, row_limit, time_limit_s))

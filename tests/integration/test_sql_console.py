@@ -157,3 +157,53 @@ def test_a_county_account_sees_no_other_countys_submission_and_heavy_results_are
         assert len(storage.console_query(whole.cursor(), "SELECT * FROM meta", 100, 10).table) > 1
     finally:
         whole.close()
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+def test_memory_hungry_queries_run_in_a_bounded_worker_and_one_at_a_time_per_account(db):
+    """The probes: `repeat('x', 2000000000)` reached 4 GB and `list(range)` over 20 M rows 2.6 GB in the app
+    process. Now the query runs in a worker process with an address-space limit: the app process holds only
+    the answer, a query past the limit is refused in words, a dead worker is replaced, and an account's second
+    query while its first runs is refused."""
+    import threading
+    import time
+
+    from analytics.io import console
+    console.run(db, "SELECT 1", user="warm")                       # a worker started and kept
+    before = rss_mb()
+    for sql, key in [("SELECT repeat('x', 2000000000) AS s", "memory_limit"),
+                     ("SELECT list(range) AS l FROM range(20000000)", None),
+                     ("SELECT string_agg(repeat('x', 1000), '') FROM range(3000000)", "memory_limit")]:
+        with pytest.raises(storage.ConsoleRefused) as refused:
+            console.run(db, sql, user="li")
+        assert refused.value.key in ({key} if key else {"memory_limit", "result_too_large", "worker_failed"})
+    assert rss_mb() - before < 150                                  # the app process did not hold the query
+
+    done = {}
+    slow = threading.Thread(target=lambda: done.setdefault("first", _refusal(
+        lambda: console.run(db, "SELECT count(*) FROM range(1000000000000) a", user="li"))))
+    slow.start()
+    time.sleep(1.0)
+    assert _refusal(lambda: console.run(db, "SELECT 1", user="li")) == "one_at_a_time"
+    assert console.run(db, "SELECT 2 AS n", user="wang").table["n"].tolist() == [2]   # others are not held up
+    for worker in list(console.WORKERS._busy_pids()):             # the first query's worker dies under it
+        import os
+        import signal
+        os.kill(worker, signal.SIGKILL)
+    slow.join(60)
+    assert done["first"] == "worker_failed"
+    assert console.run(db, "SELECT 3 AS n", user="li").table["n"].tolist() == [3]     # replaced, li may go on
+    outcomes = list(audit.entries(state.state_path(db))["outcome"])
+    assert "one_at_a_time" in outcomes and "worker_failed" in outcomes and "memory_limit" in outcomes
+
+
+def _refusal(work) -> str:
+    try:
+        work()
+    except storage.ConsoleRefused as refused:
+        return refused.key
+    return "ok"
