@@ -37,6 +37,7 @@ def main() -> None:
     })
     auth.sidebar(account)
     st.sidebar.caption(tr("app.subtitle"))
+    page.no_table_download()                 # a role without the export right: no CSV button on the tables
     try:
         nav.run()
     except data.ScopeError as refused:       # the backstop: a read outside the account's regions

@@ -55,7 +55,7 @@ st.caption(tr("standing.rule", items=rule["close_max_items"], margin=margin, sch
 
 st.subheader(tr("compare.verdicts"))
 verdict_rows = comparison.verdict_table(counties, lang(), peers)
-st.dataframe(verdict_rows, hide_index=True, width="stretch", height=min(560, 38 + 35 * len(verdict_rows)))
+page.dataframe(verdict_rows, hide_index=True, width="stretch", height=min(560, 38 + 35 * len(verdict_rows)))
 
 st.subheader(tr("compare.resource_part"))
 st.caption(tr("compare.part_note", n=int(counties["n_items"].max()), margin=margin))
@@ -63,7 +63,7 @@ table, marks = comparison.resource_table(counties, items, lang(), peers)
 resource = items[items["part"] == "resource"]
 lines = {item_name(c, s, lang()): (None if c == "R8" else float(t_)) for c, s, t_ in
          zip(resource["code"], resource["stage"], resource["threshold"])}
-st.dataframe(view.styled(table, marks, lines), hide_index=True, width="stretch", height=min(560, 38 + 35 * len(table)))
+page.dataframe(view.styled(table, marks, lines), hide_index=True, width="stretch", height=min(560, 38 + 35 * len(table)))
 before = view.verdicts(sig, region, sel.year - 1)
 before = view.only(before, set(labels)) if len(before["counties"]) else None
 
@@ -79,7 +79,7 @@ page.excel_download("download.excel", workbook, safe_filename("区县比较", re
 if counties["city_code"].nunique() > 1:                 # a province: the roll-up by city
     st.subheader(tr("compare.cities"))
     roll = comparison.city_rollup(counties, items, lang())
-    st.dataframe(roll, hide_index=True, width="stretch", column_config={
+    page.dataframe(roll, hide_index=True, width="stretch", column_config={
         tr("compare.city.col.schools"): st.column_config.NumberColumn(format="percent")})
 
 st.subheader(tr("compare.map"))
@@ -130,7 +130,7 @@ else:
     if moved.empty:
         st.caption(tr("compare.change.none"))
     else:
-        st.dataframe(moved, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(moved)))
+        page.dataframe(moved, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(moved)))
     st.markdown("**" + tr("compare.directions") + "**")
     st.markdown("\n".join("- " + comparison.direction_words(r, lang())
                           for _, r in comparison.directions(items, before["items"]).iterrows()))

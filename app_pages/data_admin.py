@@ -61,7 +61,7 @@ if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
         notes=len([p for p in checked.problems if p.severity == "note"])))
     if checked.problems:
         report = importer.problems_frame(checked.problems, lang())
-        st.dataframe(report, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(report)))
+        page.dataframe(report, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(report)))
         page.excel_download("admin.report_download", lambda: {tr("admin.report"): report},
                             safe_filename("校验结果", Path(upload.name).stem, suffix=".xlsx"))
     if checked.errors:
@@ -108,7 +108,7 @@ listed = versions.list_versions(db) if Path(db).exists() else []
 if not listed:
     st.caption(tr("admin.no_versions"))
 else:
-    st.dataframe(versions.versions_table(listed, lang()), hide_index=True, width="stretch")
+    page.dataframe(versions.versions_table(listed, lang()), hide_index=True, width="stretch")
     numbers = [v.number for v in listed if not v.current]
     if numbers:
         c0, c1, c2 = st.columns([1, 1, 2])

@@ -15,6 +15,6 @@ st.caption(tr("data.rows", n=f"{len(df):,}"))
 if df.empty:
     page.no_data(sel)
 else:
-    st.dataframe(shown, hide_index=True, width="stretch", height=520)
+    page.dataframe(shown, hide_index=True, width="stretch", height=520)
     page.excel_download("data.download", lambda: {contract.sheet(name).zh: contract.readable_table(name, df, "zh")},
                         safe_filename(contract.sheet(name).zh, sel.county_name, sel.year, suffix=".xlsx"), sel.county_code)

@@ -131,7 +131,7 @@ else:
     shown_as = {tr(f"explore.col.{c}"): st.column_config.NumberColumn(format="%.2f")
                 for c in ("weighted_mean", "sum", "min", "max")}
     shown_as[tr("explore.col.pupils")] = st.column_config.NumberColumn(format="localized")
-    st.dataframe(summary, hide_index=True, width="stretch", column_config=shown_as)
+    page.dataframe(summary, hide_index=True, width="stretch", column_config=shown_as)
     download(summary, "pivot")
 
 if view == "scatter":

@@ -78,7 +78,7 @@ elif result is not None:
     maps.add_new_sites(m, new, tr("forecast_page.site"), NEW_SCHOOL_COLOUR)
     maps.show(m, key=state.widget_key(state.SITES_MAP, sel.county_code, k, model), height=460)
     maps.legend([(CONTEXT_SCHOOL_COLOUR, tr("map.schools")), (NEW_SCHOOL_COLOUR, tr("forecast_page.site"))])
-    st.dataframe(result["sites"].rename(columns={"town": tr("col.town"), "name": tr("forecast_page.site_near"),
+    page.dataframe(result["sites"].rename(columns={"town": tr("col.town"), "name": tr("forecast_page.site_near"),
                                                  "lon": tr("col.lon"), "lat": tr("col.lat")}), hide_index=True, width="stretch")
     if len(result["sites"]):
         c = st.columns([2, 3])

@@ -26,7 +26,7 @@ for g in groups:
     table[tr(f"group.{g}")] = [fmt_indicator(c, v, lang()) for c, v in zip(part["indicator"], part[g])]
 table[tr("col.ratio")] = part["ratio"].map(lambda r: f"{r:.2f}")
 shown = table[[tr("col.indicator")] + [tr(f"group.{g}") for g in groups] + [tr("col.ratio")]]
-st.dataframe(shown, hide_index=True, width="stretch")
+page.dataframe(shown, hide_index=True, width="stretch")
 
 st.subheader(tr("gaps.theil"))
 st.caption(tr("gaps.theil_help"))

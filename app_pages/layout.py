@@ -117,4 +117,4 @@ st.subheader(tr("layout.town_table"))
 towns = data.town_summary(sig, sel.county_code, sel.year)
 rename = {"town": tr("col.town"), "schools": tr("col.schools")}
 rename.update({s: f"{stage_label(s)}{tr('col.students')}" for s in contract.STAGES})
-st.dataframe(towns.rename(columns=rename), hide_index=True, width="stretch")
+page.dataframe(towns.rename(columns=rename), hide_index=True, width="stretch")

@@ -73,7 +73,7 @@ else:
            tr("col.change"): merged["change"].map(fmt_signed),
            tr("col.threshold"): merged["threshold"].map(lambda x: f"≤ {x:.2f}"),
            tr("col.status"): merged["passed"].map(lambda p: "" if p is None else tr("status.pass" if p else "status.fail"))})
-    st.dataframe(table.iloc[:, -6:], hide_index=True, width="stretch")
+    page.dataframe(table.iloc[:, -6:], hide_index=True, width="stretch")
 
 st.subheader(tr("overview.worst_gaps"))
 gaps = ov["gaps"].dropna(subset=["ratio"]).head(5)

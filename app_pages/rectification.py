@@ -107,7 +107,7 @@ if amount > 0 and target:
                           source_school=source)
     result = data.what_if(sig, sel.county_code, sel.year, (act,))
     cv = result["cv"][result["cv"]["stage"] == sel.stage]
-    st.dataframe(pd.DataFrame({tr("col.indicator"): cv["indicator"].map(indicator_label),
+    page.dataframe(pd.DataFrame({tr("col.indicator"): cv["indicator"].map(indicator_label),
                                tr("plan.cv_before"): cv["cv_before"].map(fmt_cv), tr("plan.cv_after"): cv["cv_after"].map(fmt_cv),
                                tr("col.threshold"): cv["threshold"].map(lambda x: f"≤ {x:.2f}"),
                                tr("col.status"): cv["passed"].map(lambda p: tr("status.pass" if p else "status.fail"))}),

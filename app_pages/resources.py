@@ -36,7 +36,7 @@ with left:
         tr("score.coverage"): [tr("score.coverage_value", complete=n - len(m), total=n)
                                for n, m in zip(cv_stage["n_scope"], cv_stage["missing"])],
     }).iloc[:, -7:]
-    st.dataframe(table, hide_index=True, width="stretch")
+    page.dataframe(table, hide_index=True, width="stretch")
     excel = pd.DataFrame({                 # the Excel: numbers as numbers, unit and result in their own columns
         tr("col.indicator"): cv_stage["indicator"].map(indicator_label).values,
         tr("col.unit"): [tr(f"unit.{c}") for c in cv_stage["indicator"]],

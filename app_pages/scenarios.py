@@ -170,7 +170,7 @@ st.markdown(f"**{tr('scen.saved_list')}**")
 if saved.empty:
     st.caption(tr("scen.none_saved"))
     st.stop()
-st.dataframe(pd.DataFrame({tr("scen.col.name"): saved["name"], tr("scen.col.author"): saved["author"],
+page.dataframe(pd.DataFrame({tr("scen.col.name"): saved["name"], tr("scen.col.author"): saved["author"],
                            tr("scen.col.created"): saved["created_at"].map(lambda x: fmt_time(str(x), lang())),
                            tr("scen.col.base"): saved["base_year"].astype(str) + " · " + saved["base_version"].fillna(""),
                            tr("scen.col.steps"): saved["steps"].map(lambda s: len(json.loads(s)))}),

@@ -27,7 +27,7 @@ if ranks.empty:
     st.info(tr("profile.out_of_scope"))
     st.stop()
 st.subheader(tr("profile.rank"))
-st.dataframe(pd.DataFrame({
+page.dataframe(pd.DataFrame({
     tr("col.stage"): ranks["stage"].map(stage_label),
     tr("col.indicator"): ranks["indicator"].map(indicator_label),
     tr("col.value"): [fmt_indicator(c, v, lang()) for c, v in zip(ranks["indicator"], ranks["value"])],
@@ -38,7 +38,7 @@ lacks = profile["lacks"]
 if lacks.empty:
     st.success(tr("profile.complies"), icon=":material/check_circle:")
 else:
-    st.dataframe(pd.DataFrame({
+    page.dataframe(pd.DataFrame({
         tr("col.stage"): lacks["stage"].map(stage_label), tr("col.indicator"): lacks["indicator"].map(indicator_label),
         tr("plan.quantity"): lacks["quantity"].map(lambda q: f"{q:,.0f}"), tr("plan.unit"): lacks["unit"],
         tr("plan.cost"): lacks["cost_yuan"].map(lambda c: fmt_count(c, lang(), tr("unit.yuan")))}),

@@ -94,7 +94,7 @@ colours = {tr("status.pass"): "#E3F4EC", tr("status.fail"): "#FBE3D6", tr("statu
 for part in ("resource", "guarantee", "quality", "recognition"):
     st.subheader(tr(f"part.{part}"))
     rows = (df["part"] == part).to_numpy()
-    st.dataframe(table[rows].style.apply(
+    page.dataframe(table[rows].style.apply(
         lambda r: [f"background-color: {colours.get(r[tr('col.status')], '')}"] * len(r), axis=1),
         hide_index=True, width="stretch", height=35 * (int(rows.sum()) + 1) + 3)     # every item, no inner scroll
     for k in [k for k in range(len(df)) if rows[k]]:
@@ -105,7 +105,7 @@ for part in ("resource", "guarantee", "quality", "recognition"):
                           ((row["coverage"] or {}).get("missing") or [], "score.missing_all")):
             if len(refs) > 8:                      # the whole list, with each school's 学校标识码
                 with st.expander(tr(key, item=label(row), n=len(refs))):
-                    st.dataframe(full_list(refs), hide_index=True, width="stretch")
+                    page.dataframe(full_list(refs), hide_index=True, width="stretch")
 st.caption(tr("score.vetoes"))
 excel = table.assign(**{tr("score.failing"): [school_list(f, None, True) if len(f) else pullers(p) for f, p in
                                               zip(df["failing_schools"], df["pullers"])],

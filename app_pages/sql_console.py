@@ -34,7 +34,7 @@ with tables:
     readable = {sheet.key: tr(f"table.{sheet.key}") for sheet in contract.sheets()}
     for table, columns in data.console_tables(sig).groupby("table", sort=True):
         with st.expander(f"{table} {readable.get(table, '')}".strip()):
-            st.dataframe(columns[["column", "type"]].rename(columns={"column": tr("sql.col.column"),
+            page.dataframe(columns[["column", "type"]].rename(columns={"column": tr("sql.col.column"),
                                                                      "type": tr("sql.col.type")}),
                          hide_index=True, width="stretch")
 with editor:
@@ -59,7 +59,7 @@ if shown:
     text, result = shown
     st.caption(tr("sql.rows", n=f"{len(result.table):,}", seconds=f"{result.seconds:.2f}")
                + (tr("sql.truncated", n=f"{len(result.table):,}") if result.truncated else ""))
-    st.dataframe(result.table, hide_index=True, width="stretch", height=420)
+    page.dataframe(result.table, hide_index=True, width="stretch", height=420)
     page.excel_download("sql.download", lambda: {tr("sql.sheet"): result.table,
                                                  tr("sql.query_sheet"): pd.DataFrame({"SQL": [text]})},
                         safe_filename(tr("sql.title"), suffix=".xlsx"), ",".join(scope))

@@ -58,10 +58,10 @@ def region_rollup(selection: state.Selection) -> None:
     st.markdown("**" + tr("compare.summary_full", region=md(selection.region_name), year=year_label(selection.year),
                           n=len(counties), passed=n["pass"], close=n["close"], far=n["far"], unknown=n["unknown"]) + "**")
     if counties["city_code"].nunique() > 1:
-        st.dataframe(comparison.city_rollup(counties, found["items"], lang()), hide_index=True, width="stretch",
+        dataframe(comparison.city_rollup(counties, found["items"], lang()), hide_index=True, width="stretch",
                      column_config={tr("compare.city.col.schools"): st.column_config.NumberColumn(format="percent")})
     else:
-        st.dataframe(comparison.verdict_table(counties, lang()), hide_index=True, width="stretch")
+        dataframe(comparison.verdict_table(counties, lang()), hide_index=True, width="stretch")
 
 
 def no_data(selection: state.Selection, stage: str | None = None) -> None:
@@ -95,6 +95,41 @@ def log_run(url_path: str, seconds: float) -> None:
 
 
 TABLE_ROWS = 200
+NO_TABLE_DOWNLOAD = ('<style>[data-testid="stElementToolbar"] button[aria-label="Download as CSV"],'
+                     '[data-testid="stElementToolbar"] [aria-label="Download as CSV"]{display:none !important}</style>')
+
+
+def may_export() -> bool:
+    account = st.session_state.get(state.ACCOUNT)
+    return account is None or account.may("export")
+
+
+def no_table_download() -> None:
+    """For a role without the export right: the tables' own "Download as CSV" button is not offered (once per
+    run; Streamlit 1.67 has no switch for it — see the README's Downloads)."""
+    if not may_export():
+        st.html(NO_TABLE_DOWNLOAD)
+
+
+def dataframe(data, **kwargs) -> None:
+    """Every table a page shows (the one door to ``st.dataframe``): its text cells neutralised for a
+    spreadsheet (a formula-looking name copied or taken by the table's CSV button stays text); for a role
+    without the export right, at most TABLE_ROWS rows — a whole table is a file, and files need that right
+    (what is on the screen may be read and copied; the toolbar's CSV button is not offered)."""
+    from pandas.io.formats.style import Styler
+
+    from analytics.io.export import shown_cells
+    rows = len(data.data if isinstance(data, Styler) else data)
+    cut = not may_export() and rows > TABLE_ROWS
+    if isinstance(data, Styler):
+        if cut:
+            data = data.hide(data.data.index[TABLE_ROWS:])
+        data.data = shown_cells(data.data)
+    else:
+        data = shown_cells(data.head(TABLE_ROWS) if cut else data)
+    st.dataframe(data, **kwargs)
+    if cut:
+        st.caption(tr("table.viewer_rows", shown=TABLE_ROWS, total=f"{rows:,}"))
 PICK_MAX = 300          # above this many schools a school box is preceded by a town box
 GRID_ROWS = 80          # school rows of a school × indicator grid (the fewest indicators met first)
 
@@ -104,7 +139,7 @@ def table(df, total: int | None = None, **kwargs) -> None:
     how many more there are — the Excel download next to it has them all. ``total``: the rows there are
     when the caller built only the first ones."""
     total = len(df) if total is None else total
-    st.dataframe(df.head(TABLE_ROWS), hide_index=True, width="stretch", **kwargs)
+    dataframe(df.head(TABLE_ROWS), hide_index=True, width="stretch", **kwargs)
     if total > TABLE_ROWS:
         st.caption(tr("table.more_rows", shown=TABLE_ROWS, total=f"{total:,}"))
 

@@ -69,7 +69,7 @@ class Workers:
         return subprocess.Popen([sys.executable, "-m", "analytics.io.console_worker"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, preexec_fn=limit, cwd=str(root), env=env)
 
-    def _busy_pids(self) -> list[int]:
+    def busy_pids(self) -> list[int]:
         """The process ids of the workers running a query now (tests kill one to see it replaced)."""
         with self._lock:
             return list(self._busy)

@@ -3,6 +3,7 @@ at all (a full disk leaves no empty or cut file)."""
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 
@@ -18,6 +19,30 @@ def neutralise(value):
     """Text that a spreadsheet would read as a formula gets a leading apostrophe so it stays text (for
     text-only outputs — CSV, a clipboard); other values pass through. Excel files use :func:`as_text`."""
     return "'" + value if looks_like_formula(value) else value
+
+
+_SIGNED_NUMBER = re.compile(r"[+\-]\d[\d,.]*\s*(%|pp|个百分点)?")
+
+
+def neutralise_shown(value):
+    """A cell of a table on screen, which a user may copy or take through the table's own CSV button: formula-
+    looking text gets the apostrophe of :func:`neutralise` — except a signed number (``-3``, ``+1.2pp``), which a
+    spreadsheet reads as the number it shows."""
+    if looks_like_formula(value) and not _SIGNED_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def shown_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with :func:`neutralise_shown` applied to its text cells (the same frame when none needs it)."""
+    out = df
+    for i, column in enumerate(df.columns):
+        values = df.iloc[:, i]
+        if (values.dtype == object or pd.api.types.is_string_dtype(values)) and \
+                values.map(lambda v: neutralise_shown(v) is not v).any():
+            out = df.copy() if out is df else out
+            out.isetitem(i, values.map(neutralise_shown))
+    return out
 
 
 def as_text(cell) -> None:

@@ -77,11 +77,17 @@ def streamlit_server(db_path: str, port: int | None = None, prefix: list[str] | 
     cmd = (prefix or []) + [sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"),
                             "--server.headless", "true", "--server.address", "127.0.0.1",
                             "--server.port", str(port), "--browser.gatherUsageStats", "false"] + (args or [])
-    url = f"http://127.0.0.1:{port}"
+    url = ServerURL(f"http://127.0.0.1:{port}")
     with logged_process(cmd, "streamlit", cwd=ROOT, env=env) as log:
         wait_until(lambda: urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok", 60, log,
                    "streamlit")
+        url.log = log
         yield url
+
+
+class ServerURL(str):
+    """The server's base URL; ``.log`` is the path of what the server printed."""
+    log: Path
 
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'

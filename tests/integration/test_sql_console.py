@@ -190,7 +190,7 @@ def test_memory_hungry_queries_run_in_a_bounded_worker_and_one_at_a_time_per_acc
     time.sleep(1.0)
     assert _refusal(lambda: console.run(db, "SELECT 1", user="li")) == "one_at_a_time"
     assert console.run(db, "SELECT 2 AS n", user="wang").table["n"].tolist() == [2]   # others are not held up
-    for worker in list(console.WORKERS._busy_pids()):             # the first query's worker dies under it
+    for worker in list(console.WORKERS.busy_pids()):             # the first query's worker dies under it
         import os
         import signal
         os.kill(worker, signal.SIGKILL)

@@ -70,3 +70,21 @@ def test_raw_html_is_written_only_by_the_layers_that_escape_it():
                    if "unsafe_allow_html=True" in p.read_text(encoding="utf-8"))
     assert users == ["ui/maps.py"], users
     assert "html_text(label)" in (ROOT / "ui" / "maps.py").read_text(encoding="utf-8")
+
+
+def test_every_table_goes_through_the_one_door_that_neutralises_and_caps_it():
+    """``st.dataframe`` only in ui/page.py's ``dataframe`` (formula-looking cells neutralised, a role without the
+    export right capped at TABLE_ROWS and offered no CSV button)."""
+    users = sorted(str(p.relative_to(ROOT)) for p in python_files("app_pages", "ui") if "st.dataframe(" in
+                   p.read_text(encoding="utf-8")) + (["app.py"] if "st.dataframe(" in (ROOT / "app.py").read_text(encoding="utf-8") else [])
+    assert users == ["ui/page.py"], users
+
+
+def test_cells_shown_on_screen_are_neutralised_except_signed_numbers():
+    import pandas as pd
+
+    from analytics.io.export import shown_cells
+    shown = shown_cells(pd.DataFrame({"名称": ["=cmd|' /C calc'!A0", "+cmd|x", "@SUM(1)", "-2+3+cmd|x", "实验小学"],
+                                      "变化": ["-3", "+1.2pp", "-0.05%", "+5个百分点", "—"], "n": [1, 2, 3, 4, 5]}))
+    assert shown["名称"].tolist() == ["'=cmd|' /C calc'!A0", "'+cmd|x", "'@SUM(1)", "'-2+3+cmd|x", "实验小学"]
+    assert shown["变化"].tolist() == ["-3", "+1.2pp", "-0.05%", "+5个百分点", "—"] and shown["n"].tolist() == [1, 2, 3, 4, 5]
