@@ -55,6 +55,7 @@ class Workers:
         return int(section["workers"]), int(section["worker_memory_mb"])
 
     def _start(self):
+        import os
         import subprocess
         import sys
         from pathlib import Path
@@ -63,8 +64,8 @@ class Workers:
         def limit() -> None:                      # in the child, before it runs Python
             import resource
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+            os.nice(10)                           # pages first: a heavy query takes what the pages leave
         root = Path(__file__).resolve().parents[2]
-        import os
         env = {**os.environ, "PYTHONPATH": str(root), "MALLOC_ARENA_MAX": "2"}   # (arenas reserve address space)
         return subprocess.Popen([sys.executable, "-m", "analytics.io.console_worker"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, preexec_fn=limit, cwd=str(root), env=env)
