@@ -236,7 +236,7 @@ def sign_in_page() -> None:
     if flash:
         st.info(flash)
     with st.form(state.AUTH_FORM):
-        name = st.text_input(tr("auth.name"), key=state.AUTH_NAME)
+        name = st.text_input(tr("auth.name"), key=state.AUTH_NAME, max_chars=accounts.MAX_NAME)
         password = st.text_input(tr("auth.password"), type="password", key=state.AUTH_PASSWORD)
         submitted = st.form_submit_button(tr("auth.submit"), icon=":material/login:")
     if submitted:

@@ -7,7 +7,8 @@
 - Before sign-in a session may only run its page (the sign-in form), keep alive and stop — no file upload
   URLs, no deferred downloads.
 - ``/_stcore/metrics`` (Streamlit's own counters: sessions, cache sizes) answers 404; an upload
-  (``PUT``/``DELETE /_stcore/upload_file/<session>/<file>``) is refused (403) unless its session is signed in.
+  (``PUT``/``DELETE /_stcore/upload_file/<session>/<file>``) is refused (403) unless its session is signed in
+  with a role that imports (managers and admins: 数据管理 is the only page with an uploader).
 
 Streamlit's runtime is pinned (requirements.txt); ``tests/browser/test_doors.py`` holds each door shut."""
 from __future__ import annotations
@@ -32,23 +33,25 @@ def backmsg_allowed(msg_type: str | None, signed_in: bool) -> bool:
     return signed_in or msg_type in BEFORE_SIGN_IN
 
 
-def signed_in(session_state) -> bool:
-    """A session counts as signed in when it holds an account — or in single-user mode (no accounts, loopback
-    only: the gate refuses it otherwise), where there is no sign-in."""
+def signed_in(session_state, action: str | None = None) -> bool:
+    """A session counts as signed in when it holds an account (whose role may ``action``, when given) — or in
+    single-user mode (no accounts, loopback only: the gate refuses it otherwise), where there is no sign-in."""
     if health.auth_mode() == "single_user":
         return True
     try:
-        return session_state[state.ACCOUNT] is not None
+        account = session_state[state.ACCOUNT]
     except KeyError:
         return False
+    return account is not None and (action is None or account.may(action))
 
 
-def _session_signed_in(session_id: str) -> bool:
+def _session_may_upload(session_id: str) -> bool:
+    """The session is signed in with a role that imports (the only page with an uploader is 数据管理)."""
     from streamlit import runtime
     if not runtime.exists():
         return False
     info = runtime.get_instance()._session_mgr.get_active_session_info(session_id)
-    return info is not None and signed_in(info.session.session_state)
+    return info is not None and signed_in(info.session.session_state, "import")
 
 
 def install() -> None:
@@ -81,9 +84,9 @@ class Doors:
                 return await _answer(send, 404, b"not found")
             if UPLOAD_PATH in path:
                 session_id = path.split(UPLOAD_PATH, 1)[1].split("/", 1)[0]
-                if not _session_signed_in(session_id):
-                    _LOG.warning("refused an upload for session %s (not signed in)", session_id)
-                    return await _answer(send, 403, b"sign in first")
+                if not _session_may_upload(session_id):
+                    _LOG.warning("refused an upload for session %s (not signed in as a manager)", session_id)
+                    return await _answer(send, 403, b"sign in as a manager first")
         await self.app(scope, receive, send)
 
 

@@ -104,7 +104,7 @@ def test_before_sign_in_no_developer_message_no_upload_no_metrics(served):
                                     method="PUT")
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(upload, timeout=10)
-    assert refused.value.code == 403 and refused.value.read() == b"sign in first"
+    assert refused.value.code == 403 and refused.value.read() == b"sign in as a manager first"
 
     async def developer_messages():
         async with websockets.connect(url.replace("http", "ws") + "/_stcore/stream",
