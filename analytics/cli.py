@@ -63,7 +63,7 @@ def cmd_import(args) -> int:
         print(t("cli.rejected", args.lang, n=len(report.errors)), file=sys.stderr)
         return 2
     if report.replacement is not None:
-        from analytics.io.versions import replacement_words
+        from analytics.report.tables import replacement_words
         print(replacement_words(report.replacement, args.lang), file=sys.stderr)
     if report.needs_confirmation:
         _record(args, "import", "", what, "needs_confirmation")

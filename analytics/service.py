@@ -508,7 +508,8 @@ def forecast(store: Store, county_code: str, urban_shift: float | None = None) -
         return {}
     last = int(classes["year"].max())
     points = school_points(store, county_code, last)
-    urban = {t for t, k in spatial.town_area_kind(points).items() if k == "urban"}
+    urban = {t for t, k in spatial.town_area_kind(points, float(std["layout"]["town_urban_share"])).items()
+             if k == "urban"}
     out = fc.forecast(classes, schools, births, std, urban, urban_shift)
     seats = fc.seats(store.stage_stats(county_code, [last]), schools, std)
     out["seats"] = seats
@@ -698,26 +699,13 @@ def compare_now(store: Store, region: str, year: int) -> pd.DataFrame:
 
 
 def county_facts(store: Store, region: str, year: int) -> pd.DataFrame:
-    """Per county of ``region`` in ``year``: pupils (Σ students of every 学段 row) and urban_share (the share
-    of them in 城区 schools, 城乡分类 11x), and its peer group (:func:`comparison.peer_groups`, cuts from
-    data/settings.yaml ``compare``). Columns: county_code, pupils, urban_share, peer."""
-    from analytics.report.comparison import peer_groups
+    """Per county of ``region`` in ``year``: pupils, urban_share and peer group (:func:`peers.county_facts`,
+    cuts from data/settings.yaml ``compare``). Columns: county_code, pupils, urban_share, peer."""
+    from analytics.method import peers
     from analytics.standards import settings_section
-    schools = store.region_schools(region)
-    stats = store.region_stage_stats(region, [year])
-    columns = ["county_code", "pupils", "urban_share", "peer"]
-    if schools.empty or stats.empty:
-        return pd.DataFrame(columns=columns)
-    info = schools.set_index("school_id")
-    rows = pd.DataFrame({"county_code": stats["school_id"].map(info["county_code"]),
-                         "students": pd.to_numeric(stats["students"], errors="coerce").fillna(0),
-                         "urban": stats["school_id"].map(info["urban_rural_code"]).astype(str).str.startswith("11")})
-    rows["urban_students"] = rows["students"].where(rows["urban"], 0)
-    facts = rows.groupby("county_code").agg(pupils=("students", "sum"), urban=("urban_students", "sum")).reset_index()
-    facts["urban_share"] = (facts["urban"] / facts["pupils"]).where(facts["pupils"] > 0)
     cut = settings_section("compare")
-    facts["peer"] = facts["county_code"].map(peer_groups(facts, cut["size_groups"], cut["urban_share"]))
-    return facts[columns]
+    return peers.county_facts(store.region_schools(region), store.region_stage_stats(region, [year]),
+                              cut["size_groups"], cut["urban_share"])
 
 
 def region_plans(store: Store, region: str, year: int, progress=None) -> dict:

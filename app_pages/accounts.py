@@ -3,6 +3,7 @@ audit log with its hash chain checked."""
 import streamlit as st
 
 from analytics.io import accounts, audit
+from analytics.report import tables
 from analytics.report.escape import markdown_text as md
 from analytics.report.escape import safe_filename
 from ui import auth, data, page, state
@@ -42,7 +43,7 @@ with st.form(state.ACCOUNT_PASSWORD_FORM, clear_on_submit=True):
 if account.may("accounts"):
     st.subheader(tr("accounts.all"))
     listed = accounts.listing(path)
-    page.table(accounts.accounts_table(listed, tr))
+    page.table(tables.accounts_table(listed, tr))
     with st.form(state.ACCOUNT_ADD_FORM, clear_on_submit=True):
         c1, c2, c3, c4 = st.columns(4)
         name = c1.text_input(tr("auth.name"))
@@ -96,11 +97,11 @@ if account.may("accounts"):
     who = f1.multiselect(tr("audit.col.user"), sorted(entries["user"].unique()), key=state.AUDIT_USERS,
                          placeholder=tr("audit.all"))
     what = f2.multiselect(tr("audit.col.action"), sorted(entries["action"].unique()), key=state.AUDIT_ACTIONS,
-                          format_func=lambda code: audit.word(tr, "audit.action.", code), placeholder=tr("audit.all"))
+                          format_func=lambda code: tables.word(tr, "audit.action.", code), placeholder=tr("audit.all"))
     where = f3.text_input(tr("audit.col.region"), key=state.AUDIT_REGION, help=tr("audit.region_help"))
     since = f4.date_input(tr("audit.since"), value=None, key=state.AUDIT_SINCE)
     shown = audit.filtered(entries, users=who, actions=what, region=where.strip(), since=since)
-    log = audit.audit_table(shown, tr)
+    log = tables.audit_table(shown, tr)
     st.caption(tr("audit.shown", n=len(shown), total=len(entries)))
     page.table(log.iloc[::-1])
     page.excel_download("download.excel", lambda: {tr("accounts.audit"): log}, safe_filename("审计日志", suffix=".xlsx"))

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from analytics.report.escape import safe_filename
-from analytics.report.formatting import fmt_pct
+from analytics.formatting import fmt_pct
 from analytics.geo.mapping import BAND_COLOURS, marker_radius
 from ui import charts, data, maps, page, state
 from ui.strings import stage_label, tr

@@ -10,7 +10,7 @@ from analytics.io.export import to_excel_bytes
 from analytics.report import comparison
 from analytics.report.comparison import distance_table, format_value, item_name, peer_label
 from analytics.report.escape import markdown_text, safe_filename
-from analytics.report.formatting import fmt_count, fmt_pct
+from analytics.formatting import fmt_count, fmt_pct
 from analytics.standards import settings_section
 from ui import auth, charts, data, maps, page, region as view, state
 from ui.strings import indicator_label, lang, stage_label, tr, year_label

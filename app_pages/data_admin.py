@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from analytics.report import tables
 from analytics.report.escape import markdown_text as md
 from analytics.report.escape import safe_filename
 from analytics.io import importer
@@ -76,7 +77,7 @@ if digest is not None and digest != st.session_state.get(state.IMPORTED_HASH):
             if not checked.warnings:
                 st.success(tr("admin.clean"), icon=":material/check_circle:")
             # which counties and years the import replaces and which it keeps, before anything is written
-            st.info(versions.replacement_words(versions.replacement(db, versions.submission_scope(checked.tables)),
+            st.info(tables.replacement_words(versions.replacement(db, versions.submission_scope(checked.tables)),
                                                lang()), icon=":material/swap_horiz:")
         else:                            # a manager imports for the counties in its scope only
             st.error(tr("admin.outside_scope", codes=md("、".join(outside)), scope="、".join(account.scope)), icon=":material/block:")
@@ -108,7 +109,7 @@ listed = versions.list_versions(db) if Path(db).exists() else []
 if not listed:
     st.caption(tr("admin.no_versions"))
 else:
-    page.dataframe(versions.versions_table(listed, lang()), hide_index=True, width="stretch")
+    page.dataframe(tables.versions_table(listed, lang()), hide_index=True, width="stretch")
     numbers = [v.number for v in listed if not v.current]
     if numbers:
         c0, c1, c2 = st.columns([1, 1, 2])

@@ -12,7 +12,7 @@ from analytics.method import explore
 from analytics.method.urban_rural import theil_decomposition
 from analytics.report import figures
 from analytics.report.escape import safe_filename
-from analytics.report.formatting import fmt_pct
+from analytics.formatting import fmt_pct
 from ui import data, maps, page, state
 from ui import views as views_ui
 from ui.strings import indicator_label, lang, stage_label, tr

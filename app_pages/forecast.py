@@ -5,7 +5,7 @@ import streamlit as st
 
 from analytics.planning import sites
 from analytics.standards import load_standards
-from analytics.report.formatting import fmt_pct
+from analytics.formatting import fmt_pct
 from analytics.geo.mapping import CONTEXT_SCHOOL_COLOUR, NEW_SCHOOL_COLOUR, marker_radius
 from ui import data, maps, page, state
 from ui.charts import style

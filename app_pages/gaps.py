@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics.report.escape import safe_filename
 from analytics.io.contract import codes as contract_codes
-from analytics.report.formatting import fmt_indicator, fmt_pct
+from analytics.formatting import fmt_indicator, fmt_pct
 from ui import charts, data, page
 from ui.strings import indicator_label, lang, tr
 

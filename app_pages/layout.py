@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics.io import contract
 from analytics.standards import indicator_codes, load_standards
-from analytics.report.formatting import fmt_pct
+from analytics.formatting import fmt_pct
 from analytics.geo.mapping import (BEYOND_COLOUR, LINE_CLASS_COLOURS, LINE_CLASS_ORDER, STATUS_COLOURS, WITHIN_COLOUR, clicked_school, marker_radius,
                                    policy_classes, settlement_radius)
 from ui import cards, data, maps, page, state

@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.report.comparison import failing_by_part
 from analytics.report.escape import markdown_text, safe_filename
 from analytics.standards import load_standards
-from analytics.report.formatting import fmt_cv, fmt_cv_near, fmt_pct, fmt_signed
+from analytics.formatting import fmt_cv, fmt_cv_near, fmt_pct, fmt_signed
 from analytics.method.scorecard import resource_verdicts, verdict_key
 from ui import auth, charts, data, page, state
 from ui.strings import indicator_label, lang, stage_label, tr

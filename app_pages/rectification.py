@@ -8,7 +8,7 @@ from analytics.report.escape import safe_filename
 from analytics.method.indicators import TEACHER_INDICATORS
 from analytics.planning import rectification
 from analytics.standards import indicator_codes, load_standards
-from analytics.report.formatting import fmt_count, fmt_cv
+from analytics.formatting import fmt_count, fmt_cv
 from ui import auth, data, page, state
 from ui.charts import style
 from ui.strings import indicator_label, lang, stage_label, tr

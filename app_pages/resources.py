@@ -5,7 +5,7 @@ import streamlit as st
 from analytics.report.escape import safe_filename
 from analytics.standards import indicator_codes, load_standards
 from analytics.method.labels import school_labels
-from analytics.report.formatting import fmt_cv_near, fmt_indicator, fmt_pct
+from analytics.formatting import fmt_cv_near, fmt_indicator, fmt_pct
 from ui import charts, data, page, state
 from ui.strings import indicator_label, lang, stage_label, tr, tr_codes
 

@@ -13,7 +13,7 @@ from analytics.io import contract
 from analytics.planning import scenarios
 from analytics.report.escape import plot_text
 from analytics.standards import load_standards
-from analytics.report.formatting import fmt_count, fmt_pct, fmt_time
+from analytics.formatting import fmt_count, fmt_pct, fmt_time
 from analytics.geo.mapping import BEYOND_COLOUR, SEAT_COLOURS
 from ui import auth, data, maps, page, state
 from ui import scenario as widgets

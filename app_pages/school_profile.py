@@ -3,7 +3,7 @@ its trend, and what it lacks."""
 import pandas as pd
 import streamlit as st
 
-from analytics.report.formatting import fmt_count, fmt_indicator, fmt_pct
+from analytics.formatting import fmt_count, fmt_indicator, fmt_pct
 from ui import cards, data, page, state
 from ui.strings import indicator_label, lang, stage_label, tr
 

@@ -6,7 +6,7 @@ import streamlit as st
 from analytics.report.escape import safe_filename
 from analytics.method.scorecard import COUNTY_SOURCE, verdict_key
 from ui import data, page
-from analytics.report.formatting import fmt_item_line, fmt_item_value
+from analytics.formatting import fmt_item_line, fmt_item_value
 from analytics.standards import load_standards
 from ui.strings import lang, stage_label, tr
 

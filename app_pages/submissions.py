@@ -2,7 +2,7 @@
 what a city bureau needs to chase missing or late counties."""
 import streamlit as st
 
-from analytics.io.versions import submissions_table
+from analytics.report.tables import submissions_table
 from analytics.report.escape import safe_filename
 from ui import data, page
 from ui.strings import lang, tr, year_label

@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.report.escape import markdown_text as md
-from analytics.report.formatting import fmt_pct
+from analytics.formatting import fmt_pct
 from ui import charts, page
 from ui.strings import stage_label, tr
 

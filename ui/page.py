@@ -8,7 +8,7 @@ import streamlit as st
 
 from analytics.io import versions
 from analytics.report.escape import markdown_text as md
-from analytics.report.formatting import fmt_count, fmt_time
+from analytics.formatting import fmt_count, fmt_time
 from analytics.io.export import to_excel_bytes
 from ui import auth, data, state
 from ui.strings import captured, lang, stage_label, tr, year_label

@@ -14,7 +14,7 @@ import pandas as pd
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from analytics.io import contract
+from analytics import codes
 from analytics.standards import Standards
 
 
@@ -50,18 +50,19 @@ def stage_schools(points: pd.DataFrame, stage: str) -> pd.DataFrame:
     """Ordinary schools that teach ``stage`` (``stages`` column lists them, e.g. '小学、初中'), with coordinates.
     A special-education school (特殊教育学校, type 5xx) takes its pupils from the whole county, not from a
     catchment: it is never the school a settlement's children walk to, nor seats a plan can send them to."""
-    ordinary = (~points["school_type"].map(contract.is_special_education).astype(bool)
+    ordinary = (~points["school_type"].map(codes.is_special_education).astype(bool)
                 if "school_type" in points else pd.Series(True, index=points.index))
     return points[points["stages"].str.contains(stage) & points["lon"].notna() & ordinary].reset_index(drop=True)
 
 
-def town_area_kind(schools: pd.DataFrame) -> dict[str, str]:
-    """'urban' or 'rural' per town: urban when most of its pupils are in 城区 schools (a 镇 whose
-    pupils sit in its 镇区 central school still has village settlements: rural walking lines)."""
+def town_area_kind(schools: pd.DataFrame, urban_share: float) -> dict[str, str]:
+    """'urban' or 'rural' per town: urban when at least ``urban_share`` of its pupils are in 城区 schools
+    (standards ``layout.town_urban_share``; a 镇 whose pupils sit in its 镇区 central school still has village
+    settlements: rural walking lines)."""
     s = schools.assign(urban=schools["urban_rural_group"] == "城区")
     share = s.groupby("town").apply(lambda g: (g["students"] * g["urban"]).sum() / max(g["students"].sum(), 1),
                                     include_groups=False)
-    return {t: ("urban" if v >= 0.5 else "rural") for t, v in share.items()}
+    return {t: ("urban" if v >= urban_share else "rural") for t, v in share.items()}
 
 
 def assign_children(settlements: pd.DataFrame, points: pd.DataFrame, stage: str, standards: Standards,
@@ -74,13 +75,13 @@ def assign_children(settlements: pd.DataFrame, points: pd.DataFrame, stage: str,
     """
     schools = stage_schools(points, stage)
     idx, dist = nearest(settlements["lon"], settlements["lat"], schools["lon"], schools["lat"], epsg)
-    kind = town_area_kind(points)
+    kind = town_area_kind(points, float(standards["layout"]["town_urban_share"]))
     radius = standards["layout"]["service_radius_m"][stage]
     out = settlements.copy()
     out["school_id"] = schools["school_id"].to_numpy()[idx] if len(schools) else None
     out["school"] = schools["name"].to_numpy()[idx] if len(schools) else None
     out["distance_m"] = dist
-    out["children"] = settlements["age_6_11" if stage == contract.PRIMARY else "age_12_14"].fillna(0).astype(float)
+    out["children"] = settlements[codes.CHILDREN_COLUMN[stage]].fillna(0).astype(float)
     out["area_kind"] = settlements["town"].map(kind).fillna("rural")
     out["norm_m"] = out["area_kind"].map(radius).astype(float)
     out["beyond"] = out["distance_m"] > out["norm_m"]
@@ -110,7 +111,7 @@ def class_fixes(classes: pd.DataFrame, standards: Standards) -> pd.DataFrame:
                                      "extra_classes", "classrooms", "teachers"])
     g = classes.groupby(["school_id", "grade"]).agg(students=("students", "sum"), classes=("students", "size"),
                                                     largest=("students", "max")).reset_index()
-    g["stage"] = g["grade"].map(lambda x: contract.PRIMARY if x <= 6 else contract.JUNIOR)
+    g["stage"] = codes.stages_of_grades(g["grade"])
     line = g["stage"].map(standards["class_size"]["max"]).astype(float)
     g["needed"] = np.ceil(g["students"] / line).astype(int)
     g["extra_classes"] = (g["needed"] - g["classes"]).clip(lower=0)
@@ -122,8 +123,8 @@ def class_fixes(classes: pd.DataFrame, standards: Standards) -> pd.DataFrame:
 
 def seats(points: pd.DataFrame, standards: Standards) -> pd.Series:
     """Seats of each school: 核定学位数, else classes × the class-size line (初中 line for 初中-only schools)."""
-    line = points["stages"].map(lambda s: standards["class_size"]["max"][contract.JUNIOR]
-                                if s == contract.JUNIOR else standards["class_size"]["max"][contract.PRIMARY])
+    line = points["stages"].map(lambda s: standards["class_size"]["max"][codes.JUNIOR]
+                                if s == codes.JUNIOR else standards["class_size"]["max"][codes.PRIMARY])
     return points["capacity"].where(points["capacity"].notna(), points["classes"] * line)
 
 
@@ -137,7 +138,7 @@ def spare_nearby(targets: pd.DataFrame, points: pd.DataFrame, standards: Standar
     ``layout.spare_search_m``: {school_id: [(name, distance_m, spare_seats), …]}."""
     limit = standards["layout"]["spare_search_m"]
     spare = spare_seats(points, standards)
-    ordinary = ~points["school_type"].map(contract.is_special_education)
+    ordinary = ~points["school_type"].map(codes.is_special_education)
     donors = points.assign(spare=spare)[(spare > 0) & ordinary].dropna(subset=["lon", "lat"]).reset_index(drop=True)
     out = {}
     if donors.empty:
@@ -165,7 +166,7 @@ def small_school_options(small: pd.DataFrame, points: pd.DataFrame, standards: S
     when a larger school is within ``merge_max_distance_m``, else 'keep' (too far to merge)."""
     rules = standards["small_school_rules"]
     floor = standards["funding"]["small_school_floor_students"]
-    larger = stage_schools(points, contract.PRIMARY)
+    larger = stage_schools(points, codes.PRIMARY)
     larger = larger[larger["students"] >= rules["larger_min_students"]].reset_index(drop=True)
     idx, dist = nearest(small["lon"], small["lat"], larger["lon"], larger["lat"], epsg)
     out = small.copy()

@@ -375,12 +375,3 @@ def sign_out(path, token: str | None) -> str | None:
     return row[0]
 
 
-def accounts_table(listed: list[Account], tr) -> "pd.DataFrame":
-    """The accounts as a table with headers and words of ``tr`` (the catalog lookup of the caller's language)."""
-    import pandas as pd
-    return pd.DataFrame({tr("auth.name"): [a.name for a in listed],
-                         tr("accounts.role"): [tr(f"role.{a.role}") for a in listed],
-                         tr("accounts.scope"): ["、".join(a.scope) or tr("auth.all_regions") for a in listed],
-                         tr("accounts.state"): [tr("user.state_disabled") if a.disabled else
-                                                (tr("accounts.locked") if a.locked_until else tr("user.state_active"))
-                                                for a in listed]})

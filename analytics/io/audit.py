@@ -259,29 +259,10 @@ def version_anchors(db_path) -> list[tuple[int, int, str]]:
 
 def beijing(at: pd.Series, fmt: str) -> pd.Series:
     """Stored UTC times as Beijing time in ``fmt``; an unreadable one kept as it is."""
-    from analytics.report.formatting import CHINA_TIME
+    from analytics.formatting import CHINA_TIME
     local = pd.to_datetime(at, utc=True, errors="coerce").dt.tz_convert(CHINA_TIME).dt.strftime(fmt)
     return local.fillna(at)
 
-
-def word(tr, prefix: str, code: str) -> str:
-    """``code`` (an action or outcome) in the catalog's words, or as it is when the catalog lacks it."""
-    text = tr(prefix + code)
-    return code if text == prefix + code else text
-
-
-def audit_table(rows: pd.DataFrame, tr) -> pd.DataFrame:
-    """The entries with headers, actions and outcomes in words of ``tr`` (the catalog lookup of the caller's
-    language; a code the catalog lacks is shown as it is), oldest first."""
-    def words(column: str, prefix: str) -> pd.Series:
-        names = {code: word(tr, prefix, code) for code in rows[column].unique()}
-        return rows[column].map(names)
-    at = beijing(rows["at"], "%Y-%m-%d %H:%M:%S")
-    return pd.DataFrame({tr("audit.col.id"): rows["id"], tr("audit.col.at"): at, tr("audit.col.user"): rows["user"],
-                         tr("audit.col.role"): words("role", "role."), tr("audit.col.action"): words("action", "audit.action."),
-                         tr("audit.col.region"): rows["region"], tr("audit.col.object"): rows["object"],
-                         tr("audit.col.outcome"): words("outcome", "audit.outcome."),
-                         tr("audit.col.hash"): rows["hash"].str[:16]})
 
 
 def filtered(rows: pd.DataFrame, users=(), actions=(), region: str = "", since=None) -> pd.DataFrame:

@@ -12,23 +12,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from pathlib import Path
-
-import yaml
-
-CONTRACT_PATH = Path(__file__).resolve().parents[2] / "data" / "contract.yaml"
-PRIMARY, JUNIOR, WHOLE_SCHOOL = "小学", "初中", "全校"
-STAGES = (PRIMARY, JUNIOR)
-# 城乡分类 groups in the order every table and chart reads them
-URBAN_RURAL_GROUPS = ("城区", "镇区", "乡村")
 
 
-def canonical_rank(value) -> int:
-    """Where a 学段 or 城乡 group sits in the reading order (小学, 初中; 城区, 镇区, 乡村); others after."""
-    order = {v: k for k, v in enumerate(tuple(STAGES) + URBAN_RURAL_GROUPS)}
-    return order.get(value, len(order))
-# 居民点 sheet: the children of school age of each 学段
-CHILDREN_COLUMN = {PRIMARY: "age_6_11", JUNIOR: "age_12_14"}
+from analytics.codes import (  # noqa: F401 — the vocabulary, defined once on the ground floor (analytics.codes)
+    CHILDREN_COLUMN, CONTRACT_PATH, JUNIOR, PRIMARY, STAGES, URBAN_RURAL_GROUPS, WHOLE_SCHOOL, canonical_rank, codes,
+    has_senior_part, is_combined_school, is_special_education, is_teaching_point, is_urban, is_village_school,
+    raw_contract, school_type_code, stage_of_grade, urban_rural_group)
 
 
 @dataclass(frozen=True)
@@ -58,12 +47,6 @@ class Sheet:
 
 
 @lru_cache(maxsize=1)
-def raw_contract() -> dict:
-    with open(CONTRACT_PATH, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
-
-
-@lru_cache(maxsize=1)
 def sheets() -> tuple[Sheet, ...]:
     out = []
     for s in raw_contract()["sheets"]:
@@ -76,50 +59,8 @@ def sheet(key: str) -> Sheet:
     return next(s for s in sheets() if s.key == key)
 
 
-def codes() -> dict:
-    return raw_contract()["codes"]
-
-
 def part_whole_rules() -> dict[str, list[list[str]]]:
     return raw_contract()["part_whole"]
-
-
-# ---------------------------------------------------------------- school codes
-
-
-def school_type_code(value: str) -> str:
-    """Canonical 办学类型 code: '211' … '345', or '5xx' for any special-education code."""
-    return "5xx" if str(value).startswith("5") else str(value)
-
-
-def is_special_education(type_code: str) -> bool:
-    return str(type_code).startswith("5")
-
-
-def is_combined_school(type_code: str) -> bool:
-    """九年一贯制 / 十二年一贯制: the G4 size line is the combined one (config ``max_combined``)."""
-    return school_type_code(type_code) in codes()["combined_types"]
-
-
-def has_senior_part(type_code: str) -> bool:
-    """完全中学 / 十二年一贯制: a 高中部 shares the 全校 resources (split with 高中在校生数)."""
-    return school_type_code(type_code) in codes()["senior_types"]
-
-
-def is_teaching_point(type_code: str) -> bool:
-    """A 教学点 (小学教学点): the scope rule ``teaching_point_min_students`` applies to it."""
-    return school_type_code(type_code) in codes()["teaching_point_types"]
-
-
-def urban_rural_group(code: str) -> str:
-    """城乡分类代码 → 城区 / 镇区 / 乡村 (111,112 → 城区; 121–123 → 镇区; 210,220 → 乡村)."""
-    return codes()["urban_rural"][str(code)]
-
-
-def is_village_school(type_code: str, urban_rural_code: str) -> bool:
-    """A village primary school or 教学点: 小学/教学点 in a 乡村 area (210/220)."""
-    c = codes()
-    return school_type_code(type_code) in c["village_types"] and str(urban_rural_code) in c["village_urban_rural"]
 
 
 # ---------------------------------------------------------------- cell parsing

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.io import contract
+from analytics.codes import stage_of_grade, stages_of_grades  # noqa: F401 (stage_of_grade: callers' name)
 from analytics.standards import Standards
 
 
@@ -13,11 +14,6 @@ from analytics.standards import Standards
 
 # ≤ the 学段's line, then 偏大, 大班额 and 超大班额: the line and the band edges are in ``class_size``
 BANDS = ("within", "large", "big", "huge")
-
-
-def stage_of_grade(grade: int) -> str:
-    """Grades 1–6 are 小学, 7–9 初中."""
-    return contract.PRIMARY if int(grade) <= 6 else contract.JUNIOR
 
 
 def class_band(size: float, stage: str, standards: Standards) -> str:
@@ -41,10 +37,11 @@ def class_bands(classes: pd.DataFrame, standards: Standards) -> pd.DataFrame:
         return out.assign(stage=pd.Series(dtype=object), band=pd.Series(dtype=object),
                           over_line=pd.Series(dtype=bool))
     grade = out["grade"].to_numpy(dtype=int)
-    out["stage"] = np.where(grade <= 6, contract.PRIMARY, contract.JUNIOR)
+    out["stage"] = stages_of_grades(grade)
     # :func:`class_band` on arrays (a province has hundreds of thousands of classes)
     size = out["students"].to_numpy(dtype=float)
-    line = np.where(grade <= 6, standards.class_max(contract.PRIMARY), standards.class_max(contract.JUNIOR))
+    line = np.where(out["stage"] == contract.PRIMARY, standards.class_max(contract.PRIMARY),
+                    standards.class_max(contract.JUNIOR))
     upper_large, upper_big = standards.class_band_upper
     out["band"] = np.select([size <= line, size <= upper_large, size <= upper_big], ["within", "large", "big"],
                             "huge").astype(object)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.io import contract
+from analytics.codes import stages_of_grades
 from analytics.standards import Standards
 
 PRIMARY_GRADES, JUNIOR_GRADES = range(1, 7), range(7, 10)
@@ -122,7 +123,7 @@ def project(history: pd.DataFrame, births: pd.DataFrame, ratios: dict, start_yea
 
 
 def by_stage(grades: pd.DataFrame) -> pd.DataFrame:
-    g = grades.assign(stage=grades["grade"].map(lambda x: contract.PRIMARY if x <= 6 else contract.JUNIOR))
+    g = grades.assign(stage=stages_of_grades(grades["grade"]))
     return g.groupby(["town", "stage", "year"], as_index=False)["pupils"].sum()
 
 

@@ -205,7 +205,7 @@ def _catchment_moves(state: State, stage: str, new: np.ndarray) -> pd.DataFrame:
     """Pupils to move when the catchment of ``stage`` changes from the current one to ``new``:
     from A to B, P_A × children(A→B) / children(A), integer by largest remainder per A."""
     old = state.catchment[stage]
-    kids = state.settlements["age_6_11" if stage == contract.PRIMARY else "age_12_14"].fillna(0).to_numpy(float)
+    kids = state.settlements[contract.CHILDREN_COLUMN[stage]].fillna(0).to_numpy(float)
     df = pd.DataFrame({"src": old, "dst": new, "children": kids})
     total = df.groupby("src")["children"].sum()
     switch = df[(df["src"] != df["dst"]) & (df["src"] != "")].groupby(["src", "dst"], as_index=False)["children"].sum()
@@ -568,7 +568,7 @@ METRIC_UNITS = {"shortage": "unit.seats", "schools_short": "unit.schools", "comp
 
 def format_value(metric: str, value, lang: str = "zh") -> str:
     """One comparison cell for reading: shares as %, CVs at 3 decimals, costs in 万元, counts with units."""
-    from analytics.report.formatting import fmt_count, fmt_cv, fmt_pct
+    from analytics.formatting import fmt_count, fmt_cv, fmt_pct
     from analytics.i18n import t
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -714,7 +714,7 @@ def cv_flags(result: dict, today: dict, std: Standards, movers: int = 3) -> list
 def describe_flag(flag: dict, names: dict, lang: str = "zh") -> tuple[str, list[str]]:
     """A flagged CV (:func:`cv_flags`) in words: the headline and one line per school that moved it."""
     from analytics.i18n import t
-    from analytics.report.formatting import fmt_cv, fmt_indicator
+    from analytics.formatting import fmt_cv, fmt_indicator
     code = flag["indicator"]
     head = t("scen.flag.head", lang, stage=t(f"stage.{flag['stage']}", lang), indicator=t(f"indicator_short.{code}", lang),
              before=fmt_cv(flag["cv_before"]), after=fmt_cv(flag["cv"]), line=f"{flag['threshold']:.2f}",

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from analytics import service
 from analytics.planning import rectification
 from analytics.method.scorecard import COUNTY_SOURCE
-from analytics.report.formatting import fmt_count, fmt_cv_near, fmt_pct, fmt_time
+from analytics.formatting import fmt_count, fmt_cv_near, fmt_pct, fmt_time
 from analytics.i18n import t
 from analytics.report import figures
 from analytics.io.storage import Store

@@ -23,7 +23,7 @@ QUIET_GREY = "#C8C8C8"
 from analytics.i18n import t
 from analytics.method.labels import school_labels
 from analytics.report.escape import plot_text
-from analytics.report.formatting import fmt_cv_near, fmt_indicator
+from analytics.formatting import fmt_cv_near, fmt_indicator
 from analytics.standards import Standards
 
 FONT_FAMILY = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"

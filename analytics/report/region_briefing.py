@@ -13,7 +13,7 @@ from analytics.geo import regions
 from analytics.i18n import t
 from analytics.io.storage import Store
 from analytics.report import briefing, comparison, figures
-from analytics.report.formatting import fmt_count, fmt_pct
+from analytics.formatting import fmt_count, fmt_pct
 from analytics.standards import settings_section
 from analytics.io.export import save_whole
 

@@ -2,7 +2,7 @@
 from analytics import service
 from analytics.i18n import t
 from analytics.io.storage import Store
-from analytics.report.formatting import fmt_count
+from analytics.formatting import fmt_count
 from tests.app.apptest import app, metric
 
 

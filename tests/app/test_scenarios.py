@@ -3,7 +3,7 @@ import pytest
 
 from analytics import service
 from analytics.io.storage import ScenarioStore, Store
-from analytics.report.formatting import fmt_count
+from analytics.formatting import fmt_count
 from tests.app.apptest import app
 from tests.app.apptest import map_rows, metric
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from analytics.io import accounts, audit, keys, state
+from analytics.report import tables
 from analytics.standards import settings_section
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -207,7 +208,7 @@ def test_the_audit_table_reads_in_chinese_with_beijing_time():
                          "user": ["王芳", "ops"], "role": ["manager", "cli"], "action": ["import", "something_new"],
                          "region": ["320903", ""], "object": ["", ""], "outcome": ["outside_scope", "ok"],
                          "hash": ["a" * 64, "b" * 64]})
-    table = audit.audit_table(rows, lambda key, **kw: t(key, "zh"))
+    table = tables.audit_table(rows, lambda key, **kw: t(key, "zh"))
     assert list(table["时间（北京时间）"]) == ["2026-12-01 08:57:36", "2026-12-02 00:00:00"]
     assert list(table["操作"]) == ["导入", "something_new"] and list(table["结果"]) == ["超出权限范围", "成功"]
     assert list(table["角色"]) == ["数据管理员", "命令行"]

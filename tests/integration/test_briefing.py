@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from analytics.report.formatting import fmt_count, fmt_cv
+from analytics.formatting import fmt_count, fmt_cv
 from analytics.i18n import t
 from tests.helpers import run_cli
 

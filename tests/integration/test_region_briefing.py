@@ -4,7 +4,7 @@ import json
 
 from docx import Document
 
-from analytics.report.formatting import fmt_count
+from analytics.formatting import fmt_count
 from tests.helpers import run_cli
 
 

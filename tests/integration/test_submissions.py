@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.io import storage, versions
+from analytics.report import tables
 from analytics.io.importer import import_workbook
 from tests import workbooks as wbk
 from tests.helpers import load, run_cli
@@ -42,7 +43,7 @@ def test_importing_a_county_keeps_every_other_county_and_says_so_first(tmp_path)
                              outline_source=wbk.box_outlines)
     assert report.written
     # the report said what it would do before anything was written
-    assert versions.replacement_words(report.replacement) == "将替换：盐都区 2023–2024（新增区县）；保留：其他1个区县"
+    assert tables.replacement_words(report.replacement) == "将替换：盐都区 2023–2024（新增区县）；保留：其他1个区县"
     assert_same(county_tables(db, A), a_before)                              # A kept, row for row
     store = storage.Store(db)
     assert sorted(store.counties()["county_code"]) == [A, B] and store.row_counts()["schools"] == 8
@@ -60,7 +61,7 @@ def test_a_resubmission_replaces_only_its_county_years(tmp_path):
     data = wbk.rows()                                                        # 2024 only, no 经费 sheet
     data["学段"][1][3] = 1234
     report = load(db, data, tmp_path, "a2024.xlsx")
-    assert versions.replacement_words(report.replacement) == "将替换：亭湖区 2024；保留：无其他区县"
+    assert tables.replacement_words(report.replacement) == "将替换：亭湖区 2024；保留：无其他区县"
     after = county_tables(db, A)
     for key in ("stage_stats", "classes", "funding"):
         old, new = before[key], after[key]
@@ -86,7 +87,7 @@ def test_one_county_rolls_back_alone_as_a_new_version(tmp_path, capsys):
     assert versions.version_numbers(db) == [1, 2, 3, 4] and versions.current_version(db) == 4
     assert_same(county_tables(db, A), a_v2)                                  # A as it was
     assert_same(county_tables(db, B), b_v3)                                  # B untouched
-    listed = versions.versions_table(versions.list_versions(db))
+    listed = tables.versions_table(versions.list_versions(db))
     assert listed.iloc[0]["文件"] == "（回退：恢复为 v2 中的数据）" and listed.iloc[0]["报送区县"] == "亭湖区"
     code, _, err = run_cli(["rollback", "v1", "--county", B, "--db", str(db)], capsys)
     assert code == 2 and "v1" in err and B in err                            # B was not in v1

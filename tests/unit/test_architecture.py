@@ -40,7 +40,7 @@ def test_only_the_storage_module_opens_databases():
 def test_the_package_layout_names_the_parts_of_the_design():
     assert {"io", "method", "geo", "planning", "report", "demo"} <= PACKAGES
     flat = {p.stem for p in (ROOT / "analytics").glob("*.py")}
-    assert flat <= {"__init__", "__main__", "cli", "service", "standards", "i18n"}, flat
+    assert flat <= {"__init__", "__main__", "cli", "service", "standards", "i18n", "codes", "formatting"}, flat
 
 
 def test_no_private_name_is_used_across_modules():
@@ -88,3 +88,57 @@ def test_cells_shown_on_screen_are_neutralised_except_signed_numbers():
                                       "变化": ["-3", "+1.2pp", "-0.05%", "+5个百分点", "—"], "n": [1, 2, 3, 4, 5]}))
     assert shown["名称"].tolist() == ["'=cmd|' /C calc'!A0", "'+cmd|x", "'@SUM(1)", "'-2+3+cmd|x", "实验小学"]
     assert shown["变化"].tolist() == ["-3", "+1.2pp", "-0.05%", "+5个百分点", "—"] and shown["n"].tolist() == [1, 2, 3, 4, 5]
+
+
+# the layer order, ground floor first: a module imports only from its own layer or the ones before it
+LAYERS = (("ground", ("analytics.i18n", "analytics.standards", "analytics.codes", "analytics.formatting")),
+          ("geo", ("analytics.geo",)), ("io", ("analytics.io",)), ("method", ("analytics.method",)),
+          ("planning", ("analytics.planning",)), ("service", ("analytics.service",)), ("report", ("analytics.report",)),
+          ("demo", ("analytics.demo",)), ("top", ("analytics.cli", "analytics.__main__", "ui", "app", "server")),
+          ("pages", ("app_pages",)))
+
+
+def layer_of(module: str) -> int | None:
+    found = [(len(prefix), k) for k, (_, prefixes) in enumerate(LAYERS) for prefix in prefixes
+             if module == prefix or module.startswith(prefix + ".")]
+    return max(found)[1] if found else None
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def project_imports(path: Path):
+    """(module imported, inside a function?) for each import of a project module in ``path``
+    (``from analytics import codes`` counts as analytics.codes)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    inside = {id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+              for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [f"{node.module}.{a.name}" if layer_of(f"{node.module}.{a.name}") is not None and
+                     (ROOT / Path(*f"{node.module}.{a.name}".split("."))).with_suffix(".py").exists() or
+                     (ROOT / Path(*f"{node.module}.{a.name}".split("."))).is_dir() else node.module for a in node.names]
+        else:
+            continue
+        for name in set(names):
+            if name.split(".")[0] in ("analytics", "ui", "app_pages"):
+                yield name, id(node) in inside
+
+
+def test_imports_run_down_the_layer_order_only():
+    """ground → geo → io → method → planning → service → report → demo → cli/ui → pages (README, "How the code
+    is laid out"): no module imports from a layer above its own, at module level or inside a function."""
+    back, in_functions = [], 0
+    for path in python_files("analytics", "ui", "app_pages") + [ROOT / "app.py", ROOT / "server.py"]:
+        mine = layer_of(module_name(path))
+        for name, in_function in project_imports(path):
+            theirs = layer_of(name)
+            in_functions += in_function
+            if mine is not None and theirs is not None and theirs > mine and LAYERS[mine][0] != "top":
+                back.append(f"{module_name(path)} → {name} ({LAYERS[mine][0]} → {LAYERS[theirs][0]})")
+    print(f"project imports inside functions: {in_functions}; against the layer order: {len(back)}")
+    assert not back, back

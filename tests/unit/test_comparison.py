@@ -46,7 +46,8 @@ def test_the_slope_chart_draws_each_county_from_last_year_to_this_one():
 
 
 def test_peer_groups_by_size_terciles_and_urban_share():
-    from analytics.report.comparison import peer_groups, peer_label
+    from analytics.method.peers import peer_groups
+    from analytics.report.comparison import peer_label
     facts = pd.DataFrame({"county_code": list("abcdefg"),
                           "pupils": [900, 100, 500, 300, 700, 0, 200],
                           "urban_share": [0.8, 0.1, 0.5, 0.49, 0.2, None, 0.9]})

@@ -65,7 +65,7 @@ def test_a_plan_that_passes_its_own_check_lists_the_failing_items_it_does_not_co
 
 
 def test_scorecard_values_read_with_their_units():
-    from analytics.report.formatting import fmt_item_line, fmt_item_value
+    from analytics.formatting import fmt_item_line, fmt_item_value
     assert fmt_item_value("G5", 670) == "670个班" and fmt_item_line("G5", 0.0) == "0个班"
     assert fmt_item_value("G4", 3300) == "3,300人" and fmt_item_line("G4", None, std=STD) == "≤2,000人（一贯制≤2,500人）"
     assert fmt_item_value("G3", 0.48) == "48.0%" and fmt_item_line("G3", 1.0) == "100.0%"
@@ -78,7 +78,7 @@ def test_scorecard_values_read_with_their_units():
 
 
 def test_large_sums_and_times_read_as_a_chinese_reader_expects():
-    from analytics.report.formatting import fmt_count, fmt_time
+    from analytics.formatting import fmt_count, fmt_time
     assert fmt_count(175_051_300, "zh", "元") == "1.75亿元" and fmt_count(61_626, "zh") == "6.16万"
     assert fmt_count(175_051_300, "en") == "175,051,300"
     assert fmt_time("2026-12-01T00:57:36+00:00") == "2026-12-01 08:57（北京时间）"      # UTC + 8
@@ -121,7 +121,7 @@ def test_every_figure_has_the_house_template_and_bad_layout_values_are_still_ref
 def test_map_tooltips_read_counts_with_their_unit_and_a_missing_count_as_a_dash():
     import numpy as np
 
-    from analytics.report.formatting import fmt_count
+    from analytics.formatting import fmt_count
     from ui import maps
     pupils = pd.Series([1200, np.nan, 1200, 35], dtype=float)
     shown = maps.formatted(pupils, lambda n: fmt_count(n, "zh", "人"))

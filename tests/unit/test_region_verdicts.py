@@ -8,7 +8,7 @@ import pytest
 
 from analytics.method import scorecard as sc
 from analytics.report import comparison
-from analytics.report.formatting import decimals_apart, fmt_cv_near
+from analytics.formatting import decimals_apart, fmt_cv_near
 from analytics.standards import load_standards
 
 pytestmark = pytest.mark.unit

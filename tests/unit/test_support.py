@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analytics.geo import coords
-from analytics.report import formatting
+from analytics import formatting
 from analytics.geo import mapping
 from analytics.standards import load_standards
 from analytics.io.export import neutralise, to_excel_bytes
