@@ -169,7 +169,7 @@ class Standards(dict):
         (special-education schools out) or 'only'; ``basis`` — the clause it follows, in words."""
         rule = dict(self["item_scope"][code])
         rule.setdefault("special_education", False)
-        rule.setdefault("basis", "")
+        rule["basis"] = str(rule.get("basis") or "").format(std=self.wording())   # its lines from these standards
         return rule
 
     # ------------------------------------------------------------ the lines in words

@@ -9,7 +9,8 @@ from analytics.io.storage import ConsoleRefused
 from analytics.report.escape import markdown_text as md
 from analytics.report.escape import safe_filename
 from ui import auth, data, page, state
-from ui.strings import tr
+from analytics.standards import load_standards
+from ui.strings import county, tr
 
 page.header("sql.title", needs_year=False, needs_county=False)
 page.require("explore")
@@ -22,10 +23,13 @@ if scope:
     st.caption(tr("sql.scope", codes="、".join(scope)))
 
 
+examples = console.examples(load_standards(county()))        # the lines of the standards the titles state
+
+
 def use_example() -> None:
     chosen = st.session_state.get(state.SQL_EXAMPLE)
     if chosen:
-        st.session_state[state.SQL_TEXT] = console.EXAMPLES[chosen]
+        st.session_state[state.SQL_TEXT] = examples[chosen]
 
 
 editor, tables = st.columns([3, 2])
@@ -38,9 +42,9 @@ with tables:
                                                                      "type": tr("sql.col.type")}),
                          hide_index=True, width="stretch")
 with editor:
-    st.selectbox(tr("sql.examples"), [""] + list(console.EXAMPLES), key=state.SQL_EXAMPLE, on_change=use_example,
+    st.selectbox(tr("sql.examples"), [""] + list(examples), key=state.SQL_EXAMPLE, on_change=use_example,
                  format_func=lambda k: tr(k) if k else tr("sql.pick_example"))
-    st.session_state.setdefault(state.SQL_TEXT, console.EXAMPLES["sql.example.schools_per_town"])
+    st.session_state.setdefault(state.SQL_TEXT, examples["sql.example.schools_per_town"])
     sql = st.text_area(tr("sql.query"), key=state.SQL_TEXT, height=220)
     run = st.button(tr("sql.run"), type="primary", icon=":material/play_arrow:", key=state.SQL_RUN)
 

@@ -13,7 +13,9 @@ EXAMPLES = {
         "ORDER BY 学校数 DESC"),
     "sql.example.large_classes": (
         "SELECT s.name AS 学校, c.year AS 学年, c.grade AS 年级, c.class_name AS 班级, c.students AS 班额\n"
-        "FROM classes c JOIN schools s USING (school_id)\nWHERE c.students > 45\nORDER BY c.students DESC"),
+        "FROM classes c JOIN schools s USING (school_id)\n"
+        "WHERE c.students > CASE WHEN c.grade <= {last_primary_grade} THEN {primary_max} ELSE {junior_max} END\n"
+        "ORDER BY c.students DESC"),
     "sql.example.backbone_and_class_size": (
         "SELECT s.name AS 学校, s.town AS 乡镇街道, t.year AS 学年, t.stage AS 学段,\n"
         "       round(100.0 * t.backbone_teachers / t.students, 2) AS 每百生骨干教师,\n"
@@ -24,6 +26,20 @@ EXAMPLES = {
         "SELECT t.year AS 学年, t.stage AS 学段, left(s.urban_rural_code, 1) AS 城乡代码首位, sum(t.students) AS 在校生数\n"
         "FROM stage_stats t JOIN schools s USING (school_id)\nGROUP BY ALL\nORDER BY ALL"),
 }
+
+
+def examples(std) -> dict[str, str]:
+    """:data:`EXAMPLES` with the lines of ``std`` (the standards in force) written in: the large-class example
+    asks for classes above their 学段's line of those standards, not a number of its own."""
+    from analytics.codes import JUNIOR, LAST_PRIMARY_GRADE, PRIMARY
+    lines = {"{last_primary_grade}": str(LAST_PRIMARY_GRADE), "{primary_max}": str(std.class_max(PRIMARY)),
+             "{junior_max}": str(std.class_max(JUNIOR))}
+    out = {}
+    for key, sql in EXAMPLES.items():
+        for mark, value in lines.items():
+            sql = sql.replace(mark, value)
+        out[key] = sql
+    return out
 
 
 def limits() -> tuple[int, float]:
