@@ -264,7 +264,7 @@ def town_summary(store: Store, county_code: str, year: int) -> pd.DataFrame:
 def school_points(store: Store, county_code: str, year: int) -> pd.DataFrame:
     """One row per school with students in ``year``: position, size, compliance status.
 
-    status (for the map colour) follows :func:`analytics.mapping.school_status`: 'out' when no
+    status (for the map colour) follows :func:`analytics.method.school_rule.school_status`: 'out' when no
     学段 is in scope, 'fail' when any in-scope 学段 fails the 6-of-7 rule, 'unknown', 'pass'.
     Computed once per version (the three map pages, the plan and the briefing read it); a copy each.
     """
@@ -280,7 +280,7 @@ def compute_school_points(store: Store, county_code: str, year: int) -> pd.DataF
     comp = school_rule.school_compliance(rows, standards_for(county_code))
     comp = comp.merge(rows[["school_id", "stage", "school_type", "lon", "lat", "urban_rural_group", "classes"]],
                       on=["school_id", "stage"])             # (the compliance rows carry the town)
-    # vectorised version of mapping.school_status over each school's 学段 rows (10k schools: < 0.1 s)
+    # school_rule.school_statuses over each school's 学段 rows (10k schools: < 0.1 s)
     scoped = comp["in_scope"]
     comp = comp.assign(_fail=scoped & (comp["status"] == "fail"), _unknown=scoped & (comp["status"] == "unknown"),
                        _met=comp["met_count"].astype(str), _classes=comp["classes"].fillna(0))
@@ -296,8 +296,7 @@ def compute_school_points(store: Store, county_code: str, year: int) -> pd.DataF
         joined = multi.agg(stages=("stage", "、".join), met=("_met", "/".join))
         out.loc[several, ["stages", "met"]] = joined.loc[out.loc[several, "school_id"]].to_numpy()
     out = out.drop(columns="n")
-    out["status"] = np.select([~out["any_scope"], out["any_fail"], out["any_unknown"]], ["out", "fail", "unknown"],
-                              "pass")
+    out["status"] = school_rule.school_statuses(out["any_scope"], out["any_fail"], out["any_unknown"])
     out = out.drop(columns=["any_scope", "any_fail", "any_unknown"]).astype({"students": int, "classes": int})
     points = out
     capacity = store.schools(county_code)[["school_id", "capacity"]]
@@ -679,12 +678,7 @@ def compare_now(store: Store, region: str, year: int) -> pd.DataFrame:
         comp = school_rule.school_compliance(rows, std).assign(county_code=rows["county_code"].to_numpy())
         comp = comp[comp["in_scope"].astype(bool)]
         if len(comp):
-            r8 = comp.assign(ok=comp["status"] == "pass", bad=comp["status"] == "fail",
-                             unknown=comp["status"] == "unknown").groupby(["county_code", "stage"]).agg(
-                value=("ok", "mean"), n_scope=("ok", "size"), n_schools=("ok", "sum"), bad=("bad", "any"),
-                unknown=("unknown", "any")).reset_index()
-            r8["status"] = np.where(r8["bad"], "fail", np.where(r8["unknown"], "unknown", "pass"))
-            r8["passed"] = pd.Series(np.where(r8["status"] == "unknown", None, r8["status"] == "pass"), dtype=object)
+            r8 = school_rule.r8_by(comp, ["county_code", "stage"])
             parts.append(r8.assign(indicator="R8", threshold=1.0)[["county_code", "stage", "indicator", "value",
                                                                    "threshold", "passed", "status", "n_scope", "n_schools"]])
     if not parts:

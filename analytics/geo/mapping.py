@@ -29,18 +29,6 @@ def marker_radius(students, min_px: float = 4.0, max_px: float = 18.0, max_stude
     return float(min(max_px, max(min_px, max_px * math.sqrt(float(students) / max_students))))
 
 
-def school_status(stage_statuses: list[str], in_scope: bool) -> str:
-    """One colour class for a school with one or two 学段: out of scope → 'out'; any 学段
-    failing → 'fail'; any unknown → 'unknown'; else 'pass'."""
-    if not in_scope:
-        return "out"
-    if "fail" in stage_statuses:
-        return "fail"
-    if "unknown" in stage_statuses or not stage_statuses:
-        return "unknown"
-    return "pass"
-
-
 def worst_band(bands) -> str:
     """The worst class-size band of a school's classes (within < large < big < huge)."""
     present = [b for b in bands if b in BAND_ORDER]

@@ -60,6 +60,26 @@ class Coverage:
                             for i in self.missing]}
 
 
+def combine(statuses, empty: str = UNKNOWN) -> str:
+    """Many statuses as one — a school's 学段, a 学段's resource items, a county's items: the one rule,
+    written once. Items that do not apply are set aside; then any fail → fail; any other status that is
+    not a pass (unknown, None) → unknown; nothing left → ``empty`` (unknown: nothing decided is no pass);
+    else pass."""
+    left = [s for s in statuses if s != NOT_APPLICABLE]
+    if FAIL in left:
+        return FAIL
+    if any(s != PASS for s in left):
+        return UNKNOWN
+    return PASS if left else empty
+
+
+def combine_flags(failing, unknown):
+    """:func:`combine` over arrays (a province's schools at once): per row fail where ``failing``, else
+    unknown where ``unknown``, else pass."""
+    import numpy as np
+    return np.where(np.asarray(failing, dtype=bool), FAIL, np.where(np.asarray(unknown, dtype=bool), UNKNOWN, PASS))
+
+
 def decide(coverage: Coverage, known_failing: bool, rule_met: bool | None = True) -> str:
     """The status of an item from its coverage (the order of standard.md §5a):
 

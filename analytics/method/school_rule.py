@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.standards import BELOW, MET, MISSING, NEARLY, Standards
+from analytics.method.coverage import combine, combine_flags
 
 
 # ---------------------------------------------------------------- school compliance
@@ -51,7 +52,7 @@ def school_compliance(rows: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     out["met_count"] = met_count
     out["missing_count"] = missing
     fail = too_low | (unmet_known > rule.allowed_unmet)
-    out["status"] = np.where(fail, "fail", np.where(missing > 0, "unknown", "pass"))
+    out["status"] = combine_flags(fail, missing > 0)
     # the unmet codes of each row: one list per distinct pattern of the seven (a bit mask), not per row
     mask = sum(out[f"met_{c}"].to_numpy(dtype=bool).astype(np.int64) << k for k, c in enumerate(codes)) if len(out) else []
     lists = {int(m): [c for k, c in enumerate(codes) if not (int(m) >> k) & 1] for m in set(np.asarray(mask).tolist())}
@@ -71,3 +72,29 @@ def compliance_summary(compliance: pd.DataFrame) -> pd.DataFrame:
     return counts.reset_index()[["stage", "schools", "pass", "fail", "unknown", "pass_share"]]
 
 
+
+
+def school_status(stage_statuses: list[str], in_scope: bool) -> str:
+    """One status for a school with one or two 学段 (its map colour): out of scope → 'out'; else its 学段's
+    statuses combined (:func:`coverage.combine`: any fail → fail, any unknown → unknown, else pass)."""
+    return combine(stage_statuses) if in_scope else "out"
+
+
+def school_statuses(any_in_scope, any_failing, any_unknown):
+    """:func:`school_status` over arrays, from each school's flags (a province's 10,000 schools at once)."""
+    import numpy as np
+    return np.where(np.asarray(any_in_scope, dtype=bool), combine_flags(any_failing, any_unknown), "out")
+
+
+def r8_by(compliance: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """R8 (the school rule's pass share) per group of in-scope compliance rows (:func:`school_compliance`),
+    e.g. by county and 学段: value = share of schools that pass, n_scope, n_schools (passing), status by
+    :func:`coverage.combine_flags` (a school known to fail → fail; else any unknown → unknown; else pass) and
+    passed (None while unknown)."""
+    flags = compliance.assign(ok=compliance["status"] == "pass", bad=compliance["status"] == "fail",
+                              unknown=compliance["status"] == "unknown")
+    out = flags.groupby(by).agg(value=("ok", "mean"), n_scope=("ok", "size"), n_schools=("ok", "sum"),
+                                bad=("bad", "any"), unknown=("unknown", "any")).reset_index()
+    out["status"] = combine_flags(out["bad"], out["unknown"])
+    out["passed"] = pd.Series(np.where(out["status"] == "unknown", None, out["status"] == "pass"), dtype=object)
+    return out

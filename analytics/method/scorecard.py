@@ -16,7 +16,7 @@ import pandas as pd
 
 from analytics.io import contract
 from analytics.method import school_rule, sizing, variation
-from analytics.method.coverage import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Coverage, decide
+from analytics.method.coverage import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Coverage, combine, decide
 from analytics.standards import Standards
 from analytics.method.indicators import INDICATOR_SOURCES, school_stage_indicators
 from analytics.method.labels import school_labels
@@ -451,7 +451,7 @@ def resource_verdicts(items: list[dict], stages) -> dict[str, dict]:
     for stage in stages:
         mine = [i for i in items if i["part"] == "resource" and i["stage"] == stage]
         failing = [i["code"] for i in mine if i["status"] == FAIL]
-        status = FAIL if failing else UNKNOWN if not mine or any(i["status"] != PASS for i in mine) else PASS
+        status = combine(i["status"] for i in mine)
         out[stage] = {"status": status, "failing": failing}
     return out
 
@@ -467,7 +467,7 @@ def verdict(items: list[Item]) -> dict:
     """'pass' only when every applicable item passes; else 'fail' (any fails) or 'unknown'. Items that
     do not apply are counted apart (``counts``) and neither pass nor block."""
     by = {st: [i for i in items if i.status == st] for st in (PASS, FAIL, UNKNOWN, NOT_APPLICABLE)}
-    status = FAIL if by[FAIL] else UNKNOWN if by[UNKNOWN] else PASS
+    status = combine(i.status for i in items)
     return {"status": status, "failing": [(i.code, i.stage) for i in by[FAIL]],
             "unknown": [(i.code, i.stage) for i in by[UNKNOWN]],
             "not_applicable": [(i.code, i.stage) for i in by[NOT_APPLICABLE]],

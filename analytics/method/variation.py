@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.method.coverage import FAIL, PASS, Coverage, decide
+from analytics.method.coverage import FAIL, PASS, Coverage, combine, decide
 from analytics.method.indicators import in_scope_by_stage
 from analytics.standards import FLOAT_SLACK, Standards
 
@@ -118,8 +118,7 @@ def stage_verdicts(cvs: pd.DataFrame) -> pd.DataFrame:
     out = []
     for stage, part in cvs.groupby("stage", sort=False):
         failing = part.loc[part["passed"] == False, "indicator"].tolist()  # noqa: E712
-        unknown = part["passed"].isna().any()
-        status = "fail" if failing else ("unknown" if unknown else "pass")
+        status = combine("fail" if p is False else "pass" if p is True else "unknown" for p in part["passed"])
         out.append({"stage": stage, "status": status, "failing": failing})
     return pd.DataFrame(out, columns=["stage", "status", "failing"])
 

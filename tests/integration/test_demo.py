@@ -66,14 +66,13 @@ def test_same_seed_gives_the_same_workbook(tmp_path, demo_db):
 
 
 def test_map_status_per_school_follows_the_rule(store):
-    """school_points' vectorised status equals mapping.school_status applied school by school."""
-    from analytics.geo import mapping
+    """school_points' vectorised status equals school_rule.school_status applied school by school."""
     points = service.school_points(store, "320902", 2024).set_index("school_id")
     rows = service.indicator_rows(store, "320902", [2024])
     comp = school_rule.school_compliance(rows, service.standards_for("320902"))
     for sid, part in comp.groupby("school_id"):
         scoped = part[part["in_scope"]]
-        assert points.loc[sid, "status"] == mapping.school_status(scoped["status"].tolist(), len(scoped) > 0)
+        assert points.loc[sid, "status"] == school_rule.school_status(scoped["status"].tolist(), len(scoped) > 0)
     assert set(points["status"]) >= {"pass", "fail", "out"}
 
 

@@ -8,6 +8,7 @@ import pytest
 from analytics.geo import coords
 from analytics import formatting
 from analytics.geo import mapping
+from analytics.method import school_rule
 from analytics.standards import load_standards
 from analytics.io.export import neutralise, to_excel_bytes
 
@@ -32,10 +33,11 @@ def test_marker_area_is_proportional_to_enrolment():
 
 
 def test_school_status_and_worst_band():
-    assert mapping.school_status(["pass", "fail"], True) == "fail"
-    assert mapping.school_status(["pass", "unknown"], True) == "unknown"
-    assert mapping.school_status(["pass", "pass"], True) == "pass"
-    assert mapping.school_status([], False) == "out"
+    assert school_rule.school_status(["pass", "fail"], True) == "fail"
+    assert school_rule.school_status(["pass", "unknown"], True) == "unknown"
+    assert school_rule.school_status(["pass", "pass"], True) == "pass"
+    assert school_rule.school_status([], False) == "out"
+    assert school_rule.school_status([], True) == "unknown"           # nothing decided is no pass
     assert mapping.worst_band(["within", "big", "large"]) == "big"
 
 
