@@ -458,6 +458,7 @@ def cmd_plan(args) -> int:
     from analytics import service
     from analytics.io import export
     from analytics.planning import rectification
+    from analytics.report import plan_views
     store = _open_county(args)
     if store is None:
         return 2
@@ -466,7 +467,7 @@ def cmd_plan(args) -> int:
     store.close()
     summary = rectification.plan_summary(plan, service.standards_for(args.county))
     if args.xlsx:
-        export.write_file(args.xlsx, export.to_excel_bytes(rectification.plan_sheets(plan, schools, service.standards_for(args.county), args.lang)))
+        export.write_file(args.xlsx, export.to_excel_bytes(plan_views.plan_sheets(plan, schools, service.standards_for(args.county), args.lang)))
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     else:
@@ -567,6 +568,7 @@ def cmd_scenario(args) -> int:
     """A layout scenario (steps from a JSON file or a saved scenario) against today, or the saved list."""
     from analytics import service
     from analytics.planning import scenarios
+    from analytics.report import scenario_views
     from analytics.io.storage import ScenarioStore
     store = _open_county(args)
     if store is None:
@@ -598,7 +600,7 @@ def cmd_scenario(args) -> int:
     results = {"today": service.run_scenario(store, args.county, year, []),
                "scenario": service.run_scenario(store, args.county, year, steps)}
     table = scenarios.compare(results, std)
-    shown = scenarios.display_table(table.rename(columns={"today": t("scen.today", args.lang),
+    shown = scenario_views.display_table(table.rename(columns={"today": t("scen.today", args.lang),
                                                           "scenario": args.saved or Path(args.steps).stem}), std, args.lang)
     if args.xlsx:
         from analytics.io.export import to_excel_bytes, write_file
@@ -609,7 +611,7 @@ def cmd_scenario(args) -> int:
                          ensure_ascii=False, indent=1, default=str))
     else:
         for entry in results["scenario"]["log"]:
-            print(scenarios.describe_log(entry, args.lang))
+            print(scenario_views.describe_log(entry, args.lang))
         print(shown.to_string(index=False))
     return 0
 

@@ -3,7 +3,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.planning import sites
+from analytics.report import scenario_views
 from analytics.standards import load_standards
 from analytics.formatting import fmt_pct
 from analytics.geo.mapping import CONTEXT_SCHOOL_COLOUR, NEW_SCHOOL_COLOUR, marker_radius
@@ -69,7 +69,7 @@ else:
 if result is not None and result["status"] == "no_settlements":
     st.info(tr("sites.no_settlements"))
 elif result is not None:
-    st.caption(sites.result_words(result, lang()))
+    st.caption(scenario_views.result_words(result, lang()))
     pts = points[points["stages"].str.contains(sel.stage)].assign(colour_index=0, radius=points["students"].map(marker_radius),
                                                                    tooltip=points["name"].map(lambda n: maps.tooltip([n])))
     new = result["sites"].assign(colour_index=1, radius=14.0, tooltip=result["sites"]["name"].map(lambda n: maps.tooltip([n])), school_id="")

@@ -11,6 +11,7 @@ from analytics.report.escape import safe_filename
 from analytics.report.escape import markdown_text as md
 from analytics.io import contract
 from analytics.planning import scenarios
+from analytics.report import scenario_views
 from analytics.report.escape import plot_text
 from analytics.standards import load_standards
 from analytics.formatting import fmt_count, fmt_pct, fmt_time
@@ -58,7 +59,7 @@ with right:
         st.caption(tr("scen.no_steps"))
     for i, s in enumerate(steps):
         c = st.columns([6, 1])
-        c[0].markdown(f"{i + 1}\\. {md(scenarios.describe(s, names, std, lang()))}")
+        c[0].markdown(f"{i + 1}\\. {md(scenario_views.describe(s, names, std, lang()))}")
         if c[1].button("✕", key=state.widget_key(state.SCEN_REMOVE, i), help=tr("scen.remove")):
             steps.pop(i)
             st.rerun()
@@ -92,10 +93,10 @@ with st.spinner(tr("scen.computing")):
 a_name, b_name = options[pick_a], options[pick_b]
 res_a, res_b = results[a_name], results[b_name]
 for entry in res_a["log"]:
-    st.caption("• " + md(scenarios.describe_log(entry, lang())))
+    st.caption("• " + md(scenario_views.describe_log(entry, lang())))
 
 kpi = st.columns(5)
-d = scenarios.kpi_deltas(res_a, res_b, sel.stage)
+d = scenario_views.kpi_deltas(res_a, res_b, sel.stage)
 year = tr("unit.year_of", year=d["shortage_year"]) if d["shortage_year"] else tr("scen.kpi.shortage_none")
 kpi[0].metric(tr("scen.kpi.shortage", stage=stage_label(sel.stage), year=year), fmt_count(d["shortage"][0], lang(), tr("unit.seats_short")),
               delta=int(round(d["shortage"][1])), delta_color="inverse")
@@ -104,18 +105,18 @@ kpi[1].metric(tr("scen.kpi.beyond", stage=stage_label(sel.stage)), fmt_pct(d["be
               delta=pp if not pp else f"{pp:+.1f}{tr('unit.pp')}", delta_color="inverse")
 kpi[2].metric(tr("scen.kpi.big"), f"{d['big'][0]}", delta=d["big"][1], delta_color="inverse")
 kpi[3].metric(tr("scen.kpi.complying", stage=stage_label(sel.stage)), f"{d['complying'][0]}", delta=d["complying"][1])
-kpi[4].metric(tr("scen.kpi.cost"), scenarios.format_value("cost", d["cost"][0], lang()))
+kpi[4].metric(tr("scen.kpi.cost"), scenario_views.format_value("cost", d["cost"][0], lang()))
 
 flags = scenarios.cv_flags(res_a, data.run_scenario(sig, sel.county_code, sel.year, "[]"), std)
 if flags:
     with st.container(border=True):
         st.markdown(f"**{tr('scen.flags')}** · {md(a_name)}")
         for flag in flags:
-            head, why = scenarios.describe_flag(flag, dict(zip(res_a["points"]["school_id"], res_a["points"]["name"])), lang())
+            head, why = scenario_views.describe_flag(flag, dict(zip(res_a["points"]["school_id"], res_a["points"]["name"])), lang())
             st.warning(md(head) + "".join(f"\n- {md(w)}" for w in why), icon=":material/trending_up:")
         st.caption(tr("scen.flag.help"))
 
-table = scenarios.display_table(scenarios.compare(results, std), std, lang())
+table = scenario_views.display_table(scenarios.compare(results, std), std, lang())
 page.table(table)
 page.excel_download("scen.download", lambda: {tr("scen.results"): table},
                     safe_filename("布局方案比选", sel.county_name, sel.year, suffix=".xlsx"), sel.county_code)

@@ -281,10 +281,10 @@ def scorecard(sig: tuple, county: str, year: int):
 @st.cache_data(show_spinner=False, max_entries=16)
 def plan_view(sig: tuple, county: str, year: int, lang: str) -> dict:
     """The plan as the 整改方案 page reads it (the full plan is not kept: it is large and only this is shown)."""
-    from analytics.planning import rectification
+    from analytics.report import plan_views
     pinned = store()
     plan = service.plan(pinned, county, year)
-    return rectification.plan_view(plan, pinned.schools(county), service.standards_for(county), lang)
+    return plan_views.plan_view(plan, pinned.schools(county), service.standards_for(county), lang)
 
 
 @scoped

@@ -162,18 +162,3 @@ def two_step_fca(settlements: pd.DataFrame, schools: pd.DataFrame, stage: str, r
     return out.iloc[:, 0].reindex(range(len(demand))).fillna(0.0)
 
 
-def result_words(result: dict, lang: str = "zh") -> str:
-    """What a site suggestion achieved, in words with units: p-median as the pupil-weighted mean distance
-    to school (米) before → after, MCLP as the children within the service radius before → after; the
-    solver's status (pulp's Optimal / Not Solved / Infeasible / …) in the reader's language."""
-    from analytics.i18n import catalog, t
-    status_key = "sites.status." + str(result.get("status", "")).lower().replace(" ", "_")
-    status = t(status_key, lang) if status_key in catalog() else str(result.get("status", ""))
-    before, after, children = result.get("before"), result.get("objective"), result.get("children") or 0.0
-    if after is None or (isinstance(after, float) and math.isnan(after)):
-        return t("sites.words.none", lang, status=status)
-    if result.get("model") == "mclp":
-        return t("sites.words.mclp", lang, status=status, before="—" if before is None else f"{before:,.0f}",
-                 after=f"{after:,.0f}", children=f"{children:,.0f}")
-    mean = lambda v: "—" if v is None or not children else f"{v / children:,.0f}"  # noqa: E731
-    return t("sites.words.pmedian", lang, status=status, before=mean(before), after=mean(after))

@@ -23,7 +23,7 @@ from analytics.planning import rectification
 from analytics.method.scorecard import COUNTY_SOURCE
 from analytics.formatting import fmt_count, fmt_cv_near, fmt_pct, fmt_time
 from analytics.i18n import t
-from analytics.report import figures
+from analytics.report import figures, plan_views
 from analytics.io.storage import Store
 from analytics.io.export import save_whole
 
@@ -326,11 +326,11 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     paragraph(doc, f"按最省投入测算，共需{len(ps['actions'])}项措施，合计{fmt_count(ps['total_cost_yuan'], 'zh', '元')}。"
                + ("整改后全部学校达标、各项差异系数全部达标（按同一方法复核）。" if c["plan"]["passes"]
                   else "整改后仍有学校或差异系数未达标（按同一方法复核），需另行研究。"))
-    word_table(doc, ["措施", "投入（万元）"], [[rectification.action_label(k, "zh", c["std"]), f"{v / 1e4:,.1f}"] for k, v in by.items()], [11.0, 4.6])
+    word_table(doc, ["措施", "投入（万元）"], [[plan_views.action_label(k, "zh", c["std"]), f"{v / 1e4:,.1f}"] for k, v in by.items()], [11.0, 4.6])
     for r in c["plan"].get("cv_routes", []):
         if r["best"] is not None:
             paragraph(doc, t("plan.route_line", stage=r["stage"], indicator=t(f"indicator_short.{r['indicator']}"),
-                         before=f"{r['cv_before']:.3f}", route=rectification.route_words(r),
+                         before=f"{r['cv_before']:.3f}", route=plan_views.route_words(r),
                          after=f"{r['best']['cv_after']:.3f}", line=f"{r['threshold']:.2f}"))
     uncovered = rectification.uncovered_items([i.as_dict() for i in c["items"]])
     if uncovered:

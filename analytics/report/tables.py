@@ -8,6 +8,7 @@ import pandas as pd
 from analytics.formatting import fmt_pct, fmt_time
 from analytics.i18n import t
 from analytics.io.audit import beijing
+from analytics.io.contract import DERIVED_HEADERS, NAMED_CODES, sheet
 from analytics.io.importer.problems import Problem
 from analytics.io.versions import VersionInfo
 
@@ -113,3 +114,22 @@ def accounts_table(listed: list[Account], tr) -> "pd.DataFrame":
                          tr("accounts.state"): [tr("user.state_disabled") if a.disabled else
                                                 (tr("accounts.locked") if a.locked_until else tr("user.state_active"))
                                                 for a in listed]})
+
+
+def readable_table(name: str, df, lang: str = "zh"):
+    """A contract table for reading: every code column followed by its name (211 → 小学, 111 → 城区),
+    yes/no columns as 是 / 否 (as the workbook has them), and, in Chinese, every header as the workbook's
+    (derived columns from the catalog), so nothing reads as a database column name or True / False.
+    The stored table is not changed."""
+    out = df.copy()
+    for col, (_, name_of) in NAMED_CODES.items():
+        if col in out.columns:
+            named = out[col].map(lambda c: "" if c is None or (isinstance(c, float) and c != c) else name_of(c))
+            out.insert(out.columns.get_loc(col) + 1, f"{col}_name", named)
+    for col in out.columns:
+        if out[col].dtype == bool or str(out[col].dtype) == "boolean":
+            out[col] = out[col].map(lambda v: "" if pd.isna(v) else t("common.yes" if v else "common.no", lang))
+    headers = {c.key: c.zh for c in sheet(name).columns} if lang == "zh" else {}
+    headers.update({k: t(v, lang) for k, v in DERIVED_HEADERS.items()})
+    headers.update({f"{k}_name": t(v[0], lang) for k, v in NAMED_CODES.items()})
+    return out.rename(columns=headers)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics.planning import rectification
+from analytics.report import plan_views
 from analytics.method import scorecard as sc
 from analytics.standards import indicator_codes, load_standards, threshold
 from tests.helpers import all_pass
@@ -188,7 +189,7 @@ def test_the_cheapest_cv_route_moves_teachers_from_above_the_mean_and_is_checked
     assert best["cv_after"] == pytest.approx(_weighted_cv(100 * moved / pupils, pupils))
     assert best["cv_after"] <= route["threshold"]
     assert best["cost_yuan"] == sum(a.quantity for a in best["actions"]) * COSTS["teacher_exchange_per_year"]
-    words = rectification.route_words(route)
+    words = plan_views.route_words(route)
     assert f"交流轮岗{int(sum(a.quantity for a in best['actions']))}人" in words
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from analytics.io import contract
 from analytics.planning import rectification, scenarios
+from analytics.report import scenario_views
 from analytics.standards import load_standards
 from analytics.planning.scenarios import Step
 
@@ -105,7 +106,7 @@ def test_a_new_nine_year_school_takes_pupils_of_both_stages():
     seats = scenarios.school_seats(after, STD).query("school_id == 'NEW01'").set_index("stage")["seats"]
     assert seats[PRIMARY] == 12 * 45 and seats[contract.JUNIOR] == 12 * 50
     assert totals(after)["pupils"] == totals(base)["pupils"]
-    assert "小学12个班、初中12个班（1,140个学位）" in scenarios.describe(step.as_dict(), {}, STD)
+    assert "小学12个班、初中12个班（1,140个学位）" in scenario_views.describe(step.as_dict(), {}, STD)
 
 
 def test_a_new_school_takes_no_more_than_its_seats():
@@ -195,11 +196,11 @@ def test_kpi_deltas_by_hand():
          "beyond": {"小学": 0.125}, "big_classes": 4, "complying": {"小学": 20}, "cost_total": 5.0e6}
     b = {"shortage": {"小学": 200.0}, "shortage_year": {"小学": 2026}, "beyond": {"小学": 0.10}, "big_classes": 9,
          "complying": {"小学": 18}, "cost_total": 0.0}
-    d = scenarios.kpi_deltas(a, b, "小学")
+    d = scenario_views.kpi_deltas(a, b, "小学")
     assert d["shortage"] == (120.0, -80.0) and d["shortage_year"] == 2027      # this 学段 only, never 小学 + 初中
     assert d["beyond"] == (0.125, 2.5)                       # percentage points
     assert d["big"] == (4, -5) and d["complying"] == (20, 2) and d["cost"] == (5.0e6, 5.0e6)
-    assert scenarios.kpi_deltas(a, dict(b, beyond={}), "小学")["beyond"] == (0.125, None)
+    assert scenario_views.kpi_deltas(a, dict(b, beyond={}), "小学")["beyond"] == (0.125, None)
 
 
 def test_peak_shortage_is_one_year_of_one_stage_by_hand():
@@ -231,7 +232,7 @@ def test_a_cv_pushed_toward_its_line_is_flagged_with_the_schools_that_moved_it()
     assert why["NEW01"]["kind"] == "new" and why["a"]["kind"] == "relieved"
     assert (why["a"]["students_before"], why["a"]["students"], why["a"]["value_before"], why["a"]["value"]) == \
         (1000.0, 400.0, 2000.0, 5000.0)
-    head, lines = scenarios.describe_flag(flags[0], {"a": "甲校", "NEW01": "新建初中1"})
+    head, lines = scenario_views.describe_flag(flags[0], {"a": "甲校", "NEW01": "新建初中1"})
     assert head == "初中生均仪器设备差异系数0.162→0.413（标准≤0.45，达标）"
     assert any(line.startswith("甲校：学生1,000→400人，校舍和设备留在原校") for line in lines)
     # under the share of the line nothing is flagged, however much it rose

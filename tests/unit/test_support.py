@@ -96,7 +96,7 @@ def test_province_override_merges_over_national():
 
 def test_an_empty_english_unit_is_not_replaced_by_the_chinese_one():
     from analytics.i18n import t
-    from analytics.planning.scenarios import format_value
+    from analytics.report.scenario_views import format_value
     assert t("unit.items", "zh") == "项" and t("unit.items", "en") == ""
     assert format_value("cv_passed", 6, "en") == "6" and format_value("cv_passed", 6, "zh") == "6项"
     assert format_value("complying", 16, "en") == "16 schools" and format_value("complying", 16, "zh") == "16所"

@@ -1,0 +1,116 @@
+"""The 整改方案 (:mod:`analytics.planning.rectification`) for people: measure names, the plan's sheets for Excel,
+the teacher routes as tables and sentences, and the page's view — headers and words in the reader's language
+(the planning module computes; this one only words and lays out)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.planning.rectification import YUAN_PER_WAN
+from analytics.standards import Standards
+
+
+def action_label(code: str, lang: str, std: Standards) -> str:
+    """What an action adds: the resource indicator's short name (L1–L7) or the guarantee item (G3),
+    the latter stating the lines of ``std``."""
+    from analytics.i18n import t
+    return t(f"indicator_short.{code}" if code.startswith("L") else f"item.{code}", lang, std=std.wording)
+
+
+def plan_sheets(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The plan as Excel sheets with Chinese headers: actions, totals per school / indicator / town, check."""
+    from analytics.i18n import t
+    towns = dict(zip(schools["school_id"], schools["town"]))
+    acts = pd.DataFrame([a.as_dict() for a in plan["actions"] + plan["guarantee_actions"]],
+                        columns=["school_id", "stage", "indicator", "quantity", "unit", "cost_yuan", "step", "name",
+                                 "source_school"])
+    acts["town"] = acts["school_id"].map(towns)
+    acts["indicator_name"] = acts["indicator"].map({c: action_label(c, lang, std) for c in acts["indicator"].unique()})
+    cols = {"school_id": t("col.school_id", lang), "name": t("col.school", lang), "town": t("col.town", lang),
+            "stage": t("col.stage", lang), "indicator_name": t("col.indicator", lang),
+            "quantity": t("plan.quantity", lang), "unit": t("plan.unit", lang), "cost_yuan": t("plan.cost", lang),
+            "step": t("plan.step", lang)}
+    sheet = acts[list(cols)].assign(step=acts["step"].map({s: t(f"plan.step_{s}", lang) for s in acts["step"].unique()})
+                                    ).rename(columns=cols)
+    by = lambda key: acts.groupby(key, as_index=False)["cost_yuan"].sum().sort_values("cost_yuan", ascending=False)  # noqa: E731
+    after = plan["after"]["cv"]
+    check = after.assign(
+        indicator=lambda d: d["indicator"].map(lambda c: t(f"indicator.{c}", lang)),
+        stage=lambda d: d["stage"].map(lambda x: t(f"stage.{x}", lang)),
+        passed=lambda d: d["passed"].map(lambda p: t("status." + {True: "pass", False: "fail"}.get(p, "unknown"), lang)),
+    )[["stage", "indicator", "cv", "threshold", "passed"]]
+    routes, moves = route_table(plan, schools, lang)
+    extra = {t("plan.sheet_routes", lang): routes} if len(routes) else {}
+    if len(moves):
+        extra[t("plan.sheet_moves", lang)] = moves
+    return {t("plan.sheet_actions", lang): sheet,
+            t("plan.sheet_by_school", lang): by(["school_id", "name", "town"]).rename(columns=cols),
+            t("plan.sheet_by_indicator", lang): by(["indicator_name"]).rename(columns=cols),
+            t("plan.sheet_by_town", lang): by(["town"]).rename(columns=cols),
+            t("plan.sheet_check", lang): check.rename(columns={"stage": t("col.stage", lang), "indicator": t("col.indicator", lang),
+                                                               "cv": t("col.cv", lang), "threshold": t("col.threshold", lang),
+                                                               "passed": t("col.status", lang)}),
+            **extra}
+
+
+def route_table(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The CV routes (:func:`cv_routes`) as two tables with headers of ``lang``: one row per failing CV
+    (its best route, cost, CV before and after, line), and the teachers each exchange moves (from,
+    to, count), schools told apart by town where names repeat."""
+    from analytics.i18n import t
+    from analytics.method.labels import school_labels
+    label = dict(zip(schools["school_id"], school_labels(schools["school_id"], schools["name"], schools["town"])))
+    summary, moves = [], []
+    for r in plan.get("cv_routes", []):
+        best = r["best"]
+        summary.append({
+            t("col.stage", lang): t(f"stage.{r['stage']}", lang),
+            t("col.indicator", lang): t(f"indicator_short.{r['indicator']}", lang),
+            t("plan.cv_now", lang): round(r["cv_before"], 3),
+            t("plan.route", lang): route_words(r, lang),
+            t("plan.cost_wan_year", lang): None if best is None else round(best["cost_yuan"] / YUAN_PER_WAN, 1),
+            t("plan.cv_then", lang): None if best is None else round(best["cv_after"], 3),
+            t("col.threshold", lang): f"≤ {r['threshold']:.2f}"})
+        if best is not None and best["kind"] == "move":
+            for a in best["actions"]:
+                moves.append({t("col.stage", lang): t(f"stage.{r['stage']}", lang),
+                              t("col.indicator", lang): t(f"indicator_short.{r['indicator']}", lang),
+                              t("plan.whatif_from", lang): label.get(a.source_school, a.source_school),
+                              t("plan.move_to", lang): label.get(a.school_id, a.school_id),
+                              t("plan.teachers_n", lang): int(a.quantity)})
+    return pd.DataFrame(summary), pd.DataFrame(moves)
+
+
+def route_words(route: dict, lang: str = "zh") -> str:
+    """The best route of one failing CV in words: "交流轮岗4人（每年约8.0万元）" or
+    "为15所学校补足（约45.0万元）"; "没有可行做法" when neither route passes."""
+    from analytics.i18n import t
+    best = route["best"]
+    if best is None:
+        return t("plan.route_none", lang)
+    cost = f"{best['cost_yuan'] / YUAN_PER_WAN:,.1f}"
+    if best["kind"] == "move":
+        return t("plan.route_move", lang, n=int(best["teachers"]), cost=cost)
+    return t("plan.route_floor", lang, n=len({a.school_id for a in best["actions"]}), cost=cost)
+
+
+def plan_view(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "zh") -> dict:
+    """What the 整改方案 page shows, small enough to cache and reread on every rerun (the plan itself
+    holds every school's rows before and after): totals, complying counts, the cost per measure, the
+    Excel sheets, the CV routes and exchange lists, the alternatives, and each 学段's schools by id
+    (and every school's town) for the what-if inputs."""
+    actions = plan["actions"] + plan["guarantee_actions"]
+    cost = pd.Series([a.cost_yuan for a in actions], index=[a.indicator for a in actions], dtype=float)
+    cost = cost.groupby(level=0).sum().sort_values()
+    rows = plan["before"]["rows"]
+    routes, moves = route_table(plan, schools, lang)
+    return {"total_cost_yuan": plan["total_cost_yuan"], "n_actions": len(actions), "passes": plan["passes"],
+            "complying_before": plan["before"]["complying"], "complying_after": plan["after"]["complying"],
+            "schools": plan["after"]["schools"], "empty": rows.empty,
+            "cost_by_measure": pd.DataFrame({"code": cost.index, "label": [action_label(c, lang, std) for c in cost.index],
+                                             "cost_yuan": cost.to_numpy()}),
+            "sheets": plan_sheets(plan, schools, std, lang), "routes": routes, "moves": moves,
+            "alternatives": [{"stage": a["stage"], "indicator": a["indicator"], "moves": len(a["moves"]),
+                              "cost_yuan": a["cost_yuan"], "cv_after": a["cv_after"], "passes": a["passes"]}
+                             for a in plan["alternatives"]],
+            "names": {s: dict(zip(g["school_id"], g["name"])) for s, g in rows.groupby("stage")},
+            "towns": dict(zip(schools["school_id"], schools["town"]))}
