@@ -146,38 +146,8 @@ def latest_submissions(sig: tuple) -> dict:
 
 @scoped
 @st.cache_data(show_spinner=False, max_entries=64)
-def overview(sig: tuple, county: str, year: int) -> dict:
-    return service.overview(store(), county, year)
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
-def resources(sig: tuple, county: str, year: int) -> dict:
-    return service.resources(store(), county, year)
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
-def gaps(sig: tuple, county: str, year: int):
-    return service.gaps(store(), county, year)
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
-def class_sizes(sig: tuple, county: str, year: int) -> dict:
-    return service.class_sizes(store(), county, year)
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
 def small_schools(sig: tuple, county: str, years: tuple):
     return service.small_schools(store(), county, list(years))
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
-def town_summary(sig: tuple, county: str, year: int):
-    return service.town_summary(store(), county, year)
 
 
 @scoped
@@ -191,24 +161,6 @@ def explore_region(sig: tuple, region: str):
     listed = counties(sig)
     listed = listed[listed["county_code"].astype(str).str.startswith(str(region))]
     return service.explore_region(store(), list(zip(listed["county_code"], listed["county_name"])))
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
-def schools(sig: tuple, county: str):
-    return store().schools(county)
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
-def outline(sig: tuple, county: str):
-    return store().outline(county)
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
-def town_areas(sig: tuple, county: str):
-    return store().town_areas(county)
 
 
 def table(sig: tuple, name: str, county: str, year: int | None):
@@ -235,42 +187,6 @@ def signature() -> tuple:
 
 
 @scoped
-@st.cache_data(show_spinner=False, max_entries=64)
-def school_points(sig: tuple, county: str, year: int):
-    return service.school_points(store(), county, year)
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
-def indicator_values(sig: tuple, county: str, year: int, stage: str, code: str):
-    return service.indicator_values(store(), county, year, stage, code)
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
-def school_card(sig: tuple, county: str, school_id: str, year: int) -> dict:
-    return service.school_card(store(), county, school_id, year)
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
-def layout_assignment(sig: tuple, county: str, year: int, stage: str) -> dict:
-    return service.layout_assignment(store(), county, year, stage)
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
-def class_fixes(sig: tuple, county: str, year: int) -> dict:
-    return service.class_fixes(store(), county, year)
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
-def small_school_options(sig: tuple, county: str, year: int):
-    return service.small_school_options(store(), county, year)
-
-
-@scoped
 @st.cache_data(show_spinner=False, max_entries=32)
 def scorecard(sig: tuple, county: str, year: int):
     items, verdict = service.scorecard(store(), county, year)
@@ -289,26 +205,8 @@ def plan_view(sig: tuple, county: str, year: int, lang: str) -> dict:
 
 @scoped
 @st.cache_data(show_spinner=False, max_entries=64)
-def school_profile(sig: tuple, county: str, school_id: str, year: int) -> dict:
-    return service.school_profile(store(), county, school_id, year)
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
 def what_if(sig: tuple, county: str, year: int, actions: tuple) -> dict:
     return service.what_if(store(), county, year, list(actions))
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=16)
-def forecast(sig: tuple, county: str, urban_shift: float) -> dict:
-    return service.forecast(store(), county, urban_shift)
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=32)
-def suggest_sites(sig: tuple, county: str, year: int, stage: str, k: int, model: str) -> dict:
-    return service.suggest_sites(store(), county, year, stage, k, model)
 
 
 @scoped
@@ -325,12 +223,6 @@ def scenario_store() -> ScenarioStore:
     return ScenarioStore(db_path())
 
 
-@scoped
-@st.cache_data(show_spinner=False, max_entries=32)
-def accessibility(sig: tuple, county: str, year: int, stage: str):
-    return service.accessibility(store(), county, year, stage)
-
-
 def submissions(sig: tuple, year: int):
     """The submission tracker for ``year`` (see :func:`analytics.service.submissions`), this session's counties."""
     return in_scope_rows(_submissions(sig, year))
@@ -342,24 +234,10 @@ def _submissions(sig: tuple, year: int):
 
 
 @scoped
-@st.cache_data(show_spinner=False, max_entries=32)
-def compare(sig: tuple, region: str, year: int):
-    """Every county of ``region`` side by side for ``year`` (see :func:`analytics.service.compare`)."""
-    return service.compare(store(), region, year)
-
-
-@scoped
 def region_verdicts(sig: tuple, region: str, year: int, _progress=None) -> dict:
     """Every county of ``region`` judged by its own scorecard (see :func:`analytics.service.region_verdicts`,
     kept once per version there — a process's sessions share it); ``_progress`` follows the counties."""
     return service.region_verdicts(store(), region, year, _progress)
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=32)
-def county_facts(sig: tuple, region: str, year: int):
-    """Pupils, urban share and peer group of each county of the region (see :func:`analytics.service.county_facts`)."""
-    return service.county_facts(store(), region, year)
 
 
 @scoped
@@ -378,12 +256,6 @@ def regions(sig: tuple):
 @st.cache_data(show_spinner=False, max_entries=8)
 def _regions(sig: tuple):
     return service.regions(store())
-
-
-@scoped
-@st.cache_data(show_spinner=False, max_entries=64)
-def region_of(sig: tuple, county: str, level: str) -> tuple[str, str]:
-    return service.region_of(store(), county, level)
 
 
 @scoped
@@ -418,3 +290,30 @@ def console_run(sig: tuple, sql: str, user: str, role: str):
     from analytics.io import console
     scope = console_scope()
     return console.run(sig[0], sql, scope, user=user, role=role)
+
+
+# ---------------------------------------------------------------- the page reads that pass straight through
+# name → cache entries: ``data.<name>(sig, code, …)`` is ``service.<name>(store, code, …)`` (or the store's own
+# ``<name>(code)``), its code checked against the session's regions (:func:`scoped`) before the cached read runs.
+SERVICE_READS = {"overview": 64, "resources": 64, "gaps": 64, "class_sizes": 64, "town_summary": 64,
+                 "school_points": 64, "indicator_values": 64, "school_card": 64, "layout_assignment": 64,
+                 "class_fixes": 64, "small_school_options": 64, "school_profile": 64, "forecast": 16,
+                 "suggest_sites": 32, "accessibility": 32, "compare": 32, "county_facts": 32, "region_of": 64}
+STORE_READS = {"schools": 64, "outline": 64, "town_areas": 64}
+
+
+def _read(name: str, max_entries: int, of_store: bool):
+    """One scoped, cached read of the table above (named after it: Streamlit keys its cache by the name)."""
+    def read(sig: tuple, code: str, *args, **kwargs):
+        if of_store:
+            return getattr(store(), name)(code, *args, **kwargs)
+        return getattr(service, name)(store(), code, *args, **kwargs)
+    read.__name__ = read.__qualname__ = name
+    read.__doc__ = f"{'Store' if of_store else 'service'}.{name} for this session: scoped, cached per data version."
+    return scoped(st.cache_data(show_spinner=False, max_entries=max_entries)(read))
+
+
+for _name, _entries in SERVICE_READS.items():
+    globals()[_name] = _read(_name, _entries, of_store=False)
+for _name, _entries in STORE_READS.items():
+    globals()[_name] = _read(_name, _entries, of_store=True)
