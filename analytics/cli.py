@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from analytics.i18n import t
@@ -328,16 +329,12 @@ def cmd_sql(args) -> int:
 def cmd_export(args) -> int:
     """The current dataset as a contract workbook: importing it gives the same tables again."""
     from analytics.io.export import contract_workbook
-    from analytics.io.storage import Store
     if not Path(args.db).exists():
         print(t("cli.no_database", args.lang, path=args.db), file=sys.stderr)
         return 2
-    store = Store(args.db)
-    try:
-        from analytics.io.export import write_file
+    from analytics.io.export import write_file
+    with open_store(args) as store:
         write_file(args.out, contract_workbook(store))
-    finally:
-        store.close()
     _record(args, "export", "", Path(args.out).name)
     print(t("cli.exported", args.lang, path=args.out))
     return 0
@@ -345,13 +342,10 @@ def cmd_export(args) -> int:
 
 def cmd_cv(args) -> int:
     from analytics import service
-    store = _open_county(args)
-    if store is None:
-        return 2
-    try:
+    with open_store(args, county=True) as store:
+        if store is None:
+            return 2
         records = service.cv_records(store, args.county, args.year)
-    finally:
-        store.close()
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=1))
     else:
@@ -367,13 +361,11 @@ def cmd_compare(args) -> int:
     (``--json``), a line per county (text), or the 区县比较 workbook (``--xlsx``)."""
     from analytics import service
     from analytics.geo import regions
-    from analytics.io.storage import Store
     from analytics.report import comparison
     if not Path(args.db).exists():
         print(t("cli.no_database", args.lang, path=args.db), file=sys.stderr)
         return 2
-    store = Store(args.db)
-    try:
+    with open_store(args) as store:
         found = service.region_verdicts(store, args.region, args.year)
         if found["counties"].empty:
             print(t("cli.no_region_data", args.lang, region=args.region, year=args.year), file=sys.stderr)
@@ -385,8 +377,6 @@ def cmd_compare(args) -> int:
             header = comparison.header_lines(name, args.year, store.meta(), int(found["counties"]["is_demo"].sum()), args.lang)
             from analytics.io.export import write_file
             write_file(args.xlsx, to_excel_bytes(comparison.region_sheets(found, before, args.lang), header))
-    finally:
-        store.close()
     records = verdict_records(found)
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=1))
@@ -420,25 +410,30 @@ def verdict_records(found: dict) -> list[dict]:
     return out
 
 
-def _open_county(args):
+@contextmanager
+def open_store(args, county: bool = False):
+    """The dataset of ``args.db`` open for the block and closed after it, whatever happens in it; with
+    ``county``, the block gets None (and the reader is told) when ``args.county`` is not in the data."""
     from analytics.io.storage import Store
     store = Store(args.db)
-    if args.county not in set(store.counties()["county_code"]):
+    try:
+        if county and args.county not in set(store.counties()["county_code"]):
+            print(t("cli.no_such_county", args.lang, county=args.county), file=sys.stderr)
+            yield None
+        else:
+            yield store
+    finally:
         store.close()
-        print(t("cli.no_such_county", args.lang, county=args.county), file=sys.stderr)
-        return None
-    return store
 
 
 def cmd_scorecard(args) -> int:
     from analytics import service
     from analytics.method.scorecard import verdict_key
-    store = _open_county(args)
-    if store is None:
-        return 2
-    items, verdict = service.scorecard(store, args.county, args.year)
+    with open_store(args, county=True) as store:
+        if store is None:
+            return 2
+        items, verdict = service.scorecard(store, args.county, args.year)
     words = service.standards_for(args.county).wording()
-    store.close()
     if args.json:
         keys = ("part", "code", "stage", "value", "threshold", "status", "failing_schools", "coverage", "pullers",
                 "basis", "estimate")
@@ -459,12 +454,11 @@ def cmd_plan(args) -> int:
     from analytics.io import export
     from analytics.planning import rectification
     from analytics.report import plan_views
-    store = _open_county(args)
-    if store is None:
-        return 2
-    plan = service.plan(store, args.county, args.year)
-    schools = store.schools(args.county)
-    store.close()
+    with open_store(args, county=True) as store:
+        if store is None:
+            return 2
+        plan = service.plan(store, args.county, args.year)
+        schools = store.schools(args.county)
     summary = rectification.plan_summary(plan, service.standards_for(args.county))
     if args.xlsx:
         export.write_file(args.xlsx, export.to_excel_bytes(plan_views.plan_sheets(plan, schools, service.standards_for(args.county), args.lang)))
@@ -479,13 +473,10 @@ def cmd_briefing(args) -> int:
     from analytics.report import briefing
     if args.region:
         return _region_briefing(args)
-    store = _open_county(args)
-    if store is None:
-        return 2
-    try:
+    with open_store(args, county=True) as store:
+        if store is None:
+            return 2
         result = briefing.build(store, args.county, args.year, args.out, pdf=args.pdf, pptx=args.pptx)
-    finally:
-        store.close()
     _record(args, "briefing", args.county, f"{Path(args.out).name} {args.year}")
     if result["message"]:
         print(result["message"], file=sys.stderr)
@@ -497,13 +488,11 @@ def cmd_briefing(args) -> int:
 def _region_briefing(args) -> int:
     """``briefing --region 3209``: the city or province briefing (counties compared, ranked, costed)."""
     from analytics import service
-    from analytics.io.storage import Store
     from analytics.report import region_briefing
     if not Path(args.db).exists():
         print(t("cli.no_database", args.lang, path=args.db), file=sys.stderr)
         return 2
-    store = Store(args.db)
-    try:
+    with open_store(args) as store:
         if service.compare(store, args.region, args.year).empty:
             print(t("cli.no_region_data", args.lang, region=args.region, year=args.year), file=sys.stderr)
             return 2
@@ -511,8 +500,6 @@ def _region_briefing(args) -> int:
                                        progress=lambda done, total, name: print(
                                            t("compare.plans_progress", args.lang, county=name, done=done, total=total),
                                            file=sys.stderr))
-    finally:
-        store.close()
     _record(args, "briefing", args.region, f"{Path(args.out).name} {args.year}")
     if result["message"]:
         print(result["message"], file=sys.stderr)
@@ -522,11 +509,10 @@ def _region_briefing(args) -> int:
 
 def cmd_forecast(args) -> int:
     from analytics import service
-    store = _open_county(args)
-    if store is None:
-        return 2
-    out = service.forecast(store, args.county)
-    store.close()
+    with open_store(args, county=True) as store:
+        if store is None:
+            return 2
+        out = service.forecast(store, args.county)
     if not out:
         print(t("forecast.no_data", args.lang), file=sys.stderr)
         return 2
@@ -543,16 +529,14 @@ def cmd_forecast(args) -> int:
 
 def cmd_sites(args) -> int:
     from analytics import service
-    store = _open_county(args)
-    if store is None:
-        return 2
-    year = args.year or int(store.stage_stats(args.county)["year"].max())
-    if not service.positions_known(store, args.county):
-        store.close()
-        print(t("map.no_positions", args.lang), file=sys.stderr)
-        return 2
-    result = service.suggest_sites(store, args.county, year, args.stage, args.k, args.model)
-    store.close()
+    with open_store(args, county=True) as store:
+        if store is None:
+            return 2
+        year = args.year or int(store.stage_stats(args.county)["year"].max())
+        if not service.positions_known(store, args.county):
+            print(t("map.no_positions", args.lang), file=sys.stderr)
+            return 2
+        result = service.suggest_sites(store, args.county, year, args.stage, args.k, args.model)
     if result["status"] == "no_settlements":
         print(t("sites.no_settlements", args.lang), file=sys.stderr)
         return 2
@@ -566,13 +550,15 @@ def cmd_sites(args) -> int:
 
 def cmd_scenario(args) -> int:
     """A layout scenario (steps from a JSON file or a saved scenario) against today, or the saved list."""
+    with open_store(args, county=True) as store:
+        return 2 if store is None else _scenario(args, store)
+
+
+def _scenario(args, store) -> int:
     from analytics import service
     from analytics.planning import scenarios
     from analytics.report import scenario_views
     from analytics.io.storage import ScenarioStore
-    store = _open_county(args)
-    if store is None:
-        return 2
     saved = ScenarioStore(args.db)
     if args.list:
         rows = saved.list(args.county)
