@@ -7,6 +7,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from analytics.formatting import fmt_cv_line, fmt_wan
 from analytics.i18n import t
 from analytics.io import contract
 
@@ -352,7 +353,7 @@ def cmd_cv(args) -> int:
         for r in records:
             cv = "—" if r["cv"] is None else f"{r['cv']:.3f}"
             flag = "" if r["passed"] is None else (t("status.pass", args.lang) if r["passed"] else t("status.fail", args.lang))
-            print(f"{r['stage']}\t{r['indicator']}\t{t('indicator.' + r['indicator'], args.lang)}\t{cv}\t≤{r['threshold']}\t{flag}")
+            print(f"{r['stage']}\t{r['indicator']}\t{t('indicator.' + r['indicator'], args.lang)}\t{cv}\t{fmt_cv_line(r['threshold'])}\t{flag}")
     return 0
 
 
@@ -465,7 +466,7 @@ def cmd_plan(args) -> int:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     else:
-        print(t("plan.total_line", args.lang, n=len(summary["actions"]), total=f"{summary['total_cost_yuan'] / 1e4:,.1f}"))
+        print(t("plan.total_line", args.lang, n=len(summary["actions"]), total=fmt_wan(summary['total_cost_yuan'])))
     return 0
 
 

@@ -102,6 +102,24 @@ def fmt_item_value(code: str, value, kind: str = "", lang: str = "zh", line=None
     return fmt_pct(v)
 
 
+YUAN_PER_WAN = 10_000.0
+
+
+def fmt_cv_line(threshold, spaced: bool = False) -> str:
+    """A CV line as every table and sentence writes it: ≤ and two decimals ('≤0.50'; ``spaced``: '≤ 0.50')."""
+    return "—" if _missing(threshold) else f"≤{' ' if spaced else ''}{float(threshold):.2f}"
+
+
+def to_wan(yuan):
+    """元 → 万元 (a number or an array/Series)."""
+    return yuan / YUAN_PER_WAN
+
+
+def fmt_wan(yuan, decimals: int = 1) -> str:
+    """An amount in 万元 as a number for a table or a sentence that names the unit itself: 12,345.6."""
+    return "—" if _missing(yuan) else f"{to_wan(float(yuan)):,.{decimals}f}"
+
+
 def fmt_item_line(code: str, threshold, kind: str = "", lang: str = "zh", std=None) -> str:
     """The line of a scorecard item with its direction and unit, in the form of :func:`fmt_item_value`: a CV
     line with ≤ and two decimals; a whole-share line as a percentage without a sign; other shares and
@@ -115,7 +133,7 @@ def fmt_item_line(code: str, threshold, kind: str = "", lang: str = "zh", std=No
         return "—"
     text = fmt_item_value(code, threshold, kind, lang)
     if base.startswith("L"):
-        return f"≤{float(threshold):.2f}"
+        return fmt_cv_line(threshold)
     if base == "Q9":
         return f"<{text}"
     if base == "G5" or kind == "qualitative" or float(threshold) >= 1 and ITEM_VALUE_KINDS.get(base, ("share",))[0] == "share":

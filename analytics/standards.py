@@ -20,6 +20,8 @@ from typing import Mapping
 import numpy as np
 import yaml
 
+from analytics.formatting import fmt_cv_line
+
 ROOT = Path(__file__).resolve().parent.parent
 STANDARDS_DIR = ROOT / "data" / "standards"
 # A deployment may keep its standards elsewhere (a province's own folder): EQUITY_STANDARDS_DIR.
@@ -194,8 +196,8 @@ class Standards(dict):
             "small_low": str(self.very_small_school_max), "small_high": str(self.small_school_max - 1),
             "funding_floor": str(int(self["funding"]["small_school_floor_students"])),
             "teaching_point_min": str(int(self["scope"].get("teaching_point_min_students", 0))),
-            "cv_lines": "、".join(f"{s}≤{self.cv_line(s):.2f}" for s in stages),
-            "cv_lines_en": ", ".join(f"{s} ≤ {self.cv_line(s):.2f}" for s in stages),
+            "cv_lines": "、".join(f"{s}{fmt_cv_line(self.cv_line(s))}" for s in stages),
+            "cv_lines_en": ", ".join(f"{s} {fmt_cv_line(self.cv_line(s), spaced=True)}" for s in stages),
         }
         for code, item in {**self.get("guarantee", {}), **self.get("quality", {}),
                            **self.get("recognition", {})}.items():

@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.report.comparison import failing_by_part
 from analytics.report.escape import markdown_text, safe_filename
 from analytics.standards import load_standards
-from analytics.formatting import fmt_cv, fmt_cv_near, fmt_pct, fmt_signed
+from analytics.formatting import fmt_cv, fmt_cv_line, fmt_cv_near, fmt_pct, fmt_signed
 from analytics.method.scorecard import resource_verdicts, verdict_key
 from ui import auth, charts, data, page, state
 from ui.strings import indicator_label, lang, stage_label, tr
@@ -71,7 +71,7 @@ else:
            tr("col.indicator"): merged["indicator"].map(indicator_label),
            tr("col.cv"): [fmt_cv_near(v, line) for v, line in zip(merged["cv"], merged["threshold"])],
            tr("col.change"): merged["change"].map(fmt_signed),
-           tr("col.threshold"): merged["threshold"].map(lambda x: f"≤ {x:.2f}"),
+           tr("col.threshold"): merged["threshold"].map(lambda x: fmt_cv_line(x, spaced=True)),
            tr("col.status"): merged["passed"].map(lambda p: "" if p is None else tr("status.pass" if p else "status.fail"))})
     page.dataframe(table.iloc[:, -6:], hide_index=True, width="stretch")
 

@@ -8,7 +8,7 @@ from analytics.report.escape import safe_filename
 from analytics.method.indicators import TEACHER_INDICATORS
 from analytics.planning import rectification
 from analytics.standards import indicator_codes, load_standards
-from analytics.formatting import fmt_count, fmt_cv
+from analytics.formatting import fmt_count, fmt_cv, fmt_cv_line, to_wan
 from ui import auth, data, page, state
 from ui.charts import style
 from ui.strings import indicator_label, lang, stage_label, tr
@@ -40,8 +40,8 @@ if uncovered:
 sheets = view["sheets"]
 cost = view["cost_by_measure"]
 if len(cost):
-    fig = go.Figure(go.Bar(x=cost["cost_yuan"] / 1e4, y=cost["label"], orientation="h", marker_color="#0072B2",
-                           text=[f"{v / 1e4:,.1f}万" for v in cost["cost_yuan"]], textposition="auto"))
+    fig = go.Figure(go.Bar(x=to_wan(cost["cost_yuan"]), y=cost["label"], orientation="h", marker_color="#0072B2",
+                           text=[fmt_count(v, lang(), tr("unit.yuan")) for v in cost["cost_yuan"]], textposition="auto"))
     fig.update_xaxes(title=tr("plan.cost_wan"))
     st.plotly_chart(style(fig, height=320, title=tr("plan.by_indicator")), width="stretch")
     tabs = st.tabs(list(sheets))
@@ -109,7 +109,7 @@ if amount > 0 and target:
     cv = result["cv"][result["cv"]["stage"] == sel.stage]
     page.dataframe(pd.DataFrame({tr("col.indicator"): cv["indicator"].map(indicator_label),
                                tr("plan.cv_before"): cv["cv_before"].map(fmt_cv), tr("plan.cv_after"): cv["cv_after"].map(fmt_cv),
-                               tr("col.threshold"): cv["threshold"].map(lambda x: f"≤ {x:.2f}"),
+                               tr("col.threshold"): cv["threshold"].map(lambda x: fmt_cv_line(x, spaced=True)),
                                tr("col.status"): cv["passed"].map(lambda p: tr("status.pass" if p else "status.fail"))}),
                  hide_index=True, width="stretch")
     st.caption(tr("plan.complying", stage=stage_label(sel.stage), before=result["complying_before"].get(sel.stage, 0),

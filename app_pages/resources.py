@@ -5,7 +5,7 @@ import streamlit as st
 from analytics.report.escape import safe_filename
 from analytics.standards import indicator_codes, load_standards
 from analytics.method.labels import school_labels
-from analytics.formatting import fmt_cv_near, fmt_indicator, fmt_pct
+from analytics.formatting import fmt_cv_line, fmt_cv_near, fmt_indicator, fmt_pct
 from ui import charts, data, page, state
 from ui.strings import indicator_label, lang, stage_label, tr, tr_codes
 
@@ -31,7 +31,7 @@ with left:
         tr("col.sd"): [fmt_indicator(c, s, lang()) for c, s in
                        zip(cv_stage["indicator"], cv_stage["sd"])],
         tr("col.cv"): [fmt_cv_near(v, line) for v, line in zip(cv_stage["cv"], cv_stage["threshold"])],
-        tr("col.threshold"): cv_stage["threshold"].map(lambda x: f"≤ {x:.2f}"),
+        tr("col.threshold"): cv_stage["threshold"].map(lambda x: fmt_cv_line(x, spaced=True)),
         tr("col.status"): cv_stage["status"].map(lambda s: tr(f"status.{s}")),
         tr("score.coverage"): [tr("score.coverage_value", complete=n - len(m), total=n)
                                for n, m in zip(cv_stage["n_scope"], cv_stage["missing"])],

@@ -36,7 +36,7 @@ INDICATOR_SOURCES: dict[str, tuple[str, ...]] = {
     "L7": ("multimedia_rooms",),
 }
 # Contract column → natural unit: the workbook gives equipment in 万元, the indicator counts 元.
-YUAN_PER_WAN = 10_000.0
+from analytics.formatting import YUAN_PER_WAN  # noqa: E402 (万元: the unit of L6's 仪器设备值)
 NATURAL_UNIT_FACTOR = {"equipment_value_wan": YUAN_PER_WAN}
 # The indicators counted in people (teachers): whole persons, moved by 交流轮岗.
 TEACHER_INDICATORS = ("L1", "L2", "L3")

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from analytics import service
 from analytics.planning import rectification
 from analytics.method.scorecard import COUNTY_SOURCE
-from analytics.formatting import fmt_count, fmt_cv_near, fmt_pct, fmt_time
+from analytics.formatting import fmt_count, fmt_cv_line, fmt_cv_near, fmt_pct, fmt_time, fmt_wan
 from analytics.i18n import t
 from analytics.report import figures, plan_views
 from analytics.io.storage import Store
@@ -124,7 +124,7 @@ def _fail_phrase(i, words: dict) -> str:
     stage = f"{i.stage}" if i.stage else ""
     n = len(i.failing_schools)
     if i.part == "resource" and i.code != "R8":
-        return f"{stage}{t('indicator_short.' + i.code)}差异系数{fmt_cv_near(i.value, i.threshold)}（标准≤{i.threshold:.2f}）"
+        return f"{stage}{t('indicator_short.' + i.code)}差异系数{fmt_cv_near(i.value, i.threshold)}（标准{fmt_cv_line(i.threshold)}）"
     if i.code == "R8":
         return f"{stage}学校达标率{fmt_pct(i.value)}（{n}所未达标）"
     if i.code == "G3":
@@ -300,7 +300,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
         status = "仅供参考" if r.get("informational") else t(f"status.{r['status']}")
         if not r.get("informational") and r.get("missing"):
             status += f"（{r['n_scope'] - len(r['missing'])}/{r['n_scope']}所）"
-        rows.append([r["stage"], name, fmt_cv_near(r["cv"], r["threshold"]), f"≤{r['threshold']:.2f}", status])
+        rows.append([r["stage"], name, fmt_cv_near(r["cv"], r["threshold"]), fmt_cv_line(r["threshold"]), status])
     word_table(doc, ["学段", "指标", "差异系数", "标准", "结果"], rows, [1.4, 8.0, 2.0, 1.8, 2.4])
     comp = "；".join(f"{r.stage}{r.schools}所学校中{r._3}所达标" for r in c["compliance"].itertuples())
     w = c["std"].wording()
@@ -326,7 +326,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     paragraph(doc, f"按最省投入测算，共需{len(ps['actions'])}项措施，合计{fmt_count(ps['total_cost_yuan'], 'zh', '元')}。"
                + ("整改后全部学校达标、各项差异系数全部达标（按同一方法复核）。" if c["plan"]["passes"]
                   else "整改后仍有学校或差异系数未达标（按同一方法复核），需另行研究。"))
-    word_table(doc, ["措施", "投入（万元）"], [[plan_views.action_label(k, "zh", c["std"]), f"{v / 1e4:,.1f}"] for k, v in by.items()], [11.0, 4.6])
+    word_table(doc, ["措施", "投入（万元）"], [[plan_views.action_label(k, "zh", c["std"]), fmt_wan(v)] for k, v in by.items()], [11.0, 4.6])
     for r in c["plan"].get("cv_routes", []):
         if r["best"] is not None:
             paragraph(doc, t("plan.route_line", stage=r["stage"], indicator=t(f"indicator_short.{r['indicator']}"),
@@ -356,7 +356,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
                    [[r.town, r.stage, f"{r.seats:,.0f}", f"{int(r.first_shortage)}年", f"{r.seats_needed:,.0f}"]
                     for r in short.itertuples()], [4.0, 1.8, 2.6, 3.2, 3.0])
     heading(doc, "附：方法与口径")
-    lines = "、".join(f"{s}≤{v:.2f}" for s, v in c["std"]["resource"]["cv_max"].items())
+    lines = "、".join(f"{s}{fmt_cv_line(v)}" for s, v in c["std"]["resource"]["cv_max"].items())
     paragraph(doc, "差异系数按学生数加权：X̄=ΣPᵢXᵢ/ΣPᵢ，S=√(Σ(Pᵢ/P)(Xᵢ−X̄)²)，CV=S/X̄，Pᵢ为学校该学段在校生数，"
                f"每项指标分别判定（{lines}），综合差异系数仅供参考。")
     scope = "、".join(f"{s}{n}所" for s, n in c["in_scope"].items())

@@ -10,7 +10,7 @@ import pandas as pd
 
 from analytics.i18n import t
 from analytics.io.contract import STAGES
-from analytics.formatting import fmt_cv_near, fmt_pct, fmt_signed
+from analytics.formatting import fmt_cv_line, fmt_cv_near, fmt_pct, fmt_signed
 
 STANDINGS = ("pass", "close", "far", "unknown")
 PARTS = ("resource", "guarantee", "quality", "recognition")
@@ -300,7 +300,7 @@ def distance_table(routes: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         t("col.stage", lang): [t(f"stage.{s}", lang) for s in rows["stage"]],
         t("col.indicator", lang): [t(f"indicator_short.{c}", lang) for c in rows["indicator"]],
         t("col.cv", lang): [fmt_cv_near(v, line) for v, line in zip(rows["cv"], rows["threshold"])],
-        t("col.threshold", lang): [f"≤ {v:.2f}" for v in rows["threshold"]],
+        t("col.threshold", lang): [fmt_cv_line(v, spaced=True) for v in rows["threshold"]],
         t("compare.col.distance", lang): [distance_words(k, q, u, lang) for k, q, u in
                                           zip(rows["kind"], rows["quantity"], rows["unit"])],
         t("compare.col.route_cost", lang): [fmt_count(c, lang, t("unit.元", lang)) for c in rows["cost_yuan"]],

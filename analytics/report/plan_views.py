@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.planning.rectification import YUAN_PER_WAN
+from analytics.formatting import fmt_cv_line, fmt_wan, to_wan
 from analytics.standards import Standards
 
 
@@ -67,9 +67,9 @@ def route_table(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> tuple[pd
             t("col.indicator", lang): t(f"indicator_short.{r['indicator']}", lang),
             t("plan.cv_now", lang): round(r["cv_before"], 3),
             t("plan.route", lang): route_words(r, lang),
-            t("plan.cost_wan_year", lang): None if best is None else round(best["cost_yuan"] / YUAN_PER_WAN, 1),
+            t("plan.cost_wan_year", lang): None if best is None else round(to_wan(best["cost_yuan"]), 1),
             t("plan.cv_then", lang): None if best is None else round(best["cv_after"], 3),
-            t("col.threshold", lang): f"≤ {r['threshold']:.2f}"})
+            t("col.threshold", lang): fmt_cv_line(r["threshold"], spaced=True)})
         if best is not None and best["kind"] == "move":
             for a in best["actions"]:
                 moves.append({t("col.stage", lang): t(f"stage.{r['stage']}", lang),
@@ -87,7 +87,7 @@ def route_words(route: dict, lang: str = "zh") -> str:
     best = route["best"]
     if best is None:
         return t("plan.route_none", lang)
-    cost = f"{best['cost_yuan'] / YUAN_PER_WAN:,.1f}"
+    cost = fmt_wan(best["cost_yuan"])
     if best["kind"] == "move":
         return t("plan.route_move", lang, n=int(best["teachers"]), cost=cost)
     return t("plan.route_floor", lang, n=len({a.school_id for a in best["actions"]}), cost=cost)

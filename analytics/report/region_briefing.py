@@ -13,7 +13,7 @@ from analytics.geo import regions
 from analytics.i18n import t
 from analytics.io.storage import Store
 from analytics.report import briefing, comparison, figures
-from analytics.formatting import fmt_count, fmt_pct
+from analytics.formatting import fmt_count, fmt_cv_line, fmt_pct
 from analytics.standards import settings_section
 from analytics.io.export import save_whole
 
@@ -153,7 +153,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
                           "是" if r.passes_after else "否", str(int(r.outside_plan)), "是" if r.passes_whole_after else "否"]
                          for r in counties.itertuples()], [2.6, 2.6, 1.4, 2.6, 2.0, 2.2])
     briefing.paragraph(doc, "说明：差异系数为学生数加权（" + "、".join(
-        f"{s}≤{c['std'].cv_line(s):.2f}" for s in c["std"].stages) + "），数值保留三位小数。")
+        f"{s}{fmt_cv_line(c['std'].cv_line(s))}" for s in c["std"].stages) + "），数值保留三位小数。")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_whole(doc, path)
