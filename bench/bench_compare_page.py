@@ -18,14 +18,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_pages import visit  # noqa: E402
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
+from tests.browser.support import chromium, streamlit_server  # noqa: E402
 
 VIEWS = {"province 江苏省": "region=32&year=2024&stage=小学", "city 盐城市": "region=3209&year=2024&stage=小学",
          "county 亭湖区 (its city)": "county=320902&year=2024&stage=小学"}
 
 
 def main(db: str | None = None) -> None:
-    from playwright.sync_api import sync_playwright
     with tempfile.TemporaryDirectory() as tmp:
         if db is None:
             from analytics.cli import main as cli
@@ -34,8 +33,7 @@ def main(db: str | None = None) -> None:
             assert cli(["demo", "--scale", "province", "--db", db]) == 0
             print(f"province demo built in {time.perf_counter() - t0:.0f} s")
         rows = {}
-        with streamlit_server(db) as url, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        with streamlit_server(db) as url, chromium() as browser:
             visit(browser, url, "data_tables", query="county=320902&year=2024")     # the server's own start
             for label, query in VIEWS.items():
                 first = visit(browser, url, "compare", query=query)
@@ -43,7 +41,6 @@ def main(db: str | None = None) -> None:
                 visit(context, url, "compare", query=query)
                 rows[label] = (first, visit(browser, url, "compare", query=query), visit(context, url, "compare", query=query))
                 context.close()
-            browser.close()
     fmt = lambda x: "—" if x is None else f"{x:5.2f}"  # noqa: E731
     print("1st: the first visit (server computes); 2nd: a new browser session (empty browser cache); cached: a new "
           "session of a browser that opened the app before (its cache holds the app's JavaScript)")

@@ -7,18 +7,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_page_drawn  # noqa: E402
+from tests.browser.support import chromium, streamlit_server, wait_page_drawn  # noqa: E402
 
 MAP_PAGES = ["layout", "class_size", "small_schools"]
 
 
 def main(db: str, out_dir: str) -> None:
-    from playwright.sync_api import sync_playwright
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     result = {}
-    with streamlit_server(db) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with streamlit_server(db) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 1800})
         for name in MAP_PAGES:
             page.goto(f"{url}/{name}?county=320902&year=2024")
@@ -35,7 +33,6 @@ def main(db: str, out_dir: str) -> None:
             result[name] = {"frame": box, "overlay": outline, "layers": drawn, "painted_pixels": painted,
                             "errors": errors}
             page.screenshot(path=str(out / f"offline_{name}.png"), full_page=False)
-        browser.close()
     print(json.dumps(result))
 
 

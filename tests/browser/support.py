@@ -21,6 +21,20 @@ from ui.navigation import page_ids  # noqa: E402
 PAGES = page_ids()
 
 
+@contextmanager
+def chromium():
+    """The one way the tests and benches start a browser: Debian's Chromium, headless, with the flags this
+    closed network needs (without the background-networking ones it keeps trying hosts it cannot reach);
+    closed afterwards whatever happened. Yields a Playwright ``Browser``."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -146,11 +160,9 @@ def wait_page_drawn(page, timeout_ms: int = 60_000) -> None:
 
 def screenshot_all(base_url: str, out_dir: Path, query: str = "", pages=PAGES, lang_en: bool = False) -> dict:
     """Open each page, save a full-page PNG, return {page: [error texts]}."""
-    from playwright.sync_api import sync_playwright
     out_dir.mkdir(parents=True, exist_ok=True)
     errors = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 2600}, device_scale_factor=1)
         console: list[str] = []
         page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
@@ -164,7 +176,6 @@ def screenshot_all(base_url: str, out_dir: Path, query: str = "", pages=PAGES, l
             errors[name] += [e.inner_text() for e in page.locator('[data-testid="stAlertContentError"]').all()
                              if "Traceback" in e.inner_text()]
             page.screenshot(path=str(out_dir / f"{name}{'_en' if lang_en else ''}.png"), full_page=True)
-        browser.close()
     return errors
 
 

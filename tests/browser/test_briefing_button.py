@@ -5,7 +5,7 @@ import sys
 import zipfile
 
 from analytics.i18n import t
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server, wait_page_drawn
+from tests.browser.support import ROOT, streamlit_server, wait_page_drawn, chromium
 
 
 def pictures(docx) -> list[bytes]:
@@ -14,9 +14,7 @@ def pictures(docx) -> list[bytes]:
 
 
 def test_the_buttons_briefing_has_the_clis_pictures(demo_db, tmp_path):
-    from playwright.sync_api import sync_playwright
-    with streamlit_server(str(demo_db)) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with streamlit_server(str(demo_db)) as url, chromium() as browser:
         page = browser.new_page(accept_downloads=True, viewport={"width": 1440, "height": 2000})
         page.goto(f"{url}/?county=320902&year=2024")
         wait_page_drawn(page)
@@ -25,7 +23,6 @@ def test_the_buttons_briefing_has_the_clis_pictures(demo_db, tmp_path):
         with page.expect_download(timeout=120_000) as download:
             page.locator('[data-testid="stDownloadButton"] button').first.click()
         download.value.save_as(tmp_path / "button.docx")
-        browser.close()
     subprocess.run([sys.executable, "-m", "analytics", "briefing", "--db", str(demo_db), "--county", "320902",
                     "--year", "2024", "--out", str(tmp_path / "cli.docx")], cwd=ROOT, check=True, capture_output=True)
     from_button, from_cli = pictures(tmp_path / "button.docx"), pictures(tmp_path / "cli.docx")

@@ -1,14 +1,12 @@
 """Every page in a real browser (Debian chromium) with every request off this machine blocked:
 no error element, charts drawn, the map drawn from the app's own Leaflet. Screenshots are saved
 to screenshots/ (git-ignored) for a person to look at."""
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, PAGES, ROOT, streamlit_server, wait_page_drawn
+from tests.browser.support import PAGES, ROOT, streamlit_server, wait_page_drawn, chromium
 
 def test_every_page_renders_offline_without_errors(demo_db):
-    from playwright.sync_api import sync_playwright
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
-    with streamlit_server(str(demo_db)) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with streamlit_server(str(demo_db)) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 2600})
         outside = []
 
@@ -31,7 +29,6 @@ def test_every_page_renders_offline_without_errors(demo_db):
                 assert frame.locator(".leaflet-container").count() == 1, name
                 assert frame.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane path").count() > 0, name
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
-        browser.close()
     # nothing tried to leave the machine (the favicon of a :material/ page icon was fetched from a
     # font server until the app set its own)
     assert not outside, sorted(set(outside))
@@ -40,7 +37,6 @@ def test_every_page_renders_offline_without_errors(demo_db):
 def test_upload_check_confirm_import_in_the_browser(tmp_path):
     """数据管理 end to end: a bad workbook is reported cell by cell and changes nothing; a good one
     with a warning needs the confirmation, then becomes version 2 for every page."""
-    from playwright.sync_api import sync_playwright
 
     from analytics.io.importer import import_workbook
     from tests import workbooks as wbk
@@ -52,8 +48,7 @@ def test_upload_check_confirm_import_in_the_browser(tmp_path):
     warn = wbk.rows()
     warn["学段"][6][12] = 9000                       # 237 ㎡ per pupil at the 教学点: a warning
     wbk.write(tmp_path / "warn.xlsx", warn)
-    with streamlit_server(str(db)) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with streamlit_server(str(db)) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 2000})
         page.goto(f"{url}/data_admin")
         wait_page_drawn(page)
@@ -74,7 +69,6 @@ def test_upload_check_confirm_import_in_the_browser(tmp_path):
         page.goto(f"{url}/")
         wait_page_drawn(page)
         assert page.get_by_text("版本 v2").count() >= 1
-        browser.close()
 
 
 def test_map_pages_draw_with_the_network_cut(demo_db):
@@ -101,15 +95,13 @@ def test_scenario_school_placed_by_clicking_the_map(demo_db, tmp_path):
     and 加入方案 lists the step with the recomputed results below."""
     import shutil
 
-    from playwright.sync_api import sync_playwright
 
     from analytics.io.storage import Store
     db = tmp_path / "equity.duckdb"
     shutil.copy(demo_db, db)
     outline = Store(db).outline("320902")
     from shapely.geometry import shape
-    with streamlit_server(str(db)) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with streamlit_server(str(db)) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 2600})
         page.goto(f"{url}/scenarios?county=320902&year=2024")
         wait_page_drawn(page)
@@ -136,4 +128,3 @@ def test_scenario_school_placed_by_clicking_the_map(demo_db, tmp_path):
         took = page.get_by_text("新建小学1：从").inner_text()
         assert "接收0名学生" not in took                 # inside the county it takes its catchment's pupils
         page.screenshot(path=str(ROOT / "screenshots" / "scenarios_placed.png"), full_page=True)
-        browser.close()

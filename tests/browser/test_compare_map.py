@@ -1,18 +1,16 @@
 """区县比较 in Chromium at city scope: the county map draws every county, a click on a county chooses it
 for 打开该区县总览, and the button opens that county's overview."""
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_page_drawn
+from tests.browser.support import streamlit_server, wait_page_drawn, chromium
 
 
 def test_a_click_on_the_county_map_opens_that_county(demo_db):
-    from playwright.sync_api import sync_playwright
     from shapely.geometry import shape
 
     from analytics.io.storage import Store
     store = Store(demo_db)
     inside = shape(store.outline("320921")).representative_point()            # 响水县
     store.close()
-    with streamlit_server(str(demo_db)) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with streamlit_server(str(demo_db)) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 2600})
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -38,4 +36,3 @@ def test_a_click_on_the_county_map_opens_that_county(demo_db):
         wait_page_drawn(page)
         assert "county=320921" in page.url
         assert not errors, errors
-        browser.close()

@@ -7,7 +7,7 @@ import sys
 
 from analytics.io.importer import import_workbook
 from tests import workbooks as wbk
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, PAGES, ROOT, streamlit_server, wait_page_drawn
+from tests.browser.support import PAGES, ROOT, streamlit_server, wait_page_drawn, chromium
 
 SESSIONS = 10
 NAMES = {1: "旧名县", 2: "新名县"}          # the county name of each version: what a mix would betray
@@ -42,14 +42,12 @@ def version_seen(page) -> tuple[int | None, int | None, bool]:
 
 
 def test_ten_sessions_see_one_version_whole_while_an_import_publishes(tmp_path):
-    from playwright.sync_api import sync_playwright
     db = tmp_path / "equity.duckdb"
     assert import_workbook(workbook(tmp_path / "v1.xlsx", 1), db, outline_source=wbk.box_outlines,
                            accept_warnings=True).written
     v2 = workbook(tmp_path / "v2.xlsx", 2)
     shown = [p for p in PAGES if p != "data_admin"][:SESSIONS]
-    with streamlit_server(str(db)) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with streamlit_server(str(db)) as url, chromium() as browser:
         pages = []
         for name in shown:                                   # one browser context = one app session
             page = browser.new_context(viewport={"width": 1280, "height": 1600}).new_page()
@@ -77,7 +75,6 @@ def test_ten_sessions_see_one_version_whole_while_an_import_publishes(tmp_path):
             page.reload()
             wait_page_drawn(page)
             after.append(version_seen(page))
-        browser.close()
     print(f"\n{SESSIONS} sessions; page views while publishing: {len(during)}; versions seen "
           f"{ {v: sum(1 for c, _, _ in during if c == v) for v in (1, 2)} }; "
           f"errors {sum(e for _, _, e in during + after)}")

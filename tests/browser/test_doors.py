@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from analytics.io import accounts, audit, state
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_page_drawn
+from tests.browser.support import streamlit_server, wait_page_drawn, chromium
 
 PASSWORD = "correct horse battery"
 CSV_BUTTON = '[data-testid="stElementToolbar"] button[aria-label="Download as CSV"]'
@@ -54,11 +54,9 @@ def served(demo_db, tmp_path):
 
 
 def test_downloads_sessions_and_the_table_toolbar(served, tmp_path):
-    from playwright.sync_api import sync_playwright
     db, url = served
     path = state.state_path(db)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         tabs = {}
         for name in ("li", "wang", "viewer1", "viewer1 again"):
             tabs[name] = browser.new_context(accept_downloads=True, viewport={"width": 1440, "height": 1200}).new_page()
@@ -83,7 +81,6 @@ def test_downloads_sessions_and_the_table_toolbar(served, tmp_path):
         viewer_again.get_by_test_id("stSidebarUserContent").get_by_text("初中").click()
         viewer_again.get_by_role("heading", name="登录").wait_for(timeout=30_000)  # … ends the other
         assert "所有窗口同时退出" in viewer_again.get_by_test_id("stMain").inner_text()
-        browser.close()
     log = audit.entries(path)
     exports = log[log["action"] == "export"]
     assert list(zip(exports["user"], exports["role"], exports["outcome"])) == [
@@ -128,14 +125,12 @@ def test_before_sign_in_no_developer_message_no_upload_no_metrics(served):
 def test_a_download_after_the_idle_limit_is_refused(demo_db, tmp_path):
     """The installation's settings set the idle limit to 3 s: the download button of a page drawn before it
     gives no file after it, the refusal is audited, and the page says the session timed out."""
-    from playwright.sync_api import sync_playwright
     db = tmp_path / "equity.duckdb"
     shutil.copy(demo_db, db)
     accounts.add(state.state_path(db), "li", "analyst", "320902", PASSWORD)
     local = tmp_path / "settings.local.yaml"
     local.write_text("auth:\n  idle_minutes: 0.05\n", encoding="utf-8")
-    with streamlit_server(str(db), env={"EQUITY_SETTINGS": str(local)}) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with streamlit_server(str(db), env={"EQUITY_SETTINGS": str(local)}) as url, chromium() as browser:
         page = browser.new_context(accept_downloads=True, viewport={"width": 1440, "height": 1200}).new_page()
         page.goto(f"{url}/?county=320902&year=2024")
         wait_page_drawn(page)
@@ -143,6 +138,5 @@ def test_a_download_after_the_idle_limit_is_refused(demo_db, tmp_path):
         page.wait_for_timeout(4_000)
         assert download(page) is None
         page.get_by_text("长时间未操作").wait_for(timeout=30_000)
-        browser.close()
     log = audit.entries(state.state_path(db))
     assert list(zip(log["action"], log["outcome"]))[-2:] == [("export", "refused:idle"), ("sign_out", "idle")]

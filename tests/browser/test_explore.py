@@ -10,11 +10,10 @@ from analytics.io import versions
 from analytics.method import explore
 from analytics import service
 from analytics.io.storage import Store
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, ROOT, map_state, streamlit_server, wait_page_drawn
+from tests.browser.support import ROOT, map_state, streamlit_server, wait_page_drawn, chromium
 
 
 def test_select_the_schools_with_few_backbone_teachers_and_large_classes(demo_db, tmp_path):
-    from playwright.sync_api import sync_playwright
     db = tmp_path / "equity.duckdb"
     shutil.copy(demo_db, db)
     shutil.copytree(versions.versions_dir(demo_db), versions.versions_dir(db))
@@ -25,8 +24,7 @@ def test_select_the_schools_with_few_backbone_teachers_and_large_classes(demo_db
         store.close()
     table = table[(table["year"] == 2024) & (table["stage"] == "小学") & table["in_scope"]]
     assert set(explore.MEASURES) <= set(table.columns)
-    with streamlit_server(str(db)) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with streamlit_server(str(db)) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 2200}, accept_downloads=True)
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -57,4 +55,3 @@ def test_select_the_schools_with_few_backbone_teachers_and_large_classes(demo_db
         sheet = openpyxl.load_workbook(saved).active
         assert sheet.max_row - 1 == n                                     # one row per selected school
         assert errors == []
-        browser.close()

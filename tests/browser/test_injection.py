@@ -7,7 +7,7 @@ import openpyxl
 from analytics.io.export import FORMULA_PREFIXES
 from analytics.io.importer import import_workbook
 from tests import workbooks as wbk
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, PAGES, streamlit_server, wait_page_drawn
+from tests.browser.support import PAGES, streamlit_server, wait_page_drawn, chromium
 
 SENTINEL = "__pwned"
 PAYLOADS = [f'<img src=x onerror="window.top.{SENTINEL}=1">', f"<script>window.top.{SENTINEL}=1</script>",
@@ -67,15 +67,13 @@ def live_formulas(path) -> list[str]:
 
 
 def test_no_payload_runs_on_any_page_or_map(tmp_path):
-    from playwright.sync_api import sync_playwright
     db = tmp_path / "equity.duckdb"
     report = import_workbook(payload_workbook(tmp_path / "payload.xlsx"), db, outline_source=wbk.box_outlines,
                              accept_warnings=True)
     assert report.written, [p.format() for p in report.errors]
     opened_total = downloaded = formula_names = 0
     tooltip_texts: list[str] = []
-    with streamlit_server(str(db)) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with streamlit_server(str(db)) as url, chromium() as browser:
         page = browser.new_page(accept_downloads=True, viewport={"width": 1440, "height": 2000})
         dialogs = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -108,7 +106,6 @@ def test_no_payload_runs_on_any_page_or_map(tmp_path):
             assert page.evaluate(f"window.{SENTINEL}") is None, name
             assert not any(f.evaluate(f"window.{SENTINEL}") for f in page.frames if not f.is_detached()), name
             assert page.locator('[data-testid="stException"]').count() == 0, name
-        browser.close()
     assert opened_total > 0                     # the tooltips were really opened
     # a template delimiter reaches the reader as the text it is (folium once evaluated it on the server)
     assert any("{{7*7}}" in t for t in tooltip_texts), tooltip_texts[:5]

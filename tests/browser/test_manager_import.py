@@ -10,7 +10,7 @@ import openpyxl
 from analytics.io import accounts, audit, state, versions
 from analytics.io.export import contract_workbook
 from analytics.io.storage import Store
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server, wait_page_drawn
+from tests.browser.support import ROOT, streamlit_server, wait_page_drawn, chromium
 from tests.browser.test_sign_in import PASSWORD, sign_in
 
 UPLOAD = 'input[type="file"]'
@@ -39,7 +39,6 @@ def import_checked_workbook(page, version: int) -> None:
 
 
 def test_a_manager_imports_her_county_not_another_and_exports_are_audited(demo_db, tmp_path):
-    from playwright.sync_api import sync_playwright
     db = tmp_path / "equity.duckdb"
     shutil.copy(demo_db, db)
     store = Store(db)
@@ -55,8 +54,7 @@ def test_a_manager_imports_her_county_not_another_and_exports_are_audited(demo_d
     before = len(versions.list_versions(db))
     import tempfile
     uploads_before = set(Path(tempfile.gettempdir()).glob("upload-*"))
-    with streamlit_server(str(db)) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with streamlit_server(str(db)) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 2000}, accept_downloads=True)
         page.goto(f"{url}/?county=320902&year=2024")
         wait_page_drawn(page)
@@ -114,4 +112,3 @@ def test_a_manager_imports_her_county_not_another_and_exports_are_audited(demo_d
         assert page.get_by_test_id("stDownloadButton").count() == 0                 # a viewer exports nothing
         page.screenshot(path=str(ROOT / "screenshots" / "viewer_scorecard.png"), full_page=True)
         assert page.get_by_role("heading", name="达标评估").count() == 1
-        browser.close()

@@ -3,8 +3,7 @@ Chromium: no JavaScript error, every school layer on the map with its schools, c
 click on a cluster zooms in to open it."""
 import pytest
 
-from tests.browser.support import (CHROMIUM, CHROMIUM_ARGS, COUNT_MARKERS, map_frames, map_state, streamlit_server,
-                                   wait_page_drawn)
+from tests.browser.support import COUNT_MARKERS, map_frames, map_state, streamlit_server, wait_page_drawn, chromium
 
 COUNTY = "329999"
 
@@ -20,9 +19,7 @@ def big_scope(tmp_path_factory):
 
 @pytest.mark.parametrize("page_name", ["layout", "class_size", "small_schools"])
 def test_map_pages_draw_their_schools_above_the_clustering_threshold(big_scope, page_name):
-    from playwright.sync_api import sync_playwright
-    with streamlit_server(str(big_scope)) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with streamlit_server(str(big_scope)) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 2400})
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -48,4 +45,3 @@ def test_map_pages_draw_their_schools_above_the_clustering_threshold(big_scope, 
             after = frame.evaluate(COUNT_MARKERS)
             assert after["zoom"] > before["zoom"]                # the cluster opened by zooming in
         assert not errors, errors
-        browser.close()

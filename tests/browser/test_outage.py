@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 
 from analytics.io import accounts, state, versions
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_page_drawn
+from tests.browser.support import streamlit_server, wait_page_drawn, chromium
 from tests.browser.test_sign_in import PASSWORD
 from tests.postgres import Cluster
 
@@ -25,7 +25,6 @@ def healthz(url: str) -> tuple[int, dict]:
 
 
 def test_postgresql_stopped_under_a_running_app_shuts_the_door_with_a_message(demo_db, tmp_path, monkeypatch):
-    from playwright.sync_api import sync_playwright
     db = tmp_path / "equity.duckdb"
     shutil.copy(demo_db, db)
     shutil.copytree(versions.versions_dir(demo_db), versions.versions_dir(db))
@@ -35,9 +34,8 @@ def test_postgresql_stopped_under_a_running_app_shuts_the_door_with_a_message(de
         monkeypatch.setenv(state.STATE_URL_ENV, url_of_state)
         monkeypatch.setenv("EQUITY_KEY_FILE", str(tmp_path / "installation.key"))
         accounts.add(url_of_state, "manager1", "manager", "320902", PASSWORD)
-        with streamlit_server(db, env={"EQUITY_AUTH_MODE": "builtin"}) as url, sync_playwright() as p:
+        with streamlit_server(db, env={"EQUITY_AUTH_MODE": "builtin"}) as url, chromium() as browser:
             assert healthz(url) == (200, {"mode": "builtin", "data": "ok", "state": "ok", "audit": "ok", "ok": True})
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(url)
             wait_page_drawn(page)
@@ -56,6 +54,5 @@ def test_postgresql_stopped_under_a_running_app_shuts_the_door_with_a_message(de
             pg._run("pg_ctl", "-D", str(pg.data), "-l", str(pg.log), "-w", "-o",
                     f"-k {pg.socket} -c listen_addresses=''", "start")
             assert healthz(url)[0] == 200                                    # back: the check says so
-            browser.close()
     finally:
         pg.stop()

@@ -8,13 +8,12 @@ import urllib.error
 import urllib.request
 
 from analytics.io import accounts, audit, state
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, nginx_proxy, streamlit_server, wait_page_drawn
+from tests.browser.support import nginx_proxy, streamlit_server, wait_page_drawn, chromium
 
 PASSWORD = "correct horse battery"
 
 
 def test_a_forged_user_header_sent_past_the_proxy_is_ignored(demo_db, tmp_path):
-    from playwright.sync_api import sync_playwright
     db = tmp_path / "equity.duckdb"
     shutil.copy(demo_db, db)
     accounts.add(state.state_path(db), "viewer1", "viewer", "320902", PASSWORD)
@@ -22,13 +21,12 @@ def test_a_forged_user_header_sent_past_the_proxy_is_ignored(demo_db, tmp_path):
     args = ["--server.trustedUserHeaders", json.dumps({"X-Remote-User": "user"})]
     with streamlit_server(str(db), args=args, env={"EQUITY_AUTH_MODE": "proxy"}) as app_url, \
             nginx_proxy(int(app_url.rsplit(":", 1)[1]), {"viewer1": "proxy password"}, tmp_path) as url, \
-            sync_playwright() as p:
+            chromium() as browser:
         try:
             urllib.request.urlopen(url, timeout=5)
             raise AssertionError("the proxy served the app without signing in")
         except urllib.error.HTTPError as e:
             assert e.code == 401
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1440, "height": 1800},
                                       http_credentials={"username": "viewer1", "password": "proxy password"},
                                       extra_http_headers={"X-Remote-User": "admin"})      # the forgery
@@ -40,7 +38,6 @@ def test_a_forged_user_header_sent_past_the_proxy_is_ignored(demo_db, tmp_path):
         assert "320903 不在您的权限范围内" in page.get_by_test_id("stMain").inner_text()
         county = page.get_by_test_id("stSidebarUserContent").get_by_role("combobox", name="区县", exact=True)
         assert county.input_value() == "亭湖区（320902）"
-        browser.close()
     log = audit.entries(state.state_path(db))
     assert ("viewer1", "sign_in", "ok") in set(zip(log["user"], log["action"], log["outcome"]))
     assert audit.verify(state.state_path(db))["ok"]

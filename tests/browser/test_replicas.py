@@ -13,8 +13,7 @@ import urllib.request
 from analytics.io import accounts, audit, state, versions
 from analytics.io.export import contract_workbook
 from analytics.io.storage import Store
-from tests.browser.support import (CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, logged_process, wait_page_drawn,
-                                   wait_until)
+from tests.browser.support import ROOT, free_port, logged_process, wait_page_drawn, wait_until, chromium
 from tests.browser.test_manager_import import UPLOAD, import_checked_workbook, open_page
 from tests.browser.test_sign_in import PASSWORD, sign_in
 
@@ -35,7 +34,6 @@ def route_of(context) -> str:
 
 
 def test_two_replicas_behind_nginx_share_sign_in_imports_and_audit(demo_db, tmp_path, monkeypatch, postgres_cluster):
-    from playwright.sync_api import sync_playwright
     monkeypatch.setenv(state.STATE_URL_ENV, postgres_cluster.new_database())
     db = tmp_path / "equity.duckdb"
     shutil.copy(demo_db, db)
@@ -54,11 +52,10 @@ def test_two_replicas_behind_nginx_share_sign_in_imports_and_audit(demo_db, tmp_
     cmd = [sys.executable, str(ROOT / "scripts" / "serve_replicas.py"), "--replicas", "2", "--listen",
            f"127.0.0.1:{port}", "--db", str(db), "--workdir", str(workdir)]
     env = dict(os.environ, EQUITY_AUTH_MODE="builtin")          # the production layout signs people in
-    with logged_process(cmd, "replicas", cwd=ROOT, env=env) as log, sync_playwright() as p:
+    with logged_process(cmd, "replicas", cwd=ROOT, env=env) as log, chromium() as browser:
         wait_until(lambda: json.loads(urllib.request.urlopen(f"{url}/healthz", timeout=1).read())["ok"], 120, log,
                    "replicas")
         access_log = workdir / "nginx" / "access.log"
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         sessions = []                                     # (context, page, replica): one on each replica
         for _ in range(12):
             context = browser.new_context(viewport={"width": 1440, "height": 1800})
@@ -93,7 +90,6 @@ def test_two_replicas_behind_nginx_share_sign_in_imports_and_audit(demo_db, tmp_
         routes = replicas_by_route(access_log)
         for context in (manager_context, viewer_context):
             assert len(routes[route_of(context)]) == 1    # uploads and websocket stayed on the session's replica
-        browser.close()
     log = audit.entries(location)
     assert {("manager1", "sign_in"), ("viewer1", "sign_in"), ("manager1", "import")} <= set(zip(log["user"], log["action"]))
     assert audit.verify(location)["ok"]

@@ -5,7 +5,7 @@ import shutil
 
 from analytics.io import accounts, state
 from analytics.standards import settings_section
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_page_drawn
+from tests.browser.support import streamlit_server, wait_page_drawn, chromium
 import pytest
 
 pytestmark = pytest.mark.usefixtures("state_backend")   # the state on SQLite and on PostgreSQL
@@ -22,13 +22,11 @@ def sign_in(page, name, password):
 
 
 def test_sign_in_lock_out_and_a_scoped_viewer(demo_db, tmp_path):
-    from playwright.sync_api import sync_playwright
     db = tmp_path / "equity.duckdb"
     shutil.copy(demo_db, db)
     accounts.add(state.state_path(db), "viewer1", "viewer", "320902", PASSWORD)
     accounts.add(state.state_path(db), "locked1", "viewer", "320902", PASSWORD)
-    with streamlit_server(str(db)) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with streamlit_server(str(db)) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 1600})
         page.goto(f"{url}/?county=320902&year=2024")
         wait_page_drawn(page)
@@ -60,13 +58,11 @@ def test_sign_in_lock_out_and_a_scoped_viewer(demo_db, tmp_path):
         page.screenshot(path=str(tmp_path / "viewer_data_admin.png"))
         assert page.get_by_role("heading", name="数据管理").count() == 0
         assert page.get_by_text("上传").count() == 0 and page.get_by_role("heading", name="总览").count() == 1
-        browser.close()
 
 
 def test_a_session_idle_longer_than_the_setting_is_signed_out(demo_db, tmp_path):
     """The installation's own settings file sets the idle limit (here 3 s); the first click after it brings
     the sign-in page back with the reason, and the log says why the session ended."""
-    from playwright.sync_api import sync_playwright
 
     from analytics.io import audit
     db = tmp_path / "equity.duckdb"
@@ -74,8 +70,7 @@ def test_a_session_idle_longer_than_the_setting_is_signed_out(demo_db, tmp_path)
     accounts.add(state.state_path(db), "viewer1", "viewer", "320902", PASSWORD)
     local = tmp_path / "settings.local.yaml"
     local.write_text("auth:\n  idle_minutes: 0.05\n", encoding="utf-8")
-    with streamlit_server(str(db), env={"EQUITY_SETTINGS": str(local)}) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with streamlit_server(str(db), env={"EQUITY_SETTINGS": str(local)}) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 1600})
         page.goto(f"{url}/?county=320902&year=2024")
         wait_page_drawn(page)
@@ -88,6 +83,5 @@ def test_a_session_idle_longer_than_the_setting_is_signed_out(demo_db, tmp_path)
         page.get_by_text("长时间未操作").wait_for(timeout=30_000)
         assert "长时间未操作" in page.get_by_test_id("stMain").inner_text()
         assert page.get_by_role("heading", name="总览").count() == 0
-        browser.close()
     log = audit.entries(state.state_path(db))
     assert list(zip(log["action"], log["outcome"]))[-1] == ("sign_out", "idle")

@@ -142,3 +142,12 @@ def test_imports_run_down_the_layer_order_only():
                 back.append(f"{module_name(path)} → {name} ({LAYERS[mine][0]} → {LAYERS[theirs][0]})")
     print(f"project imports inside functions: {in_functions}; against the layer order: {len(back)}")
     assert not back, back
+
+
+def test_browsers_are_started_in_one_place():
+    """Every browser test and bench starts Chromium through ``tests.browser.support.chromium`` (the flags this
+    closed network needs, closed whatever happens); only the page bench launches its own, a persistent profile
+    whose disk cache it measures."""
+    launches = {p.relative_to(ROOT).as_posix() for p in python_files("tests", "bench", "scripts")
+                if re.search(r"\.chromium\.launch", p.read_text(encoding="utf-8"))}
+    assert launches == {"tests/browser/support.py", "bench/bench_pages.py"}, launches
