@@ -4,6 +4,7 @@ import os
 
 from hypothesis import given
 
+from analytics.io import versions
 from tests.app.apptest import app
 from tests.strategies import example_settings, import_example, workbooks
 from ui.navigation import page_ids
@@ -17,6 +18,13 @@ def test_every_page_renders_what_the_importer_accepts(data, tmp_path_factory, mo
     tmp = tmp_path_factory.mktemp("pages")
     report, db = import_example(data, tmp)
     if not report.written:
+        # a refusal a person can act on and nothing stored: every error names its place and reads as a
+        # sentence from the catalog, and no dataset was created for the pages to show half of
+        assert report.errors, "refused without an error"
+        for problem in report.errors:
+            assert problem.sheet, problem                          # the drawn workbooks are well-formed files
+            assert not problem.message().startswith("problem."), problem
+        assert not db.exists() and versions.version_numbers(db) == []
         return
     at = app(db, monkeypatch, query={"county": "320902", "year": "2024"})
     for page in page_ids():
