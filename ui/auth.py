@@ -7,7 +7,8 @@ import os
 
 import streamlit as st
 
-from analytics.io import accounts, audit, state as state_db
+from analytics.io import accounts, audit
+from analytics.io import state as state_db
 from analytics.report.escape import markdown_text as md
 from analytics.standards import settings_section
 from ui import data, state
@@ -19,6 +20,7 @@ def state_path():
 
 
 from analytics.io import health  # noqa: E402
+from analytics.standards import configuration_digest, configuration_files
 
 MODE_ENV = health.MODE_ENV
 PROXY_USER_KEY = "user"          # the st.user key the proxy's header is saved under (server.trustedUserHeaders)
@@ -209,7 +211,6 @@ def record(account: accounts.Account | None, action: str, region: str = "", obj:
 def note_configuration(path: str) -> bool:
     """At most once a minute per process: a 'settings' entry when the standards or settings files changed
     since the last one recorded (they are edited on the server; the app sees the change on its next use)."""
-    from analytics.standards import configuration_digest, configuration_files
     return audit.note_configuration(path, configuration_digest(), ", ".join(f.name for f in configuration_files()),
                                     "—", "app")
 

@@ -19,7 +19,10 @@ from pathlib import Path
 import streamlit as st
 
 from analytics import service
+from analytics.geo.mapping import simplified_outlines
+from analytics.io import console, versions
 from analytics.io.storage import ScenarioStore, Store, file_signature
+from analytics.report import plan_views
 from ui import state
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,7 +143,6 @@ def meta(sig: tuple) -> dict:
 @st.cache_data(show_spinner=False, max_entries=4)
 def latest_submissions(sig: tuple) -> dict:
     """Each county's latest submission (versions.latest_submissions), once per data version."""
-    from analytics.io import versions
     return versions.latest_submissions(db_path())
 
 
@@ -197,7 +199,6 @@ def scorecard(sig: tuple, county: str, year: int):
 @st.cache_data(show_spinner=False, max_entries=16)
 def plan_view(sig: tuple, county: str, year: int, lang: str) -> dict:
     """The plan as the 整改方案 page reads it (the full plan is not kept: it is large and only this is shown)."""
-    from analytics.report import plan_views
     pinned = store()
     plan = service.plan(pinned, county, year)
     return plan_views.plan_view(plan, pinned.schools(county), service.standards_for(county), lang)
@@ -262,7 +263,6 @@ def _regions(sig: tuple):
 @st.cache_data(show_spinner=False, max_entries=16)
 def region_outlines(sig: tuple, region: str):
     """County outlines (county_code, county_name, geojson) of the region's counties."""
-    from analytics.geo.mapping import simplified_outlines
     outlines = store().outlines()
     picked = outlines[outlines["county_code"].astype(str).str.startswith(region)][["county_code", "county_name", "geojson"]]
     return simplified_outlines(picked)          # a province's 1 MB of outlines → ¼ MB, shared borders kept
@@ -276,7 +276,6 @@ def console_scope() -> tuple:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _console_tables(sig: tuple, scope: tuple):
-    from analytics.io import console
     return console.tables(sig[0], scope)
 
 
@@ -287,7 +286,6 @@ def console_tables(sig: tuple):
 
 def console_run(sig: tuple, sql: str, user: str, role: str):
     """One query of the SQL console in the session's scope, audited (raises storage.ConsoleRefused)."""
-    from analytics.io import console
     scope = console_scope()
     return console.run(sig[0], sql, scope, user=user, role=role)
 

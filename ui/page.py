@@ -6,11 +6,13 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from analytics.io import versions
-from analytics.report.escape import markdown_text as md
 from analytics.formatting import fmt_count, fmt_time
-from analytics.io.export import to_excel_bytes
+from analytics.io import audit, contract, keys, versions
+from analytics.io.export import shown_cells, to_excel_bytes
+from analytics.report import comparison
+from analytics.report.escape import markdown_text as md
 from ui import auth, data, state
+from ui import region as view
 from ui.strings import captured, lang, stage_label, tr, year_label
 
 
@@ -48,8 +50,6 @@ def region_rollup(selection: state.Selection) -> None:
     """What a county's page offers at city or province scope instead of a bare message: the scope's counties
     by standing (every item of their scorecards) and, for a province, the roll-up by city — the same as
     区县比较's."""
-    from analytics.report import comparison
-    from ui import region as view
     found = view.verdicts(data.signature(), selection.region_code, selection.year)
     counties = found["counties"]
     if counties.empty:
@@ -118,7 +118,6 @@ def dataframe(data, **kwargs) -> None:
     (what is on the screen may be read and copied; the toolbar's CSV button is not offered)."""
     from pandas.io.formats.style import Styler
 
-    from analytics.io.export import shown_cells
     rows = len(data.data if isinstance(data, Styler) else data)
     cut = not may_export() and rows > TABLE_ROWS
     if isinstance(data, Styler):
@@ -208,7 +207,6 @@ def uploader(label_key: str, types: list[str], key: str):
     the importer refuses above) and, in Chinese, Streamlit's own button and limit texts ("Upload", "200MB per
     file") in Chinese — the frontend has no translation, so the texts are swapped by a stylesheet made here
     from the catalog (no user text)."""
-    from analytics.io import contract
     limit = int(contract.raw_contract()["limits"]["max_file_mb"])
     if lang() == "zh":
         button, note = css_text(tr("upload.button")), css_text(tr("upload.limit", mb=limit, types=" / ".join(t.upper() for t in types)))
@@ -234,7 +232,6 @@ PAGE_ERRORS_ENV = "EQUITY_PAGE_ERRORS"     # "raise": let a fault through (the t
 
 def fault_key(exc: BaseException) -> str:
     """The catalog message of a fault: a broken audit log and a missing installation key say what to do."""
-    from analytics.io import audit, keys
     if isinstance(exc, audit.AuditBroken):
         return "error.audit_broken"
     if isinstance(exc, keys.KeyMissing):

@@ -10,11 +10,11 @@ import numpy as np
 import openpyxl
 
 from analytics.geo import boundaries
+from analytics.geo.boundaries import province_counties
 from analytics.io import contract, importer
 
 
 def jiangsu_counties() -> list[str]:
-    from analytics.geo.boundaries import province_counties
     names = province_counties("江苏省")["district"]
     return sorted(names[~names.duplicated(keep=False)].tolist())      # names that identify one county
 

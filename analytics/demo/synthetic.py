@@ -20,6 +20,7 @@ import yaml
 
 from analytics.geo import boundaries
 from analytics.io import contract
+from analytics.standards import load_standards
 
 DEMO_PATH = Path(__file__).resolve().parents[2] / "data" / "demo_counties.yaml"
 PROVINCE_PATH = DEMO_PATH.with_name("demo_province.yaml")
@@ -320,7 +321,6 @@ EXEMPLARY = ("pass", "close", "newly_fail")
 
 def contract_line(stage: str) -> int:
     """The 班额 line of a 学段 in the national standard (a demo's class drawn just above it)."""
-    from analytics.standards import load_standards
     return int(load_standards(None).class_max(stage))
 
 

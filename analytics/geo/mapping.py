@@ -10,6 +10,9 @@ import math
 
 import pandas as pd
 
+from analytics.geo import coords
+from analytics.geo.coords import to_wgs84
+
 # Okabe–Ito: blue, vermillion, orange, sky blue, bluish green, reddish purple, grey
 STATUS_COLOURS = {"pass": "#009E73", "fail": "#D55E00", "unknown": "#999999", "out": "#56B4E9"}
 # a county's standing on every item (已达标 / 接近 / 较远 / 数据不全): pass and fail as above, close between
@@ -74,7 +77,6 @@ def display_coords(lon, lat, crs: str):
     """Coordinates to draw on a base map in ``crs``: WGS84 as stored, GCJ02 converted (高德)."""
     import numpy as np
 
-    from analytics.geo import coords
     if crs == "GCJ02":
         return coords.wgs84_to_gcj02(lon, lat)
     return np.asarray(lon, float), np.asarray(lat, float)
@@ -141,7 +143,6 @@ def clicked_school(points, lat: float | None, lng: float | None, crs: str = "WGS
 def clicked_point(click: dict | None, crs: str = "WGS84") -> tuple[float, float] | None:
     """A click on empty map ({'lat', 'lng'} from the map widget, in the base map's datum) as WGS84
     (lon, lat) rounded to 6 decimals (≈ 0.1 m); None when there was no click."""
-    from analytics.geo.coords import to_wgs84
     if not click or click.get("lat") is None or click.get("lng") is None:
         return None
     lon, lat = to_wgs84([float(click["lng"])], [float(click["lat"])], crs)

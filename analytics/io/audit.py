@@ -23,7 +23,8 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from analytics.io import keys, state
+from analytics.formatting import CHINA_TIME
+from analytics.io import keys, state, storage, versions
 
 GENESIS = "0" * 64
 COLUMNS = ["id", "at", "user", "role", "action", "region", "object", "outcome", "prev_hash", "hash"]
@@ -110,7 +111,6 @@ def reanchor(path, user: str, role: str = "cli", db_path=None) -> dict:
         raise AuditBroken(found["reason"], id=found.get("id", 0))
     key = keys.load(path)
     if db_path is not None:
-        from analytics.io import versions
         found["versions_up_to"] = max(versions.version_numbers(db_path) or [0])
     with state.connect(path, write=True) as con:
         last = con.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
@@ -172,7 +172,6 @@ def rotate_key(path, user: str, role: str = "cli", db_path=None) -> dict:
         keys.install(path, new)                   # the last step before the commit
     versions_up_to = 0
     if db_path is not None:
-        from analytics.io import versions
         versions_up_to = max(versions.version_numbers(db_path) or [0])
     fingerprints = {"from": keys.fingerprint(old), "to": keys.fingerprint(new)}
     append(path, user, role, "key_rotated", "", json.dumps(dict(fingerprints, versions_up_to=versions_up_to)), "ok")
@@ -243,7 +242,6 @@ def verify(path, db_path=None, key: bytes | None = None) -> dict:
 def version_anchors(db_path) -> list[tuple[int, int, str]]:
     """(version, entries, hash) of the audit head each dataset version recorded at its publish (versions
     from before heads were recorded have none)."""
-    from analytics.io import storage, versions
     out = []
     for number in versions.version_numbers(db_path):
         store = storage.Store(versions.version_path(db_path, number))
@@ -259,7 +257,6 @@ def version_anchors(db_path) -> list[tuple[int, int, str]]:
 
 def beijing(at: pd.Series, fmt: str) -> pd.Series:
     """Stored UTC times as Beijing time in ``fmt``; an unreadable one kept as it is."""
-    from analytics.formatting import CHINA_TIME
     local = pd.to_datetime(at, utc=True, errors="coerce").dt.tz_convert(CHINA_TIME).dt.strftime(fmt)
     return local.fillna(at)
 

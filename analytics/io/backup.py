@@ -33,7 +33,7 @@ import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
-from analytics.io import keys, state, storage, versions
+from analytics.io import audit, keys, state, storage, versions
 
 FORMAT = 1
 STATE_FILES = {"sqlite": "state.sqlite", "postgresql": "state.pgdump"}
@@ -66,7 +66,6 @@ def _link_or_copy(source: Path, target: Path) -> None:
 def state_summary(location, key: bytes | None = None) -> dict:
     """Row counts of every state table and the audit chain's check (what a restore is compared with);
     ``key``: the installation key to check the chain with (default: the one of ``location``)."""
-    from analytics.io import audit
     chain = audit.verify(location, key=key)
     return {"rows": {table: len(state.table_rows(location, table)) for table in state.TABLES},
             "audit_ok": bool(chain.get("ok")), "audit_head": chain.get("head", "")}

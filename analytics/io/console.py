@@ -4,7 +4,10 @@ regions, limited in rows and time (data/settings.yaml ``sql_console``), and ever
 with its text and the rows it returned — or why it was refused."""
 from __future__ import annotations
 
+from analytics.codes import JUNIOR, LAST_PRIMARY_GRADE, PRIMARY
 from analytics.io import audit, state, storage
+from analytics.io.console_worker import read_frame, write_frame
+from analytics.standards import settings_section
 
 # the questions analysts ask most, as starting points beside the editor (catalog key of the title → SQL)
 EXAMPLES = {
@@ -31,7 +34,6 @@ EXAMPLES = {
 def examples(std) -> dict[str, str]:
     """:data:`EXAMPLES` with the lines of ``std`` (the standards in force) written in: the large-class example
     asks for classes above their 学段's line of those standards, not a number of its own."""
-    from analytics.codes import JUNIOR, LAST_PRIMARY_GRADE, PRIMARY
     lines = {"{last_primary_grade}": str(LAST_PRIMARY_GRADE), "{primary_max}": str(std.class_max(PRIMARY)),
              "{junior_max}": str(std.class_max(JUNIOR))}
     out = {}
@@ -44,7 +46,6 @@ def examples(std) -> dict[str, str]:
 
 def limits() -> tuple[int, float]:
     """(row limit, time limit in seconds) from the settings."""
-    from analytics.standards import settings_section
     section = settings_section("sql_console")
     return int(section["row_limit"]), float(section["time_limit_seconds"])
 
@@ -66,7 +67,6 @@ class Workers:
 
     @staticmethod
     def _bounds() -> tuple[int, int]:
-        from analytics.standards import settings_section
         section = settings_section("sql_console")
         return int(section["workers"]), int(section["worker_memory_mb"])
 
@@ -131,7 +131,6 @@ class Workers:
         """Send ``request`` to a worker and return its payload (raises :class:`storage.ConsoleRefused`)."""
         import select
 
-        from analytics.io.console_worker import HEADER, read_frame, write_frame
         with self._lock:
             if user and user in self._running:
                 raise storage.ConsoleRefused("one_at_a_time")

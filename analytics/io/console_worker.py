@@ -18,6 +18,9 @@ import struct
 import sys
 from collections import OrderedDict
 
+from analytics.io import storage
+from analytics.io.storage import ConsoleRefused
+
 HEADER = struct.Struct("!Q")
 KEEP = 2                                # console connections kept (version × scope)
 
@@ -37,7 +40,6 @@ def write_frame(stream, value) -> None:
 
 
 def answer(request: dict, connections: OrderedDict):
-    from analytics.io import storage
     bounds = request["bounds"]
     key = (storage.physical_path(request["db"]), tuple(request["scope"]), bounds["memory_limit"], bounds["threads"])
     con = connections.pop(key, None)
@@ -61,7 +63,6 @@ def main() -> int:
     os.dup2(2, 1)
     stream = sys.stdin.buffer
     connections: OrderedDict = OrderedDict()
-    from analytics.io.storage import ConsoleRefused
     while (request := read_frame(stream)) is not None:
         try:
             reply = answer(request, connections)

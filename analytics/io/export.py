@@ -7,6 +7,8 @@ import re
 
 import pandas as pd
 
+from analytics.io import contract
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -87,7 +89,6 @@ def to_excel_bytes(sheets: dict[str, pd.DataFrame], header: list[str] | None = N
 def contract_workbook(store, counties: list[str] | None = None) -> bytes:
     """The current dataset as a contract workbook (Chinese headers, yes/no as 是/否): it imports back as
     is. ``counties`` limits it to those counties' rows (an account's scope); None: every county."""
-    from analytics.io import contract
     parts = None if counties is None else [store.county_rows(code) for code in counties]
     sheets = {}
     for sheet in contract.sheets():

@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from analytics.io import accounts, audit, keys, state
+from analytics.io import accounts, audit, keys, state, storage
+from analytics.standards import settings_section
 
 MODE_ENV = "EQUITY_AUTH_MODE"
 MODES = ("single_user", "builtin", "proxy")
@@ -16,7 +17,6 @@ MODES = ("single_user", "builtin", "proxy")
 def auth_mode() -> str:
     """How people are known (data/settings.yaml ``auth.mode`` or $EQUITY_AUTH_MODE): 'single_user',
     'builtin' or 'proxy' (anything else is refused by the pages' gate)."""
-    from analytics.standards import settings_section
     return os.environ.get(MODE_ENV) or str(settings_section("auth").get("mode", "single_user"))
 
 
@@ -33,7 +33,6 @@ def state_status(location) -> str:
 
 def data_status(db_path) -> str:
     """'ok' (the current version opens and holds schools), 'missing', 'empty' or 'unreadable'."""
-    from analytics.io import storage
     if not Path(db_path).exists():
         return "missing"
     try:

@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics.io import contract
+from analytics.io import contract, state
+from analytics.standards import settings_section
 
 _SQL_TYPES = {
     "count": "BIGINT", "grade": "INTEGER", "year": "INTEGER",
@@ -386,14 +387,12 @@ class ScenarioStore:
     renamed ``….migrated``."""
 
     def __init__(self, db_path: str | os.PathLike):
-        from analytics.io import state
         self.path = state.state_path(db_path)
         self.legacy = scenarios_path(db_path)
 
     def _migrate(self) -> None:
         if not self.legacy.exists():
             return
-        from analytics.io import state
         con = duckdb.connect(str(self.legacy), read_only=True)
         try:
             rows = con.execute("SELECT county_code, name, author, strftime(created_at, '%Y-%m-%dT%H:%M:%S+00:00'), "
@@ -409,7 +408,6 @@ class ScenarioStore:
         """Save (or replace, same county and name) one scenario in a single transaction."""
         from datetime import datetime, timezone
 
-        from analytics.io import state
         self._migrate()
         with state.connect(self.path, write=True) as con:
             con.execute("INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (county_code, name) DO UPDATE SET "
@@ -420,7 +418,6 @@ class ScenarioStore:
 
     def list(self, county_code: str) -> pd.DataFrame:
         """The county's scenarios, newest first (name, author, created_at, base_year, base_version, steps)."""
-        from analytics.io import state
         columns = ["name", "author", "created_at", "base_year", "base_version", "steps"]
         self._migrate()
         with state.connect(self.path) as con:
@@ -440,7 +437,6 @@ class ScenarioStore:
         return row
 
     def delete(self, county_code: str, name: str) -> bool:
-        from analytics.io import state
         self._migrate()
         with state.connect(self.path, write=True) as con:
             return con.execute("DELETE FROM scenarios WHERE county_code = ? AND name = ?", [county_code, name]).rowcount > 0
@@ -508,7 +504,6 @@ def console_scope_filter(table: str, columns: list[str], scope: tuple[str, ...])
 def console_limits() -> dict:
     """The console connection's bounds (data/settings.yaml ``sql_console``): DuckDB ``memory_limit`` and
     ``threads`` — a query needing more memory is refused, never the server's whole memory."""
-    from analytics.standards import settings_section
     section = settings_section("sql_console")
     return {"memory_limit": str(section["memory_limit"]), "threads": int(section["threads"]),
             "result_mb": section["result_mb"]}

@@ -26,7 +26,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.io import storage
+from analytics.io import audit, state, storage
+from analytics.standards import settings_section
 
 VERSION_FILE = re.compile(r"^v(\d{4,})\.duckdb$")
 
@@ -103,7 +104,6 @@ def publish_lock(db_path, timeout: float | None = None):
     :class:`PublishBusy`."""
     from filelock import FileLock, Timeout
 
-    from analytics.io import state
     wait = LOCK_TIMEOUT_S if timeout is None else timeout
     location = state.state_path(db_path)
     held = ExitStack()
@@ -177,7 +177,6 @@ class Entry:
 
 
 def _audited(db_path, entry: Entry, number: int, outcome: str = "ok") -> tuple[int, str]:
-    from analytics.io import audit, state
     return audit.append_entry(state.state_path(db_path), entry.user, entry.role, entry.action, entry.region,
                               f"{entry.obj} v{number}".strip(), outcome)
 
@@ -197,7 +196,6 @@ def publish(db_path, tables: dict[str, pd.DataFrame], outlines, towns, meta: dic
     other county of the latest current version is kept — read under the lock, so two counties
     submitting at once both end up in the current version. Without it the tables are the whole dataset.
     """
-    from analytics.io import audit, state
     db = Path(db_path)
     with publish_lock(db):
         _sweep(db)
@@ -330,7 +328,6 @@ def rollback_county(db_path, county_code: str, number: int, user: str = "", role
 # Versions kept by :func:`prune` (data/settings.yaml ``versions``): the newest N that changed each county,
 # every tagged one, the current one and the newest overall.
 def retention() -> dict:
-    from analytics.standards import settings_section
     return settings_section("versions")
 
 

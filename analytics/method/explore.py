@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics.geo.spatial import metric_epsg, project
 from analytics.method import school_rule, sizing
 from analytics.standards import Standards
 
@@ -67,7 +68,6 @@ def nearest_school_km(table: pd.DataFrame) -> pd.Series:
     position or without another school)."""
     from scipy.spatial import cKDTree
 
-    from analytics.geo.spatial import metric_epsg, project
     out = pd.Series(np.nan, index=table.index, dtype=float)
     placed = table[table["lon"].notna() & table["lat"].notna()]
     if len(placed) < 2:

@@ -21,11 +21,19 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analytics.method import school_rule
-from analytics.method import variation
+from analytics.geo.spatial import class_fixes
+from analytics.i18n import catalog
 from analytics.io import contract
+from analytics.method import school_rule, variation
+from analytics.method.indicators import (
+    TEACHER_INDICATORS,
+    YUAN_PER_WAN,
+    school_stage_indicators,
+    to_indicator,
+    to_quantity,
+)
+from analytics.method.scorecard import g3_rooms
 from analytics.standards import STANDARDS_DIR, Standards, standards_dir
-from analytics.method.indicators import TEACHER_INDICATORS, YUAN_PER_WAN, school_stage_indicators, to_indicator, to_quantity
 
 # indicator → (natural unit, cost key, integer units?)
 UNITS = {"L1": ("人", "teacher_per_year", True), "L2": ("人", "backbone_training", True),
@@ -390,7 +398,6 @@ def guarantee_actions(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards
     """G3 music/art rooms short or too small (each built at the minimum area), and G5 classes to
     split so every grade fits the line: each extra class costs a classroom and
     ``teachers_per_extra_class`` teachers for a year (see spatial.class_fixes)."""
-    from analytics.method.scorecard import g3_rooms
     ordinary = schools[~schools["school_type"].map(contract.is_special_education)]
     g = g3_rooms(stats[stats["school_id"].isin(ordinary["school_id"])], ordinary, std["guarantee"]["G3"])
     out = []
@@ -402,7 +409,6 @@ def guarantee_actions(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards
             out.append(Action(sid, "全校", "G3", float(n), "间", n * float(costs["special_room"]), "guarantee",
                               names.get(sid, "")))
     if classes is not None and len(classes):
-        from analytics.geo.spatial import class_fixes
         fixes = class_fixes(classes, std)
         per_class = {st: float(costs["classroom"]) + n * float(costs["teacher_per_year"])
                      for st, n in std["layout"]["teachers_per_extra_class"].items()}
@@ -447,7 +453,6 @@ PLANNED_CODES = ("L1", "L2", "L3", "L4", "L5", "L6", "L7", "R8", "G3", "G5")
 
 def measure_key(code: str, status: str) -> str:
     """The catalog key of the measure an uncovered item needs (``measure.unknown`` while data are missing)."""
-    from analytics.i18n import catalog
     base = code.split("·")[0]
     if status == "unknown":
         return "measure.unknown"

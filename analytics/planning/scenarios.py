@@ -37,10 +37,14 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 import pandas as pd
 
-from analytics.method import sizing
-from analytics.io import contract
 from analytics.geo import spatial
+from analytics.io import contract
+from analytics.method import scorecard as sc
+from analytics.method import sizing
 from analytics.method.indicators import YUAN_PER_WAN, to_quantity
+from analytics.planning import rectification
+from analytics.planning.forecast import school_seats as seats_of
+from analytics.planning.rectification import load_costs
 from analytics.standards import Standards, indicator_codes
 
 TEACHER_COLUMNS = ("teachers", "teachers_above_degree", "backbone_teachers", "pe_teachers", "music_teachers",
@@ -303,7 +307,6 @@ def _hire_to_line(state: State, sid: str, stage: str, std: Standards) -> int:
 
 
 def _costs() -> dict:
-    from analytics.planning.rectification import load_costs
     return load_costs()
 
 
@@ -455,7 +458,6 @@ def apply(state: State, steps: list[Step], std: Standards) -> State:
 def school_seats(state: State, std: Standards) -> pd.DataFrame:
     """Seats per school × 学段 of the scenario (:func:`analytics.forecast.school_seats`), with the year
     from which a new school's seats count."""
-    from analytics.planning.forecast import school_seats as seats_of
     parts = seats_of(state.stats, state.schools, std)[["school_id", "stage", "classes", "students", "town", "capacity",
                                                        "name", "seats"]]
     return parts.assign(from_year=parts["school_id"].map(state.opens))
@@ -496,8 +498,6 @@ def seat_balance(state: State, forecast_df: pd.DataFrame, base_pupils: pd.DataFr
 def evaluate(state: State, tables: dict, forecast_out: dict | None, std: Standards) -> dict:
     """Everything a scenario is judged by (see module doc); ``tables`` are the base county-year tables
     (funding, exchange, quality, county indicators are read as they are)."""
-    from analytics.planning import rectification
-    from analytics.method import scorecard as sc
     out: dict = {"log": state.log, "cost": dict(state.cost), "cost_total": float(sum(state.cost.values()))}
     if forecast_out:
         hist = forecast_out["history"]

@@ -8,9 +8,18 @@ import math
 
 import pandas as pd
 
+from analytics.formatting import (
+    fmt_count,
+    fmt_cv_line,
+    fmt_cv_near,
+    fmt_item_line,
+    fmt_item_value,
+    fmt_pct,
+    fmt_signed,
+    fmt_time,
+)
 from analytics.i18n import t
 from analytics.io.contract import STAGES
-from analytics.formatting import fmt_cv_line, fmt_cv_near, fmt_pct, fmt_signed
 
 STANDINGS = ("pass", "close", "far", "unknown")
 PARTS = ("resource", "guarantee", "quality", "recognition")
@@ -266,7 +275,6 @@ def direction_words(row, lang: str = "zh") -> str:
              median=fmt_signed(row["median"]))
 
 
-from analytics.method.peers import SIZE_KEYS, peer_groups  # noqa: E402,F401 (peer_label reads the keys)
 
 
 def peer_label(group: str, lang: str = "zh") -> str:
@@ -279,7 +287,6 @@ def peer_label(group: str, lang: str = "zh") -> str:
 def distance_words(kind, quantity, unit: str, lang: str = "zh") -> str:
     """How far a failing CV is from its line in natural units (:func:`rectification.route_distance`):
     '交流轮岗4人', '补足1,400㎡' (floor route), or no route."""
-    from analytics.formatting import fmt_count
     if kind is None or (isinstance(kind, float) and math.isnan(kind)):
         return t("plan.route_none", lang)
     if kind == "move":
@@ -290,7 +297,6 @@ def distance_words(kind, quantity, unit: str, lang: str = "zh") -> str:
 def distance_table(routes: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Per failing CV of each county (:func:`analytics.service.region_plans` ``routes``): the CV against its
     line, what would bring it within the line (natural units) and what that costs (万元), largest excess first."""
-    from analytics.formatting import fmt_count
     if routes.empty:
         return pd.DataFrame()
     rows = routes.assign(_excess=(routes["cv"] - routes["threshold"]) / routes["threshold"]).sort_values(
@@ -310,7 +316,6 @@ def distance_table(routes: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 def header_lines(region_name: str, year: int, meta: dict, n_synthetic: int, lang: str = "zh", when: str = "") -> list[str]:
     """The block above a table to send: region, school year, data version (and its source), export time,
     and a warning while any county's data are synthetic."""
-    from analytics.formatting import fmt_time
     lines = [t("compare.excel_header.region", lang, region=region_name),
              t("compare.excel_header.year", lang, year=f"{year}—{year + 1}" if lang == "zh" else f"{year}/{year + 1}"),
              t("compare.excel_header.version", lang, version=f"v{meta.get('version', '—')}", source=meta.get("source_file", "—")),
@@ -339,7 +344,6 @@ def failing_by_part(items: list[dict], std, lang: str = "zh", status: str = "fai
     """A county's items of one status (failing by default) grouped by the standard's four parts, in its
     order, each as read: '小学·骨干教师 0.514（标准≤0.50）', '班额（大班额） 670个班（标准0个班）'. ``items``:
     scorecard records (:meth:`Item.as_dict`). Parts without such an item are left out."""
-    from analytics.formatting import fmt_item_line, fmt_item_value
     kinds = {code: rule["kind"] for part in ("guarantee", "quality") for code, rule in std[part].items()}
     out = []
     for part in PARTS:

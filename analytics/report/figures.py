@@ -17,13 +17,21 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analytics.geo.mapping import BAND_COLOURS, BAND_ORDER, LINE_CLASS_COLOURS, STATUS_COLOURS
+from analytics.geo.mapping import (
+    BAND_COLOURS,
+    BAND_ORDER,
+    LINE_CLASS_COLOURS,
+    STATUS_COLOURS,
+)
+
 # the lines a chart shows for context only (the counties that did not change), under the coloured ones
 QUIET_GREY = "#C8C8C8"
+from analytics.formatting import fmt_cv_near, fmt_indicator
+from analytics.geo.mapping import STANDING_COLOURS, label_layout
 from analytics.i18n import t
+from analytics.io.contract import canonical_rank
 from analytics.method.labels import school_labels
 from analytics.report.escape import plot_text
-from analytics.formatting import fmt_cv_near, fmt_indicator
 from analytics.standards import Standards
 
 FONT_FAMILY = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -214,7 +222,6 @@ def theil_bars(gaps: pd.DataFrame, stage: str, lang: str) -> go.Figure:
 def band_bars(counts: pd.DataFrame, by: str, label_fn, lang: str, std: Standards, title: str | None = None) -> go.Figure:
     """Stacked bars of classes per band (columns within/large/big/huge) by ``by``; band names state
     the class-size lines of the standards; 学段 and 城乡 groups in their reading order (小学, 初中; 城区, 镇区, 乡村)."""
-    from analytics.io.contract import canonical_rank
     counts = counts.assign(_rank=counts[by].map(canonical_rank)).sort_values("_rank", kind="stable")
     fig = go.Figure()
     for band in BAND_ORDER:
@@ -348,7 +355,6 @@ def county_verdict_map(outlines: pd.DataFrame, statuses: dict[str, str], lang: s
     import json
 
     from shapely.geometry import shape
-    from analytics.geo.mapping import STANDING_COLOURS, label_layout
     fig = go.Figure()
     shown = set()
     geoms = [shape(json.loads(g)) for g in outlines["geojson"]]
@@ -392,7 +398,6 @@ EXPLORE_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4
 def reading_order(groups):
     """A groupby's groups with 学段 and 城乡 groups in their reading order (小学, 初中; 城区, 镇区, 乡村), the
     rest after them as sorted."""
-    from analytics.io.contract import canonical_rank
     return sorted(groups, key=lambda kv: (canonical_rank(kv[0]), str(kv[0])))
 
 

@@ -6,19 +6,19 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.formatting import fmt_cv_line, fmt_wan, to_wan
+from analytics.i18n import t
+from analytics.method.labels import school_labels
 from analytics.standards import Standards
 
 
 def action_label(code: str, lang: str, std: Standards) -> str:
     """What an action adds: the resource indicator's short name (L1–L7) or the guarantee item (G3),
     the latter stating the lines of ``std``."""
-    from analytics.i18n import t
     return t(f"indicator_short.{code}" if code.startswith("L") else f"item.{code}", lang, std=std.wording)
 
 
 def plan_sheets(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "zh") -> dict[str, pd.DataFrame]:
     """The plan as Excel sheets with Chinese headers: actions, totals per school / indicator / town, check."""
-    from analytics.i18n import t
     towns = dict(zip(schools["school_id"], schools["town"]))
     acts = pd.DataFrame([a.as_dict() for a in plan["actions"] + plan["guarantee_actions"]],
                         columns=["school_id", "stage", "indicator", "quantity", "unit", "cost_yuan", "step", "name",
@@ -56,8 +56,6 @@ def route_table(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> tuple[pd
     """The CV routes (:func:`cv_routes`) as two tables with headers of ``lang``: one row per failing CV
     (its best route, cost, CV before and after, line), and the teachers each exchange moves (from,
     to, count), schools told apart by town where names repeat."""
-    from analytics.i18n import t
-    from analytics.method.labels import school_labels
     label = dict(zip(schools["school_id"], school_labels(schools["school_id"], schools["name"], schools["town"])))
     summary, moves = [], []
     for r in plan.get("cv_routes", []):
@@ -83,7 +81,6 @@ def route_table(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> tuple[pd
 def route_words(route: dict, lang: str = "zh") -> str:
     """The best route of one failing CV in words: "交流轮岗4人（每年约8.0万元）" or
     "为15所学校补足（约45.0万元）"; "没有可行做法" when neither route passes."""
-    from analytics.i18n import t
     best = route["best"]
     if best is None:
         return t("plan.route_none", lang)

@@ -7,15 +7,21 @@ import math
 
 import pandas as pd
 
+from analytics.formatting import fmt_count, fmt_cv, fmt_indicator, fmt_pct
+from analytics.i18n import catalog, t
 from analytics.io import contract
-from analytics.planning.scenarios import METRIC_UNITS, THROUGH, YUAN_PER_WAN, Step, new_school_parts
+from analytics.planning.scenarios import (
+    METRIC_UNITS,
+    THROUGH,
+    YUAN_PER_WAN,
+    Step,
+    new_school_parts,
+)
 from analytics.standards import Standards
 
 
 def format_value(metric: str, value, lang: str = "zh") -> str:
     """One comparison cell for reading: shares as %, CVs at 3 decimals, costs in 万元, counts with units."""
-    from analytics.formatting import fmt_count, fmt_cv, fmt_pct
-    from analytics.i18n import t
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if metric == "beyond":
@@ -53,7 +59,6 @@ def kpi_deltas(a: dict, b: dict, stage: str) -> dict:
 def display_table(table: pd.DataFrame, std: Standards, lang: str = "zh") -> pd.DataFrame:
     """The comparison of :func:`compare` with labels (stating the lines of ``std``) and formatted cells
     (what the page and the Excel show)."""
-    from analytics.i18n import t
     names = [c for c in table.columns if c not in ("metric", "stage")]
     label = [t(f"scen.metric.{m.split('.')[0]}", lang, std=std.wording) + (f"·{t(f'indicator_short.{m[3:]}', lang)}" if m.startswith("cv.") else "")
              for m in table["metric"]]
@@ -66,7 +71,6 @@ def display_table(table: pd.DataFrame, std: Standards, lang: str = "zh") -> pd.D
 
 def describe(step: dict, names: dict, std: Standards, lang: str = "zh") -> str:
     """A step in words for the step list: what it does, where, how many classes and seats, from when."""
-    from analytics.i18n import t
     kind = step["kind"]
     stage = t(f"stage.{step.get('stage', contract.PRIMARY)}", lang)
     classes, junior = int(step.get("classes", 0)), int(step.get("junior_classes", 0))
@@ -80,7 +84,6 @@ def describe(step: dict, names: dict, std: Standards, lang: str = "zh") -> str:
 
 def describe_log(entry: dict, lang: str = "zh") -> str:
     """What a step did, from :attr:`State.log`: pupils moved, schools involved, hires."""
-    from analytics.i18n import t
     kind = entry["kind"]
     if kind == "open":
         return t("scen.did.open", lang, name=entry["name"], n=len({r["src"] for r in entry["from"]}), pupils=f"{entry['pupils']:,}",
@@ -96,8 +99,6 @@ def describe_log(entry: dict, lang: str = "zh") -> str:
 
 def describe_flag(flag: dict, names: dict, lang: str = "zh") -> tuple[str, list[str]]:
     """A flagged CV (:func:`cv_flags`) in words: the headline and one line per school that moved it."""
-    from analytics.i18n import t
-    from analytics.formatting import fmt_cv, fmt_indicator
     code = flag["indicator"]
     head = t("scen.flag.head", lang, stage=t(f"stage.{flag['stage']}", lang), indicator=t(f"indicator_short.{code}", lang),
              before=fmt_cv(flag["cv_before"]), after=fmt_cv(flag["cv"]), line=f"{flag['threshold']:.2f}",
@@ -114,7 +115,6 @@ def result_words(result: dict, lang: str = "zh") -> str:
     """What a site suggestion achieved, in words with units: p-median as the pupil-weighted mean distance
     to school (米) before → after, MCLP as the children within the service radius before → after; the
     solver's status (pulp's Optimal / Not Solved / Infeasible / …) in the reader's language."""
-    from analytics.i18n import catalog, t
     status_key = "sites.status." + str(result.get("status", "")).lower().replace(" ", "_")
     status = t(status_key, lang) if status_key in catalog() else str(result.get("status", ""))
     before, after, children = result.get("before"), result.get("objective"), result.get("children") or 0.0

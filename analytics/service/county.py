@@ -8,8 +8,11 @@ import pandas as pd
 
 from analytics.io import contract
 from analytics.io.storage import Store
-from analytics.method import school_rule, sizing, urban_rural, variation
+from analytics.method import explore, school_rule, sizing, urban_rural, variation
+from analytics.method import scorecard as sc
+from analytics.planning import rectification
 from analytics.service.caches import indicator_rows, once_per_version, standards_for
+from analytics.standards import indicator_codes, threshold
 
 
 def cv_report(store: Store, county_code: str, year: int) -> pd.DataFrame:
@@ -207,7 +210,6 @@ def indicator_values(store: Store, county_code: str, year: int, stage: str, code
     """One indicator of one 学段 per school (school_id, value, line) for colouring a map."""
     rows = indicator_rows(store, county_code, [year])
     rows = rows[(rows["stage"] == stage) & rows["in_scope"]]
-    from analytics.standards import threshold
     return pd.DataFrame({"school_id": rows["school_id"], "value": rows[code],
                          "line": threshold(standards_for(county_code), code, stage)})
 
@@ -215,7 +217,6 @@ def indicator_values(store: Store, county_code: str, year: int, stage: str, code
 def explore_table(store: Store, county_code: str) -> pd.DataFrame:
     """Every measure of every school × 学段 × year of the county (:func:`analytics.method.explore.measure_table`),
     once per version; a copy each."""
-    from analytics.method import explore
 
     def compute():
         return explore.measure_table(indicator_rows(store, county_code, None), store.classes(county_code, None),
@@ -229,7 +230,6 @@ def explore_region(store: Store, counties: list[tuple[str, str]]) -> pd.DataFram
     parts = [explore_table(store, code).assign(county_code=code, county_name=name) for code, name in counties]
     parts = [p for p in parts if len(p)]
     if not parts:
-        from analytics.method import explore
         return explore.measure_table(pd.DataFrame(), pd.DataFrame(), None).assign(
             county_code=pd.Series(dtype=object), county_name=pd.Series(dtype=object))
     return pd.concat(parts, ignore_index=True)
@@ -243,7 +243,6 @@ def school_card(store: Store, county_code: str, school_id: str, year: int) -> di
     mine = rows[rows["school_id"] == school_id]
     now = mine[mine["year"] == year]
     comp = school_rule.school_compliance(now, std) if len(now) else pd.DataFrame()
-    from analytics.standards import indicator_codes, threshold
     indicators = []
     for _, r in now.iterrows():
         for code in indicator_codes(std):
@@ -273,7 +272,6 @@ def county_year_tables(store: Store, county_code: str, year: int) -> dict:
 
 def scorecard(store: Store, county_code: str, year: int):
     """Every item of the standard for the county and year, and the verdict (computed once per version)."""
-    from analytics.method import scorecard as sc
 
     def compute():
         items = sc.scorecard(county_year_tables(store, county_code, year), standards_for(county_code))
@@ -285,8 +283,6 @@ def school_profile(store: Store, county_code: str, school_id: str, year: int) ->
     """One school against the county: the card, its rank among in-scope schools of each 学段 per
     indicator (1 = best), its share of each CV's weighted variance, and what it lacks (the cheapest
     additions to comply, as in the plan)."""
-    from analytics.planning import rectification
-    from analytics.standards import indicator_codes
     std = standards_for(county_code)
     rows = indicator_rows(store, county_code, [year])
     card = school_card(store, county_code, school_id, year)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analytics.geo import spatial
 from analytics.io import contract
 from analytics.io.storage import Store
+from analytics.planning import forecast as fc
+from analytics.planning import rectification, scenarios, sites
 from analytics.service.caches import once_per_version, standards_for
 from analytics.service.county import county_year_tables, school_points, small_schools
 
@@ -13,7 +16,6 @@ from analytics.service.county import county_year_tables, school_points, small_sc
 def layout_assignment(store: Store, county_code: str, year: int, stage: str) -> dict:
     """Settlements assigned to their nearest school of ``stage`` and the share of children beyond
     the norm per town (see :mod:`analytics.spatial`)."""
-    from analytics.geo import spatial
     settlements = store.county_table("settlements", county_code).dropna(subset=["lon", "lat"])
     points = school_points(store, county_code, year)
     if settlements.empty or points.empty:
@@ -33,7 +35,6 @@ def class_fixes(store: Store, county_code: str, year: int) -> dict:
 
 def compute_class_fixes(store: Store, county_code: str, year: int) -> dict:
     """:func:`class_fixes` computed (see there)."""
-    from analytics.geo import spatial
     std = standards_for(county_code)
     classes = store.classes(county_code, [year])
     fixes = spatial.class_fixes(classes, std)
@@ -57,7 +58,6 @@ def compute_class_fixes(store: Store, county_code: str, year: int) -> dict:
 def small_school_options(store: Store, county_code: str, year: int) -> pd.DataFrame:
     """Small village schools of ``year`` with distance to the nearest larger school, what the
     small-school funding floor adds to their funds and the neutral keep / discuss flag."""
-    from analytics.geo import spatial
     std = standards_for(county_code)
     small = small_schools(store, county_code, [year])
     small = small[small["small"]]
@@ -75,7 +75,6 @@ def small_school_options(store: Store, county_code: str, year: int) -> pd.DataFr
 def plan(store: Store, county_code: str, year: int) -> dict:
     """The costed rectification plan of the county and year (see :mod:`analytics.plan`), computed once
     per version."""
-    from analytics.planning import rectification
 
     def compute():
         t = county_year_tables(store, county_code, year)
@@ -85,7 +84,6 @@ def plan(store: Store, county_code: str, year: int) -> dict:
 
 def what_if(store: Store, county_code: str, year: int, actions: list) -> dict:
     """CVs and complying schools before and after hypothetical actions (moves or additions)."""
-    from analytics.planning import rectification
     t = county_year_tables(store, county_code, year)
     std = standards_for(county_code)
     before = rectification.recompute(t["stats"], t["schools"], std)
@@ -98,8 +96,6 @@ def what_if(store: Store, county_code: str, year: int, actions: list) -> dict:
 
 def forecast(store: Store, county_code: str, urban_shift: float | None = None) -> dict:
     """Enrolment forecast per town × 学段 (low / central / high), backtest, seats and the balance."""
-    from analytics.planning import forecast as fc
-    from analytics.geo import spatial
     std = standards_for(county_code)
     classes, schools = store.classes(county_code), store.schools(county_code)
     births = store.county_table("population", county_code)
@@ -126,14 +122,12 @@ def positions_known(store: Store, county_code: str) -> bool:
 
 def suggest_sites(store: Store, county_code: str, year: int, stage: str, k: int, model: str = "pmedian") -> dict:
     """k new school sites for ``stage`` (existing schools fixed), see :mod:`analytics.sites`."""
-    from analytics.planning import sites
     return sites.suggest(store.county_table("settlements", county_code), school_points(store, county_code, year),
                          stage, k, standards_for(county_code), model)
 
 
 def scenario_base(store: Store, county_code: str, year: int):
     """The county-year a layout scenario starts from (see :mod:`analytics.scenarios`) and its tables."""
-    from analytics.planning import scenarios
     tables = county_year_tables(store, county_code, year)
     state = scenarios.base_state(tables, store.county_table("settlements", county_code), standards_for(county_code), year)
     return state, tables
@@ -143,7 +137,6 @@ def run_scenario(store: Store, county_code: str, year: int, steps: list, urban_s
                  forecast_out: dict | None = None) -> dict:
     """A scenario's steps applied to the county-year and evaluated (seats use the forecast; pass
     ``forecast_out`` when it is already computed — it does not depend on the steps)."""
-    from analytics.planning import scenarios
     std = standards_for(county_code)
     state, tables = scenario_base(store, county_code, year)
     after = scenarios.apply(state, [s if isinstance(s, scenarios.Step) else scenarios.Step.from_dict(s) for s in steps], std)
@@ -156,8 +149,6 @@ def accessibility(store: Store, county_code: str, year: int, stage: str) -> pd.D
     """Seats per child within reach of every settlement (2SFCA, see sites.two_step_fca): supply is each
     school's seats (核定学位, else classes × the class-size line), the catchment radius the rural walking
     norm of the 学段 (``access`` takes one radius for all settlements)."""
-    from analytics.planning import sites
-    from analytics.geo import spatial
     settlements = store.county_table("settlements", county_code).dropna(subset=["lon", "lat"]).reset_index(drop=True)
     points = school_points(store, county_code, year)
     if settlements.empty or points.empty:

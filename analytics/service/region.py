@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.io import contract
+from analytics.geo import regions as geo_regions
+from analytics.geo.boundaries import province_names
+from analytics.io import contract, versions
 from analytics.io.storage import Store
-from analytics.method import school_rule, variation
+from analytics.method import peers, school_rule, variation
+from analytics.method import scorecard as sc
 from analytics.method.indicators import school_stage_indicators
+from analytics.planning import rectification
 from analytics.service.caches import once_per_version, standards_for
 from analytics.service.county import scorecard
 from analytics.service.planning import plan
+from analytics.standards import settings_section, standards_group
 
 
 def submissions(db_path, year: int | None = None) -> pd.DataFrame:
@@ -26,7 +31,6 @@ def submissions(db_path, year: int | None = None) -> pd.DataFrame:
     'missing' (no data for the year), 'incomplete' (any share below 1), 'complete'.
     All counties in one pass: grouped frames, not a loop of per-county queries.
     """
-    from analytics.io import versions
     store = Store(db_path)
     try:
         counties = store.counties()
@@ -39,7 +43,6 @@ def submissions(db_path, year: int | None = None) -> pd.DataFrame:
         store.close()
     latest = versions.latest_submissions(db_path)
     parts = []
-    from analytics.standards import standards_group
     provinces = schools["county_code"].astype(str).str[:2]
     by_standards = provinces.map({p: standards_group(p) for p in provinces.unique()})
     for _, group in schools.groupby(by_standards):      # one pass per set of standards, not per province
@@ -105,7 +108,6 @@ def compare_now(store: Store, region: str, year: int) -> pd.DataFrame:
     county_of = schools.set_index("school_id")["county_code"]
     names = schools.groupby("county_code")["county_name"].first()
     parts = []
-    from analytics.standards import standards_group
     provinces = schools["county_code"].astype(str).str[:2]
     by_standards = provinces.map({p: standards_group(p) for p in provinces.unique()})
     for _, group in schools.groupby(by_standards):      # one pass per set of standards, not per province
@@ -138,8 +140,6 @@ def compare_now(store: Store, region: str, year: int) -> pd.DataFrame:
 def county_facts(store: Store, region: str, year: int) -> pd.DataFrame:
     """Per county of ``region`` in ``year``: pupils, urban_share and peer group (:func:`peers.county_facts`,
     cuts from data/settings.yaml ``compare``). Columns: county_code, pupils, urban_share, peer."""
-    from analytics.method import peers
-    from analytics.standards import settings_section
     cut = settings_section("compare")
     return peers.county_facts(store.region_schools(region), store.region_stage_stats(region, [year]),
                               cut["size_groups"], cut["urban_share"])
@@ -159,7 +159,6 @@ def region_plans(store: Store, region: str, year: int, progress=None) -> dict:
     ``progress(done, total, county_name)`` is called after each county (a plan can take seconds).
     A county whose plan cannot be made (no data for the year) is left out of both.
     """
-    from analytics.planning import rectification
     names = store.counties().set_index("county_code")["county_name"]
     codes = [c for c in names.index if str(c).startswith(str(region))]
     with_year = set(store.region_stage_stats(region, [year])["school_id"].map(
@@ -211,9 +210,6 @@ def region_verdicts(store: Store, region: str, year: int, progress=None) -> dict
     ``progress(done, total, county_name)`` after each county (a county's scorecard takes ~0.3 s).
     """
     def compute():
-        from analytics.geo import regions as geo_regions
-        from analytics.method import scorecard as sc
-        from analytics.standards import settings_section
         rule = settings_section("compare")
         tree = regions(store)
         labels = geo_regions.county_labels(tree)
@@ -261,14 +257,11 @@ def item_key(code: str, stage: str | None) -> str:
 def demo_counties(store: Store) -> set[str]:
     """The counties whose data are synthetic: every county of a demo dataset except those a real
     workbook has since replaced (:func:`versions.synthetic_counties`)."""
-    from analytics.io import versions
     return versions.synthetic_counties(store.meta(), set(store.counties()["county_code"].astype(str)))
 
 
 def regions(store: Store) -> pd.DataFrame:
     """The dataset's counties with their province and city (see :func:`analytics.geo.regions.hierarchy`)."""
-    from analytics.geo import regions as geo_regions
-    from analytics.geo.boundaries import province_names
     return geo_regions.hierarchy(store.counties(), store.outlines(), province_names())
 
 
@@ -276,7 +269,6 @@ def region_of(store: Store, county_code: str, level: str) -> tuple[str, str]:
     """(code, name) of the city ('city') or province ('province') a county belongs to; the city's name comes
     from the county outlines (cnmaps), the province's from regions.yaml. Province-governed county-level
     units without a city (e.g. 4290xx) compare within their province."""
-    from analytics.geo import regions as geo_regions
     tree = regions(store)
     code = geo_regions.parent_of(tree, county_code, level)
     return code, geo_regions.region_name(tree, code)

@@ -144,6 +144,23 @@ def test_imports_run_down_the_layer_order_only():
     assert not back, back
 
 
+# the only modules that import project modules inside functions, and why (everything else at module level)
+LATE_IMPORTS = {
+    "analytics/cli.py": "start-up: `python -m analytics user list` answers in 0.05 s; loading geopandas, plotly and "
+                        "the briefing for every command would take ~0.6 s more",
+    "analytics/i18n.py": "a cycle: the standards format their sentences with the catalog, the catalog fills "
+                         "{std[...]} from the standards",
+    "analytics/service/__init__.py": "warm_up loads geopandas and pyproj on purpose (seconds), not on import",
+    "server.py": "after Streamlit has made its runtime: ui.data's caches are created then",
+}
+
+
+def test_project_modules_are_imported_at_module_level_where_no_cycle_forces_otherwise():
+    late = {path.relative_to(ROOT).as_posix() for path in python_files("analytics", "ui", "app_pages")
+            + [ROOT / "app.py", ROOT / "server.py"] if any(inside for _, inside in project_imports(path))}
+    assert late <= set(LATE_IMPORTS), sorted(late - set(LATE_IMPORTS))
+
+
 def test_browsers_are_started_in_one_place():
     """Every browser test and bench starts Chromium through ``tests.browser.support.chromium`` (the flags this
     closed network needs, closed whatever happens); only the page bench launches its own, a persistent profile

@@ -7,8 +7,17 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from analytics.geo import coords
 from analytics.io import contract
-from analytics.io.importer.problems import ERROR, NOTE, Problem, Problems, RawSheet, WARNING
+from analytics.io.importer.problems import (
+    ERROR,
+    NOTE,
+    WARNING,
+    Problem,
+    Problems,
+    RawSheet,
+)
+from analytics.standards import load_standards
 
 # ---------------------------------------------------------------- validation
 
@@ -117,7 +126,6 @@ def _check_stage_fits_type(stats: pd.DataFrame, schools: pd.DataFrame, problems:
 
 def _check_coordinates(df: pd.DataFrame, sheet: contract.Sheet, problems: Problems) -> pd.DataFrame:
     """Convert GCJ-02 / BD-09 to WGS84 (noted) and flag coordinates that look swapped."""
-    from analytics.geo import coords
     df = df.copy()
     df["crs"] = df["crs"].fillna("WGS84") if "crs" in df else "WGS84"
     for crs in ("GCJ02", "BD09"):
@@ -199,7 +207,6 @@ def _note_whole_school_split(stats: pd.DataFrame, problems: Problems, weights: d
 
 def validate(raw_sheets: dict[str, RawSheet], problems: Problems | None = None) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Parse and check every sheet; returns the tables (with ``_row``) and all problems."""
-    from analytics.standards import load_standards
     problems = problems or Problems()
     tables: dict[str, pd.DataFrame] = {}
     for sheet in contract.sheets():
