@@ -293,7 +293,7 @@ def cmd_audit(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from analytics.io import template
+    from analytics.report import template
     template.write_template(args.out)
     print(t("cli.template_written", args.lang, path=args.out))
     return 0

@@ -11,7 +11,7 @@ from analytics.report import tables
 from analytics.report.escape import markdown_text as md
 from analytics.report.escape import safe_filename
 from analytics.io import importer
-from analytics.io import template
+from analytics.report import template
 from analytics.io import versions
 from analytics.io.export import contract_workbook
 from ui import auth, data, page, state
