@@ -26,7 +26,21 @@ STAGES = [
     ["1320902003", 2024, "全校", None, None, None, None, None, None, None, None, None, 2600, 5200, 95, 14, 1, 80, 1, 75],
     ["1320902004", 2024, "小学", 38, 3, 4, 3, 0, 1, 0, 0, 4, 300, 600, 8, 3, 0, None, 0, None],
 ]
-CLASSES = [["1320902001", 2024, g, f"{g}年级{k}班", 48 + k] for g in range(1, 7) for k in range(1, 3)]
+# 城东小学's 26 classes (its 学段 row): two of 49–50 in every grade (above the 小学 line of 45), and 14 more
+# of 43–44 — 1,200 pupils in all, as the 学段 row says (the sheets must agree: the G5 of a school whose class
+# rows are missing is unknown)
+EXTRA = [(g, k) for k in (3, 4) for g in range(1, 7)] + [(1, 5), (2, 5)]
+
+
+def class_rows(year: int, above: int, within: tuple[int, int]) -> list[list]:
+    """城东小学's class rows of ``year``: 12 of ``above`` + 1/+2 pupils, then 14 of the ``within`` sizes
+    (ten of the first, four of the second)."""
+    sizes = [within[0]] * 10 + [within[1]] * 4
+    return ([["1320902001", year, g, f"{g}年级{k}班", above + k] for g in range(1, 7) for k in range(1, 3)]
+            + [["1320902001", year, g, f"{g}年级{k}班", n] for (g, k), n in zip(EXTRA, sizes)])
+
+
+CLASSES = class_rows(2024, 48, (43, 44))          # 12 × 49/50 = 594, + 10 × 43 + 4 × 44 = 606: 1,200
 
 
 def rows() -> dict[str, list[list]]:
@@ -89,7 +103,7 @@ def full_rows() -> dict[str, list[list]]:
             r[3] = int(r[3] * 0.95)
         older.append(r)
     data["学段"] += older
-    data["班级"] += [["1320902001", 2023, g, f"{g}年级{k}班", 46 + k] for g in range(1, 7) for k in range(1, 3)]
+    data["班级"] += class_rows(2023, 46, (41, 40))   # 12 × 47/48 = 570, + 10 × 41 + 4 × 40 = 570: 1,140
     data["经费"] = [["学校标识码", "学年", "生均公用经费拨付标准", "公用经费拨付总额", "教师培训经费", "随班就读残疾学生数"]] + [
         [sid, 2024, 700, 700 * max(p, 100), 0.06 * 700 * max(p, 100), 1]
         for sid, p in (("1320902001", 1200), ("1320902002", 800), ("1320902003", 376), ("1320902004", 38))]

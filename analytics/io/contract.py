@@ -241,3 +241,36 @@ NAMED_CODES = {"school_type": ("col.school_type_name", lambda c: codes()["school
                "urban_rural_code": ("col.urban_rural_name", lambda c: codes()["urban_rural"].get(str(c), ""))}
 
 
+
+
+def class_rows_agreement(stats, classes, tolerance: float):
+    """Per school × year with class rows: do the 班级 rows and the 学段 rows (全校 rows aside) describe the
+    same school? Columns: school_id, year, classes_stated (Σ 班级数), class_rows (rows on the 班级 sheet),
+    pupils_stated (Σ 在校生数), pupils_in_rows (Σ 班级人数), agree.
+
+    agree = class_rows == classes_stated and |pupils_in_rows − pupils_stated| ≤ tolerance × pupils_stated;
+    a blank stated figure cannot disagree (nothing to compare). Example: 28 classes and 1,284 pupils stated,
+    27 rows holding 1,233 → disagree (a row is missing), whatever the tolerance.
+    """
+    import pandas as pd
+    columns = ["school_id", "year", "classes_stated", "class_rows", "pupils_stated", "pupils_in_rows", "agree"]
+    if classes is None or stats is None or len(classes) == 0 or len(stats) == 0:
+        return pd.DataFrame(columns=columns)
+    parts = stats[stats["stage"] != WHOLE_SCHOOL]
+    num = lambda df, c: pd.to_numeric(df[c], errors="coerce").astype("float64")  # noqa: E731
+    stated = pd.DataFrame({"school_id": parts["school_id"], "year": parts["year"],
+                           "classes_stated": num(parts, "classes"), "pupils_stated": num(parts, "students")}) \
+        .groupby(["school_id", "year"]).sum(min_count=1)
+    blank = parts.assign(_c=num(parts, "classes").isna(), _p=num(parts, "students").isna()) \
+        .groupby(["school_id", "year"])[["_c", "_p"]].any()
+    stated.loc[blank["_c"].reindex(stated.index, fill_value=False), "classes_stated"] = float("nan")
+    stated.loc[blank["_p"].reindex(stated.index, fill_value=False), "pupils_stated"] = float("nan")
+    rows = pd.DataFrame({"school_id": classes["school_id"], "year": classes["year"],
+                         "pupils": num(classes, "students")}).groupby(["school_id", "year"]) \
+        .agg(class_rows=("pupils", "size"), pupils_in_rows=("pupils", lambda x: x.sum(min_count=1)))
+    out = rows.join(stated, how="inner").reset_index()
+    count_ok = out["classes_stated"].isna() | (out["class_rows"] == out["classes_stated"])
+    pupils_ok = out["pupils_stated"].isna() | out["pupils_in_rows"].isna() | \
+        ((out["pupils_in_rows"] - out["pupils_stated"]).abs() <= tolerance * out["pupils_stated"] + 1e-9)
+    out["agree"] = count_ok & pupils_ok
+    return out[columns]

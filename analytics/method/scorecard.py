@@ -298,6 +298,11 @@ def g5_item(data, std, scope) -> Item:
     over = banded[banded["over_line"]]
     unreported = set(scope["school_id"]) - set(mine["school_id"])
     blank = set(mine.loc[mine["students"].isna(), "school_id"])
+    # the 班级 rows of a school must be the classes its 学段 rows state: with rows missing (or extra) the
+    # school is not known to be within the line (a class above it may be the one missing)
+    tolerance = float(contract.raw_contract()["checks"]["class_pupils_tolerance"])
+    agreement = contract.class_rows_agreement(stats[stats["school_id"].isin(scope["school_id"])], mine, tolerance)
+    blank |= set(agreement.loc[~agreement["agree"].astype(bool), "school_id"])
     cov = Coverage.of(scope["school_id"], sorted(unreported | blank), inputs("classes", "students"), names)
     return _item("guarantee", "G5", None, len(over), 0.0, cov, over["school_id"], schools, std,
                  source="src.g5", over=len(over), total=len(banded), lines=lines)

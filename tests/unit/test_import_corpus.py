@@ -203,7 +203,7 @@ def test_messy_workbook_is_normalised_and_says_what_changed(tmp_path):
     assert stats.loc[0, "students"] == 1200 and stats.loc[0, "teaching_area_m2"] == 5600
     assert stats.loc[0, "classes"] == 26                                     # cached formula value
     assert report.tables["quality"].loc[0, "pass_rate"] == pytest.approx(0.95)
-    assert len(report.tables["classes"]) == 12                               # the example row was skipped
+    assert len(report.tables["classes"]) == 26                               # the example row was skipped
     notes = {(p.key, p.column) for p in report.problems if p.severity == "note"}
     assert ("normalised", "在校生数") in notes and ("examples_skipped", None) in notes
     assert ("whole_school_split", "学段") in notes

@@ -17,7 +17,7 @@ ROOT = wbk.Path(__file__).resolve().parents[2]
 def test_valid_workbook_loads_and_splits_whole_school_rows(good_db):
     store = Store(good_db)
     counts = store.row_counts()
-    assert counts["schools"] == 4 and counts["stage_stats"] == 6 and counts["classes"] == 12
+    assert counts["schools"] == 4 and counts["stage_stats"] == 6 and counts["classes"] == 26
     from analytics import service
     rows = service.indicator_rows(store, "320902", [2024]).set_index(["school_id", "stage"])
     # 2600 ㎡ of the 九年一贯制 school split 166 : 1.1 × 210 → 小学 2600 × 166/397

@@ -180,6 +180,39 @@ def _check_plausible(stats: pd.DataFrame, classes: pd.DataFrame | None, problems
                                  {"value": int(n), "limit": checks["max_class_students"]}))
 
 
+def _check_county_shares(df: pd.DataFrame, problems: Problems) -> None:
+    """A share or yes/no figure of 县级指标 outside [0, 1] (G12 = 1.009: more certified teachers than
+    teachers) is refused with its row and column: it would pass a line no county can reach."""
+    sheet = contract.sheet("county_indicators")
+    shares = set(contract.codes()["share_indicator_codes"])
+    value = pd.to_numeric(df["value"], errors="coerce")
+    bad = df["indicator"].isin(shares) & ((value < 0) | (value > 1))
+    for row, code, v in zip(df["_row"][bad], df["indicator"][bad], value[bad]):
+        problems.add(Problem(ERROR, "share_out_of_range", sheet.zh, int(row), sheet.column("value").zh,
+                             {"code": code, "value": f"{float(v):g}"}))
+
+
+def _check_sheets_agree(stats: pd.DataFrame, classes: pd.DataFrame | None, schools: pd.DataFrame,
+                        problems: Problems) -> None:
+    """A warning per school whose 班级 rows and 学段 rows disagree (:func:`contract.class_rows_agreement`),
+    naming both counts, on the school's first 学段 row."""
+    if classes is None or not len(classes):
+        return
+    tolerance = float(contract.raw_contract()["checks"]["class_pupils_tolerance"])
+    found = contract.class_rows_agreement(stats, classes, tolerance)
+    sheet = contract.sheet("stage_stats")
+    names = dict(zip(schools["school_id"], schools["name"]))
+    first = stats[stats["stage"] != contract.WHOLE_SCHOOL].groupby(["school_id", "year"])["_row"].min()
+    for r in found[~found["agree"]].itertuples():
+        count = lambda v: "—" if pd.isna(v) else f"{int(v):,}"  # noqa: E731
+        problems.add(Problem(WARNING, "class_rows_disagree", sheet.zh, int(first.get((r.school_id, r.year), 0)) or None,
+                             sheet.column("classes").zh,
+                             {"school": names.get(r.school_id) or r.school_id, "year": int(r.year),
+                              "stated_classes": count(r.classes_stated), "rows": count(r.class_rows),
+                              "stated_pupils": count(r.pupils_stated), "row_pupils": count(r.pupils_in_rows),
+                              "tolerance": f"{tolerance:.0%}"}))
+
+
 def _warn_senior_part_missing(stats: pd.DataFrame, schools: pd.DataFrame, problems: Problems) -> None:
     """A 完全中学's 全校 row without 高中在校生数: its shared resources all go to the 初中部 (overstated)."""
     sheet = contract.sheet("stage_stats")
@@ -234,9 +267,12 @@ def validate(raw_sheets: dict[str, RawSheet], problems: Problems | None = None) 
             _check_stage_fits_type(stats, schools, problems)
             _check_plausible(stats, tables.get("classes"), problems)
             _warn_senior_part_missing(stats, schools, problems)
+            _check_sheets_agree(stats, tables.get("classes"), schools, problems)
             codes = schools["county_code"].dropna()
             _note_whole_school_split(stats, problems,
                                      load_standards(codes.iloc[0] if len(codes) else None)["split_weights"])
+    if "county_indicators" in tables and len(tables["county_indicators"]):
+        _check_county_shares(tables["county_indicators"], problems)
     if "settlements" in tables:
         tables["settlements"] = _check_coordinates(tables["settlements"], contract.sheet("settlements"), problems)
     return tables, problems.finish()
