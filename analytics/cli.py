@@ -427,6 +427,16 @@ def open_store(args, county: bool = False):
         store.close()
 
 
+def two_sources(item, lang: str) -> str:
+    """The county's own figure (县级指标) beside a computed one, as the 达标评估 page words it: '\t（县级指标填报11.7%，
+    与学校数据相差超过容差，请核实）'; nothing when the county reported none."""
+    from analytics.formatting import fmt_item_value
+    if item.coverage is None or item.county_value is None:
+        return ""
+    key = "score.county_differs" if item.sources_differ else "score.county_reported"
+    return "\t" + t(key, lang, value=fmt_item_value(item.code, item.county_value, "", lang))
+
+
 def cmd_scorecard(args) -> int:
     from analytics import service
     from analytics.method.scorecard import verdict_key
@@ -437,15 +447,17 @@ def cmd_scorecard(args) -> int:
     words = service.standards_for(args.county).wording()
     if args.json:
         keys = ("part", "code", "stage", "value", "threshold", "status", "failing_schools", "coverage", "pullers",
-                "basis", "estimate")
-        print(json.dumps([{**{k: i.as_dict()[k] for k in keys}, "name": t("item." + i.code.split("·")[0], args.lang, std=words)}
+                "basis", "estimate", "county_value", "sources_differ")
+        print(json.dumps([{**{k: i.as_dict()[k] for k in keys}, "name": t("item." + i.code.split("·")[0], args.lang, std=words),
+                           "value_is": t(i.source, args.lang, **i.source_args) if i.source else ""}
                           for i in items], ensure_ascii=False, indent=1))
     else:
         for i in items:
             value = "—" if i.value is None else f"{i.value:.4g}"
             cov = "" if i.coverage is None else f"{i.coverage.complete}/{i.coverage.total}"
             print(f"{i.part}\t{i.code}\t{i.stage or ''}\t{value}\t{i.threshold if i.threshold is not None else ''}\t"
-                  f"{t('status.' + i.status, args.lang)}\t{cov}\t{'、'.join(r['label'] for r in i.failing_schools[:5])}")
+                  f"{t('status.' + i.status, args.lang)}\t{cov}\t{'、'.join(r['label'] for r in i.failing_schools[:5])}"
+                  + two_sources(i, args.lang))
         print(t(verdict_key(verdict), args.lang, n=len(verdict["failing"]), m=len(verdict["unknown"])))
     return 0
 

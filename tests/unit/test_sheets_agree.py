@@ -83,3 +83,22 @@ def test_a_share_above_one_in_the_county_sheet_is_refused_with_its_place(tmp_pat
     assert [(p.key, p.sheet, p.row, p.column) for p in errors] == [("share_out_of_range", "县级指标", row + 1, "数值")]
     assert "1.009" in errors[0].format() and "0到1" in errors[0].format()
     assert not report.written and not (tmp_path / "equity.duckdb").exists()
+
+
+def test_the_scorecard_command_carries_the_county_figure_beside_the_computed_one(tmp_path, capsys):
+    """Two sources, shown everywhere the item is: the county reports G12 = 0.90 while its schools give
+    165 certified of 165 teachers (the small workbook: 1.000) — 0.10 apart, beyond the 0.01 tolerance."""
+    import json
+
+    from tests.helpers import load, run_cli
+    data = wbk.full_rows()
+    data["县级指标"].append(["320902", 2024, "G12", 0.90, ""])
+    db = tmp_path / "equity.duckdb"
+    load(db, data, tmp_path, "two.xlsx", accept_warnings=True)
+    code, out, _ = run_cli(["scorecard", "--db", str(db), "--county", "320902", "--year", "2024", "--json"], capsys)
+    g12 = next(i for i in json.loads(out) if i["code"] == "G12")
+    assert code == 0 and g12["county_value"] == 0.90 and g12["sources_differ"] is True
+    assert g12["value"] == 1.0 and "165名专任教师中165名持证" in g12["value_is"]
+    code, out, _ = run_cli(["scorecard", "--db", str(db), "--county", "320902", "--year", "2024"], capsys)
+    line = next(r for r in out.splitlines() if "\tG12\t" in r)
+    assert "县级指标填报90.0%" in line and "请核实" in line
