@@ -68,20 +68,15 @@ def has_senior_part(type_code: str) -> bool:
     return school_type_code(type_code) in codes()["senior_types"]
 
 
-def is_teaching_point(type_code: str) -> bool:
-    """A 教学点 (小学教学点): the scope rule ``teaching_point_min_students`` applies to it."""
-    return school_type_code(type_code) in codes()["teaching_point_types"]
-
-
 def urban_rural_group(code: str) -> str:
     """城乡分类代码 → 城区 / 镇区 / 乡村 (111,112 → 城区; 121–123 → 镇区; 210,220 → 乡村)."""
     return codes()["urban_rural"][str(code)]
 
 
-def is_village_school(type_code: str, urban_rural_code: str) -> bool:
-    """A village primary school or 教学点: 小学/教学点 in a 乡村 area (210/220)."""
-    c = codes()
-    return school_type_code(type_code) in c["village_types"] and str(urban_rural_code) in c["village_urban_rural"]
+def is_village_school(type_code: str, urban_rural_code: str, village: dict) -> bool:
+    """A village school by the standards' definition (``Standards.village_schools``: school type → the
+    城乡分类代码 it must have; nationally a 小学 in a 村庄 220, a 教学点 in 乡村 210/220)."""
+    return str(urban_rural_code) in village.get(school_type_code(type_code), ())
 
 
 def is_urban(code: str) -> bool:

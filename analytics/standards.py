@@ -20,6 +20,7 @@ from typing import Mapping
 import numpy as np
 import yaml
 
+from analytics.codes import codes as contract_codes
 from analytics.formatting import fmt_cv_line
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,6 +167,26 @@ class Standards(dict):
     def scope(self) -> dict:
         return dict(self["scope"])
 
+    @property
+    def min_students_types(self) -> tuple[str, ...]:
+        """School types left out of the CVs below ``teaching_point_min_students`` (default: 教学点 218)."""
+        return tuple(str(x) for x in self["scope"].get("min_students_types", ["218"]))
+
+    @staticmethod
+    def type_name(code: str) -> str:
+        """The contract's name of a school type code ('211' → 小学)."""
+        return contract_codes()["school_type"].get(str(code), str(code))
+
+    @property
+    def village_schools(self) -> dict[str, tuple[str, ...]]:
+        """School type → the 城乡分类代码 that make it a village school (``small_school.village``)."""
+        return {str(k): tuple(str(c) for c in v) for k, v in self["small_school"]["village"].items()}
+
+    @property
+    def senior_counts_in_size(self) -> bool:
+        """G4: does a school with a 高中部 count its 高中 pupils (``school_size.count_senior_students``)?"""
+        return bool(self["school_size"].get("count_senior_students", False))
+
     def item_scope(self, code: str) -> dict:
         """Which schools a school-level item judges: ``special_education`` True (all schools), False
         (special-education schools out) or 'only'; ``basis`` — the clause it follows, in words."""
@@ -199,6 +220,13 @@ class Standards(dict):
             "cv_lines": "、".join(f"{s}{fmt_cv_line(self.cv_line(s))}" for s in stages),
             "cv_lines_en": ", ".join(f"{s} {fmt_cv_line(self.cv_line(s), spaced=True)}" for s in stages),
         }
+        names, places = contract_codes()["school_type"], contract_codes()["urban_rural_names"]
+        out["min_students_types"] = "、".join(names.get(t, t) for t in self.min_students_types)
+        out["village_schools"] = "；".join(
+            f"{names.get(t, t)}位于" + "、".join(f"{places.get(c, c)}（{c}）" for c in where)
+            for t, where in self.village_schools.items())
+        out["senior_in_g4"] = ("有高中部的学校（完全中学、十二年一贯制）连同高中在校生计算" if self.senior_counts_in_size
+                               else "有高中部的学校（完全中学、十二年一贯制）只计义务教育在校生，不计高中")
         for code, item in {**self.get("guarantee", {}), **self.get("quality", {}),
                            **self.get("recognition", {})}.items():
             if "line" in item:

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from analytics.codes import (  # noqa: F401 — the vocabulary, defined once on the ground floor (analytics.codes)
     CHILDREN_COLUMN, CONTRACT_PATH, JUNIOR, PRIMARY, STAGES, URBAN_RURAL_GROUPS, WHOLE_SCHOOL, canonical_rank, codes,
-    has_senior_part, is_combined_school, is_special_education, is_teaching_point, is_urban, is_village_school,
+    has_senior_part, is_combined_school, is_special_education, is_urban, is_village_school,
     raw_contract, school_type_code, stage_of_grade, urban_rural_group)
 
 

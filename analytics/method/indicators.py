@@ -153,8 +153,8 @@ def compute_indicators(stats: pd.DataFrame, standards: Standards) -> pd.DataFram
 def scope_reason(school_type: str, ownership: str, stage_students: float, standards: Standards) -> str | None:
     """Why a school-学段 is left out of the CVs, or None when it is in scope.
 
-    Rules (config ``scope``): special-education schools out; 教学点 with fewer students
-    than ``teaching_point_min_students`` out; private schools out unless ``include_private``;
+    Rules (config ``scope``): special-education schools out; schools of ``min_students_types`` (教学点 by
+    default) with fewer students in the 学段 than ``teaching_point_min_students`` out; private schools out unless ``include_private``;
     rows without students out.
     """
     rules = standards["scope"]
@@ -162,7 +162,8 @@ def scope_reason(school_type: str, ownership: str, stage_students: float, standa
         return "special"
     if not stage_students or stage_students <= 0 or pd.isna(stage_students):
         return "no_students"
-    if contract.is_teaching_point(school_type) and stage_students < rules.get("teaching_point_min_students", 0):
+    if contract.school_type_code(school_type) in standards.min_students_types \
+            and stage_students < rules.get("teaching_point_min_students", 0):
         return "small_teaching_point"
     if ownership == "民办" and not rules.get("include_private", True):
         return "private"

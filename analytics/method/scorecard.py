@@ -175,8 +175,9 @@ def resource_items(rows: pd.DataFrame, std: Standards, schools: pd.DataFrame) ->
                            for ref, i in zip(school_refs(schools, [part["school_id"].iloc[i] for i in order]), order)]
             args = {"mean": f"{r['mean']:.4g}", "sd": f"{r['sd']:.4g}", "n": int(r["n_schools"]),
                     "students": f"{int(r['students']):,}"} if r["n_schools"] else {}
+            source = "src.cv_single" if r["n_schools"] == 1 else "src.cv" if args else ""   # one school: 0 by definition
             items.append(Item("resource", code, stage, _num(r["cv"]), float(r["threshold"]), r["status"], [],
-                              "src.cv" if args else "", coverage=cov, pullers=pullers, source_args=args,
+                              source, coverage=cov, pullers=pullers, source_args=args,
                               basis=std.item_scope("CV")["basis"]))
         c = comp[(comp["stage"] == stage) & comp["in_scope"]]
         cov = Coverage.of(c["school_id"], c.loc[c["status"] == UNKNOWN, "school_id"], "七项指标", names)
@@ -255,7 +256,8 @@ def guarantee_items(data: dict, std: Standards) -> list[Item]:
                               inputs("stage_stats", "students"), names)
             items.append(_item("guarantee", code, None, size["students"].max() if len(size) else None, None, cov,
                                size.loc[size["over"], "school_id"], schools, std,
-                               source="src.g4", over=int(size["over"].sum()), total=len(size)))
+                               source="src.g4", over=int(size["over"].sum()), total=len(size),
+                               largest=f"{size['students'].max():,.0f}" if size["students"].notna().any() else "—"))
         elif code == "G5":
             items.append(g5_item(data, std, scope))
         elif code == "G6":
@@ -316,7 +318,8 @@ def g6_item(data, std, rule) -> Item:
     schools, stats, funding = data["schools"], data["stats"], data["funding"]
     names = names_by_id(schools)
     floor = std["funding"]["small_school_floor_students"]
-    village = schools[[contract.is_village_school(t, u) for t, u in zip(schools["school_type"], schools["urban_rural_code"])]]
+    rule_village = std.village_schools
+    village = schools[[contract.is_village_school(t, u, rule_village) for t, u in zip(schools["school_type"], schools["urban_rural_code"])]]
     totals = sizing.school_totals(stats).merge(village[["school_id", "name"]], on="school_id")
     small = totals[totals["students"] < floor]
     f = small.merge(funding, on=["school_id", "year"], how="left")
@@ -405,7 +408,10 @@ def quality_items(data: dict, std: Standards) -> list[Item]:
                               inputs("funding", "training_funds", "public_funds"), names)
             items.append(_item("quality", code, None, share.min() if share.notna().any() else None,
                                rule["training_share"], cov, f.loc[share < rule["training_share"], "school_id"],
-                               data["schools"], std, source="src.q4"))
+                               data["schools"], std, source="src.q4",
+                               lowest="—" if share.notna().sum() == 0 else f"{share.min():.2%}",
+                               county="—" if share.notna().sum() == 0 else
+                               f"{training[share.notna()].sum() / public[share.notna()].sum():.2%}"))
         elif code == "Q9":
             items += _q9(data, rule)
     return items

@@ -93,11 +93,20 @@ def school_totals(stats: pd.DataFrame) -> pd.DataFrame:
 
 def oversized_schools(stats: pd.DataFrame, schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     """School size against G4: config ``max_single_stage`` for a one-学段 school, ``max_combined`` for 一贯制.
+    Students are the 学段 rows' sum; a school with a 高中部 adds its 全校 row's 高中在校生数 only where
+    ``school_size.count_senior_students`` is true (national default: 义务教育 pupils only). Example: a 完全中学
+    with 1,200 初中 and 1,230 高中 pupils counts 1,200 (within 2,000), or 2,430 (over) with the option.
 
     Columns: school_id, year, students, classes, limit, over (students > limit), excess.
     """
     totals = school_totals(stats).merge(schools[["school_id", "name", "town", "school_type", "urban_rural_group"]],
                                         on="school_id")
+    if standards.senior_counts_in_size and "senior_students" in stats:
+        whole = stats[stats["stage"] == contract.WHOLE_SCHOOL]
+        senior = pd.to_numeric(whole["senior_students"], errors="coerce").groupby([whole["school_id"], whole["year"]]).sum()
+        has_senior = totals["school_type"].map(contract.has_senior_part).astype(bool)
+        add = pd.Series([senior.get((i, y), 0.0) for i, y in zip(totals["school_id"], totals["year"])], index=totals.index)
+        totals["students"] = totals["students"] + add.where(has_senior, 0.0)
     totals["limit"] = np.where(totals["school_type"].map(contract.is_combined_school),
                                standards.school_size_max(True), standards.school_size_max(False))
     totals["over"] = totals["students"] > totals["limit"]
@@ -106,12 +115,14 @@ def oversized_schools(stats: pd.DataFrame, schools: pd.DataFrame, standards: Sta
 
 
 def small_rural_schools(stats: pd.DataFrame, schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
-    """乡村小规模学校: village 小学 and 教学点 (乡村 area) with fewer than ``small_school.max_students``.
+    """乡村小规模学校: village schools (``small_school.village``: nationally 村小学 — a 小学 in a 村庄 — and 教学点
+    in 乡村, 国办发〔2018〕27号) with fewer than ``small_school.max_students``.
 
     Returns every village school × year with students, ``small`` (< max_students) and
     ``very_small`` (< very_small_students); filter by ``small`` for the list.
     """
-    village = schools[[contract.is_village_school(t, u) for t, u in zip(schools["school_type"], schools["urban_rural_code"])]]
+    rule = standards.village_schools
+    village = schools[[contract.is_village_school(t, u, rule) for t, u in zip(schools["school_type"], schools["urban_rural_code"])]]
     totals = school_totals(stats).merge(village[["school_id", "name", "town", "school_type", "lon", "lat"]],
                                         on="school_id")
     totals["small"] = totals["students"] < standards.small_school_max

@@ -146,12 +146,23 @@ def coverage_text(i) -> str:
     return "—" if i.coverage.total == 0 else f"{i.coverage.complete}/{i.coverage.total}所"
 
 
+CHOICE_ITEMS = ("G3", "G4", "G5", "G6", "Q4")
+
+
+def choice_sentences(std) -> list[str]:
+    """The choices the standard leaves open, as these standards make them: the 依据 of the items whose figures
+    depend on one (which schools G6 counts as village schools, whether G4 counts 高中 pupils, how G3 credits a
+    whole school's rooms, what G5 and Q4 show), each formatted from the standards in force."""
+    return [std.item_scope(code)["basis"].rstrip("。") for code in CHOICE_ITEMS if code in std.get("item_scope", {})]
+
+
 def scope_sentence(std) -> str:
     """Which schools the CVs count, in words, from the standards' scope rules."""
     scope = std.scope
     parts = ["特殊教育学校不纳入" if scope.get("exclude_special_education", True) else "特殊教育学校纳入"]
     minimum = int(scope.get("teaching_point_min_students", 0))
-    parts.append(f"不足{minimum}人的教学点不纳入" if minimum else "教学点全部纳入")
+    kinds = "、".join("教学点" if t == "218" else std.type_name(t) for t in std.min_students_types)
+    parts.append(f"不足{minimum}人的{kinds}不纳入" if minimum else f"{kinds}全部纳入")
     parts.append("民办学校纳入" if scope.get("include_private", True) else "民办学校不纳入")
     return "，".join(parts) + "。"
 
@@ -361,6 +372,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
                f"每项指标分别判定（{lines}），综合差异系数仅供参考。")
     scope = "、".join(f"{s}{n}所" for s, n in c["in_scope"].items())
     paragraph(doc, f"纳入计算的学校：{scope}；{scope_sentence(c['std'])}"
+               "".join(f"{basis}。" for basis in choice_sentences(c["std"])) +
                f"数据来源：{meta.get('source_file', '—')}（SHA-256 {meta.get('source_sha256', '')[:12]}，导入于{fmt_time(meta.get('imported_at'))}）。")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
