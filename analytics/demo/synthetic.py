@@ -531,6 +531,9 @@ COUNTY_INDICATOR_EXEMPLARY = {"G8": 1.04, "G9": 1.0, "G11": 0.15, "G12": 1.0, "G
                               "Q2": 0.97, "S1": 0.93}
 
 
+SHARE_CODES = frozenset(contract.codes()["share_indicator_codes"])
+
+
 def _county_level_rows(rng, c, outline, seats, schools, rows) -> None:
     good = c.get("standing") in EXEMPLARY
     for year in c.get("years", YEARS):
@@ -540,6 +543,8 @@ def _county_level_rows(rng, c, outline, seats, schools, rows) -> None:
                 v = line if line == 1.0 else round(line * rng.uniform(1.0, 1.02), 3)
             else:
                 v = value if value in (0, 1) else round(float(value) * rng.uniform(0.97, 1.02), 3)
+            if code in SHARE_CODES:
+                v = min(v, 1.0)                 # a share is at most 1 (the importer refuses 1.002)
             rows["county_indicators"].append({"county_code": c["code"], "year": year, "indicator": code,
                                               "value": v, "note": "演示数据"})
     kinds = dict(c["towns"])

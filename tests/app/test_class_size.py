@@ -11,8 +11,9 @@ def test_band_chart_counts_the_classes(good_db, monkeypatch):
     sizes = service.class_sizes(Store(good_db), "320902", 2024)["by_stage"].set_index("stage")
     spec = chart_specs(at)[0]
     drawn = {d["name"]: sum(decode(d["y"])) for d in spec["data"]}
-    assert sum(drawn.values()) == sizes["total"].sum() == 12
-    assert drawn[t("band.large")] == sizes["large"].sum() == 12                  # 49–54 pupils, line 45
+    assert sum(drawn.values()) == sizes["total"].sum() == 26                     # 城东小学's 26 classes
+    assert drawn[t("band.large")] == sizes["large"].sum() == 12                  # the 49–50-pupil ones, line 45
+    assert drawn[t("band.within")] == sizes["within"].sum() == 14                # 43–44 pupils
 
 
 def test_the_fix_list_shows_the_first_rows_in_words_and_offers_all_of_them_as_a_download(demo_db, monkeypatch):

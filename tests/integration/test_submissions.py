@@ -59,7 +59,7 @@ def test_a_resubmission_replaces_only_its_county_years(tmp_path):
     load(db, wbk.full_rows(), tmp_path, "a.xlsx")
     before = county_tables(db, A)
     data = wbk.rows()                                                        # 2024 only, no 经费 sheet
-    data["学段"][1][3] = 1234
+    data["学段"][1][3] = 1210                                    # within the 班级 rows' 2 %
     report = load(db, data, tmp_path, "a2024.xlsx")
     assert tables.replacement_words(report.replacement) == "将替换：亭湖区 2024；保留：无其他区县"
     after = county_tables(db, A)
@@ -68,7 +68,7 @@ def test_a_resubmission_replaces_only_its_county_years(tmp_path):
         pd.testing.assert_frame_equal(new[new["year"] == 2023].reset_index(drop=True),
                                       old[old["year"] == 2023].reset_index(drop=True), check_dtype=False)
     stats = after["stage_stats"].set_index(["school_id", "year", "stage"])
-    assert stats.loc[("1320902001", 2024, "小学"), "students"] == 1234
+    assert stats.loc[("1320902001", 2024, "小学"), "students"] == 1210
     assert (after["funding"]["year"] == 2024).sum() == 0                     # 2024 funds were not sent again
     assert len(after["settlements"]) == len(before["settlements"])           # no 居民点 sheet: kept
 
@@ -79,7 +79,7 @@ def test_one_county_rolls_back_alone_as_a_new_version(tmp_path, capsys):
     load(db, wbk.for_county(wbk.full_rows(), B, "盐都区"), tmp_path, "b.xlsx")  # v2: B
     a_v2 = county_tables(db, A)
     changed = wbk.full_rows()
-    changed["学段"][1][3] = 999
+    changed["学段"][1][3] = 1190
     load(db, changed, tmp_path, "a3.xlsx")                                   # v3: A changed
     b_v3 = county_tables(db, B)
     code, out, err = run_cli(["rollback", "v2", "--county", A, "--db", str(db)], capsys)
@@ -118,7 +118,7 @@ def test_versions_are_kept_by_the_retention_rule(tmp_path, capsys):
     assert code == 0 and "省级督导2024" in out
     for k in range(3):                                                       # v3 v4 v5 A
         data = wbk.rows()
-        data["学段"][1][3] = 1000 + k
+        data["学段"][1][3] = 1201 + k
         load(db, data, tmp_path, f"a{k + 2}.xlsx")
     assert versions.version_numbers(db) == [1, 2, 3, 4, 5]                  # the installation keeps 10 per county
     removed = versions.prune(db, keep_per_county=1)
