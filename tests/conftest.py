@@ -36,6 +36,23 @@ def demo_db(tmp_path_factory):
     return db
 
 
+@pytest.fixture(scope="module")
+def full_tables(tmp_path_factory):
+    """亭湖区 2024 of the small full workbook (tests/workbooks.py ``full_rows``), as the scorecard reads them."""
+    from analytics import service
+    from analytics.io.storage import Store
+    from tests import workbooks as wbk
+    from tests.helpers import load
+    tmp = tmp_path_factory.mktemp("full")
+    db = tmp / "equity.duckdb"
+    load(db, wbk.full_rows(), tmp, "full.xlsx", accept_warnings=True)
+    store = Store(db)
+    try:
+        yield service.county_year_tables(store, "320902", 2024)
+    finally:
+        store.close()
+
+
 @pytest.fixture()
 def good_db(tmp_path):
     """The small valid workbook of tests/workbooks.py imported as version 1 (no cnmaps)."""

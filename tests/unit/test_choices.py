@@ -5,16 +5,12 @@ in 村庄 220) and on hand-made frames."""
 import pandas as pd
 import pytest
 
-from analytics import service
-from analytics.io.storage import Store
 from analytics.method import scorecard as sc
 from analytics.method import sizing
 from analytics.method.coverage import NOT_APPLICABLE, PASS
 from analytics.i18n import t
 from analytics.report import briefing
 from analytics.standards import Standards, deep_merge, load_standards
-from tests import workbooks as wbk
-from tests.helpers import load
 
 NATIONAL = load_standards("320902")
 PRIMARY_SCHOOL, THROUGH_SCHOOL, TEACHING_POINT = "1320902001", "1320902003", "1320902004"
@@ -25,15 +21,8 @@ def province(**override) -> Standards:
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("choices")
-    db = tmp / "equity.duckdb"
-    load(db, wbk.full_rows(), tmp, "full.xlsx", accept_warnings=True)
-    store = Store(db)
-    try:
-        yield service.county_year_tables(store, "320902", 2024)
-    finally:
-        store.close()
+def tables(full_tables):
+    return full_tables
 
 
 def item(items, code, stage=None):

@@ -9,14 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import service
 from analytics.i18n import t
-from analytics.io.storage import Store
 from analytics.method import scorecard as sc
 from analytics.method.coverage import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Coverage, decide
 from analytics.standards import load_standards
-from tests import workbooks as wbk
-from tests.helpers import load
 
 STD = load_standards("320902")
 COUNTY, YEAR = "320902", 2024
@@ -24,16 +20,8 @@ PRIMARY_SCHOOL, JUNIOR_SCHOOL, THROUGH_SCHOOL, TEACHING_POINT = "1320902001", "1
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory):
-    """The county-year tables of the full small workbook, as the scorecard reads them."""
-    tmp = tmp_path_factory.mktemp("coverage")
-    db = tmp / "equity.duckdb"
-    load(db, wbk.full_rows(), tmp, "full.xlsx", accept_warnings=True)
-    store = Store(db)
-    try:
-        yield service.county_year_tables(store, COUNTY, YEAR)
-    finally:
-        store.close()
+def tables(full_tables):
+    return full_tables
 
 
 def copy(tables):
