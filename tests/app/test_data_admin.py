@@ -7,7 +7,7 @@ from tests.app.apptest import app
 def test_data_admin_rolls_back_and_every_page_follows(tmp_path, monkeypatch):
     db = tmp_path / "equity.duckdb"
     for name, data in (("a.xlsx", wbk.rows()), ("b.xlsx", wbk.rows())):
-        data["学段"][1][3] = 1200 if name == "a.xlsx" else 1300
+        data["学段"][1][3] = 1200 if name == "a.xlsx" else 1210
         assert import_workbook(wbk.write(tmp_path / name, data), db, outline_source=wbk.box_outlines).written
     at = app(db, monkeypatch, "data_admin")
     assert not at.exception

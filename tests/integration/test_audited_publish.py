@@ -47,7 +47,7 @@ def test_an_entry_that_cannot_be_written_keeps_the_version_out(tmp_path, capsys,
             raise audit.AuditBroken("tail_missing", id=9)
         return real(path, user, role, action, *rest)
     monkeypatch.setattr(audit, "append_entry", refuse)
-    code, _, err = run_cli(["import", str(wbk.write(tmp_path / "b.xlsx", mutate("学段", 2, "在校生数", 999))),
+    code, _, err = run_cli(["import", str(wbk.write(tmp_path / "b.xlsx", mutate("学段", 2, "在校生数", 1190))),
                             "--db", str(db)], capsys)
     assert code == 2 and "审计日志与其链头不符" in err and "Traceback" not in err
     assert versions.current_version(db) == 1 and versions.version_numbers(db) == [1]    # no v2 left behind
@@ -60,7 +60,7 @@ def test_an_import_failing_on_a_full_disk_is_audited(tmp_path, capsys, monkeypat
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(versions.versions_dir(db)))
     monkeypatch.setattr(storage, "write_submission", full)
-    code, _, err = run_cli(["import", str(wbk.write(tmp_path / "b.xlsx", mutate("学段", 2, "在校生数", 999))),
+    code, _, err = run_cli(["import", str(wbk.write(tmp_path / "b.xlsx", mutate("学段", 2, "在校生数", 1190))),
                             "--db", str(db)], capsys)
     assert code == 2 and "磁盘" in err
     rows = audit.entries(state.state_path(db))
@@ -73,7 +73,7 @@ def test_every_entry_deleted_is_seen_through_the_versions(tmp_path):
     """The log and its head row both deleted: the versions recorded the head at their publish."""
     db = tmp_path / "equity.duckdb"
     load(db, wbk.rows(), tmp_path, "a.xlsx")
-    load(db, mutate("学段", 2, "在校生数", 999), tmp_path, "b.xlsx")
+    load(db, mutate("学段", 2, "在校生数", 1190), tmp_path, "b.xlsx")
     log = state.state_path(db)
     with state.connect(log, write=True) as con:
         con.execute("DELETE FROM audit")
@@ -90,7 +90,7 @@ def test_a_killed_writers_temporary_files_go_at_the_next_publish(tmp_path):
     stray.write_bytes(b"\0" * 4096)
     swap = db.with_name(db.name + ".swap-99999")
     swap.write_bytes(b"\0")
-    load(db, mutate("学段", 2, "在校生数", 999), tmp_path, "b.xlsx")
+    load(db, mutate("学段", 2, "在校生数", 1190), tmp_path, "b.xlsx")
     assert not stray.exists() and not swap.exists()
     assert versions.version_numbers(db) == [1, 2]
 
@@ -99,7 +99,7 @@ def test_a_killed_writers_temporary_files_go_at_the_next_publish(tmp_path):
 def test_a_rollback_is_audited_before_its_swap(tmp_path, capsys, scope):
     db = tmp_path / "equity.duckdb"
     load(db, wbk.rows(), tmp_path, "a.xlsx")
-    load(db, mutate("学段", 2, "在校生数", 999), tmp_path, "b.xlsx")
+    load(db, mutate("学段", 2, "在校生数", 1190), tmp_path, "b.xlsx")
     args = ["rollback", "1", "--db", str(db), "--user", "李明"] + (["--county", "320902"] if scope == "county" else [])
     code, _, err = run_cli(args, capsys)
     assert code == 0, err
@@ -134,7 +134,7 @@ def test_the_key_is_rotated_with_the_whole_log_and_verify_says_what_broke(tmp_pa
     from analytics.io import keys
     db = tmp_path / "equity.duckdb"
     load(db, wbk.rows(), tmp_path, "a.xlsx")
-    load(db, mutate("学段", 2, "在校生数", 999), tmp_path, "b.xlsx")
+    load(db, mutate("学段", 2, "在校生数", 1190), tmp_path, "b.xlsx")
     log = state.state_path(db)
     old = keys.load(log)
     code, out, err = run_cli(["audit", "--rotate-key", "--db", str(db)], capsys)

@@ -22,7 +22,7 @@ def installation(folder):
     """Two versions (the second changes a school's pupils), v1 tagged, two accounts, a scenario, audit entries."""
     db = folder / "equity.duckdb"
     load(db, wbk.rows(), folder, "a.xlsx")
-    load(db, mutate("学段", 2, "在校生数", 999), folder, "b.xlsx")
+    load(db, mutate("学段", 2, "在校生数", 1190), folder, "b.xlsx")
     versions.tag(db, 1, "省级督导 2024")
     location = state.state_path(db)
     accounts.add(location, "manager1", "manager", "320902", PASSWORD)

@@ -110,7 +110,7 @@ def test_two_imports_at_the_same_moment_both_become_versions(tmp_path, state_bac
     db = tmp_path / "equity.duckdb"
     load(db, wbk.rows(), tmp_path, "base.xlsx")
     books = []
-    for k, pupils in enumerate((1111, 2222)):
+    for k, pupils in enumerate((1191, 1209)):                  # within the 班级 rows' 2 %
         data = wbk.rows()
         data["学段"][1][3] = pupils
         books.append(wbk.write(tmp_path / f"w{k}.xlsx", data))
@@ -125,7 +125,7 @@ def test_two_imports_at_the_same_moment_both_become_versions(tmp_path, state_bac
         seen.add(int(store.stage_stats("320902", [2024]).set_index(["school_id", "stage"]).loc[("1320902001", "小学"), "students"]))
         assert store.row_counts()["schools"] == 4
         store.close()
-    assert seen == {1111, 2222}                                             # neither import was lost
+    assert seen == {1191, 1209}                                             # neither import was lost
     assert versions.current_version(db) in (2, 3)
 
 
@@ -180,7 +180,7 @@ def _with_dimension(path: Path, sheet_no: int, ref: str) -> Path:
 
 
 def test_a_stale_dimension_tag_cuts_no_row_and_no_column(tmp_path):
-    """班级's tag says A1:E5 over 13 rows, 学校's says one column short (no 纬度): every class and every
+    """班级's tag says A1:E5 over 27 rows, 学校's says one column short (no 纬度): every class and every
     coordinate is read all the same (openpyxl's read-only mode would trust the tag: 4 classes, no latitudes)."""
     book = wbk.write(tmp_path / "a.xlsx", wbk.rows())
     book = _with_dimension(_with_dimension(book, 3, "A1:E5"), 1, "A1:I5")
@@ -188,7 +188,7 @@ def test_a_stale_dimension_tag_cuts_no_row_and_no_column(tmp_path):
     assert report.written, [p.format() for p in report.errors]
     store = storage.Store(tmp_path / "equity.duckdb")
     try:
-        assert store.row_counts()["classes"] == len(wbk.rows()["班级"]) - 1 == 12
+        assert store.row_counts()["classes"] == len(wbk.rows()["班级"]) - 1 == 26
         assert store.schools()["lat"].notna().all()
     finally:
         store.close()
