@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
+import pandas as pd
+
 
 from analytics.codes import (  # noqa: F401 — the vocabulary, defined once on the ground floor (analytics.codes)
     CHILDREN_COLUMN, CONTRACT_PATH, JUNIOR, PRIMARY, STAGES, URBAN_RURAL_GROUPS, WHOLE_SCHOOL, canonical_rank, codes,
@@ -252,7 +254,6 @@ def class_rows_agreement(stats, classes, tolerance: float):
     a blank stated figure cannot disagree (nothing to compare). Example: 28 classes and 1,284 pupils stated,
     27 rows holding 1,233 → disagree (a row is missing), whatever the tolerance.
     """
-    import pandas as pd
     columns = ["school_id", "year", "classes_stated", "class_rows", "pupils_stated", "pupils_in_rows", "agree"]
     if classes is None or stats is None or len(classes) == 0 or len(stats) == 0:
         return pd.DataFrame(columns=columns)
