@@ -227,6 +227,9 @@ class Standards(dict):
             for t, where in self.village_schools.items())
         out["senior_in_g4"] = ("有高中部的学校（完全中学、十二年一贯制）连同高中在校生计算" if self.senior_counts_in_size
                                else "有高中部的学校（完全中学、十二年一贯制）只计义务教育在校生，不计高中")
+        out["senior_in_g3"] = ("有高中部的学校，全校的专用教室按加权学生数拆分，只计义务教育部分（与差异系数L7相同）"
+                               if self["guarantee"]["G3"].get("senior_rooms", "whole") == "share"
+                               else "有高中部的学校，全校的专用教室全部计入其义务教育班级（差异系数L7则按加权学生数拆分）")
         for code, item in {**self.get("guarantee", {}), **self.get("quality", {}),
                            **self.get("recognition", {})}.items():
             if "line" in item:

@@ -3,7 +3,8 @@ import streamlit as st
 
 from analytics.report.escape import safe_filename
 from analytics.formatting import fmt_pct
-from analytics.geo.mapping import BAND_COLOURS, marker_radius
+from analytics.geo.mapping import BAND_COLOURS, STATUS_COLOURS, marker_radius
+from analytics.method.sizing import UNKNOWN_BAND
 from ui import charts, data, maps, page, state
 from ui.strings import stage_label, tr
 
@@ -22,6 +23,14 @@ by_stage = cs["by_stage"]
 totals = cs["summary"]
 st.markdown("**" + tr("class.summary", over=totals["over"], share=fmt_pct(totals["over_share"]),
                       big=totals["big"], huge=totals["huge"]) + "**")
+disagree = cs["disagree"]
+if len(disagree):                          # not known to be within the line: named with both counts
+    st.warning(tr("class.disagree", n=len(disagree)))
+    with st.expander(tr("class.disagree_list", n=len(disagree))):
+        page.table(disagree.drop(columns="school_id").rename(columns={
+            "name": tr("col.school"), "town": tr("col.town"), "classes_stated": tr("col.classes_stated"),
+            "class_rows": tr("col.class_rows"), "pupils_stated": tr("col.pupils_stated"),
+            "pupils_in_rows": tr("col.pupils_in_rows")}))
 c1, c2 = st.columns(2)
 c1.subheader(tr("class.bands_chart"))
 c1.plotly_chart(charts.band_bars(by_stage, "stage", stage_label), width="stretch")
@@ -31,8 +40,9 @@ c2.plotly_chart(charts.band_bars(grp, "urban_rural_group", lambda g: tr(f"group.
 
 st.subheader(tr("class.map"))
 schools = cs["schools"]
-pts = schools.assign(band=schools["school_id"].map(cs["worst_band"]).fillna("within"))
-band_order = list(BAND_COLOURS)
+pts = schools.assign(band=schools["school_id"].map(cs["worst_band"]).fillna(UNKNOWN_BAND))
+colours = {**BAND_COLOURS, UNKNOWN_BAND: STATUS_COLOURS["unknown"]}
+band_order = list(colours)
 band_names = {b: tr(f"band.{b}") for b in band_order}
 pts = pts.assign(radius=pts["students"].map(marker_radius), colour_index=pts["band"].map(band_order.index),
                  ring=pts["over"], tooltip=maps.tooltips(pts["name"], maps.formatted(pts["students"], persons),
@@ -40,9 +50,9 @@ pts = pts.assign(radius=pts["students"].map(marker_radius), colour_index=pts["ba
 with st.columns([1, 3])[0]:
     base = maps.base_map_choice("class_base")
 m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code), pts, base)
-maps.add_points(m, pts.sort_values("students", ascending=False), tr("map.schools"), list(BAND_COLOURS.values()))
+maps.add_points(m, pts.sort_values("students", ascending=False), tr("map.schools"), list(colours.values()))
 maps.show(m, key=state.widget_key(state.CLASS_MAP, sel.county_code, sel.year, base['key']))
-maps.legend([(BAND_COLOURS[b], tr(f"band.{b}")) for b in BAND_COLOURS], ring_label=tr("class.ring"))
+maps.legend([(colours[b], band_names[b]) for b in colours], ring_label=tr("class.ring"))
 
 st.subheader(tr("class.fix"))
 st.caption(tr("class.fix_help"))

@@ -3,7 +3,7 @@ the schools it judges — and the verdict (pass / fail / unknown / not applicabl
 import pandas as pd
 import streamlit as st
 
-from analytics.report.escape import safe_filename
+from analytics.report.escape import markdown_text, safe_filename
 from analytics.method.scorecard import COUNTY_SOURCE, verdict_key
 from ui import data, page
 from analytics.formatting import fmt_item_line, fmt_item_value
@@ -97,6 +97,10 @@ for part in ("resource", "guarantee", "quality", "recognition"):
     page.dataframe(table[rows].style.apply(
         lambda r: [f"background-color: {colours.get(r[tr('col.status')], '')}"] * len(r), axis=1),
         hide_index=True, width="stretch", height=35 * (int(rows.sum()) + 1) + 3)     # every item, no inner scroll
+    bases = [(label(df.iloc[k]), df.iloc[k]["basis"]) for k in range(len(df)) if rows[k] and df.iloc[k]["basis"]]
+    if bases:                                      # the clause and the choices each item reads, whole
+        with st.expander(tr("score.scope_all", n=len(bases))):
+            st.markdown("\n".join(f"- **{markdown_text(item)}**：{markdown_text(basis)}" for item, basis in bases))
     for k in [k for k in range(len(df)) if rows[k]]:
         row = df.iloc[k]
         if row["sources_differ"]:                  # the two-source note whole, not cut by the column's width

@@ -245,15 +245,22 @@ NAMED_CODES = {"school_type": ("col.school_type_name", lambda c: codes()["school
 
 
 
-def class_rows_agreement(stats, classes, tolerance: float):
+def class_pupils_tolerance() -> float:
+    """How far Σ 班级人数 may stray from Σ 在校生数 before the sheets disagree (``checks.class_pupils_tolerance``)."""
+    return float(raw_contract()["checks"]["class_pupils_tolerance"])
+
+
+def class_rows_agreement(stats, classes, tolerance: float | None = None):
     """Per school × year with class rows: do the 班级 rows and the 学段 rows (全校 rows aside) describe the
     same school? Columns: school_id, year, classes_stated (Σ 班级数), class_rows (rows on the 班级 sheet),
     pupils_stated (Σ 在校生数), pupils_in_rows (Σ 班级人数), agree.
 
     agree = class_rows == classes_stated and |pupils_in_rows − pupils_stated| ≤ tolerance × pupils_stated;
     a blank stated figure cannot disagree (nothing to compare). Example: 28 classes and 1,284 pupils stated,
-    27 rows holding 1,233 → disagree (a row is missing), whatever the tolerance.
+    27 rows holding 1,233 → disagree (a row is missing), whatever the tolerance. ``tolerance`` defaults to
+    :func:`class_pupils_tolerance`.
     """
+    tolerance = class_pupils_tolerance() if tolerance is None else tolerance
     columns = ["school_id", "year", "classes_stated", "class_rows", "pupils_stated", "pupils_in_rows", "agree"]
     if classes is None or stats is None or len(classes) == 0 or len(stats) == 0:
         return pd.DataFrame(columns=columns)

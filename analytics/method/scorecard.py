@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.io import contract
-from analytics.method import school_rule, sizing, variation
+from analytics.method import indicators, school_rule, sizing, variation
 from analytics.method.coverage import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Coverage, combine, decide
 from analytics.standards import Standards
 from analytics.method.indicators import INDICATOR_SOURCES, school_stage_indicators
@@ -196,9 +196,37 @@ def known_sums(df: pd.DataFrame, column: str, by: str = "school_id") -> pd.Serie
     return sums.where(~values.isna().groupby(df[by]).any())
 
 
-def g3_rooms(stats: pd.DataFrame, schools: pd.DataFrame, rule: dict) -> pd.DataFrame:
+def compulsory_share_of_whole(stats: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
+    """Per school with a 全校 row: the part of its whole-school rooms that serves 义务教育.
+
+    share = Σ_s w_s·P_s / (Σ_s w_s·P_s + w_高中·P_高中) over its 学段 rows s (:func:`indicators.split_shares`);
+    1 where the 全校 row gives no 高中在校生数. Example: 1,200 初中 and 1,230 高中 pupils, weights 1.1 : 1.32 →
+    1,320 / (1,320 + 1,623.6) = 0.44843.
+    """
+    out = {}
+    whole = stats[stats["stage"] == contract.WHOLE_SCHOOL]
+    parts = stats[stats["stage"] != contract.WHOLE_SCHOOL]
+    for _, w in whole.iterrows():
+        own = parts[parts["school_id"] == w["school_id"]]
+        students = {r["stage"]: float(r["students"]) if pd.notna(r["students"]) else 0.0 for _, r in own.iterrows()}
+        senior = pd.to_numeric(w.get("senior_students"), errors="coerce")
+        if pd.isna(senior) or senior <= 0:
+            out[w["school_id"]] = 1.0
+            continue
+        shares = indicators.split_shares({**students, indicators.SENIOR: float(senior)}, weights)
+        out[w["school_id"]] = 1.0 - shares[indicators.SENIOR]
+    return pd.Series(out, dtype="float64")
+
+
+def g3_rooms(stats: pd.DataFrame, schools: pd.DataFrame, rule: dict,
+             weights: dict[str, float] | None = None) -> pd.DataFrame:
     """Per school: music/art rooms needed = max(1, ⌈classes / classes_per_room⌉) each; the smallest room
     at least ``music_room_min_m2`` / ``art_room_min_m2`` (the G3 rule of the standards).
+
+    A school with a 高中部 reports its rooms once on the 全校 row. ``senior_rooms: whole`` (national default)
+    credits them all to its 义务教育 classes; ``share`` credits only the 义务教育 part by weighted pupils
+    (:func:`compulsory_share_of_whole`, as L7 does; ``weights`` the standards' ``split_weights``): 3 rooms at
+    a share of 0.448 count as 1.345 rooms against the 2 that 24 classes need.
 
     ``ok``: False when the known figures already break the rule (fewer rooms than even one needed,
     fewer than the classes need, a room known to be too small: ``*_short`` rooms missing — at least,
@@ -213,13 +241,21 @@ def g3_rooms(stats: pd.DataFrame, schools: pd.DataFrame, rule: dict) -> pd.DataF
     at_least = g["needed"].fillna(1.0)                      # blank classes: at least one room of each kind
     known_fail = pd.Series(False, index=g.index)
     blank = g["needed"].isna()
+    factor = pd.Series(1.0, index=stats.index)
+    mode = rule.get("senior_rooms", "whole")
+    if mode not in ("whole", "share"):
+        raise ValueError(f"guarantee.G3.senior_rooms: expected whole or share, got {mode!r}")
+    if mode == "share":
+        whole = stats["stage"] == contract.WHOLE_SCHOOL
+        share = compulsory_share_of_whole(stats, weights or {})
+        factor[whole] = stats.loc[whole, "school_id"].map(share).fillna(1.0)
     for kind in ("music", "art"):
-        count = pd.to_numeric(stats[f"{kind}_rooms"], errors="coerce").astype("float64").groupby(stats["school_id"]) \
-            .sum(min_count=1).reindex(g.index)
+        rooms = pd.to_numeric(stats[f"{kind}_rooms"], errors="coerce").astype("float64") * factor
+        count = rooms.groupby(stats["school_id"]).sum(min_count=1).reindex(g.index)
         smallest = pd.to_numeric(stats[f"{kind}_room_min_m2"], errors="coerce").astype("float64") \
             .groupby(stats["school_id"]).min().reindex(g.index)
         g[kind], g[f"{kind}_min"] = count, smallest
-        g[f"{kind}_short"] = (at_least - count).clip(lower=0).fillna(0.0)
+        g[f"{kind}_short"] = np.ceil((at_least - count).clip(lower=0).round(9)).fillna(0.0)  # whole rooms to build
         g[f"{kind}_small"] = (count > 0) & smallest.notna() & (smallest < rule[f"{kind}_room_min_m2"])
         known_fail |= (g[f"{kind}_short"] > 0) | g[f"{kind}_small"]
         blank |= count.isna() | ((count > 0) & smallest.isna())
@@ -243,7 +279,7 @@ def guarantee_items(data: dict, std: Standards) -> list[Item]:
         scope = scope_schools(schools, stats, std, code)
         scoped_stats = stats[stats["school_id"].isin(scope["school_id"])]
         if code == "G3":
-            g = g3_rooms(scoped_stats, scope, rule)
+            g = g3_rooms(scoped_stats, scope, rule, std["split_weights"])
             cov = Coverage.of(scope["school_id"], g.loc[g["ok"].isna(), "school_id"],
                               inputs("stage_stats", "classes", "music_rooms", "music_room_min_m2", "art_rooms",
                                      "art_room_min_m2"), names)
@@ -302,8 +338,7 @@ def g5_item(data, std, scope) -> Item:
     blank = set(mine.loc[mine["students"].isna(), "school_id"])
     # the 班级 rows of a school must be the classes its 学段 rows state: with rows missing (or extra) the
     # school is not known to be within the line (a class above it may be the one missing)
-    tolerance = float(contract.raw_contract()["checks"]["class_pupils_tolerance"])
-    agreement = contract.class_rows_agreement(stats[stats["school_id"].isin(scope["school_id"])], mine, tolerance)
+    agreement = contract.class_rows_agreement(stats[stats["school_id"].isin(scope["school_id"])], mine)
     blank |= set(agreement.loc[~agreement["agree"].astype(bool), "school_id"])
     cov = Coverage.of(scope["school_id"], sorted(unreported | blank), inputs("classes", "students"), names)
     return _item("guarantee", "G5", None, len(over), 0.0, cov, over["school_id"], schools, std,

@@ -14,6 +14,8 @@ from analytics.standards import Standards
 
 # ≤ the 学段's line, then 偏大, 大班额 and 超大班额: the line and the band edges are in ``class_size``
 BANDS = ("within", "large", "big", "huge")
+# a school whose class rows are missing or disagree with its 学段 rows: no band is known (数据不全)
+UNKNOWN_BAND = "unknown"
 
 
 def class_band(size: float, stage: str, standards: Standards) -> str:

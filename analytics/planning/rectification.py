@@ -399,7 +399,8 @@ def guarantee_actions(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards
     split so every grade fits the line: each extra class costs a classroom and
     ``teachers_per_extra_class`` teachers for a year (see spatial.class_fixes)."""
     ordinary = schools[~schools["school_type"].map(contract.is_special_education)]
-    g = g3_rooms(stats[stats["school_id"].isin(ordinary["school_id"])], ordinary, std["guarantee"]["G3"])
+    g = g3_rooms(stats[stats["school_id"].isin(ordinary["school_id"])], ordinary, std["guarantee"]["G3"],
+                 std["split_weights"])
     out = []
     bad = g[g["ok"] == False]  # noqa: E712
     rooms = bad["music_short"] + bad["art_short"] + bad["music_small"].astype(bool).astype(int) \

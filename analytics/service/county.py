@@ -130,6 +130,16 @@ def compute_class_sizes(store: Store, county_code: str, year: int) -> dict:
         worst = rank.groupby(banded["school_id"]).max().map(dict(enumerate(sizing.BANDS)))
     else:
         worst = pd.Series(dtype=object)
+    # a school whose 班级 rows are not the classes its 学段 rows state (or that has none) is not known to be
+    # within the line: 数据不全, listed with both counts (G5 reads it the same way)
+    agreement = contract.class_rows_agreement(stats, classes)
+    disagree = names.merge(agreement[~agreement["agree"].astype(bool)].drop(columns=["agree", "year"]), on="school_id")
+    if not estimated:
+        special = set(schools.loc[schools["school_type"].map(contract.is_special_education).astype(bool), "school_id"])
+        in_scope = set(stats.loc[stats["stage"] != contract.WHOLE_SCHOOL, "school_id"]) - special
+        unknown = set(disagree["school_id"]) | (set(in_scope) - set(banded["school_id"]))
+        worst = pd.concat([worst.drop(list(unknown & set(worst.index))),
+                           pd.Series(sizing.UNKNOWN_BAND, index=sorted(unknown), dtype=object)])
     over = banded[banded["over_line"]].merge(names, on="school_id", how="left") if len(banded) else banded
     by_grade = over.groupby(["stage", "name", "grade"]).agg(classes=("students", "size"), largest=("students", "max"),
                                                             pupils=("students", "sum")).reset_index() \
@@ -138,6 +148,7 @@ def compute_class_sizes(store: Store, county_code: str, year: int) -> dict:
         "estimated": estimated,
         "n_classes": int(len(banded)),
         "worst_band": worst,
+        "disagree": disagree,
         "over_by_grade": by_grade,
         "by_stage": sizing.band_counts(banded, ["stage"]),
         "summary": sizing.band_summary(sizing.band_counts(banded, ["stage"])),

@@ -28,3 +28,14 @@ def test_scorecard_page_shows_the_items_the_cli_prints(good_db, monkeypatch, cap
     assert counts["not_applicable"] >= 1                      # G7: the fixture has no special-education school
     assert any(c.value == t("score.counts", p=counts["pass"], f=counts["fail"], u=counts["unknown"],
                             na=counts["not_applicable"]) for c in at.caption)
+    # each item's clause and the choices it makes, whole, below its part's table (the column cuts them)
+    per_part = {}
+    for rec in cli:
+        per_part[rec["part"]] = per_part.get(rec["part"], 0) + bool(rec["basis"])
+    labels = [e.label for e in at.expander]
+    assert [t("score.scope_all", n=n) for n in per_part.values() if n] == [x for x in labels if x.startswith(
+        t("score.scope_all", n=0)[:6])]
+    whole = "\n".join(m.value for m in at.markdown).replace("\\", "")
+    for rec in cli:
+        if rec["basis"]:
+            assert rec["basis"] in whole, rec["code"]

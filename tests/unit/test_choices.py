@@ -86,6 +86,29 @@ def test_g4_counts_a_senior_part_only_where_the_province_says_so():
     assert "连同高中在校生计算" in whole.item_scope("G4")["basis"]
 
 
+def test_g3_credits_a_senior_part_s_rooms_by_weighted_pupils_only_where_the_province_says_so():
+    """The 完全中学 above reports 3 music and 3 art rooms (96 and 90 ㎡) on its 全校 row; 24 初中 classes need
+    ⌈24/12⌉ = 2 of each. National: all 3 count → pass. ``senior_rooms: share``: the 义务教育 part is
+    1.1·1,200 / (1.1·1,200 + 1.32·1,230) = 1,320 / 2,943.6 = 0.44843, so 3 × 0.44843 = 1.345 rooms of each
+    kind < 2 → fail, one room of each kind to build."""
+    stats, schools = complete_middle_school()
+    rooms = {"music_rooms": 3, "music_room_min_m2": 96, "art_rooms": 3, "art_room_min_m2": 90}
+    for key, value in rooms.items():
+        stats[key] = [None, value]
+    rule = NATIONAL["guarantee"]["G3"]
+    national = sc.g3_rooms(stats, schools, rule, NATIONAL["split_weights"]).iloc[0]
+    assert (national["music"], national["needed"], national["ok"]) == (3, 2, True)
+    share = province(guarantee={"G3": {"senior_rooms": "share"}})
+    split = sc.g3_rooms(stats, schools, share["guarantee"]["G3"], share["split_weights"]).iloc[0]
+    assert split["music"] == pytest.approx(3 * 1320 / 2943.6) and split["music"] == pytest.approx(1.34530, abs=1e-5)
+    assert (split["ok"], split["music_short"], split["art_short"]) == (False, 1, 1)
+    assert "全校的专用教室全部计入其义务教育班级" in NATIONAL.item_scope("G3")["basis"]
+    assert "按加权学生数拆分，只计义务教育部分" in share.item_scope("G3")["basis"]
+    assert any("只计义务教育部分" in w for w in briefing.choice_sentences(share))
+    with pytest.raises(ValueError, match="senior_rooms"):
+        sc.g3_rooms(stats, schools, {**rule, "senior_rooms": "half"}, NATIONAL["split_weights"])
+
+
 def test_each_value_says_what_it_is(tables):
     """G4 the largest school (城东小学, 1,200), G5 the classes above the line (12 of 城东小学's 26 — 49 and 50
     pupils against 45), Q4 the lowest school's share and the county's (every school 6 %: 0.06 × 700 × pupils),

@@ -198,7 +198,7 @@ def _check_sheets_agree(stats: pd.DataFrame, classes: pd.DataFrame | None, schoo
     naming both counts, on the school's first 学段 row."""
     if classes is None or not len(classes):
         return
-    tolerance = float(contract.raw_contract()["checks"]["class_pupils_tolerance"])
+    tolerance = contract.class_pupils_tolerance()
     found = contract.class_rows_agreement(stats, classes, tolerance)
     sheet = contract.sheet("stage_stats")
     names = dict(zip(schools["school_id"], schools["name"]))
