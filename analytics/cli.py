@@ -7,7 +7,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from analytics.formatting import fmt_cv_line, fmt_wan
+from analytics.formatting import fmt_cv_line, fmt_money_split
 from analytics.i18n import t
 from analytics.io import contract
 
@@ -478,7 +478,7 @@ def cmd_plan(args) -> int:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     else:
-        print(t("plan.total_line", args.lang, n=len(summary["actions"]), total=fmt_wan(summary['total_cost_yuan'])))
+        print(t("plan.total_line", args.lang, n=len(summary["actions"]), money=fmt_money_split(summary, args.lang)))
     return 0
 
 

@@ -120,6 +120,16 @@ def fmt_wan(yuan, decimals: int = 1) -> str:
     return "—" if _missing(yuan) else f"{to_wan(float(yuan)):,.{decimals}f}"
 
 
+def fmt_money_split(totals: dict, lang: str = "zh") -> str:
+    """A plan's money as a budget reads it, never one sum of unlike things: one-off, recurring per year and the
+    cumulative over the horizon (:func:`analytics.planning.rectification.cost_totals`). Example (zh):
+    "一次性投入1.23亿元；每年经常性投入5,190.00万元/年；6年累计4.35亿元"."""
+    yuan = t("unit.yuan", lang)
+    return t("money.split", lang, one_off=fmt_count(totals.get("one_off_yuan"), lang, yuan),
+             recurring=fmt_count(totals.get("recurring_yuan"), lang, yuan), years=int(totals.get("horizon_years") or 0),
+             total=fmt_count(totals.get("cumulative_yuan"), lang, yuan))
+
+
 def fmt_item_line(code: str, threshold, kind: str = "", lang: str = "zh", std=None) -> str:
     """The line of a scorecard item with its direction and unit, in the form of :func:`fmt_item_value`: a CV
     line with ≤ and two decimals; a whole-share line as a percentage without a sign; other shares and

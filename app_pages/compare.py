@@ -10,7 +10,8 @@ from analytics.io.export import to_excel_bytes
 from analytics.report import comparison
 from analytics.report.comparison import distance_table, format_value, item_name, peer_label
 from analytics.report.escape import markdown_text, safe_filename
-from analytics.formatting import fmt_count, fmt_pct
+from analytics.formatting import fmt_count, fmt_money_split, fmt_pct
+from analytics.planning import rectification
 from analytics.standards import settings_section
 from ui import auth, charts, data, maps, page, region as view, state
 from ui.strings import indicator_label, lang, stage_label, tr, year_label
@@ -156,7 +157,8 @@ if st.button(tr("compare.plans_run"), icon=":material/calculate:", key=state.COM
     bar.empty()
     st.session_state[plans_key] = True
     shown = plans["counties"][plans["counties"]["county_code"].isin(set(labels))]
-    st.markdown(tr("compare.plans_resource", n=len(shown), total=fmt_count(shown["total_cost_yuan"].sum(), lang(), tr("unit.元")),
+    money = fmt_money_split(rectification.combined_totals(shown.to_dict("records")), lang())
+    st.markdown(tr("compare.plans_resource", n=len(shown), total=markdown_text(money),
                    resource=int(shown["passes_after"].sum()), whole=int(shown["passes_whole_after"].sum())))
     routes = plans["routes"][plans["routes"]["county_code"].isin(set(labels))]
     page.table(distance_table(routes.assign(county_name=routes["county_code"].map(labels)), lang()))

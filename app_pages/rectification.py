@@ -24,11 +24,14 @@ if view["empty"]:
     st.stop()
 auth.record_once(st.session_state.get(state.ACCOUNT), "plan", sel.county_code, f"{sel.year} v{data.meta(sig).get('version', '')}")
 st.caption(tr("plan.intro"))
-k = st.columns(3)
-k[0].metric(tr("plan.total"), fmt_count(view["total_cost_yuan"], lang(), tr("unit.yuan")))
-k[1].metric(tr("plan.actions_n"), view["n_actions"])
+years = view["horizon_years"]
+k = st.columns(5)
+k[0].metric(tr("money.one_off"), fmt_count(view["one_off_yuan"], lang(), tr("unit.yuan")))
+k[1].metric(tr("money.recurring"), fmt_count(view["recurring_yuan"], lang(), tr("unit.yuan")) + tr("unit.per_year"))
+k[2].metric(tr("money.cumulative", years=years), fmt_count(view["cumulative_yuan"], lang(), tr("unit.yuan")))
+k[3].metric(tr("plan.actions_n"), view["n_actions"])
 for stage in view["schools"]:
-    k[2].caption(tr("plan.complying", stage=stage_label(stage), before=view["complying_before"].get(stage, 0),
+    k[4].caption(tr("plan.complying", stage=stage_label(stage), before=view["complying_before"].get(stage, 0),
                     after=view["complying_after"].get(stage, 0), total=view["schools"][stage]))
 (st.success if view["passes"] else st.error)(tr("plan.after_ok" if view["passes"] else "plan.after_bad"),
                                              icon=":material/fact_check:")
@@ -40,10 +43,16 @@ if uncovered:
 sheets = view["sheets"]
 cost = view["cost_by_measure"]
 if len(cost):
-    fig = go.Figure(go.Bar(x=to_wan(cost["cost_yuan"]), y=cost["label"], orientation="h", marker_color="#0072B2",
-                           text=[fmt_count(v, lang(), tr("unit.yuan")) for v in cost["cost_yuan"]], textposition="auto"))
-    fig.update_xaxes(title=tr("plan.cost_wan"))
-    st.plotly_chart(style(fig, height=320, title=tr("plan.by_indicator")), width="stretch")
+    # one unit on one axis: the money over the horizon, its one-off and its recurring × years parts
+    fig = go.Figure([go.Bar(x=to_wan(cost["one_off_yuan"]), y=cost["label"], orientation="h", marker_color="#0072B2",
+                            name=tr("money.one_off")),
+                     go.Bar(x=to_wan(cost["recurring_yuan"] * years), y=cost["label"], orientation="h",
+                            marker_color="#E69F00", name=tr("plan.recurring_over", years=years),
+                            text=[fmt_count(v, lang(), tr("unit.yuan")) + tr("unit.per_year") if v else ""
+                                  for v in cost["recurring_yuan"]], textposition="auto")])
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title=tr("money.cumulative_wan", years=years))
+    st.plotly_chart(style(fig, height=320, title=tr("plan.by_indicator_years", years=years)), width="stretch")
     tabs = st.tabs(list(sheets))
     for tab, (name, sheet) in zip(tabs, sheets.items()):
         with tab:
@@ -76,7 +85,7 @@ if view["alternatives"]:
     st.markdown(f"**{tr('plan.alternatives')}**")
 for alt in view["alternatives"]:
     st.markdown(f"**{stage_label(alt['stage'])} · {indicator_label(alt['indicator'])}**：{alt['moves']} · "
-                f"{fmt_count(alt['cost_yuan'], lang(), tr('unit.yuan'))} · {tr('col.cv')} {fmt_cv(alt['cv_after'])} "
+                f"{fmt_count(alt['recurring_yuan'], lang(), tr('unit.yuan'))}{tr('unit.per_year')} · {tr('col.cv')} {fmt_cv(alt['cv_after'])} "
                 f"{tr('status.pass' if alt['passes'] else 'status.fail')}")
 
 st.subheader(tr("plan.whatif"))

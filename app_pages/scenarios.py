@@ -105,7 +105,8 @@ kpi[1].metric(tr("scen.kpi.beyond", stage=stage_label(sel.stage)), fmt_pct(d["be
               delta=pp if not pp else f"{pp:+.1f}{tr('unit.pp')}", delta_color="inverse")
 kpi[2].metric(tr("scen.kpi.big"), f"{d['big'][0]}", delta=d["big"][1], delta_color="inverse")
 kpi[3].metric(tr("scen.kpi.complying", stage=stage_label(sel.stage)), f"{d['complying'][0]}", delta=d["complying"][1])
-kpi[4].metric(tr("scen.kpi.cost"), scenario_views.format_value("cost", d["cost"][0], lang()))
+kpi[4].metric(tr("scen.kpi.cost"), scenario_views.format_value("cost_one_off", d["cost_one_off"][0], lang()))
+kpi[4].caption(tr("money.recurring") + " " + scenario_views.format_value("cost_recurring", d["cost_recurring"][0], lang()))
 
 flags = scenarios.cv_flags(res_a, data.run_scenario(sig, sel.county_code, sel.year, "[]"), std)
 if flags:

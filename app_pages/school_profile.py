@@ -41,5 +41,7 @@ else:
     page.dataframe(pd.DataFrame({
         tr("col.stage"): lacks["stage"].map(stage_label), tr("col.indicator"): lacks["indicator"].map(indicator_label),
         tr("plan.quantity"): lacks["quantity"].map(lambda q: f"{q:,.0f}"), tr("plan.unit"): lacks["unit"],
-        tr("plan.cost"): lacks["cost_yuan"].map(lambda c: fmt_count(c, lang(), tr("unit.yuan")))}),
+        tr("money.one_off"): lacks["one_off_yuan"].map(lambda c: fmt_count(c, lang(), tr("unit.yuan")) if c else "—"),
+        tr("money.recurring"): lacks["recurring_yuan"].map(
+            lambda c: fmt_count(c, lang(), tr("unit.yuan")) + tr("unit.per_year") if c else "—")}),
         hide_index=True, width="stretch")

@@ -9,7 +9,10 @@ recomputing everything with the same code the pages use.
    that brings the CV under the line (scan the schools' values, then bisect); whole units rounded up.
 3. Alternative for teacher indicators (L1–L3): move teachers (交流轮岗) one at a time from the
    best-supplied school to the worst, while the source stays at or above the line.
-Unit costs: data/standards/costs.yaml.
+Unit costs: data/standards/costs.yaml, each one-off or recurring. An action's ``cost_yuan`` is its one-off part
+plus one year of its recurring part (``recurring_yuan``); totals are never that sum but the split of
+:func:`cost_totals`, and every choice between measures compares the money over the plan's horizon
+(:func:`horizon_unit_costs`: one-off + recurring × ``planning.plan_horizon_years``).
 """
 from __future__ import annotations
 
@@ -42,18 +45,55 @@ UNITS = {"L1": ("人", "teacher_per_year", True), "L2": ("人", "backbone_traini
          "L7": ("间", "multimedia_room", True)}
 
 
+ONE_OFF, RECURRING = "one_off", "recurring"
+
+
 def load_costs(path: str | None = None) -> dict:
-    """Unit costs (costs.yaml of the standards folder, else the shipped one)."""
+    """Unit costs in 元 by key (costs.yaml of the standards folder, else the shipped one); what kind of money
+    each is: :func:`cost_kinds`."""
+    return dict(_read_costs(_costs_path(path))[0])
+
+
+def cost_kinds(path: str | None = None) -> dict[str, str]:
+    """Each cost key's kind: ``one_off`` (spent once) or ``recurring`` (spent every year), from costs.yaml."""
+    return dict(_read_costs(_costs_path(path))[1])
+
+
+def _costs_path(path: str | None) -> str:
     if path is None:
         own = standards_dir() / "costs.yaml"
         path = str(own if own.exists() else STANDARDS_DIR / "costs.yaml")
-    return _read_costs(str(path))
+    return str(path)
 
 
 @lru_cache(maxsize=4)
-def _read_costs(path: str) -> dict:
+def _read_costs(path: str) -> tuple[tuple, tuple]:
+    """(key, 元) and (key, kind) pairs. An entry is ``{yuan: N, kind: one_off|recurring}``; a local file may give a
+    bare number for a key the shipped file knows (it keeps the shipped kind). Anything else is refused."""
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        raw = yaml.safe_load(fh) or {}
+    shipped = raw if path == str(STANDARDS_DIR / "costs.yaml") else _read_raw_shipped()
+    values, kinds = {}, {}
+    for key, entry in raw.items():
+        if isinstance(entry, dict):
+            value, kind = entry.get("yuan"), entry.get("kind")
+        else:
+            value, kind = entry, (shipped.get(key) or {}).get("kind") if isinstance(shipped.get(key), dict) else None
+        if not isinstance(value, (int, float)) or kind not in (ONE_OFF, RECURRING):
+            raise ValueError(f"{path}: {key}: expected {{yuan: <number>, kind: one_off|recurring}}, got {entry!r}")
+        values[key], kinds[key] = float(value), kind
+    return tuple(values.items()), tuple(kinds.items())
+
+
+@lru_cache(maxsize=1)
+def _read_raw_shipped() -> dict:
+    with open(STANDARDS_DIR / "costs.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def recurring_part(key: str, yuan: float, kinds: dict | None = None) -> float:
+    """The per-year part of ``yuan`` spent on cost ``key``: all of it when the key is recurring, else 0."""
+    return float(yuan) if (kinds or cost_kinds()).get(key) == RECURRING else 0.0
 
 
 @dataclass
@@ -67,6 +107,11 @@ class Action:
     step: str = "school"        # school (6-of-7 rule) / floor (CV) / move (交流轮岗 alternative)
     name: str = ""
     source_school: str | None = None
+    recurring_yuan: float = 0.0  # the part of cost_yuan spent every year (人员、交流补贴); the rest is one-off
+
+    @property
+    def one_off_yuan(self) -> float:
+        return float(self.cost_yuan) - float(self.recurring_yuan)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)          # shallow: the fields are plain values (asdict deep-copies, 10× slower)
@@ -83,6 +128,44 @@ def natural_quantity(code: str, value_now: float, students: float, target: float
     if gap <= 1e-9:
         return 0.0
     return float(math.ceil(gap - 1e-9))
+
+
+def cost_totals(actions, horizon: int) -> dict:
+    """What a list of actions costs, split as a budget is: one_off_yuan = Σ (cost − recurring) (spent once),
+    recurring_yuan = Σ recurring (every year from then on), cumulative_yuan = one_off + recurring × horizon
+    (the money over ``horizon`` years). Example: 2 classrooms (2 × 280,000, one-off) and 3.6 teachers
+    (3.6 × 150,000 a year) over 6 years → one-off 560,000, recurring 540,000 a year, cumulative 3,800,000."""
+    one_off = float(sum(a.one_off_yuan for a in actions))
+    recurring = float(sum(a.recurring_yuan for a in actions))
+    return {"one_off_yuan": one_off, "recurring_yuan": recurring, "cumulative_yuan": one_off + recurring * horizon,
+            "horizon_years": int(horizon)}
+
+
+MONEY_KEYS = ("one_off_yuan", "recurring_yuan", "cumulative_yuan", "horizon_years")
+
+
+def combined_totals(parts) -> dict:
+    """Several plans' money added up (e.g. a city's counties): each of one-off, recurring a year and cumulative
+    summed; the horizon is theirs when they share it (None otherwise — a cumulative of unlike horizons is not
+    stated as one)."""
+    parts = list(parts)
+    horizons = {int(p["horizon_years"]) for p in parts}
+    out = {k: float(sum(float(p[k]) for p in parts)) for k in ("one_off_yuan", "recurring_yuan", "cumulative_yuan")}
+    out["horizon_years"] = horizons.pop() if len(horizons) == 1 else None
+    return out
+
+
+def plan_horizon(std: Standards) -> int:
+    """Years over which a plan's recurring money is counted (``planning.plan_horizon_years``)."""
+    return int(std["planning"].get("plan_horizon_years", 6))
+
+
+def horizon_unit_costs(costs: dict, horizon: int, kinds: dict | None = None) -> dict:
+    """Each unit cost over the plan's horizon: a one-off unit as it is, a recurring one × ``horizon`` — the
+    figure the plan's choices compare (a teacher at 150,000 a year costs 900,000 over 6 years, against a
+    building that is paid once)."""
+    kinds = kinds or cost_kinds()
+    return {k: float(v) * (horizon if kinds.get(k) == RECURRING else 1) for k, v in costs.items()}
 
 
 def action_cost(code: str, qty: float, costs: dict) -> float:
@@ -263,13 +346,16 @@ def make_plan(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs:
     comp = before["compliance"]
     failing = comp[comp["in_scope"] & (comp["status"] != "pass")][["school_id", "stage"]]
     rows = failing.merge(before["rows"].drop_duplicates(["school_id", "stage"]), on=["school_id", "stage"], how="left")
-    for sid, stage, (chosen, _) in zip(rows["school_id"], rows["stage"], school_choices(rows, std, costs)):
+    # choices compare the money over the horizon (a teacher-year × years against a building paid once)
+    horizon = horizon_unit_costs(costs, plan_horizon(std))
+    for sid, stage, (chosen, _) in zip(rows["school_id"], rows["stage"], school_choices(rows, std, horizon)):
         if chosen is None:
             unplanned.append(sid)
             continue
         for code, q in chosen:
-            actions.append(Action(sid, stage, code, q, UNITS[code][0], action_cost(code, q, costs), "school",
-                                  names.get(sid, "")))
+            cost = action_cost(code, q, costs)
+            actions.append(Action(sid, stage, code, q, UNITS[code][0], cost, "school", names.get(sid, ""),
+                                  recurring_yuan=recurring_part(UNITS[code][1], cost)))
     current = apply_actions(stats, actions)
     alternatives = []
     after = recompute(current, schools, std)
@@ -289,7 +375,7 @@ def make_plan(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs:
         after = recompute(current, schools, std)                 # the check after: always from ``current``
     g_actions = guarantee_actions(current, schools, std, costs, names, classes)
     return {"actions": actions, "guarantee_actions": g_actions, "unplanned": unplanned, "passes": plan_passes(after),
-            "total_cost_yuan": float(sum(a.cost_yuan for a in actions) + sum(a.cost_yuan for a in g_actions)),
+            **cost_totals(actions + g_actions, plan_horizon(std)),
             "before": before, "after": after, "alternatives": alternatives, "stats_after": current,
             "cv_routes": cv_routes(stats, schools, before, std, costs, names)}
 
@@ -307,7 +393,9 @@ def floor_actions(part: pd.DataFrame, stage: str, code: str, line: float, std: S
     gap = to_quantity(code, floor, students, std) - to_quantity(code, below[code].to_numpy(dtype=float), students, std)
     quantity = np.where(gap <= 1e-9, 0.0, np.ceil(gap - 1e-9))
     unit, unit_cost = UNITS[code][0], float(costs[UNITS[code][1]])
-    return [Action(sid, stage, code, float(q), unit, float(q) * unit_cost, "floor", names.get(sid, ""))
+    recurring = recurring_part(UNITS[code][1], 1.0)               # 1 when the unit is paid every year
+    return [Action(sid, stage, code, float(q), unit, float(q) * unit_cost, "floor", names.get(sid, ""),
+                   recurring_yuan=float(q) * unit_cost * recurring)
             for sid, q in zip(below["school_id"], quantity) if q > 0]
 
 
@@ -333,6 +421,7 @@ def cv_routes(stats: pd.DataFrame, schools: pd.DataFrame, before: dict, std: Sta
         if code in TEACHER_INDICATORS:
             ex = teacher_moves(part, stage, code, line, std, costs, names, stats, schools)
             routes.append({"kind": "move", "actions": ex["moves"], "cost_yuan": ex["cost_yuan"],
+                           **cost_totals(ex["moves"], plan_horizon(std)),
                            "cv_after": ex["cv_after"], "passes": ex["passes"],
                            "teachers": float(sum(m.quantity for m in ex["moves"]))})
         floor = floor_actions(part, stage, code, line, std, costs, names)
@@ -340,10 +429,11 @@ def cv_routes(stats: pd.DataFrame, schools: pd.DataFrame, before: dict, std: Sta
             check = recompute(apply_actions(stats, floor), schools, std)["cv"]
             cv = check[(check["stage"] == stage) & (check["indicator"] == code)].iloc[0]
             routes.append({"kind": "floor", "actions": floor, "cost_yuan": float(sum(a.cost_yuan for a in floor)),
+                           **cost_totals(floor, plan_horizon(std)),
                            "cv_after": float(cv["cv"]), "passes": bool(cv["passed"]),
                            "teachers": float(sum(a.quantity for a in floor)) if code in TEACHER_INDICATORS else 0.0})
         passing = [r for r in routes if r["passes"]]
-        best = min(passing, key=lambda r: r["cost_yuan"]) if passing else None
+        best = min(passing, key=lambda r: r["cumulative_yuan"]) if passing else None      # least over the horizon
         out.append({"stage": stage, "indicator": code, "cv_before": float(c["cv"]), "threshold": line,
                     "routes": routes, "best": best})
     return out
@@ -380,13 +470,15 @@ def teacher_moves(part: pd.DataFrame, stage: str, code: str, line: float, std: S
             break
         x = trial
         moves.append(Action(ids[lo], stage, code, 1.0, "人", float(costs["teacher_exchange_per_year"]), "move",
-                            names.get(ids[lo], ""), source_school=ids[hi]))
+                            names.get(ids[lo], ""), source_school=ids[hi],
+                            recurring_yuan=recurring_part("teacher_exchange_per_year", costs["teacher_exchange_per_year"])))
     merged: dict = {}
     for m in moves:
         key = (m.school_id, m.source_school)
         merged[key] = merged.get(key, 0) + 1
-    moves = [Action(t, stage, code, float(n), "人", n * float(costs["teacher_exchange_per_year"]), "move",
-                    names.get(t, ""), source_school=s) for (t, s), n in merged.items()]
+    each = float(costs["teacher_exchange_per_year"])
+    moves = [Action(t, stage, code, float(n), "人", n * each, "move", names.get(t, ""), source_school=s,
+                    recurring_yuan=recurring_part("teacher_exchange_per_year", n * each)) for (t, s), n in merged.items()]
     check = recompute(apply_actions(stats, moves), schools, std)
     cv = check["cv"][(check["cv"]["stage"] == stage) & (check["cv"]["indicator"] == code)].iloc[0]
     return {"stage": stage, "indicator": code, "moves": moves, "cost_yuan": float(sum(m.cost_yuan for m in moves)),
@@ -407,15 +499,19 @@ def guarantee_actions(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards
         + bad["art_small"].astype(bool).astype(int)
     for sid, n in zip(bad["school_id"], rooms):
         if n:
-            out.append(Action(sid, "全校", "G3", float(n), "间", n * float(costs["special_room"]), "guarantee",
-                              names.get(sid, "")))
+            cost = n * float(costs["special_room"])
+            out.append(Action(sid, "全校", "G3", float(n), "间", cost, "guarantee", names.get(sid, ""),
+                              recurring_yuan=recurring_part("special_room", cost)))
     if classes is not None and len(classes):
         fixes = class_fixes(classes, std)
-        per_class = {st: float(costs["classroom"]) + n * float(costs["teacher_per_year"])
+        # each extra class: a classroom (one-off) and its teachers (every year)
+        per_class = {st: (float(costs["classroom"]), n * float(costs["teacher_per_year"]))
                      for st, n in std["layout"]["teachers_per_extra_class"].items()}
         extra = fixes[fixes["extra_classes"] > 0].groupby(["school_id", "stage"], as_index=False)["extra_classes"].sum()
         for sid, stage, n in zip(extra["school_id"], extra["stage"], extra["extra_classes"].astype(float)):
-            out.append(Action(sid, stage, "G5", n, "个班", n * per_class[stage], "guarantee", names.get(sid, "")))
+            room, staff = per_class[stage]
+            out.append(Action(sid, stage, "G5", n, "个班", n * (room + staff), "guarantee", names.get(sid, ""),
+                              recurring_yuan=recurring_part("classroom", n * room) + recurring_part("teacher_per_year", n * staff)))
     return out
 
 
@@ -428,7 +524,7 @@ def plan_summary(plan: dict, std: Standards) -> dict:
         "actions": [{k: v for k, v in a.as_dict().items() if k in ("school_id", "stage", "indicator", "quantity",
                                                                     "unit", "cost_yuan", "step", "source_school")}
                     for a in plan["actions"] + plan["guarantee_actions"]],
-        "total_cost_yuan": plan["total_cost_yuan"],
+        **{k: plan[k] for k in ("one_off_yuan", "recurring_yuan", "cumulative_yuan", "horizon_years")},
         "after": {"cv": cvs, "cv_passed": {k: bool(v is not None and v <= std.cv_line(k.split("·")[0]))
                                            for k, v in cvs.items()},
                   "complying_schools": after["complying"], "schools": after["schools"]},
@@ -482,12 +578,14 @@ def route_distance(route: dict) -> dict:
     route passes): amount and cost unknown (None).
 
     quantity = Σ action.quantity over the best route's actions; unit = UNITS[indicator][0]
-    (a teacher exchange counts teachers: 人).
+    (a teacher exchange counts teachers: 人); its money split one-off / recurring a year.
     """
     best = route.get("best")
     if best is None:
-        return {"kind": None, "quantity": None, "unit": UNITS[route["indicator"]][0], "cost_yuan": None}
+        return {"kind": None, "quantity": None, "unit": UNITS[route["indicator"]][0], "one_off_yuan": None,
+                "recurring_yuan": None}
     return {"kind": best["kind"], "quantity": float(sum(a.quantity for a in best["actions"])),
-            "unit": "人" if best["kind"] == "move" else UNITS[route["indicator"]][0], "cost_yuan": float(best["cost_yuan"])}
+            "unit": "人" if best["kind"] == "move" else UNITS[route["indicator"]][0],
+            "one_off_yuan": float(best["one_off_yuan"]), "recurring_yuan": float(best["recurring_yuan"])}
 
 

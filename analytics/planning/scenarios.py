@@ -495,10 +495,17 @@ def seat_balance(state: State, forecast_df: pd.DataFrame, base_pupils: pd.DataFr
     return {"town": town, "school": school}
 
 
+# a scenario's cost categories spent once (the rest — ``teachers`` — is paid every year)
+ONE_OFF_COSTS = ("build", "training")
+
+
 def evaluate(state: State, tables: dict, forecast_out: dict | None, std: Standards) -> dict:
     """Everything a scenario is judged by (see module doc); ``tables`` are the base county-year tables
     (funding, exchange, quality, county indicators are read as they are)."""
-    out: dict = {"log": state.log, "cost": dict(state.cost), "cost_total": float(sum(state.cost.values()))}
+    # the steps' money split as a budget reads it: building and training once, teachers every year
+    out: dict = {"log": state.log, "cost": dict(state.cost),
+                 "cost_one_off": float(sum(v for k, v in state.cost.items() if k in ONE_OFF_COSTS)),
+                 "cost_recurring": float(sum(v for k, v in state.cost.items() if k not in ONE_OFF_COSTS))}
     if forecast_out:
         hist = forecast_out["history"]
         now = hist[hist["year"] == hist["year"].max()].rename(columns={"pupils": "now"})[["town", "stage", "now"]]
@@ -550,7 +557,8 @@ def summary(result: dict, std: Standards) -> list[tuple[str, str | None, float |
             v = cv.loc[cv["indicator"] == code, "cv"]
             rows.append((f"cv.{code}", stage, float(v.iloc[0]) if len(v) and pd.notna(v.iloc[0]) else None))
     rows += [("big_classes", None, result["big_classes"]), ("huge_classes", None, result["huge_classes"]),
-             ("verdict", None, result["verdict"]["status"]), ("cost", None, result["cost_total"])]
+             ("verdict", None, result["verdict"]["status"]), ("cost_one_off", None, result["cost_one_off"]),
+             ("cost_recurring", None, result["cost_recurring"])]
     return rows
 
 

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from analytics import service
 from analytics.planning import rectification
 from analytics.method.scorecard import COUNTY_SOURCE
-from analytics.formatting import fmt_count, fmt_cv_line, fmt_cv_near, fmt_pct, fmt_time, fmt_wan
+from analytics.formatting import fmt_cv_line, fmt_cv_near, fmt_money_split, fmt_pct, fmt_time, fmt_wan
 from analytics.i18n import t
 from analytics.report import figures, plan_views
 from analytics.io.storage import Store
@@ -332,12 +332,15 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
             for i in c["items"]])
     heading(doc, "五、整改方案与投入")
     ps = c["plan_summary"]
-    by = pd.DataFrame(ps["actions"]).groupby("indicator")["cost_yuan"].sum().sort_values(ascending=False) \
-        if ps["actions"] else pd.Series(dtype=float)
-    paragraph(doc, f"按最省投入测算，共需{len(ps['actions'])}项措施，合计{fmt_count(ps['total_cost_yuan'], 'zh', '元')}。"
+    by = plan_views.action_frame(c["plan"]["actions"] + c["plan"]["guarantee_actions"]) \
+        .groupby("indicator")[["one_off_yuan", "recurring_yuan"]].sum()
+    by = by.loc[(by["one_off_yuan"] + by["recurring_yuan"] * ps["horizon_years"]).sort_values(ascending=False).index]
+    paragraph(doc, f"按{ps['horizon_years']}年累计投入最省测算，共需{len(ps['actions'])}项措施，{fmt_money_split(ps)}。"
                + ("整改后全部学校达标、各项差异系数全部达标（按同一方法复核）。" if c["plan"]["passes"]
                   else "整改后仍有学校或差异系数未达标（按同一方法复核），需另行研究。"))
-    word_table(doc, ["措施", "投入（万元）"], [[plan_views.action_label(k, "zh", c["std"]), fmt_wan(v)] for k, v in by.items()], [11.0, 4.6])
+    word_table(doc, ["措施", "一次性投入（万元）", "每年经常性投入（万元/年）"],
+               [[plan_views.action_label(k, "zh", c["std"]), fmt_wan(r.one_off_yuan), fmt_wan(r.recurring_yuan)]
+                for k, r in zip(by.index, by.itertuples())], [8.6, 3.5, 3.5])
     for r in c["plan"].get("cv_routes", []):
         if r["best"] is not None:
             paragraph(doc, t("plan.route_line", stage=r["stage"], indicator=t(f"indicator_short.{r['indicator']}"),
@@ -426,7 +429,7 @@ def write_pptx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
     s = slide("整改方案与投入")
     ps = c["plan_summary"]
     uncovered = rectification.uncovered_items([i.as_dict() for i in c["items"]])
-    text(s, [f"措施{len(ps['actions'])}项，合计{fmt_count(ps['total_cost_yuan'], 'zh', '元')}",
+    text(s, [f"措施{len(ps['actions'])}项：{fmt_money_split(ps)}",
              "整改后全部学校达标、各项差异系数全部达标（同一方法复核）" if c["plan"]["passes"]
              else "整改后仍有未达标项（同一方法复核）"]
          + ([f"方案未覆盖、需其他措施的项目{len(uncovered)}项：" + "、".join(u["code"] for u in uncovered)] if uncovered else []))

@@ -309,7 +309,9 @@ def distance_table(routes: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         t("col.threshold", lang): [fmt_cv_line(v, spaced=True) for v in rows["threshold"]],
         t("compare.col.distance", lang): [distance_words(k, q, u, lang) for k, q, u in
                                           zip(rows["kind"], rows["quantity"], rows["unit"])],
-        t("compare.col.route_cost", lang): [fmt_count(c, lang, t("unit.元", lang)) for c in rows["cost_yuan"]],
+        t("compare.col.route_one_off", lang): [fmt_count(c, lang, t("unit.元", lang)) for c in rows["one_off_yuan"]],
+        t("compare.col.route_recurring", lang): [fmt_count(c, lang, t("unit.元", lang)) + t("unit.per_year", lang)
+                                                 if pd.notna(c) else "—" for c in rows["recurring_yuan"]],
     })
 
 

@@ -20,18 +20,18 @@ def action_label(code: str, lang: str, std: Standards) -> str:
 def plan_sheets(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "zh") -> dict[str, pd.DataFrame]:
     """The plan as Excel sheets with Chinese headers: actions, totals per school / indicator / town, check."""
     towns = dict(zip(schools["school_id"], schools["town"]))
-    acts = pd.DataFrame([a.as_dict() for a in plan["actions"] + plan["guarantee_actions"]],
-                        columns=["school_id", "stage", "indicator", "quantity", "unit", "cost_yuan", "step", "name",
-                                 "source_school"])
+    acts = action_frame(plan["actions"] + plan["guarantee_actions"])
     acts["town"] = acts["school_id"].map(towns)
     acts["indicator_name"] = acts["indicator"].map({c: action_label(c, lang, std) for c in acts["indicator"].unique()})
     cols = {"school_id": t("col.school_id", lang), "name": t("col.school", lang), "town": t("col.town", lang),
             "stage": t("col.stage", lang), "indicator_name": t("col.indicator", lang),
-            "quantity": t("plan.quantity", lang), "unit": t("plan.unit", lang), "cost_yuan": t("plan.cost", lang),
+            "quantity": t("plan.quantity", lang), "unit": t("plan.unit", lang),
+            "one_off_yuan": t("plan.one_off_yuan", lang), "recurring_yuan": t("plan.recurring_yuan", lang),
             "step": t("plan.step", lang)}
     sheet = acts[list(cols)].assign(step=acts["step"].map({s: t(f"plan.step_{s}", lang) for s in acts["step"].unique()})
                                     ).rename(columns=cols)
-    by = lambda key: acts.groupby(key, as_index=False)["cost_yuan"].sum().sort_values("cost_yuan", ascending=False)  # noqa: E731
+    money = ["one_off_yuan", "recurring_yuan"]
+    by = lambda key: acts.groupby(key, as_index=False)[money].sum().sort_values(money, ascending=False)  # noqa: E731
     after = plan["after"]["cv"]
     check = after.assign(
         indicator=lambda d: d["indicator"].map(lambda c: t(f"indicator.{c}", lang)),
@@ -52,6 +52,13 @@ def plan_sheets(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "
             **extra}
 
 
+def action_frame(actions) -> pd.DataFrame:
+    """Actions as rows, their money split: ``one_off_yuan`` (spent once) and ``recurring_yuan`` (every year)."""
+    columns = ["school_id", "stage", "indicator", "quantity", "unit", "one_off_yuan", "recurring_yuan", "step", "name",
+               "source_school"]
+    return pd.DataFrame([{**a.as_dict(), "one_off_yuan": a.one_off_yuan} for a in actions], columns=columns)
+
+
 def route_table(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """The CV routes (:func:`cv_routes`) as two tables with headers of ``lang``: one row per failing CV
     (its best route, cost, CV before and after, line), and the teachers each exchange moves (from,
@@ -65,7 +72,8 @@ def route_table(plan: dict, schools: pd.DataFrame, lang: str = "zh") -> tuple[pd
             t("col.indicator", lang): t(f"indicator_short.{r['indicator']}", lang),
             t("plan.cv_now", lang): round(r["cv_before"], 3),
             t("plan.route", lang): route_words(r, lang),
-            t("plan.cost_wan_year", lang): None if best is None else round(to_wan(best["cost_yuan"]), 1),
+            t("plan.route_one_off", lang): None if best is None else round(to_wan(best["one_off_yuan"]), 1),
+            t("plan.route_recurring", lang): None if best is None else round(to_wan(best["recurring_yuan"]), 1),
             t("plan.cv_then", lang): None if best is None else round(best["cv_after"], 3),
             t("col.threshold", lang): fmt_cv_line(r["threshold"], spaced=True)})
         if best is not None and best["kind"] == "move":
@@ -84,10 +92,12 @@ def route_words(route: dict, lang: str = "zh") -> str:
     best = route["best"]
     if best is None:
         return t("plan.route_none", lang)
-    cost = fmt_wan(best["cost_yuan"])
     if best["kind"] == "move":
-        return t("plan.route_move", lang, n=int(best["teachers"]), cost=cost)
-    return t("plan.route_floor", lang, n=len({a.school_id for a in best["actions"]}), cost=cost)
+        return t("plan.route_move", lang, n=int(best["teachers"]), cost=fmt_wan(best["recurring_yuan"]))
+    parts = [t(key, lang, cost=fmt_wan(best[part])) for key, part in (("plan.route_cost_once", "one_off_yuan"),
+                                                                        ("plan.route_cost_yearly", "recurring_yuan"))
+             if best[part] > 0]
+    return t("plan.route_floor", lang, n=len({a.school_id for a in best["actions"]}), cost="，".join(parts) or "0")
 
 
 def plan_view(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "zh") -> dict:
@@ -96,18 +106,21 @@ def plan_view(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "zh
     Excel sheets, the CV routes and exchange lists, the alternatives, and each 学段's schools by id
     (and every school's town) for the what-if inputs."""
     actions = plan["actions"] + plan["guarantee_actions"]
-    cost = pd.Series([a.cost_yuan for a in actions], index=[a.indicator for a in actions], dtype=float)
-    cost = cost.groupby(level=0).sum().sort_values()
+    cost = action_frame(actions).groupby("indicator")[["one_off_yuan", "recurring_yuan"]].sum()
+    cost = cost.loc[(cost["one_off_yuan"] + cost["recurring_yuan"] * plan["horizon_years"]).sort_values().index]
     rows = plan["before"]["rows"]
     routes, moves = route_table(plan, schools, lang)
-    return {"total_cost_yuan": plan["total_cost_yuan"], "n_actions": len(actions), "passes": plan["passes"],
+    return {**{k: plan[k] for k in ("one_off_yuan", "recurring_yuan", "cumulative_yuan", "horizon_years")},
+            "n_actions": len(actions), "passes": plan["passes"],
             "complying_before": plan["before"]["complying"], "complying_after": plan["after"]["complying"],
             "schools": plan["after"]["schools"], "empty": rows.empty,
             "cost_by_measure": pd.DataFrame({"code": cost.index, "label": [action_label(c, lang, std) for c in cost.index],
-                                             "cost_yuan": cost.to_numpy()}),
+                                             "one_off_yuan": cost["one_off_yuan"].to_numpy(),
+                                             "recurring_yuan": cost["recurring_yuan"].to_numpy()}),
             "sheets": plan_sheets(plan, schools, std, lang), "routes": routes, "moves": moves,
             "alternatives": [{"stage": a["stage"], "indicator": a["indicator"], "moves": len(a["moves"]),
-                              "cost_yuan": a["cost_yuan"], "cv_after": a["cv_after"], "passes": a["passes"]}
+                              "recurring_yuan": float(sum(m.recurring_yuan for m in a["moves"])),
+                              "cv_after": a["cv_after"], "passes": a["passes"]}
                              for a in plan["alternatives"]],
             "names": {s: dict(zip(g["school_id"], g["name"])) for s, g in rows.groupby("stage")},
             "towns": dict(zip(schools["school_id"], schools["town"]))}

@@ -12,8 +12,9 @@ from analytics import service
 from analytics.geo import regions
 from analytics.i18n import t
 from analytics.io.storage import Store
+from analytics.planning import rectification
 from analytics.report import briefing, comparison, figures
-from analytics.formatting import fmt_count, fmt_cv_line, fmt_pct
+from analytics.formatting import fmt_count, fmt_cv_line, fmt_money_split, fmt_pct
 from analytics.standards import settings_section
 from analytics.io.export import save_whole
 
@@ -54,8 +55,8 @@ def summary_paragraph(c: dict) -> str:
             f"{n['unknown']}个没有未达标项但数据不全、尚不能判定。")
     counties = c["plans"]["counties"]
     if len(counties):
-        text += (f"按各区县整改方案测算，{len(counties)}个区县合计需投入"
-                 f"{fmt_count(counties['total_cost_yuan'].sum(), 'zh', '元')}；"
+        text += (f"按各区县整改方案测算，{len(counties)}个区县合计"
+                 f"{fmt_money_split(rectification.combined_totals(counties.to_dict('records')))}；"
                  f"方案实施后，{int(counties['passes_after'].sum())}个区县的资源配置部分（差异系数与学校达标）可全部达标，"
                  f"其中{int(counties['passes_whole_after'].sum())}个区县没有方案以外的未达标项、整改后可通过评估。")
     return text
@@ -79,15 +80,16 @@ def failing_words(c: dict, county_code: str) -> str:
 
 
 def ranking_rows(c: dict) -> list[list[str]]:
-    costs = c["plans"]["counties"].set_index("county_code")["total_cost_yuan"] if len(c["plans"]["counties"]) else {}
+    plans = c["plans"]["counties"].set_index("county_code") if len(c["plans"]["counties"]) else None
     rows = []
     for r in c["ranking"].itertuples():
-        cost = costs.get(r.county_code) if hasattr(costs, "get") else None
+        cost = None if plans is None or r.county_code not in plans.index else plans.loc[r.county_code]
         rows.append([str(r.rank), r.label or r.county_code,
                      comparison.peer_label(c["peers"].get(r.county_code, "unknown|unknown")),
                      t(f"compare.verdict.{r.status}") + f"（{t(f'standing.{r.standing}')}）", str(int(r.n_fail)),
                      failing_words(c, r.county_code),
-                     fmt_count(cost, "zh", "元") if cost is not None else "—"])
+                     "—" if cost is None else f"{fmt_count(cost['one_off_yuan'], 'zh', '元')} + "
+                                              f"{fmt_count(cost['recurring_yuan'], 'zh', '元')}/年"])
     return rows
 
 
@@ -145,13 +147,15 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
         if f"multiples_{stage}" in images:
             doc.add_picture(io.BytesIO(images[f"multiples_{stage}"]), width=Cm(15))
     briefing.heading(doc, "四、整改投入")
-    counties = c["plans"]["counties"].sort_values("total_cost_yuan", ascending=False)
+    counties = c["plans"]["counties"].sort_values("cumulative_yuan", ascending=False)
     briefing.paragraph(doc, "整改方案测算资源配置部分（差异系数与学校达标）和可计价的保障项目；“方案外未达标项”需要其他措施，"
                             "在其解决之前该区县仍不能通过评估。")
-    briefing.word_table(doc, ["区县", "整改方案总投入", "措施数", "资源配置部分整改后达标", "方案外未达标项", "整改后可通过评估"],
-                        [[c["labels"].get(r.county_code, r.county_name), fmt_count(r.total_cost_yuan, "zh", "元"), str(r.actions),
+    briefing.word_table(doc, ["区县", "一次性投入", "每年经常性投入", "措施数", "资源配置部分整改后达标", "方案外未达标项",
+                              "整改后可通过评估"],
+                        [[c["labels"].get(r.county_code, r.county_name), fmt_count(r.one_off_yuan, "zh", "元"),
+                          fmt_count(r.recurring_yuan, "zh", "元") + "/年", str(r.actions),
                           "是" if r.passes_after else "否", str(int(r.outside_plan)), "是" if r.passes_whole_after else "否"]
-                         for r in counties.itertuples()], [2.6, 2.6, 1.4, 2.6, 2.0, 2.2])
+                         for r in counties.itertuples()], [2.4, 2.2, 2.2, 1.2, 2.4, 1.8, 1.8])
     briefing.paragraph(doc, "说明：差异系数为学生数加权（" + "、".join(
         f"{s}{fmt_cv_line(c['std'].cv_line(s))}" for s in c["std"].stages) + "），数值保留三位小数。")
     path = Path(path)

@@ -32,8 +32,10 @@ def format_value(metric: str, value, lang: str = "zh") -> str:
         return t(f"status.{value}", lang)
     if metric == "shortage_year":
         return t("unit.year_of", lang, year=int(value))
-    if metric == "cost":
+    if metric == "cost_one_off":
         return f"{value / YUAN_PER_WAN:,.0f} 万元" if lang == "zh" else f"{value / 1e6:,.1f} M yuan"
+    if metric == "cost_recurring":
+        return f"{value / YUAN_PER_WAN:,.0f} 万元/年" if lang == "zh" else f"{value / 1e6:,.1f} M yuan a year"
     return fmt_count(value, lang, t(METRIC_UNITS[metric], lang) if metric in METRIC_UNITS else "")
 
 
@@ -43,7 +45,8 @@ def kpi_deltas(a: dict, b: dict, stage: str) -> dict:
     shortage: seats short in the 学段's tightest year of the plan period (Σ over towns of
     max(0, demand − seats) in that one year, :func:`shortage_by_year`) and ``shortage_year`` that year
     of ``a``; beyond: share of the 学段's children beyond the norm, change in percentage points; big:
-    classes of 大班额 or more; complying: schools of the 学段 that comply; cost: the scenario's cost in 元.
+    classes of 大班额 or more; complying: schools of the 学段 that comply; cost_one_off and cost_recurring: the
+    scenario's money in 元, once and every year.
     Each value is (a, a − b); beyond's change is None when either side is unknown.
     """
     short_a, short_b = (r.get("shortage", {}).get(stage, 0.0) for r in (a, b))
@@ -53,7 +56,8 @@ def kpi_deltas(a: dict, b: dict, stage: str) -> dict:
             "beyond": (ba, None if ba is None or bb is None else round(100 * (ba - bb), 1)),
             "big": (a["big_classes"], a["big_classes"] - b["big_classes"]),
             "complying": (ca, ca - cb),
-            "cost": (a["cost_total"], a["cost_total"] - b["cost_total"])}
+            "cost_one_off": (a["cost_one_off"], a["cost_one_off"] - b["cost_one_off"]),
+            "cost_recurring": (a["cost_recurring"], a["cost_recurring"] - b["cost_recurring"])}
 
 
 def display_table(table: pd.DataFrame, std: Standards, lang: str = "zh") -> pd.DataFrame:

@@ -308,9 +308,12 @@ def school_profile(store: Store, county_code: str, school_id: str, year: int) ->
             rank = int((part[code] > me[code]).sum()) + 1 if pd.notna(me[code]) else None
             ranks.append({"stage": stage, "indicator": code, "value": me[code], "rank": rank, "of": len(part),
                           "variance_share": shares[pos]})
-        chosen, cost = rectification.school_choice({c: me[c] for c in indicator_codes(std)}, float(me["students"]), stage,
-                                              std, rectification.load_costs())
+        costs = rectification.load_costs()          # chosen as the plan chooses: the money over its horizon
+        chosen, _ = rectification.school_choice({c: me[c] for c in indicator_codes(std)}, float(me["students"]), stage,
+                                                std, rectification.horizon_unit_costs(costs, rectification.plan_horizon(std)))
         for code, q in chosen or []:
+            cost = rectification.action_cost(code, q, costs)
+            recurring = rectification.recurring_part(rectification.UNITS[code][1], cost)
             lacks.append({"stage": stage, "indicator": code, "quantity": q, "unit": rectification.UNITS[code][0],
-                          "cost_yuan": rectification.action_cost(code, q, rectification.load_costs())})
+                          "one_off_yuan": cost - recurring, "recurring_yuan": recurring})
     return {"card": card, "ranks": pd.DataFrame(ranks), "lacks": pd.DataFrame(lacks)}

@@ -149,12 +149,14 @@ def region_plans(store: Store, region: str, year: int, progress=None) -> dict:
     """Each county of ``region``'s costed plan for ``year`` in two tables (the plans are the county
     briefing's and the 整改方案 page's: :func:`plan`, kept per version):
 
-    - ``counties``: county_code, county_name, total_cost_yuan (the whole plan), passes_after (the resource
+    - ``counties``: county_code, county_name, one_off_yuan, recurring_yuan (per year), cumulative_yuan and
+      horizon_years (the whole plan's money: :func:`rectification.cost_totals`), passes_after (the resource
       part — CVs and school compliance — passes after the plan: what the plan checks), outside_plan (the
       failing or undecided items the plan does not address: :func:`rectification.uncovered_items`),
       passes_whole_after (the resource part passes and nothing is left outside the plan), actions;
     - ``routes``: per failing CV of a county its distance to the line in natural units
-      (:func:`rectification.route_distance`): stage, indicator, cv, threshold, kind, quantity, unit, cost_yuan.
+      (:func:`rectification.route_distance`): stage, indicator, cv, threshold, kind, quantity, unit, one_off_yuan,
+      recurring_yuan.
 
     ``progress(done, total, county_name)`` is called after each county (a plan can take seconds).
     A county whose plan cannot be made (no data for the year) is left out of both.
@@ -169,7 +171,8 @@ def region_plans(store: Store, region: str, year: int, progress=None) -> dict:
         made = plan(store, code, year)
         items, _ = scorecard(store, code, year)
         outside = rectification.uncovered_items([i.as_dict() for i in items])
-        counties.append({"county_code": code, "county_name": names.get(code), "total_cost_yuan": made["total_cost_yuan"],
+        counties.append({"county_code": code, "county_name": names.get(code),
+                         **{k: made[k] for k in rectification.MONEY_KEYS},
                          "passes_after": bool(made["passes"]), "outside_plan": len(outside),
                          "passes_whole_after": bool(made["passes"]) and not outside,
                          "actions": len(made["actions"]) + len(made["guarantee_actions"])})
@@ -179,10 +182,10 @@ def region_plans(store: Store, region: str, year: int, progress=None) -> dict:
                            **rectification.route_distance(r)})
         if progress is not None:
             progress(k + 1, len(codes), names.get(code))
-    return {"counties": pd.DataFrame(counties, columns=["county_code", "county_name", "total_cost_yuan", "passes_after",
+    return {"counties": pd.DataFrame(counties, columns=["county_code", "county_name", *rectification.MONEY_KEYS, "passes_after",
                                                        "outside_plan", "passes_whole_after", "actions"]),
             "routes": pd.DataFrame(routes, columns=["county_code", "county_name", "stage", "indicator", "cv", "threshold",
-                                                   "kind", "quantity", "unit", "cost_yuan"])}
+                                                   "kind", "quantity", "unit", "one_off_yuan", "recurring_yuan"])}
 
 
 ITEM_COLUMNS = ["county_code", "part", "code", "stage", "value", "threshold", "status", "kind", "gap", "near",

@@ -10,7 +10,10 @@ def test_plan_page_shows_the_cost_and_the_check_after(good_db, monkeypatch):
     at = app(good_db, monkeypatch, "rectification", query={"county": "320902", "year": "2024"})
     assert not at.exception
     plan = service.plan(Store(good_db), "320902", 2024)
-    assert metric(at, t("plan.total")) == fmt_count(plan["total_cost_yuan"], "zh", "元")
+    # one-off, per year and over the horizon: never one sum of unlike money
+    assert metric(at, t("money.one_off")) == fmt_count(plan["one_off_yuan"], "zh", "元")
+    assert metric(at, t("money.recurring")) == fmt_count(plan["recurring_yuan"], "zh", "元") + "/年"
+    assert metric(at, t("money.cumulative", years=plan["horizon_years"])) == fmt_count(plan["cumulative_yuan"], "zh", "元")
     assert (len(at.success) > 0) == plan["passes"]
 
 

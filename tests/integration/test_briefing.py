@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from analytics.formatting import fmt_count, fmt_cv
+from analytics.formatting import fmt_count, fmt_cv, fmt_money_split
 from analytics.i18n import t
 from tests.helpers import run_cli
 
@@ -61,7 +61,7 @@ def test_docx_figures_equal_the_cli(briefing, demo_db, capsys):
     assert f"共{failing}项未达标" in text
     assert "合成演示数据" in text and "数据版本 v" in text
     plan = cli_json(capsys, "plan", "--db", str(demo_db), "--county", "320902", "--year", "2024")
-    assert fmt_count(plan["total_cost_yuan"], "zh", "元") in text            # e.g. 1.75亿元
+    assert fmt_money_split(plan) in text             # one-off, per year and over the horizon, never one sum
     assert "以上投入只覆盖资源配置、专用教室和班额" in text                   # and what it does not cover
     for r in plan["cv_routes"]:                                             # and the cheapest way for the CVs alone
         assert f"{t('indicator_short.' + r['indicator'])}差异系数现为{r['cv_before']:.3f}" in text

@@ -77,7 +77,9 @@ def test_cli_scorecard_and_plan_json(demo_db, tmp_path):
     out = subprocess.run([sys.executable, "-m", "analytics", "plan", "--db", str(demo_db), "--county", "320902",
                           "--year", "2024", "--json", "--xlsx", str(xlsx)], capture_output=True, text=True, check=True)
     plan = json.loads(out.stdout)
-    assert plan["actions"] and plan["total_cost_yuan"] == pytest.approx(sum(a["cost_yuan"] for a in plan["actions"]))
+    assert plan["actions"] and plan["one_off_yuan"] + plan["recurring_yuan"] == pytest.approx(
+        sum(a["cost_yuan"] for a in plan["actions"]))
+    assert plan["cumulative_yuan"] == pytest.approx(plan["one_off_yuan"] + plan["horizon_years"] * plan["recurring_yuan"])
     assert all(plan["after"]["cv_passed"].values())
     assert plan["after"]["complying_schools"] == plan["after"]["schools"]
     assert {"school_id", "stage", "indicator", "quantity", "unit", "cost_yuan"} <= set(plan["actions"][0])

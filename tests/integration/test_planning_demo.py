@@ -53,7 +53,7 @@ def test_opening_a_school_cuts_the_town_shortage_by_its_seats(demo_db):
     assert (diff[diff.index >= 2026] == 12 * 50).all()
     seats_needed = lambda r: max(0.0, -_town_gap(r, town, contract.JUNIOR).min())  # noqa: E731
     assert seats_needed(after) == pytest.approx(max(0.0, seats_needed(base) - 600))
-    assert after["cost_total"] > 0 and after["verdict"]["status"] in ("pass", "fail", "unknown")
+    assert after["cost_one_off"] + after["cost_recurring"] > 0 and after["verdict"]["status"] in ("pass", "fail", "unknown")
 
 
 def test_merging_a_small_school_on_the_demo_loses_no_pupil(demo_db):
@@ -69,7 +69,7 @@ def test_merging_a_small_school_on_the_demo_loses_no_pupil(demo_db):
     moved = sum(r["pupils"] for r in after["log"][-1]["to"])
     assert moved == after["log"][-1]["pupils"] > 0
     table = scenarios.compare({"现状": base, "撤并": after}, STD)
-    assert {"shortage", "beyond", "cv.L1", "verdict", "cost"} <= set(table["metric"])
+    assert {"shortage", "beyond", "cv.L1", "verdict", "cost_one_off", "cost_recurring"} <= set(table["metric"])
 
 
 def test_a_new_school_placed_near_a_town_border_counts_in_the_town_the_planner_chose(demo_db):

@@ -33,7 +33,12 @@ def test_applying_the_plan_makes_every_school_comply_and_every_cv_pass(store, co
     for a in plan["actions"]:                                                     # whole units where units are whole
         if a.unit in ("人", "间"):
             assert float(a.quantity).is_integer() and a.quantity > 0
-    assert plan["total_cost_yuan"] == pytest.approx(sum(a.cost_yuan for a in plan["actions"] + plan["guarantee_actions"]))
+    acts = plan["actions"] + plan["guarantee_actions"]
+    assert plan["one_off_yuan"] + plan["recurring_yuan"] == pytest.approx(sum(a.cost_yuan for a in acts))
+    # teachers are paid every year, buildings once: the split follows costs.yaml's kinds
+    assert plan["recurring_yuan"] == pytest.approx(sum(a.cost_yuan for a in acts if a.indicator in ("L1", "L3")) +
+                                                   sum(a.recurring_yuan for a in acts if a.indicator == "G5"))
+    assert plan["recurring_yuan"] > 0 and plan["one_off_yuan"] > 0
 
 
 def test_a_county_that_already_passes_gets_an_empty_plan(store):

@@ -193,13 +193,14 @@ def test_scenarios_are_saved_reopened_replaced_and_deleted(tmp_path):
 
 def test_kpi_deltas_by_hand():
     a = {"shortage": {"小学": 120.0, "初中": 30.0}, "shortage_year": {"小学": 2027, "初中": 2026},
-         "beyond": {"小学": 0.125}, "big_classes": 4, "complying": {"小学": 20}, "cost_total": 5.0e6}
+         "beyond": {"小学": 0.125}, "big_classes": 4, "complying": {"小学": 20}, "cost_one_off": 5.0e6,
+         "cost_recurring": 3.0e5}
     b = {"shortage": {"小学": 200.0}, "shortage_year": {"小学": 2026}, "beyond": {"小学": 0.10}, "big_classes": 9,
-         "complying": {"小学": 18}, "cost_total": 0.0}
+         "complying": {"小学": 18}, "cost_one_off": 0.0, "cost_recurring": 0.0}
     d = scenario_views.kpi_deltas(a, b, "小学")
     assert d["shortage"] == (120.0, -80.0) and d["shortage_year"] == 2027      # this 学段 only, never 小学 + 初中
     assert d["beyond"] == (0.125, 2.5)                       # percentage points
-    assert d["big"] == (4, -5) and d["complying"] == (20, 2) and d["cost"] == (5.0e6, 5.0e6)
+    assert d["big"] == (4, -5) and d["complying"] == (20, 2) and d["cost_one_off"] == (5.0e6, 5.0e6) and d["cost_recurring"] == (3.0e5, 3.0e5)
     assert scenario_views.kpi_deltas(a, dict(b, beyond={}), "小学")["beyond"] == (0.125, None)
 
 

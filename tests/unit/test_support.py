@@ -100,7 +100,8 @@ def test_an_empty_english_unit_is_not_replaced_by_the_chinese_one():
     assert t("unit.items", "zh") == "项" and t("unit.items", "en") == ""
     assert format_value("cv_passed", 6, "en") == "6" and format_value("cv_passed", 6, "zh") == "6项"
     assert format_value("complying", 16, "en") == "16 schools" and format_value("complying", 16, "zh") == "16所"
-    assert format_value("cost", 60_960_000, "zh") == "6,096 万元" and format_value("cost", 60_960_000, "en") == "61.0 M yuan"
+    assert format_value("cost_one_off", 60_960_000, "zh") == "6,096 万元" and format_value("cost_one_off", 60_960_000, "en") == "61.0 M yuan"
+    assert format_value("cost_recurring", 5_400_000, "zh") == "540 万元/年"
     assert format_value("beyond", 0.6612, "en") == "66.1%" and format_value("verdict", "fail", "zh") == "未达标"
 
 
