@@ -142,7 +142,7 @@ def write_docx(c: dict, images: dict[str, bytes], path: str | Path) -> Path:
         briefing.paragraph(doc, "各区县的差异系数均未超出标准线（或数据不全、尚不能判定）。")
     else:
         briefing.paragraph(doc, "按各区县整改方案同一算法，每项超线差异系数的最省做法（交流轮岗，或为低于下限的学校补足）及其投入：")
-        briefing.word_table(doc, list(table.columns), table.astype(str).values.tolist(), [1.8, 1.1, 2.0, 1.6, 1.9, 3.9, 2.6])
+        briefing.word_table(doc, list(table.columns), table.astype(str).values.tolist(), [1.8, 1.0, 1.8, 1.5, 1.7, 3.4, 2.1, 2.1])
     for stage in c["std"].stages:
         if f"multiples_{stage}" in images:
             doc.add_picture(io.BytesIO(images[f"multiples_{stage}"]), width=Cm(15))
