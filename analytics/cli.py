@@ -467,6 +467,11 @@ def cmd_plan(args) -> int:
     from analytics.io import export
     from analytics.planning import rectification
     from analytics.report import plan_views
+    if args.region or args.budget is not None:
+        return _phased_plan(args)
+    if not args.county:
+        print(t("cli.plan_needs_county", args.lang), file=sys.stderr)
+        return 2
     with open_store(args, county=True) as store:
         if store is None:
             return 2
@@ -479,6 +484,48 @@ def cmd_plan(args) -> int:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     else:
         print(t("plan.total_line", args.lang, n=len(summary["actions"]), money=fmt_money_split(summary, args.lang)))
+    return 0
+
+
+def _phased_plan(args) -> int:
+    """``plan --budget 3000 [--recurring-cap 800 --horizon 6 --hires 150 --start 2025 --lead 2]``: the plan year
+    by year under the budget (万元 a year) for a county, or ``--region`` for every county of a city / province."""
+    from analytics import service
+    from analytics.planning import phasing
+    from analytics.report import phasing_views
+    options = {"budget_wan": args.budget, "recurring_cap_wan": args.recurring_cap, "hires_per_year": args.hires,
+               "horizon": args.horizon}
+    if args.region:
+        if not Path(args.db).exists():
+            print(t("cli.no_database", args.lang, path=args.db), file=sys.stderr)
+            return 2
+        with open_store(args) as store:
+            out = service.region_phases(store, args.region, args.year, **options, progress=lambda done, total, name: print(
+                t("compare.plans_progress", args.lang, county=name, done=done, total=total), file=sys.stderr))
+        if out["counties"].empty:
+            print(t("cli.no_region_data", args.lang, region=args.region, year=args.year), file=sys.stderr)
+            return 2
+        counties = out["counties"].astype(object).where(out["counties"].notna(), None)
+        summary = {"counties": counties.to_dict("records"), "timeline": out["timeline"].to_dict("records")}
+        if args.json:
+            print(json.dumps(summary, ensure_ascii=False, indent=1, default=float))
+        else:
+            for r in summary["counties"]:
+                print(f"{r['county_name']}\t{r['pass_year'] or '—'}")
+            for r in summary["timeline"]:
+                print(t("phase.timeline_line", args.lang, year=r["year"], n=r["cumulative"], total=r["total"]))
+        return 0
+    with open_store(args, county=True) as store:
+        if store is None:
+            return 2
+        plan = service.phased_plan(store, args.county, args.year, start=args.start, lead_years=args.lead, **options)
+    if not plan:
+        print(t("cli.no_county_year", args.lang, county=args.county, year=args.year), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(phasing.phased_summary(plan), ensure_ascii=False, indent=1, default=float))
+    else:
+        print(phasing_views.phased_sentence(plan, args.lang))
     return 0
 
 
@@ -734,11 +781,18 @@ def main(argv: list[str] | None = None, outline_source=None) -> int:
                                   ("plan", cmd_plan, "the costed rectification plan")):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--db", default=DEFAULT_DB)
-        p.add_argument("--county", required=True)
+        p.add_argument("--county", required=name != "plan")
         p.add_argument("--year", type=int, required=True)
         p.add_argument("--json", action="store_true")
         if name == "plan":
             p.add_argument("--xlsx", help="also write the plan as an Excel workbook with Chinese headers")
+            p.add_argument("--region", help="with --budget: every county of a city (3209) or province (32)")
+            p.add_argument("--budget", type=float, help="the plan year by year: one-off budget a year (万元)")
+            p.add_argument("--recurring-cap", type=float, help="recurring money a year at most (万元; default in national.yaml)")
+            p.add_argument("--hires", type=int, help="new teachers a year at most")
+            p.add_argument("--horizon", type=int, help="years of the plan (default planning.plan_horizon_years)")
+            p.add_argument("--start", type=int, help="first year of the plan (default the data year + 1)")
+            p.add_argument("--lead", type=int, help="construction lead time in years (default planning.phasing.lead_years)")
         p.set_defaults(func=func)
 
     p = sub.add_parser("briefing", help="the leadership briefing (.docx, optional .pdf and .pptx) of a county, "

@@ -115,6 +115,18 @@ def to_wan(yuan):
     return yuan / YUAN_PER_WAN
 
 
+def fmt_amount(yuan, lang: str = "zh") -> str:
+    """A budget as people say it: whole 万元 without decimals ("3,000万元"), from 1亿 up in 亿 ("1.75亿元");
+    otherwise as :func:`fmt_count` ("5,190.25万元"); en in yuan with separators."""
+    if _missing(yuan):
+        return "—"
+    unit = t("unit.yuan", lang)
+    wan = float(yuan) / YUAN_PER_WAN
+    if lang == "zh" and abs(float(yuan)) < 100_000_000 and abs(wan) >= 1 and abs(wan - round(wan)) < 1e-9:
+        return f"{round(wan):,}万{unit}"
+    return fmt_count(yuan, lang, unit)
+
+
 def fmt_wan(yuan, decimals: int = 1) -> str:
     """An amount in 万元 as a number for a table or a sentence that names the unit itself: 12,345.6."""
     return "—" if _missing(yuan) else f"{to_wan(float(yuan)):,.{decimals}f}"

@@ -10,10 +10,10 @@ from analytics.io.export import to_excel_bytes
 from analytics.report import comparison
 from analytics.report.comparison import distance_table, format_value, item_name, peer_label
 from analytics.report.escape import markdown_text, safe_filename
-from analytics.formatting import fmt_count, fmt_money_split, fmt_pct
+from analytics.formatting import fmt_money_split, fmt_pct
 from analytics.planning import rectification
-from analytics.standards import settings_section
-from ui import auth, charts, data, maps, page, region as view, state
+from analytics.standards import load_standards, settings_section
+from ui import auth, charts, data, maps, page, phasing, region as view, state
 from ui.strings import indicator_label, lang, stage_label, tr, year_label
 
 
@@ -162,6 +162,8 @@ if st.button(tr("compare.plans_run"), icon=":material/calculate:", key=state.COM
                    resource=int(shown["passes_after"].sum()), whole=int(shown["passes_whole_after"].sum())))
     routes = plans["routes"][plans["routes"]["county_code"].isin(set(labels))]
     page.table(distance_table(routes.assign(county_name=routes["county_code"].map(labels)), lang()))
+
+phasing.region_section(sig, region, sel.year, load_standards(region[:2]), labels)
 
 if st.button(tr("compare.briefing"), icon=":material/description:", key=state.COMPARE_BRIEFING):
     import tempfile

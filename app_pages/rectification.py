@@ -4,12 +4,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics.report import phasing_views
 from analytics.report.escape import safe_filename
 from analytics.method.indicators import TEACHER_INDICATORS
 from analytics.planning import rectification
 from analytics.standards import indicator_codes, load_standards
 from analytics.formatting import fmt_count, fmt_cv, fmt_cv_line, to_wan
-from ui import auth, data, page, state
+from ui import auth, data, page, phasing, state
 from ui.charts import style
 from ui.strings import indicator_label, lang, stage_label, tr
 
@@ -62,14 +63,11 @@ page.excel_download("plan.download", lambda: sheets, safe_filename("整改方案
 
 st.subheader(tr("plan.uncovered"))
 if uncovered:
-    page.table(pd.DataFrame({
-        tr("score.item"): [tr("item." + u["base"]) + (f" · {u['code'].split('·')[1]}" if "·" in u["code"] else "")
-                           for u in uncovered],
-        tr("col.stage"): [stage_label(u["stage"]) if u["stage"] else "" for u in uncovered],
-        tr("col.status"): [tr(f"status.{u['status']}") for u in uncovered],
-        tr("plan.measure"): [tr(u["measure"]) for u in uncovered]}))
+    page.table(phasing_views.policy_frame(uncovered, std, lang()))
 else:
     st.caption(tr("plan.uncovered_none"))
+
+phasing.county_section(sel, sig, std)
 
 st.subheader(tr("plan.cv_routes"))
 st.caption(tr("plan.cv_routes_help"))

@@ -205,6 +205,20 @@ def plan_view(sig: tuple, county: str, year: int, lang: str) -> dict:
 
 
 @scoped
+@st.cache_data(show_spinner=False, max_entries=16)
+def phased_plan(sig: tuple, county: str, year: int, inputs: tuple) -> dict:
+    """The plan year by year (:func:`analytics.service.phased_plan`) for ``inputs`` ((name, value) pairs)."""
+    return service.phased_plan(store(), county, year, **dict(inputs))
+
+
+@scoped
+@st.cache_data(show_spinner=False, max_entries=8)
+def region_phases(sig: tuple, region: str, year: int, inputs: tuple, _progress=None) -> dict:
+    """Every county's pass year under the same limits (:func:`analytics.service.region_phases`)."""
+    return service.region_phases(store(), region, year, **dict(inputs), progress=_progress)
+
+
+@scoped
 @st.cache_data(show_spinner=False, max_entries=64)
 def what_if(sig: tuple, county: str, year: int, actions: tuple) -> dict:
     return service.what_if(store(), county, year, list(actions))

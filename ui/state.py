@@ -241,3 +241,15 @@ COMPARE_BRIEFING = "compare_briefing"
 COMPARE_MEASURE = "measure"       # also the URL's ?measure=L2
 COMPARE_MAP = "compare_map"
 COMPARE_MAP_LAYER = "compare_map_layer"
+PHASE_BUDGET = "phase_budget"          # 整改方案 › 分年度计划: the inputs (万元, people, years)
+PHASE_BUDGET_B = "phase_budget_b"
+PHASE_CAP = "phase_cap"
+PHASE_HIRES = "phase_hires"
+PHASE_HORIZON = "phase_horizon"
+PHASE_START = "phase_start"
+PHASE_LEAD = "phase_lead"
+PHASE_FORM = "phase_form"
+PHASE_RUN = "phase_run"                # the inputs last laid out (a dict), so reruns keep showing them
+PHASE_DOWNLOAD = "phase_download"
+PHASE_REGION_RUN = "phase_region_run"
+PHASE_REGION = "phase_region"

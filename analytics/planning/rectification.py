@@ -27,7 +27,7 @@ import yaml
 from analytics.geo.spatial import class_fixes
 from analytics.i18n import catalog
 from analytics.io import contract
-from analytics.method import school_rule, variation
+from analytics.method import school_rule, sizing, variation
 from analytics.method.indicators import (
     TEACHER_INDICATORS,
     YUAN_PER_WAN,
@@ -35,7 +35,7 @@ from analytics.method.indicators import (
     to_indicator,
     to_quantity,
 )
-from analytics.method.scorecard import g3_rooms
+from analytics.method.scorecard import _county_value, g3_rooms, known_sums, scope_schools
 from analytics.standards import STANDARDS_DIR, Standards, standards_dir
 
 # indicator → (natural unit, cost key, integer units?)
@@ -108,6 +108,7 @@ class Action:
     name: str = ""
     source_school: str | None = None
     recurring_yuan: float = 0.0  # the part of cost_yuan spent every year (人员、交流补贴); the rest is one-off
+    detail: tuple = ()          # what applying it changes beyond the quantity (G3: rooms by kind; G5: classes by grade)
 
     @property
     def one_off_yuan(self) -> float:
@@ -335,9 +336,11 @@ def recompute(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards) -> dic
 
 
 def make_plan(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs: dict | None = None,
-              classes: pd.DataFrame | None = None) -> dict:
+              classes: pd.DataFrame | None = None, tables: dict | None = None, routes: bool = True) -> dict:
     """The costed plan: actions (school step, then CV floors), totals, the check after, alternatives.
-    With ``classes`` the oversized classes to split (G5) are costed too."""
+    With ``classes`` the oversized classes to split (G5) are costed too; with the county-year ``tables``
+    (funding, exchange, county) the measures of G4, G9, G12 and Q4 (:func:`measure_actions`). ``routes``
+    False leaves out the alternatives and the per-CV routes (the phased plan needs only the actions)."""
     costs = costs or load_costs()
     names = dict(zip(schools["school_id"], schools["name"]))
     before = recompute(stats, schools, std)
@@ -365,7 +368,7 @@ def make_plan(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs:
         stage, code = c["stage"], c["indicator"]
         rows = after["rows"]
         part = rows[(rows["stage"] == stage) & rows["in_scope"] & rows[code].notna() & (rows["students"] > 0)]
-        if code in TEACHER_INDICATORS:
+        if code in TEACHER_INDICATORS and routes:
             alternatives.append(teacher_moves(part, stage, code, float(c["threshold"]), std, costs, names, current, schools))
         floor = floor_actions(part, stage, code, float(c["threshold"]), std, costs, names)
         if floor is None:
@@ -374,10 +377,12 @@ def make_plan(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards, costs:
         current = apply_actions(stats, actions)
         after = recompute(current, schools, std)                 # the check after: always from ``current``
     g_actions = guarantee_actions(current, schools, std, costs, names, classes)
+    if tables is not None:
+        g_actions += measure_actions({**tables, "stats": current}, std, costs, names)
     return {"actions": actions, "guarantee_actions": g_actions, "unplanned": unplanned, "passes": plan_passes(after),
             **cost_totals(actions + g_actions, plan_horizon(std)),
             "before": before, "after": after, "alternatives": alternatives, "stats_after": current,
-            "cv_routes": cv_routes(stats, schools, before, std, costs, names)}
+            "cv_routes": cv_routes(stats, schools, before, std, costs, names) if routes else []}
 
 
 def floor_actions(part: pd.DataFrame, stage: str, code: str, line: float, std: Standards, costs: dict,
@@ -497,21 +502,97 @@ def guarantee_actions(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards
     bad = g[g["ok"] == False]  # noqa: E712
     rooms = bad["music_short"] + bad["art_short"] + bad["music_small"].astype(bool).astype(int) \
         + bad["art_small"].astype(bool).astype(int)
-    for sid, n in zip(bad["school_id"], rooms):
+    for (_, b), n in zip(bad.iterrows(), rooms):
         if n:
             cost = n * float(costs["special_room"])
-            out.append(Action(sid, "全校", "G3", float(n), "间", cost, "guarantee", names.get(sid, ""),
-                              recurring_yuan=recurring_part("special_room", cost)))
+            detail = (("music", float(b["music_short"]), bool(b["music_small"])),
+                      ("art", float(b["art_short"]), bool(b["art_small"])))
+            out.append(Action(b["school_id"], "全校", "G3", float(n), "间", cost, "guarantee", names.get(b["school_id"], ""),
+                              recurring_yuan=recurring_part("special_room", cost), detail=detail))
     if classes is not None and len(classes):
         fixes = class_fixes(classes, std)
         # each extra class: a classroom (one-off) and its teachers (every year)
         per_class = {st: (float(costs["classroom"]), n * float(costs["teacher_per_year"]))
                      for st, n in std["layout"]["teachers_per_extra_class"].items()}
-        extra = fixes[fixes["extra_classes"] > 0].groupby(["school_id", "stage"], as_index=False)["extra_classes"].sum()
+        short = fixes[fixes["extra_classes"] > 0]
+        extra = short.groupby(["school_id", "stage"], as_index=False)["extra_classes"].sum()
+        grades = {k: tuple((int(gr), int(e)) for gr, e in zip(g["grade"], g["extra_classes"]))
+                  for k, g in short.groupby(["school_id", "stage"])}
         for sid, stage, n in zip(extra["school_id"], extra["stage"], extra["extra_classes"].astype(float)):
             room, staff = per_class[stage]
             out.append(Action(sid, stage, "G5", n, "个班", n * (room + staff), "guarantee", names.get(sid, ""),
-                              recurring_yuan=recurring_part("classroom", n * room) + recurring_part("teacher_per_year", n * staff)))
+                              recurring_yuan=recurring_part("classroom", n * room) + recurring_part("teacher_per_year", n * staff),
+                              detail=grades[(sid, stage)]))
+    return out
+
+
+def measure_actions(tables: dict, std: Standards, costs: dict, names: dict | None = None) -> list[Action]:
+    """The measures of the items bought by the head or by the 元 (beyond the seven indicators, G3 and G5):
+
+    - G4 (an oversized school): its pupils above the line, seats = ⌈pupils − limit⌉, moved to a new or
+      expanded school, each seat at ``school_seat`` (one-off; the new school is built to the standard, outside
+      these tables). Example: 3,300 pupils at a 2,000 line → 1,300 seats × 60,000 = 7,800万元.
+    - G9 (360 hours in 5 years): per school ⌈teachers × line − trained⌉ teachers at ``training_360_hours``
+      (one-off); with no 师资交流 sheet, the county figure: ⌈(line − v) × teachers⌉ county-wide.
+    - G12 (certified teachers): per school and 学段 ⌈teachers × line − certified⌉ at ``certification``.
+    - Q4 (training funds ≥ the share of public funds): per school ⌈share × public − training⌉ 元 a year
+      (``training_funds_per_yuan``, recurring).
+    The same scopes as the scorecard (:func:`analytics.method.scorecard.scope_schools`); a school with a blank
+    input gets no measure (the item stays unknown)."""
+    stats, schools = tables["stats"], tables["schools"]
+    names = names or dict(zip(schools["school_id"], schools["name"]))
+    cfg = std["guarantee"]
+    out: list[Action] = []
+
+    def act(sid, stage, code, qty, unit, key, value=None):
+        cost = float(qty) * float(costs[key]) if value is None else float(value)
+        out.append(Action(sid, stage, code, float(qty), unit, cost, "measure", names.get(sid, ""),
+                          recurring_yuan=recurring_part(key, cost)))
+
+    scope = scope_schools(schools, stats, std, "G4")
+    size = sizing.oversized_schools(stats[stats["school_id"].isin(scope["school_id"])], scope, std)
+    for sid, excess in zip(size["school_id"], size["excess"]):
+        if excess == excess and excess > 0:
+            act(sid, contract.WHOLE_SCHOOL, "G4", math.ceil(excess - 1e-9), "个学位", "school_seat")
+    parts = stats[stats["stage"] != contract.WHOLE_SCHOOL]
+    if "G9" in cfg:
+        line = float(cfg["G9"]["line"])
+        scope = scope_schools(schools, stats, std, "G9")
+        mine = parts[parts["school_id"].isin(scope["school_id"])]
+        teachers = known_sums(mine, "teachers")
+        ex = tables.get("exchange")
+        if ex is not None and len(ex):
+            e = ex.drop_duplicates("school_id").set_index("school_id")["trained_360h"]
+            for sid in scope["school_id"]:
+                t, tr = teachers.get(sid), pd.to_numeric(e.get(sid), errors="coerce")
+                if t == t and t is not None and tr == tr and tr is not None and tr < t * line - 1e-9:
+                    act(sid, contract.WHOLE_SCHOOL, "G9", math.ceil(t * line - tr - 1e-9), "人", "training_360_hours")
+        elif tables.get("county") is not None:
+            v = _county_value(tables["county"], "G9")
+            total = teachers.sum(min_count=1)
+            if v is not None and total == total and v < line - 1e-9:
+                act("", contract.WHOLE_SCHOOL, "G9", math.ceil((line - v) * total - 1e-9), "人", "training_360_hours")
+    if "G12" in cfg:
+        line = float(cfg["G12"]["line"])
+        scope = scope_schools(schools, stats, std, "G12")
+        mine = parts[parts["school_id"].isin(scope["school_id"])]
+        t = pd.to_numeric(mine["teachers"], errors="coerce")
+        c = pd.to_numeric(mine["certified_teachers"], errors="coerce")
+        for sid, stage, tt, cc in zip(mine["school_id"], mine["stage"], t, c):
+            if tt == tt and cc == cc and cc < tt * line - 1e-9:
+                act(sid, stage, "G12", math.ceil(tt * line - cc - 1e-9), "人", "certification")
+    q4 = std["quality"].get("Q4")
+    funding = tables.get("funding")
+    if q4 and funding is not None and len(funding):
+        share = float(q4["training_share"])
+        scope = scope_schools(schools, stats, std, "Q4")
+        f = scope[["school_id"]].merge(funding.drop_duplicates("school_id"), on="school_id", how="inner")
+        public = pd.to_numeric(f["public_funds"], errors="coerce")
+        training = pd.to_numeric(f["training_funds"], errors="coerce")
+        for sid, p, tr in zip(f["school_id"], public, training):
+            if p == p and tr == tr and p > 0 and tr < share * p - 1e-9:
+                gap = math.ceil(share * p - tr - 1e-9)
+                act(sid, contract.WHOLE_SCHOOL, "Q4", gap, "元/年", "training_funds_per_yuan")
     return out
 
 
@@ -544,8 +625,9 @@ def plan_summary(plan: dict, std: Standards) -> dict:
 
 
 # The items the costed plan works on: the seven CVs and the school rule (school step and CV floors),
-# music/art rooms (G3) and oversized classes (G5). Every other failing item needs a measure of another kind.
-PLANNED_CODES = ("L1", "L2", "L3", "L4", "L5", "L6", "L7", "R8", "G3", "G5")
+# music/art rooms (G3), oversized classes (G5) and the measures bought by the head or the 元 (G4 seats, G9 training,
+# G12 certification, Q4 training funds: :func:`measure_actions`). Every other failing item needs a policy measure.
+PLANNED_CODES = ("L1", "L2", "L3", "L4", "L5", "L6", "L7", "R8", "G3", "G4", "G5", "G9", "G12", "Q4")
 
 
 def measure_key(code: str, status: str) -> str:
@@ -557,7 +639,7 @@ def measure_key(code: str, status: str) -> str:
 
 
 def uncovered_items(items: list[dict]) -> list[dict]:
-    """The failing (and unknown) items of the scorecard the costed plan does not address, each with the
+    """The failing items of the scorecard the costed plan does not address, and every unknown item, each with the
     kind of measure it needs (``measure.<code>`` in the strings catalog, ``measure.other`` by default):
     a plan that passes its own check must not read as "everything passes" while these remain.
 
@@ -566,7 +648,8 @@ def uncovered_items(items: list[dict]) -> list[dict]:
     out = []
     for i in items:
         base = i["code"].split("·")[0]
-        if i["status"] in ("fail", "unknown") and base not in PLANNED_CODES:
+        # an unknown item is never covered by money: it needs its data first, whatever the plan buys
+        if i["status"] == "unknown" or (i["status"] == "fail" and base not in PLANNED_CODES):
             out.append({"code": i["code"], "base": base, "stage": i["stage"], "status": i["status"],
                         "value": i["value"], "threshold": i["threshold"], "measure": measure_key(i["code"], i["status"])})
     return out

@@ -17,9 +17,9 @@ from analytics.service.caches import (  # noqa: F401
 from analytics.service.county import (  # noqa: F401
     class_sizes, compute_class_sizes, compute_school_points, county_year_tables, cv_change, cv_records, cv_report, explore_region, explore_table, gaps, indicator_values, overview, resources, school_card, school_points, school_profile, scorecard, small_schools, town_summary)
 from analytics.service.planning import (  # noqa: F401
-    accessibility, class_fixes, compute_class_fixes, forecast, layout_assignment, plan, positions_known, run_scenario, scenario_base, small_school_options, suggest_sites, what_if)
+    accessibility, class_fixes, compute_class_fixes, forecast, layout_assignment, phased_plan, phasing_inputs, plan, positions_known, run_scenario, scenario_base, small_school_options, suggest_sites, what_if)
 from analytics.service.region import (  # noqa: F401
-    ITEM_COLUMNS, VERDICT_COLUMNS, compare, compare_now, county_facts, demo_counties, item_key, region_of, region_plans, region_verdicts, regions, submissions)
+    ITEM_COLUMNS, VERDICT_COLUMNS, compare, compare_now, county_facts, demo_counties, item_key, region_of, region_phases, region_plans, region_verdicts, regions, submissions)
 from analytics.io.storage import Store
 
 

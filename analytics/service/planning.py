@@ -7,7 +7,7 @@ import pandas as pd
 from analytics.geo import spatial
 from analytics.io import contract
 from analytics.io.storage import Store
-from analytics.planning import forecast as fc
+from analytics.planning import phasing, forecast as fc
 from analytics.planning import rectification, scenarios, sites
 from analytics.service.caches import once_per_version, standards_for
 from analytics.service.county import county_year_tables, school_points, small_schools
@@ -78,8 +78,49 @@ def plan(store: Store, county_code: str, year: int) -> dict:
 
     def compute():
         t = county_year_tables(store, county_code, year)
-        return rectification.make_plan(t["stats"], t["schools"], standards_for(county_code), classes=t["classes"])
+        return rectification.make_plan(t["stats"], t["schools"], standards_for(county_code), classes=t["classes"], tables=t)
     return once_per_version(store, ("plan", county_code, int(year)), compute)
+
+
+def phasing_inputs(std, budget_wan=None, recurring_cap_wan=None, hires_per_year=None, horizon=None) -> dict:
+    """The phased plan's inputs in 元 with the defaults of ``planning.phasing`` for those not given."""
+    rules = phasing.phasing_rules(std)
+    return {"budget_yuan": float(rules.get("default_budget_wan", 3000) if budget_wan is None else budget_wan) * 1e4,
+            "recurring_cap_yuan": float(rules.get("default_recurring_cap_wan", 3000) if recurring_cap_wan is None
+                                        else recurring_cap_wan) * 1e4,
+            "hires_per_year": int(rules.get("default_hires_per_year", 150) if hires_per_year is None else hires_per_year),
+            "horizon": int(horizon or rectification.plan_horizon(std))}
+
+
+def phased_plan(store: Store, county_code: str, year: int, *, budget_wan: float | None = None,
+                recurring_cap_wan: float | None = None, hires_per_year: int | None = None, horizon: int | None = None,
+                start: int | None = None, lead_years: int | None = None, method: str = "auto") -> dict:
+    """The county-year's plan year by year under a budget (:func:`analytics.planning.phasing.phased_plan`): its
+    jobs (what each year's forecast pupils need) are made once per version and kept; each budget's schedule too."""
+    std = standards_for(county_code)
+    inputs = phasing_inputs(std, budget_wan, recurring_cap_wan, hires_per_year, horizon)
+    start = int(start if start is not None else int(year) + 1)
+    years = list(range(start, start + inputs["horizon"]))
+
+    def tables_and_forecast():
+        t = county_year_tables(store, county_code, year)
+        return t, forecast(store, county_code)
+
+    def jobs():
+        t, f = tables_and_forecast()
+        if t["stats"].empty:
+            return None
+        return phasing.requirements(t, phasing.growth_factors(f, int(year)), years, std, rectification.load_costs(),
+                                    lead_years)
+    made = once_per_version(store, ("phase_jobs", county_code, int(year), start, inputs["horizon"], lead_years), jobs)
+    if made is None:
+        return {}
+
+    def compute():
+        t, f = tables_and_forecast()
+        return phasing.phased_plan(t, f, std, start=start, lead_years=lead_years, method=method, jobs=made, **inputs)
+    key = ("phased", county_code, int(year), start, lead_years, method, *sorted(inputs.items()))
+    return once_per_version(store, key, compute)
 
 
 def what_if(store: Store, county_code: str, year: int, actions: list) -> dict:
