@@ -435,17 +435,52 @@ def schedule_exact(jobs: list[Job], start: int, end: int, pass_year: int, budget
 
 def schedule_greedy(jobs: list[Job], start: int, end: int, pass_year: int, budget: float, cap: float, hires: int,
                     fill: bool = False) -> list[int | None] | None:
-    """Jobs by latest start (then larger one-off first), each in the earliest year it fits; then each job with
-    recurring money moved to the latest year it still fits. None when a job fits nowhere — unless ``fill``:
-    then it is left out (None in its place) and the rest go on."""
+    """Jobs in an order, each in the earliest year it fits; five orders are tried — by latest start (ties: larger
+    one-off, larger yearly payment, more hires first), by yearly payment, by payment per year of its window — and
+    the first that places every job wins; then, while it
+    saves money, each job with recurring money (largest first) moved to the latest year it still fits. None when
+    no order places every job — unless ``fill``: then a job that fits nowhere is left out (None in its place)."""
+    windows = [list(_window(j, start, end, pass_year)) for j in jobs]
+    last = [w[-1] if w else start - 1 for w in windows]
+    keys = (lambda i: (last[i], -jobs[i].one_off), lambda i: (last[i], -jobs[i].one_off / max(jobs[i].lead, 1)),
+            lambda i: (last[i], -jobs[i].hires), lambda i: (-jobs[i].one_off / max(jobs[i].lead, 1), last[i]),
+            lambda i: (-jobs[i].one_off / max(len(windows[i]), 1), last[i]))
+    best = None
+    for key in keys:
+        order = sorted(range(len(jobs)), key=key)
+        placed = _place(jobs, windows, order, start, end, budget, cap, hires, fill)
+        if placed is not None and (not fill or best is None or
+                                   sum(s is not None for s in placed[0]) > sum(s is not None for s in best[0])):
+            best = placed
+            if not fill or all(s is not None for s in placed[0]):
+                break
+    if best is None:
+        return None
+    starts, book, fits = best
+    for _ in range(3):                      # later recurring money costs less over the horizon
+        moved = False
+        for i in sorted((i for i in range(len(jobs)) if starts[i] is not None and jobs[i].recurring > 0),
+                        key=lambda i: -jobs[i].recurring):
+            book(i, starts[i], -1)
+            later = next((s for s in reversed(windows[i]) if s >= starts[i] and fits(i, s)), starts[i])
+            book(i, later, 1)
+            moved |= later != starts[i]
+            starts[i] = later
+        if not moved:
+            break
+    return starts
+
+
+def _place(jobs, windows, order, start, end, budget, cap, hires, fill):
+    """Each job of ``order`` in the earliest year of its window that the budget and hires leave room for — when
+    none, after moving one placed job to another year of its window to make room (up to 2,000 jobs): (starts,
+    book, fits) or None when one still fits nowhere (``fill``: left out)."""
     years = list(range(start, end + 1))
     paid = {y: 0.0 for y in years}
     hired = {y: 0 for y in years}
-    rec_total = 0.0
-    windows = [list(_window(j, start, end, pass_year)) for j in jobs]
-    order = sorted(range(len(jobs)), key=lambda i: (windows[i][-1] if windows[i] else start - 1, -jobs[i].one_off))
-    starts: list[int | None] = [None] * len(jobs)
     eps = 1e-6
+    rec_total = 0.0
+    starts: list[int | None] = [None] * len(jobs)
 
     def fits(i, s):
         j = jobs[i]
@@ -457,13 +492,30 @@ def schedule_greedy(jobs: list[Job], start: int, end: int, pass_year: int, budge
             paid[y] += sign * v
         hired[s + jobs[i].lead] += sign * jobs[i].hires
 
+    def repair(i):
+        """Make room for job i by moving one placed job to another year of its window (one move, the first found)."""
+        for s in windows[i]:
+            for k in range(len(jobs)):
+                if starts[k] is None or k == i:
+                    continue
+                old = starts[k]
+                book(k, old, -1)
+                if fits(i, s):
+                    book(i, s, 1)
+                    other = next((s2 for s2 in windows[k] if s2 != old and fits(k, s2)), None)
+                    book(i, s, -1)
+                    if other is not None:
+                        book(k, other, 1)
+                        starts[k] = other
+                        return s
+                book(k, old, 1)
+        return None
+
     for i in order:
         j = jobs[i]
-        if rec_total + j.recurring > cap * (1 + eps) + 1:
-            if fill:
-                continue
-            return None
-        s = next((s for s in windows[i] if fits(i, s)), None)
+        s = None if rec_total + j.recurring > cap * (1 + eps) + 1 else next((s for s in windows[i] if fits(i, s)), None)
+        if s is None and rec_total + j.recurring <= cap * (1 + eps) + 1 and len(jobs) <= 2000:
+            s = repair(i)
         if s is None:
             if fill:
                 continue
@@ -471,13 +523,7 @@ def schedule_greedy(jobs: list[Job], start: int, end: int, pass_year: int, budge
         book(i, s, 1)
         starts[i] = s
         rec_total += j.recurring
-    for i in sorted((i for i in range(len(jobs)) if starts[i] is not None and jobs[i].recurring > 0),
-                    key=lambda i: -windows[i][-1]):
-        book(i, starts[i], -1)
-        later = next((s for s in reversed(windows[i]) if s >= starts[i] and fits(i, s)), starts[i])
-        book(i, later, 1)
-        starts[i] = later
-    return starts
+    return starts, book, fits
 
 
 def earliest_pass(jobs, start, end, budget, cap, hires, method, seconds=20) -> tuple[int | None, list, str]:
@@ -619,6 +665,7 @@ def phased_plan(tables: dict, forecast_out: dict, std: Standards, costs: dict | 
             "recurring_yuan": float(sum(j.recurring for j, s in zip(jobs, starts) if s is not None)),
             "cumulative_yuan": cumulative_cost(jobs, starts, end),
             "not_funded": [j.as_dict() for j, s in zip(jobs, starts) if s is None],
+            "done_actions": [(j.action, s + j.lead) for j, s in zip(jobs, starts) if s is not None],
             "policy_items": policy, "unknown_items": unknown, "forecast_used": not factors.empty,
             "inputs": {"start": start, "horizon": horizon, "end": end, "budget_yuan": float(budget_yuan),
                        "recurring_cap_yuan": float(recurring_cap_yuan), "hires_per_year": int(hires_per_year),
