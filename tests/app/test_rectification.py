@@ -19,17 +19,49 @@ def test_plan_page_shows_the_cost_and_the_check_after(good_db, monkeypatch):
 
 
 def test_plan_page_lists_every_failing_item_it_does_not_cover(demo_db, monkeypatch):
-    """The demo plan passes its own check while G4, G9, G12, Q2, Q4 still fail: the page must say so."""
+    """The demo plan buys G4 (seats), G9 (360-hour training), G12 (certification) and Q4 (training funds); Q2
+    (残疾儿童入学率) is a decision, not money: the page still warns, lists it with its measure and the departments."""
     from analytics.planning.rectification import uncovered_items
     store = Store(demo_db)
     items, _ = service.scorecard(store, "320902", 2024)
     uncovered = uncovered_items([i.as_dict() for i in items])
-    assert {u["code"] for u in uncovered} >= {"G4", "G9", "G12", "Q4"}
+    assert [u["code"] for u in uncovered] == ["Q2"]
+    plan = service.plan(store, "320902", 2024)
+    bought = {a.indicator for a in plan["guarantee_actions"]}
+    assert {"G4", "G9", "G12", "Q4"} <= bought
     at = app(demo_db, monkeypatch, "rectification", query={"county": "320902", "year": "2024"})
     assert not at.exception
     assert any(w.value == t("plan.uncovered_note", n=len(uncovered)) for w in at.warning)
-    table = next(df.value for df in at.dataframe if t("plan.measure") in df.value.columns)
+    table = next(df.value for df in at.dataframe if t("phase.col.departments") in df.value.columns)
     assert list(table[t("plan.measure")]) == [t(u["measure"]) for u in uncovered]
+    assert list(table[t("phase.col.departments")]) == ["教育局、残疾人联合会、卫生健康委"]
+
+
+def test_the_year_by_year_plan_says_when_the_county_passes_under_two_budgets(demo_db, monkeypatch):
+    """分年度计划: with 2亿 and 1,000万 a year (recurring ceiling 1.2亿, 500 hires) the page shows the service's
+    sentence for each — the first names its pass year, the second what is short and the least budget — and the
+    year table has one row per plan year with the money paid."""
+    from analytics.report import phasing_views
+    from analytics.report.escape import markdown_text
+    from ui import state
+    at = app(demo_db, monkeypatch, "rectification", query={"county": "320902", "year": "2024"})
+    at.number_input(key=state.PHASE_BUDGET).set_value(20000.0)
+    at.number_input(key=state.PHASE_BUDGET_B).set_value(1000.0)
+    at.number_input(key=state.PHASE_CAP).set_value(12000.0)
+    at.number_input(key=state.PHASE_HIRES).set_value(500)
+    next(b for b in at.button if b.label == t("phase.run")).click().run()
+    assert not at.exception
+    common = {"recurring_cap_wan": 12000.0, "hires_per_year": 500, "horizon": 6, "start": 2025, "lead_years": 2}
+    store = Store(demo_db)
+    rich = service.phased_plan(store, "320902", 2024, budget_wan=20000.0, **common)
+    poor = service.phased_plan(store, "320902", 2024, budget_wan=1000.0, **common)
+    assert rich["pass_year"] is not None and poor["pass_year"] is None and poor["min_budget_yuan"] > 1000e4
+    shown = [s.value for s in at.success] + [w.value for w in at.warning]
+    for p in (rich, poor):
+        assert markdown_text(phasing_views.phased_sentence(p)) in shown
+    years = next(df.value for df in at.dataframe if t("phase.col.one_off") in df.value.columns)
+    assert years[t("col.year")].tolist() == list(range(2025, 2031))
+    assert years[t("phase.col.one_off")].tolist() == [round(r["one_off_yuan"]) for r in rich["years"]]
 
 
 def test_plan_page_gives_the_cheapest_way_to_pass_the_county_cvs(demo_db, monkeypatch):
