@@ -6,7 +6,8 @@ import streamlit as st
 from analytics.report import scenario_views
 from analytics.standards import load_standards
 from analytics.formatting import fmt_pct
-from analytics.geo.mapping import CONTEXT_SCHOOL_COLOUR, NEW_SCHOOL_COLOUR, marker_radius
+from analytics.geo.mapping import CONTEXT_SCHOOL_COLOUR, NEW_SCHOOL_COLOUR, SEAT_COLOURS, marker_radius
+from analytics.planning import forecast as fc
 from ui import data, maps, page, state
 from ui.charts import style
 from ui.strings import lang, stage_label, tr
@@ -51,6 +52,26 @@ with right:
         columns={"town": tr("col.town"), "stage": tr("col.stage"), "actual": tr("forecast_page.actual"),
                  "forecast": tr("forecast_page.forecast"), "error": tr("forecast_page.error"), "error_share": tr("forecast_page.error_share")}))
 
+st.subheader(tr("forecast_page.by_year"))
+gaps = fc.town_year_gaps(out["balance"], sel.stage)
+if len(gaps):
+    years = [int(y) for y in gaps.columns]
+    when = st.select_slider(tr("forecast_page.year_slider"), years, value=years[min(3, len(years) - 1)], key=state.SEAT_YEAR)
+    seats_of = out["seats"].query("stage == @sel.stage").set_index("town")["seats"]
+    tight = float(std["planning"].get("tight_seat_share", 0.05))
+    classes = {town: fc.seat_class(g, float(seats_of.get(town, 0)), tight) for town, g in gaps[when].items()}
+    fills = {town: (SEAT_COLOURS[k], f"{town}：{tr('forecast_page.gap_tip', year=when, gap=f'{gaps.at[town, when]:+,.0f}')}")
+             for town, k in classes.items()}
+    m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code),
+                      data.school_points(sig, sel.county_code, sel.year))
+    maps.add_town_fills(m, data.town_areas(sig, sel.county_code), fills, tr("forecast_page.by_year"))
+    maps.show(m, key=state.widget_key(state.SEAT_MAP, sel.county_code, sel.stage, when), height=420)
+    maps.legend([(SEAT_COLOURS[k], tr(f"forecast_page.seat.{k}", share=fmt_pct(tight))) for k in ("short", "tight", "spare")])
+    table = gaps.round(0).astype("Int64").reset_index().rename(columns={"town": tr("col.town")})
+    table.columns = [str(c) for c in table.columns]
+    page.table(table)
+    st.caption(tr("forecast_page.by_year_help"))
+
 st.page_link("app_pages/scenarios.py", label=tr("forecast_page.more_scenarios"), icon=":material/alt_route:")
 points = data.school_points(sig, sel.county_code, sel.year)
 
@@ -58,7 +79,7 @@ st.subheader(tr("forecast_page.sites"))
 st.caption(tr("forecast_page.sites_help"))
 c = st.columns(3)
 k = c[0].number_input(tr("forecast_page.k"), 1, 10, 2, key=state.SITES_K)
-model = c[1].selectbox(tr("forecast_page.model"), ["pmedian", "mclp"], key=state.SITES_MODEL,
+model = c[1].selectbox(tr("forecast_page.model"), ["pmedian", "mclp", "shortage"], key=state.SITES_MODEL,
                        format_func=lambda m: tr(f"sites.model.{m}"))
 if c[2].button(tr("forecast_page.run"), icon=":material/add_location:", key=state.SITES_RUN) or st.session_state.get(state.SITES_DONE):
     st.session_state[state.SITES_DONE] = True

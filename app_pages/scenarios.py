@@ -98,7 +98,9 @@ for entry in res_a["log"]:
 kpi = st.columns(5)
 d = scenario_views.kpi_deltas(res_a, res_b, sel.stage)
 year = tr("unit.year_of", year=d["shortage_year"]) if d["shortage_year"] else tr("scen.kpi.shortage_none")
-kpi[0].metric(tr("scen.kpi.shortage", stage=stage_label(sel.stage), year=year), fmt_count(d["shortage"][0], lang(), tr("unit.seats_short")),
+label = tr("scen.kpi.shortage_since", stage=stage_label(sel.stage), year=year, since=d["shortage_since"]) \
+    if d["shortage_since"] else tr("scen.kpi.shortage", stage=stage_label(sel.stage), year=year)
+kpi[0].metric(label, fmt_count(d["shortage"][0], lang(), tr("unit.seats_short")),
               delta=int(round(d["shortage"][1])), delta_color="inverse")
 pp = d["beyond"][1]
 kpi[1].metric(tr("scen.kpi.beyond", stage=stage_label(sel.stage)), fmt_pct(d["beyond"][0]),

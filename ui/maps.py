@@ -229,6 +229,20 @@ def base_map(outline: dict | None, towns: pd.DataFrame | None, points: pd.DataFr
     return m
 
 
+def add_town_fills(m: folium.Map, towns: pd.DataFrame, fills: dict[str, tuple[str, str]], name: str) -> None:
+    """Town areas filled by a value: ``fills`` town → (colour, tooltip text); the text escaped here."""
+    crs = getattr(m, "display_crs", "WGS84")
+    fg = folium.FeatureGroup(name=name, show=True)
+    for r in towns.itertuples():
+        if r.town not in fills:
+            continue
+        colour, text = fills[r.town]
+        style = {"color": "#555555", "weight": 1, "fillColor": colour, "fillOpacity": 0.55}
+        folium.GeoJson(display_geojson(json.loads(r.geojson), crs), style_function=lambda _f, s=style: s,
+                       tooltip=html_text(text)).add_to(fg)
+    fg.add_to(m)
+
+
 def add_points(m: folium.Map, points: pd.DataFrame, name: str, colours: list[str], cluster_above: int = 600) -> CircleLayer:
     """One compact layer of circles from columns lon, lat, radius, colour_index, tooltip, ring, school_id.
     ``tooltip``: a list of text lines (or one text) per point — plain text, never markup."""

@@ -253,3 +253,5 @@ PHASE_RUN = "phase_run"                # the inputs last laid out (a dict), so r
 PHASE_DOWNLOAD = "phase_download"
 PHASE_REGION_RUN = "phase_region_run"
 PHASE_REGION = "phase_region"
+SEAT_YEAR = "seat_year"                # 布局规划: the year of the town seat map
+SEAT_MAP = "seat_map"

@@ -193,3 +193,21 @@ def shortage_summary(balance: pd.DataFrame) -> pd.DataFrame:
                      "seats_needed": float(max(0.0, -g["gap"].min())),
                      "demand_horizon": float(g.sort_values("year")["pupils"].iloc[-1])})
     return pd.DataFrame(rows).sort_values(["seats_needed"], ascending=False)
+
+
+def town_year_gaps(balance: pd.DataFrame, stage: str) -> pd.DataFrame:
+    """Seats − forecast pupils per town (rows) × year (columns) for one 学段 (central variant): negative where
+    seats are short that year. Example: a town of 900 seats with 850, 920 and 990 pupils → 50, −20, −90."""
+    b = balance[balance["stage"] == stage]
+    if b.empty:
+        return pd.DataFrame()
+    return b.pivot_table(index="town", columns="year", values="gap", aggfunc="sum").sort_index()
+
+
+def seat_class(gap: float, seats: float, tight_share: float) -> str:
+    """A town-year's seats: ``short`` (gap < 0), ``tight`` (within ``tight_share`` of its seats), ``spare``."""
+    if gap != gap:
+        return "unknown"
+    if gap < 0:
+        return "short"
+    return "tight" if seats > 0 and gap < tight_share * seats else "spare"

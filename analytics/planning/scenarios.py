@@ -504,6 +504,8 @@ def evaluate(state: State, tables: dict, forecast_out: dict | None, std: Standar
     (funding, exchange, quality, county indicators are read as they are)."""
     # the steps' money split as a budget reads it: building and training once, teachers every year
     out: dict = {"log": state.log, "cost": dict(state.cost),
+                 # the first school year in which every step's seats exist (None: all at once)
+                 "opened_by": max((int(v) for v in state.opens.values() if v is not None), default=None),
                  "cost_one_off": float(sum(v for k, v in state.cost.items() if k in ONE_OFF_COSTS)),
                  "cost_recurring": float(sum(v for k, v in state.cost.items() if k not in ONE_OFF_COSTS))}
     if forecast_out:
@@ -585,6 +587,21 @@ def peak_shortage(balance: pd.DataFrame) -> tuple[dict, dict]:
     peak = by_year.sort_values(["short", "year"], ascending=[False, True]).drop_duplicates("stage")
     return ({r.stage: float(r.short) for r in peak.itertuples()},
             {r.stage: (int(r.year) if r.short > 0 else None) for r in peak.itertuples()})
+
+
+def peak_from(result: dict, stage: str, from_year: int | None) -> tuple[float, int | None]:
+    """Seats short in the 学段's tightest year from ``from_year`` on (all years when None) and that year:
+    max over y ≥ from_year of short(stage, y) (:func:`shortage_by_year`), the earliest on a tie; (0, None) when
+    no such year is short. Read from the year every step has opened, a new school's seats are counted: before
+    it, the shortage is the same with or without it."""
+    if from_year is None:                          # the whole period: the peak evaluate() keeps
+        return float(result.get("shortage", {}).get(stage, 0.0)), result.get("shortage_year", {}).get(stage)
+    by = shortage_by_year(result)
+    by = by[(by["stage"] == stage) & (by["year"] >= from_year)]
+    if by.empty or not (by["short"] > 0).any():
+        return 0.0, None
+    top = by.sort_values(["short", "year"], ascending=[False, True]).iloc[0]
+    return float(top["short"]), int(top["year"])
 
 
 def shortage_by_year(result: dict) -> pd.DataFrame:

@@ -127,17 +127,44 @@ def suggest(settlements: pd.DataFrame, schools: pd.DataFrame, stage: str, k: int
                 "sites": pd.DataFrame(columns=["town", "name", "lon", "lat"])}
     weights = demand[contract.CHILDREN_COLUMN[stage]].fillna(0).to_numpy(float)
     epsg = epsg or spatial.metric_epsg(float(demand["lon"].median()))
+    radius = float(standards["layout"]["service_radius_m"][stage]["rural"])
+    if model == "shortage":
+        return suggest_for_shortage(demand, existing, weights, stage, k, standards, epsg, radius)
     dx, dy = spatial.project(demand["lon"], demand["lat"], epsg)
     ex, ey = spatial.project(existing["lon"], existing["lat"], epsg)
     demand_xy = np.column_stack([dx, dy])
     facilities = np.vstack([np.column_stack([ex, ey]), demand_xy])        # candidates: the settlements
     cost = cost_matrix(demand_xy, facilities)
-    radius = float(standards["layout"]["service_radius_m"][stage]["rural"])
     result = solve(cost, weights, len(existing), k, model, radius)
     before = objective(cost, weights, len(existing), [], model, radius) if len(existing) else None
     sites = demand.iloc[result["chosen"]][["town", "name", "lon", "lat"]].reset_index(drop=True)
     return {**result, "before": before, "sites": sites, "epsg": epsg, "model": model, "k": k,
             "children": float(weights.sum())}
+
+
+def short_children(children: np.ndarray, access: np.ndarray) -> np.ndarray:
+    """Children without a seat within reach: children × max(0, 1 − A) with A the seats per child within the
+    radius (:func:`two_step_fca`, each school's seats shared among all the children in its reach — capacities
+    respected). Example: 200 children at A = 0.7 → 60; at A ≥ 1 → 0."""
+    return np.asarray(children, float) * np.clip(1.0 - np.asarray(access, float), 0.0, 1.0)
+
+
+def suggest_for_shortage(demand, existing, children, stage, k, standards, epsg, radius) -> dict:
+    """The shortage-weighted objective: k sites among the settlements that bring the most children *without a
+    seat within reach* (:func:`short_children`, existing schools' seats and catchments counted) within the service
+    radius of a new school — MCLP on the children short of seats, rather than p-median's distance of every child
+    (which places schools where children are many, short of seats or not). ``objective``: short children within
+    the radius of a new site; ``before``: short children in all."""
+    supply = existing.assign(seats=spatial.seats(existing, standards))
+    access = two_step_fca(demand, supply, stage, radius, epsg, supply="seats").to_numpy() if len(supply) else \
+        np.zeros(len(demand))
+    short = short_children(children, access)
+    dx, dy = spatial.project(demand["lon"], demand["lat"], epsg)
+    xy = np.column_stack([dx, dy])
+    result = solve(cost_matrix(xy, xy), short, 0, k, "mclp", radius)
+    sites = demand.iloc[result["chosen"]][["town", "name", "lon", "lat"]].reset_index(drop=True)
+    return {**result, "before": float(short.sum()), "sites": sites, "epsg": epsg, "model": "shortage", "k": k,
+            "children": float(np.asarray(children).sum())}
 
 
 def two_step_fca(settlements: pd.DataFrame, schools: pd.DataFrame, stage: str, radius_m: float, epsg: int,

@@ -16,6 +16,7 @@ from analytics.planning.scenarios import (
     YUAN_PER_WAN,
     Step,
     new_school_parts,
+    peak_from,
 )
 from analytics.standards import Standards
 
@@ -42,17 +43,20 @@ def format_value(metric: str, value, lang: str = "zh") -> str:
 def kpi_deltas(a: dict, b: dict, stage: str) -> dict:
     """The headline figures of scenario ``a`` and their change against ``b`` (what the page's KPI row shows).
 
-    shortage: seats short in the 学段's tightest year of the plan period (Σ over towns of
-    max(0, demand − seats) in that one year, :func:`shortage_by_year`) and ``shortage_year`` that year
-    of ``a``; beyond: share of the 学段's children beyond the norm, change in percentage points; big:
+    shortage: seats short in the 学段's tightest year of the plan period once every step of both scenarios has
+    opened (``shortage_since``, the later ``opened_by``; the whole period when nothing opens later — before a new
+    school opens its seats cannot count), Σ over towns of max(0, demand − seats) in that one year
+    (:func:`scenarios.peak_from`), and ``shortage_year`` that year of ``a``; beyond: share of the 学段's children beyond the norm, change in percentage points; big:
     classes of 大班额 or more; complying: schools of the 学段 that comply; cost_one_off and cost_recurring: the
     scenario's money in 元, once and every year.
     Each value is (a, a − b); beyond's change is None when either side is unknown.
     """
-    short_a, short_b = (r.get("shortage", {}).get(stage, 0.0) for r in (a, b))
+    opened = [y for y in (a.get("opened_by"), b.get("opened_by")) if y is not None]
+    since = max(opened) if opened else None
+    (short_a, year_a), (short_b, _) = (peak_from(r, stage, since) for r in (a, b))
     ba, bb = a["beyond"].get(stage), b["beyond"].get(stage)
     ca, cb = a["complying"].get(stage, 0), b["complying"].get(stage, 0)
-    return {"shortage": (short_a, short_a - short_b), "shortage_year": a.get("shortage_year", {}).get(stage),
+    return {"shortage": (short_a, short_a - short_b), "shortage_year": year_a, "shortage_since": since,
             "beyond": (ba, None if ba is None or bb is None else round(100 * (ba - bb), 1)),
             "big": (a["big_classes"], a["big_classes"] - b["big_classes"]),
             "complying": (ca, ca - cb),
@@ -124,6 +128,9 @@ def result_words(result: dict, lang: str = "zh") -> str:
     before, after, children = result.get("before"), result.get("objective"), result.get("children") or 0.0
     if after is None or (isinstance(after, float) and math.isnan(after)):
         return t("sites.words.none", lang, status=status)
+    if result.get("model") == "shortage":
+        return t("sites.words.shortage", lang, status=status, short="—" if before is None else f"{before:,.0f}",
+                 covered=f"{after:,.0f}")
     if result.get("model") == "mclp":
         return t("sites.words.mclp", lang, status=status, before="—" if before is None else f"{before:,.0f}",
                  after=f"{after:,.0f}", children=f"{children:,.0f}")

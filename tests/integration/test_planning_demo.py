@@ -95,3 +95,24 @@ def test_a_new_school_placed_near_a_town_border_counts_in_the_town_the_planner_c
     assert chosen["points"].set_index("school_id").at["NEW01", "town"] == town
     gain = lambda r, t: (_town_gap(r, t, contract.JUNIOR) - _town_gap(base, t, contract.JUNIOR)).loc[2027]  # noqa: E731
     assert gain(chosen, town) == 600 and gain(placed, town) == 0
+
+
+def test_a_school_opening_in_2027_is_judged_once_it_is_open(demo_db):
+    """方案比选's headline: a new 初中 of 12 classes opening in 2027 in the town shortest of seats. Read over the
+    whole period the tightest year can fall before it opens (no change); read from 2027, when every step is open,
+    it cuts the shortage, and the KPI says from which year it reads."""
+    from analytics import service
+    from analytics.io.storage import Store
+    from analytics.report import scenario_views
+    store = Store(demo_db)
+    short = service.forecast(store, "320902")["shortages"]
+    worst = short[short["stage"] == "初中"].iloc[0]
+    site = store.county_table("settlements", "320902").query("town == @worst['town']").iloc[0]
+    step = {"kind": "open", "stage": "初中", "name": "新建初中", "lon": float(site["lon"]), "lat": float(site["lat"]),
+            "classes": 12, "opens": 2027}
+    today = service.run_scenario(store, "320902", 2024, [])
+    later = service.run_scenario(store, "320902", 2024, [step])
+    d = scenario_views.kpi_deltas(later, today, "初中")
+    assert later["opened_by"] == 2027 and d["shortage_since"] == 2027
+    assert d["shortage_year"] >= 2027 and d["shortage"][1] < 0
+    assert d["shortage"][0] == scenarios.peak_from(later, "初中", 2027)[0]

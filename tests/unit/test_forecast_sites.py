@@ -107,3 +107,47 @@ def test_sparse_pmedian_equals_spopts_full_model():
         assert full["status"] == sparse["status"] == "Optimal"
         assert sparse["objective"] == pytest.approx(full["objective"])
         assert sparse["objective"] < sites.objective(cost, w, 8, [])
+
+
+def test_seats_left_by_town_and_year_by_hand():
+    """A town of 900 seats with 850, 920 and 990 pupils: 50, −20, −90; with a 5 % tight line 50 left of 900
+    (5.6 %) is spare, 40 left would be tight, −20 short."""
+    import pandas as pd
+    from analytics.planning import forecast as fc
+    balance = pd.DataFrame({"town": ["甲镇"] * 3 + ["乙镇"] * 3, "stage": "小学", "year": [2025, 2026, 2027] * 2,
+                            "seats": [900] * 3 + [300] * 3, "pupils": [850, 920, 990, 100, 100, 100]})
+    balance["gap"] = balance["seats"] - balance["pupils"]
+    gaps = fc.town_year_gaps(balance, "小学")
+    assert gaps.loc["甲镇"].tolist() == [50, -20, -90] and gaps.loc["乙镇"].tolist() == [200, 200, 200]
+    assert fc.town_year_gaps(balance, "初中").empty
+    assert [fc.seat_class(g, 900, 0.05) for g in (50, 40, -20)] == ["spare", "tight", "short"]
+    assert fc.seat_class(float("nan"), 900, 0.05) == "unknown"
+
+
+def test_short_children_by_hand():
+    import numpy as np
+    from analytics.planning import sites
+    assert sites.short_children(np.array([200.0, 200.0, 50.0]), np.array([0.7, 1.2, 0.0])) == pytest.approx([60.0, 0.0, 50.0])
+
+
+def test_the_shortage_objective_places_the_school_where_children_have_no_seat():
+    """Village A: 2,000 children 1.5 km from a school of 2,500 seats (all seated); village B: 100 children 15 km
+    away with no school. p-median (distance of every child) puts the new school at A — 2,000 × 1.5 km saved against
+    100 × 15 km; the shortage objective puts it at B, the only children without a seat, and says so."""
+    import pandas as pd
+    from analytics.planning import sites
+    from analytics.report import scenario_views
+    from analytics.standards import load_standards
+    std = load_standards("320902")
+    lat0, lon0, per_km = 33.35, 120.15, 1 / 111.0
+    settlements = pd.DataFrame({"town": ["甲镇", "乙镇"], "name": ["A村", "B村"], "lon": [lon0, lon0],
+                                "lat": [lat0 + 1.5 * per_km, lat0 + 15 * per_km], "age_6_11": [2000, 100],
+                                "age_12_14": [0, 0]})
+    schools = pd.DataFrame({"school_id": ["S"], "name": ["甲镇小学"], "lon": [lon0], "lat": [lat0], "stages": ["小学"],
+                            "school_type": ["211"], "capacity": [2500.0], "classes": [50], "students": [2000]})
+    distance = sites.suggest(settlements, schools, "小学", 1, std, "pmedian")
+    shortage = sites.suggest(settlements, schools, "小学", 1, std, "shortage")
+    assert distance["sites"]["name"].tolist() == ["A村"]
+    assert shortage["sites"]["name"].tolist() == ["B村"]
+    assert shortage["before"] == 100.0 and shortage["objective"] == 100.0
+    assert scenario_views.result_words(shortage).startswith("学位不足、就近无学位可入的学龄儿童100人，所选位置服务半径内覆盖其中100人")

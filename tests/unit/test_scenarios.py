@@ -213,6 +213,9 @@ def test_peak_shortage_is_one_year_of_one_stage_by_hand():
     seats, year = scenarios.peak_shortage(balance)
     assert seats == {"小学": 100.0, "初中": 0.0}            # 2026: 100 + 0; 2027: 0 + 80 — not 100 + 80
     assert year == {"小学": 2026, "初中": None}
+    # read once a school opening in 2027 is open: its tightest year from 2027 on (80 in 2027), not 2026's 100
+    assert scenarios.peak_from({"balance": balance}, "小学", 2027) == (80.0, 2027)
+    assert scenarios.peak_from({"balance": balance}, "初中", 2027) == (0.0, None)
 
 
 def test_a_cv_pushed_toward_its_line_is_flagged_with_the_schools_that_moved_it():
