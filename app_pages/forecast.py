@@ -6,7 +6,7 @@ import streamlit as st
 from analytics.report import scenario_views
 from analytics.standards import load_standards
 from analytics.formatting import fmt_pct
-from analytics.geo.mapping import CONTEXT_SCHOOL_COLOUR, NEW_SCHOOL_COLOUR, SEAT_COLOURS, marker_radius
+from analytics.geo.mapping import CONTEXT_SCHOOL_COLOUR, NEW_SCHOOL_COLOUR, TOWN_SEAT_COLOURS, marker_radius
 from analytics.planning import forecast as fc
 from ui import data, maps, page, state
 from ui.charts import style
@@ -60,13 +60,13 @@ if len(gaps):
     seats_of = out["seats"].query("stage == @sel.stage").set_index("town")["seats"]
     tight = float(std["planning"].get("tight_seat_share", 0.05))
     classes = {town: fc.seat_class(g, float(seats_of.get(town, 0)), tight) for town, g in gaps[when].items()}
-    fills = {town: (SEAT_COLOURS[k], f"{town}：{tr('forecast_page.gap_tip', year=when, gap=f'{gaps.at[town, when]:+,.0f}')}")
+    fills = {town: (TOWN_SEAT_COLOURS[k], f"{town}：{tr('forecast_page.gap_tip', year=when, gap=f'{gaps.at[town, when]:+,.0f}')}")
              for town, k in classes.items()}
     m = maps.base_map(data.outline(sig, sel.county_code), data.town_areas(sig, sel.county_code),
                       data.school_points(sig, sel.county_code, sel.year))
     maps.add_town_fills(m, data.town_areas(sig, sel.county_code), fills, tr("forecast_page.by_year"))
     maps.show(m, key=state.widget_key(state.SEAT_MAP, sel.county_code, sel.stage, when), height=420)
-    maps.legend([(SEAT_COLOURS[k], tr(f"forecast_page.seat.{k}", share=fmt_pct(tight))) for k in ("short", "tight", "spare")])
+    maps.legend([(TOWN_SEAT_COLOURS[k], tr(f"forecast_page.seat.{k}", share=fmt_pct(tight))) for k in ("short", "tight", "spare")])
     table = gaps.round(0).astype("Int64").reset_index().rename(columns={"town": tr("col.town")})
     table.columns = [str(c) for c in table.columns]
     page.table(table)

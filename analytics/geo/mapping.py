@@ -18,7 +18,7 @@ STATUS_COLOURS = {"pass": "#009E73", "fail": "#D55E00", "unknown": "#999999", "o
 # a county's standing on every item (已达标 / 接近 / 较远 / 数据不全): pass and fail as above, close between
 STANDING_COLOURS = {"pass": "#009E73", "close": "#E69F00", "far": "#D55E00", "unknown": "#999999"}
 BAND_COLOURS = {"within": "#009E73", "large": "#E69F00", "big": "#D55E00", "huge": "#7B1FA2"}
-SEAT_COLOURS = {"short": "#D55E00", "tight": "#E69F00", "spare": "#56B4E9", "unknown": "#999999"}
+TOWN_SEAT_COLOURS = {"short": "#D55E00", "tight": "#E69F00", "spare": "#56B4E9", "unknown": "#999999"}
 SMALL_COLOURS = {"very_small": "#D55E00", "small": "#E69F00", "other": "#56B4E9"}
 OUTLINE_STYLE = {"color": "#333333", "weight": 2.5, "fill": False}
 TOWN_STYLE = {"color": "#777777", "weight": 1, "dashArray": "4 4", "fillColor": "#F2F2F2", "fillOpacity": 0.35}

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from analytics.formatting import fmt_amount, to_wan
 from analytics.i18n import t
 from analytics.planning.rectification import PLANNED_CODES
+from analytics.report.plan_views import unit_text
 from analytics.standards import Standards
 
 
@@ -94,7 +95,7 @@ def job_frame(plan: dict, std: Standards, lang: str = "zh") -> pd.DataFrame:
                          t("phase.col.need", lang): j["need"], t("col.school", lang): j["name"] or t("phase.county_wide", lang),
                          t("col.stage", lang): t(f"stage.{j['stage']}", lang),
                          t("col.indicator", lang): t(f"indicator_short.{code}" if code.startswith("L") else f"item_short.{code}", lang),
-                         t("plan.quantity", lang): j["quantity"], t("plan.unit", lang): j["unit"],
+                         t("plan.quantity", lang): j["quantity"], t("plan.unit", lang): unit_text(j["unit"], lang),
                          t("plan.one_off_yuan", lang): round(j["one_off_yuan"]),
                          t("plan.recurring_yuan", lang): round(j["recurring_yuan"])})
     return pd.DataFrame(rows)

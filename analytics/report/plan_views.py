@@ -11,6 +11,15 @@ from analytics.method.labels import school_labels
 from analytics.standards import Standards
 
 
+PLAN_UNITS = {"人": "persons", "㎡": "m2", "元": "yuan", "间": "rooms", "个班": "classes", "个学位": "seats",
+              "元/年": "yuan_year"}
+
+
+def unit_text(unit: str, lang: str) -> str:
+    """A plan action's unit (人, ㎡, 间, 个班, 个学位, 元, 元/年) in the reader's language."""
+    return t(f"plan.unit_name.{PLAN_UNITS[unit]}", lang) if unit in PLAN_UNITS else unit
+
+
 def action_label(code: str, lang: str, std: Standards) -> str:
     """What an action adds: the resource indicator's short name (L1–L7) or the guarantee item (G3),
     the latter stating the lines of ``std``."""
@@ -28,8 +37,8 @@ def plan_sheets(plan: dict, schools: pd.DataFrame, std: Standards, lang: str = "
             "quantity": t("plan.quantity", lang), "unit": t("plan.unit", lang),
             "one_off_yuan": t("plan.one_off_yuan", lang), "recurring_yuan": t("plan.recurring_yuan", lang),
             "step": t("plan.step", lang)}
-    sheet = acts[list(cols)].assign(step=acts["step"].map({s: t(f"plan.step_{s}", lang) for s in acts["step"].unique()})
-                                    ).rename(columns=cols)
+    sheet = acts[list(cols)].assign(step=acts["step"].map({s: t(f"plan.step_{s}", lang) for s in acts["step"].unique()}),
+                                    unit=acts["unit"].map(lambda u: unit_text(u, lang))).rename(columns=cols)
     money = ["one_off_yuan", "recurring_yuan"]
     by = lambda key: acts.groupby(key, as_index=False)[money].sum().sort_values(money, ascending=False)  # noqa: E731
     after = plan["after"]["cv"]
