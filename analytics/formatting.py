@@ -116,13 +116,14 @@ def to_wan(yuan):
 
 
 def fmt_amount(yuan, lang: str = "zh") -> str:
-    """A budget as people say it: whole 万元 without decimals ("3,000万元"), from 1亿 up in 亿 ("1.75亿元");
-    otherwise as :func:`fmt_count` ("5,190.25万元"); en in yuan with separators."""
+    """A budget as people say it: whole 万元 without decimals ("3,000万元"; from 1,000万 up rounded to the 万:
+    48,470,535 → "4,847万元"), from 1亿 up in 亿 ("1.75亿元"); otherwise as :func:`fmt_count` ("190.25万元");
+    en in yuan with separators."""
     if _missing(yuan):
         return "—"
     unit = t("unit.yuan", lang)
     wan = float(yuan) / YUAN_PER_WAN
-    if lang == "zh" and abs(float(yuan)) < 100_000_000 and abs(wan) >= 1 and abs(wan - round(wan)) < 1e-9:
+    if lang == "zh" and abs(float(yuan)) < 100_000_000 and abs(wan) >= 1 and (abs(wan - round(wan)) < 1e-9 or abs(wan) >= 1000):
         return f"{round(wan):,}万{unit}"
     return fmt_count(yuan, lang, unit)
 

@@ -9,7 +9,7 @@ from analytics.report.escape import safe_filename
 from analytics.method.indicators import TEACHER_INDICATORS
 from analytics.planning import rectification
 from analytics.standards import indicator_codes, load_standards
-from analytics.formatting import fmt_count, fmt_cv, fmt_cv_line, to_wan
+from analytics.formatting import fmt_amount, fmt_count, fmt_cv, fmt_cv_line, to_wan
 from ui import auth, data, page, phasing, state
 from ui.charts import style
 from ui.strings import indicator_label, lang, stage_label, tr
@@ -27,9 +27,9 @@ auth.record_once(st.session_state.get(state.ACCOUNT), "plan", sel.county_code, f
 st.caption(tr("plan.intro"))
 years = view["horizon_years"]
 k = st.columns(5)
-k[0].metric(tr("money.one_off"), fmt_count(view["one_off_yuan"], lang(), tr("unit.yuan")))
-k[1].metric(tr("money.recurring"), fmt_count(view["recurring_yuan"], lang(), tr("unit.yuan")) + tr("unit.per_year"))
-k[2].metric(tr("money.cumulative", years=years), fmt_count(view["cumulative_yuan"], lang(), tr("unit.yuan")))
+k[0].metric(tr("money.one_off"), fmt_amount(view["one_off_yuan"], lang()))
+k[1].metric(tr("money.recurring"), fmt_amount(view["recurring_yuan"], lang()) + tr("unit.per_year"))
+k[2].metric(tr("money.cumulative", years=years), fmt_amount(view["cumulative_yuan"], lang()))
 k[3].metric(tr("plan.actions_n"), view["n_actions"])
 for stage in view["schools"]:
     k[4].caption(tr("plan.complying", stage=stage_label(stage), before=view["complying_before"].get(stage, 0),

@@ -212,9 +212,10 @@ def phased_plan(sig: tuple, county: str, year: int, inputs: tuple) -> dict:
 
 
 @scoped
-@st.cache_data(show_spinner=False, max_entries=8)
 def region_phases(sig: tuple, region: str, year: int, inputs: tuple, _progress=None) -> dict:
-    """Every county's pass year under the same limits (:func:`analytics.service.region_phases`)."""
+    """Every county's pass year under the same limits (:func:`analytics.service.region_phases`; each county's
+    plan is kept once per version there, so a rerun reads them — not cached here: the progress bar it moves
+    belongs to the page's run)."""
     return service.region_phases(store(), region, year, **dict(inputs), progress=_progress)
 
 

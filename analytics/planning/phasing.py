@@ -39,6 +39,9 @@ from analytics.planning import rectification as rect
 from analytics.standards import Standards
 
 YUAN_PER_WAN = 10_000
+# measures whose effect reaches no other item (music/art rooms, 360-hour training, certificates, training funds):
+# after a round that adds only these, a year's needs are complete
+SELF_CONTAINED = frozenset({"G3", "G9", "G12", "Q4"})
 
 
 @dataclass
@@ -356,6 +359,8 @@ def requirements(tables: dict, factors: pd.DataFrame, years: list[int], std: Sta
             if not new:
                 break
             add(new, y)
+            if all(a.indicator in SELF_CONTAINED for a in new):
+                break                       # rooms, training, certificates, funds change nothing else: no new round
     return jobs
 
 

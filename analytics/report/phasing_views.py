@@ -135,7 +135,8 @@ def phased_chart(plan: dict, lang: str = "zh") -> go.Figure:
                    mode="lines+markers", line={"color": "#009E73"}),
     ])
     fig.update_layout(barmode="stack", yaxis={"title": t("unit.wan_yuan", lang)},
-                      yaxis2={"title": t("phase.items_axis", lang), "overlaying": "y", "side": "right", "rangemode": "tozero"},
+                      yaxis2={"title": t("phase.items_axis", lang), "overlaying": "y", "side": "right", "rangemode": "tozero",
+                              "tickformat": "d", "dtick": 2},
                       xaxis={"dtick": 1, "title": t("col.year", lang)}, legend={"orientation": "h", "y": -0.25})
     return fig
 
@@ -179,6 +180,8 @@ def timeline_chart(out: dict, lang: str = "zh") -> go.Figure:
     fig = go.Figure([go.Bar(x=tl["year"], y=tl["passing"], name=t("phase.tl_new", lang), marker_color="#0072B2"),
                      go.Scatter(x=tl["year"], y=tl["cumulative"], name=t("phase.tl_cumulative", lang),
                                 mode="lines+markers", line={"color": "#000000"})])
-    fig.update_layout(xaxis={"dtick": 1, "title": t("col.year", lang)}, yaxis={"title": t("phase.tl_axis", lang)},
+    fig.update_layout(xaxis={"dtick": 1, "title": t("col.year", lang)},
+                      yaxis={"title": t("phase.tl_axis", lang), "rangemode": "tozero", "tickformat": "d",
+                             "range": [0, max(1, int(tl["total"].max()) if len(tl) else 1)]},
                       legend={"orientation": "h", "y": -0.25})
     return fig

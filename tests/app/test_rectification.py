@@ -2,7 +2,7 @@
 from analytics import service
 from analytics.i18n import t
 from analytics.io.storage import Store
-from analytics.formatting import fmt_count
+from analytics.formatting import fmt_amount
 from analytics.report import plan_views
 from tests.app.apptest import app, metric
 
@@ -12,9 +12,9 @@ def test_plan_page_shows_the_cost_and_the_check_after(good_db, monkeypatch):
     assert not at.exception
     plan = service.plan(Store(good_db), "320902", 2024)
     # one-off, per year and over the horizon: never one sum of unlike money
-    assert metric(at, t("money.one_off")) == fmt_count(plan["one_off_yuan"], "zh", "元")
-    assert metric(at, t("money.recurring")) == fmt_count(plan["recurring_yuan"], "zh", "元") + "/年"
-    assert metric(at, t("money.cumulative", years=plan["horizon_years"])) == fmt_count(plan["cumulative_yuan"], "zh", "元")
+    assert metric(at, t("money.one_off")) == fmt_amount(plan["one_off_yuan"], "zh")
+    assert metric(at, t("money.recurring")) == fmt_amount(plan["recurring_yuan"], "zh") + "/年"
+    assert metric(at, t("money.cumulative", years=plan["horizon_years"])) == fmt_amount(plan["cumulative_yuan"], "zh")
     assert (len(at.success) > 0) == plan["passes"]
 
 

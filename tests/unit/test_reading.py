@@ -166,3 +166,10 @@ def test_explore_draws_every_school_as_a_dot_up_to_a_thousand_then_webgl_and_the
     assert {tr.boxpoints for tr in small_box.data} == {"all"} and {tr.boxpoints for tr in large_box.data} == {"outliers"}
     # every school still in the box's statistics and findable by name when it is an outlier
     assert sum(len(tr.y) for tr in large_box.data) == len(large) and sum(len(tr.text) for tr in large_box.data) == len(large)
+
+
+def test_budgets_read_as_people_say_them():
+    from analytics.formatting import fmt_amount
+    assert fmt_amount(30_000_000) == "3,000万元" and fmt_amount(48_470_535) == "4,847万元"
+    assert fmt_amount(1_902_500) == "190.25万元" and fmt_amount(175_051_300) == "1.75亿元"
+    assert fmt_amount(30_000_000, "en") == "30,000,000 yuan" and fmt_amount(None) == "—"
