@@ -41,6 +41,8 @@ from analytics.standards import Standards
 YUAN_PER_WAN = 10_000
 # measures whose effect reaches no other item (music/art rooms, 360-hour training, certificates, training funds):
 # after a round that adds only these, a year's needs are complete
+# a recurring ceiling or hires a year that does not limit (the inputs' 0: none)
+NO_LIMIT = 1e15
 SELF_CONTAINED = frozenset({"G3", "G9", "G12", "Q4"})
 
 
@@ -695,8 +697,10 @@ def phased_summary(plan: dict) -> dict:
         "one_off": plan["one_off_yuan"], "recurring": plan["recurring_yuan"], "cumulative": plan["cumulative_yuan"],
         "not_funded": len(plan["not_funded"]), "policy_items": [i["code"] for i in plan["policy_items"]],
         "unknown_items": plan["unknown_items"],
-        "method": plan["method"], "jobs": plan["jobs"], "forecast_used": plan["forecast_used"], "inputs": plan["inputs"],
-        "units": {"one_off": "元", "recurring": "元/年", "cumulative": "元", "min_budget": "万元/年",
+        "method": plan["method"], "jobs": plan["jobs"], "forecast_used": plan["forecast_used"],
+        "inputs": {k: (None if k in ("recurring_cap_yuan", "hires_per_year") and v >= NO_LIMIT else v)
+                   for k, v in plan["inputs"].items()},
+        "units": {"one_off": "元", "recurring": "元/年", "cumulative": "元", "min_budget": "万元/年", "no_limit": None,
                   "min_budget_at_recurring_need": "万元/年", "recurring_needed": "元/年",
                   "budget_yuan": "元/年", "recurring_cap_yuan": "元/年"},
     }

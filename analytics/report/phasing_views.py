@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from analytics.formatting import fmt_amount, to_wan
 from analytics.i18n import t
+from analytics.planning.phasing import NO_LIMIT
 from analytics.planning.rectification import PLANNED_CODES
 from analytics.report.plan_views import unit_text
 from analytics.standards import Standards
@@ -16,6 +17,13 @@ from analytics.standards import Standards
 
 def _yuan(v, lang: str) -> str:
     return fmt_amount(v, lang)
+
+
+def _limit(v, lang: str, unit: str = "") -> str:
+    """A ceiling or hires a year as read: the amount, or 不设上限 for none."""
+    if v is None or float(v) >= NO_LIMIT:
+        return t("phase.no_limit", lang)
+    return _yuan(v, lang) if not unit else f"{int(v)}{unit}"
 
 
 def _budget(plan: dict, lang: str) -> str:
@@ -53,7 +61,7 @@ def phased_sentence(plan: dict, lang: str = "zh") -> str:
                      least=_yuan(plan["min_budget_at_need_yuan"], lang))
         else:
             text = t("phase.sentence_never", lang, budget=_budget(plan, lang), end=inputs["end"], items=short,
-                     cap=_yuan(inputs["recurring_cap_yuan"], lang), hires=inputs["hires_per_year"],
+                     cap=_limit(inputs["recurring_cap_yuan"], lang), hires=_limit(inputs["hires_per_year"], lang, t("unit.persons_staff", lang)),
                      lead=inputs["lead_years"], need=_yuan(plan["recurring_needed_yuan"], lang),
                      teachers=plan["hires_needed"])
     others = [k for k in plan.get("unknown_items", []) if k not in unknown]
@@ -69,7 +77,7 @@ def phased_sentence(plan: dict, lang: str = "zh") -> str:
 
 def year_frame(plan: dict, lang: str = "zh") -> pd.DataFrame:
     """One row a year: jobs started and done, money paid (one-off, recurring), cumulative, new teachers, pupils,
-    costed items passing and those still failing — numbers as numbers (元, 人)."""
+    costed items passing and those still failing — numbers as numbers (万元 to one decimal, 人)."""
     rows = []
     for r in plan["years"]:
         failing = r["failing_costed"]
@@ -77,8 +85,9 @@ def year_frame(plan: dict, lang: str = "zh") -> pd.DataFrame:
         rows.append({
             t("col.year", lang): r["year"],
             t("phase.col.started", lang): len(r["started"]), t("phase.col.done", lang): len(r["done"]),
-            t("phase.col.one_off", lang): round(r["one_off_yuan"]), t("phase.col.recurring", lang): round(r["recurring_yuan"]),
-            t("phase.col.cumulative", lang): round(r["cumulative_yuan"]), t("phase.col.hires", lang): r["hires"],
+            t("phase.col.one_off", lang): round(to_wan(r["one_off_yuan"]), 1),
+            t("phase.col.recurring", lang): round(to_wan(r["recurring_yuan"]), 1),
+            t("phase.col.cumulative", lang): round(to_wan(r["cumulative_yuan"]), 1), t("phase.col.hires", lang): r["hires"],
             t("phase.col.primary", lang): r["pupils"].get("小学", 0), t("phase.col.junior", lang): r["pupils"].get("初中", 0),
             t("phase.col.passing", lang): len(costed) - len(failing),
             t("phase.col.failing", lang): "、".join(item_name(k, lang) for k in failing) or t("phase.none", lang)})
@@ -137,7 +146,7 @@ def phased_chart(plan: dict, lang: str = "zh") -> go.Figure:
     fig.update_layout(barmode="stack", yaxis={"title": t("unit.wan_yuan", lang)},
                       yaxis2={"title": t("phase.items_axis", lang), "overlaying": "y", "side": "right", "rangemode": "tozero",
                               "tickformat": "d", "dtick": 2},
-                      xaxis={"dtick": 1, "title": t("col.year", lang)}, legend={"orientation": "h", "y": -0.25})
+                      xaxis={"dtick": 1, "tickformat": "d"}, legend={"orientation": "h", "y": -0.15})
     return fig
 
 
@@ -180,8 +189,8 @@ def timeline_chart(out: dict, lang: str = "zh") -> go.Figure:
     fig = go.Figure([go.Bar(x=tl["year"], y=tl["passing"], name=t("phase.tl_new", lang), marker_color="#0072B2"),
                      go.Scatter(x=tl["year"], y=tl["cumulative"], name=t("phase.tl_cumulative", lang),
                                 mode="lines+markers", line={"color": "#000000"})])
-    fig.update_layout(xaxis={"dtick": 1, "title": t("col.year", lang)},
+    fig.update_layout(xaxis={"dtick": 1, "tickformat": "d"},
                       yaxis={"title": t("phase.tl_axis", lang), "rangemode": "tozero", "tickformat": "d",
                              "range": [0, max(1, int(tl["total"].max()) if len(tl) else 1)]},
-                      legend={"orientation": "h", "y": -0.25})
+                      legend={"orientation": "h", "y": -0.15})
     return fig

@@ -87,6 +87,33 @@ def test_cli_scorecard_and_plan_json(demo_db, tmp_path):
     assert "整改措施" in openpyxl.load_workbook(xlsx).sheetnames
 
 
+def test_cli_plan_by_year_under_a_budget(demo_db):
+    """``plan --budget 20000 --recurring-cap 12000 --hires 500 --json``: years with their actions, money and every
+    item's status, the pass year; at 3,000万: no pass year, what is short and the least budget; with a ceiling of
+    3,000万 a year no budget passes, and the least one once the ceiling meets the need is named. ``--region 3209``:
+    every county of the city."""
+    run = lambda *a: json.loads(subprocess.run([sys.executable, "-m", "analytics", "plan", "--db", str(demo_db), *a,  # noqa: E731
+                                                "--year", "2024", "--json"], capture_output=True, text=True,
+                                               check=True).stdout)
+    rich = run("--county", "320902", "--budget", "20000", "--recurring-cap", "12000", "--hires", "500", "--horizon", "6")
+    assert [y["year"] for y in rich["years"]] == list(range(2025, 2031))
+    assert {"year", "actions", "one_off", "recurring", "items"} <= set(rich["years"][0])
+    assert rich["pass_year"] is not None and rich["short_at_horizon"] == [] and rich["min_budget"] is None
+    assert all(v == "pass" for y in rich["years"] if y["year"] >= rich["pass_year"]
+               for k, v in y["items"].items() if k.split("·")[-1] in ("L1", "L2", "R8", "G3", "G4", "G5", "G9", "G12", "Q4"))
+    assert sum(y["one_off"] for y in rich["years"]) == pytest.approx(rich["one_off"])
+    assert max(y["one_off"] for y in rich["years"]) <= 20000e4 + 1
+    poor = run("--county", "320902", "--budget", "3000")       # no ceiling, no hiring limit by default
+    assert poor["pass_year"] is None and poor["short_at_horizon"] and poor["min_budget"] > 3000
+    assert poor["inputs"]["recurring_cap_yuan"] is None and poor["inputs"]["hires_per_year"] is None
+    capped = run("--county", "320902", "--budget", "3000", "--recurring-cap", "3000")
+    assert capped["min_budget"] is None and capped["min_budget_at_recurring_need"] >= poor["min_budget"]
+    region = run("--region", "3209", "--budget", "20000", "--recurring-cap", "12000", "--hires", "500")
+    assert len(region["counties"]) == 9 and region["timeline"][-1]["total"] == 9
+    own = next(c for c in region["counties"] if c["county_code"] == "320902")
+    assert own["pass_year"] == rich["pass_year"]
+
+
 def test_cli_rejects_with_exit_2_and_lists_problems(good_db, tmp_path):
     bad = wbk.write(tmp_path / "bad.xlsx", mutate("学段", 3, "专任教师数", -5))
     before = sha(good_db)

@@ -31,8 +31,11 @@ def test_each_plan_year_is_the_scorecard_of_its_forecast_pupils(demo_db):
 
 
 def test_at_three_thousand_wan_the_plan_says_what_is_short_and_what_would_pass(demo_db):
+    """3,000万 a year and a recurring ceiling of 3,000万: the teachers the forecast needs cost more every year than
+    the ceiling, so no budget passes; the sentence says so and names the least budget once the ceiling meets the
+    need — that budget passes, 10万 less does not. Without a ceiling the least budget is named directly."""
     store = Store(demo_db)
-    plan = service.phased_plan(store, "320902", 2024, budget_wan=3000)
+    plan = service.phased_plan(store, "320902", 2024, budget_wan=3000, recurring_cap_wan=3000)
     assert plan["pass_year"] is None and plan["short_at_horizon"]
     assert plan["recurring_needed_yuan"] > plan["inputs"]["recurring_cap_yuan"]
     least = plan["min_budget_at_need_yuan"]
@@ -45,3 +48,5 @@ def test_at_three_thousand_wan_the_plan_says_what_is_short_and_what_would_pass(d
     short = service.phased_plan(store, "320902", 2024, budget_wan=least / 1e4 - 10,
                                 recurring_cap_wan=plan["recurring_needed_yuan"] / 1e4)
     assert short["schedule_pass_year"] is None
+    free = service.phased_plan(store, "320902", 2024, budget_wan=3000)
+    assert free["min_budget_yuan"] is not None and pv.phased_sentence(free).startswith("按每年3,000万元，至2030年仍有")
