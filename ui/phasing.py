@@ -56,7 +56,7 @@ def county_section(sel, sig: tuple, std: Standards) -> None:
     main = plans[0]
     (st.success if main["pass_year"] is not None else st.warning)(markdown_text(pv.phased_sentence(main, lang())),
                                                                  icon=":material/event_available:")
-    st.caption(tr(f"phase.method.{main['method']}") + "；" + tr("phase.jobs_n", n=main["jobs"]))
+    st.caption(tr(f"phase.method.{main['method']}") + tr("punct.clause") + tr("phase.jobs_n", n=main["jobs"]))
     st.plotly_chart(style(pv.phased_chart(main, lang()), height=360, title=tr("phase.chart")), width="stretch")
     page.table(pv.year_frame(main, lang()))
     if len(plans) > 1:

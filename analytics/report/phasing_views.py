@@ -15,6 +15,11 @@ from analytics.report.plan_views import unit_text
 from analytics.standards import Standards
 
 
+def sep(lang: str) -> str:
+    """Between the items of a list in a sentence: 、 in Chinese, a comma in English."""
+    return t("punct.list", lang)
+
+
 def _yuan(v, lang: str) -> str:
     return fmt_amount(v, lang)
 
@@ -44,14 +49,14 @@ def phased_sentence(plan: dict, lang: str = "zh") -> str:
     inputs = plan["inputs"]
     unknown = [k for k in plan.get("unknown_items", []) if k.split("·")[-1] in PLANNED_CODES]
     if unknown and plan["pass_year"] is None:
-        text = t("phase.sentence_unknown", lang, items="、".join(item_name(k, lang) for k in unknown))
+        text = t("phase.sentence_unknown", lang, items=sep(lang).join(item_name(k, lang) for k in unknown))
     elif plan["pass_year"] is not None:
         y = plan["pass_year"]
         row = next(r for r in plan["years"] if r["year"] == y)
         text = t("phase.sentence_pass", lang, budget=_budget(plan, lang), year=y,
                  spent=_yuan(row["cumulative_yuan"], lang), recurring=_yuan(plan["recurring_yuan"], lang))
     else:
-        short = "、".join(item_name(k, lang) for k in plan["short_at_horizon"]) or "—"
+        short = sep(lang).join(item_name(k, lang) for k in plan["short_at_horizon"]) or "—"
         if plan["min_budget_yuan"] is not None:
             text = t("phase.sentence_short", lang, budget=_budget(plan, lang), end=inputs["end"], n=len(plan["short_at_horizon"]),
                      items=short, need=_yuan(plan["min_budget_yuan"], lang))
@@ -66,10 +71,10 @@ def phased_sentence(plan: dict, lang: str = "zh") -> str:
                      teachers=plan["hires_needed"])
     others = [k for k in plan.get("unknown_items", []) if k not in unknown]
     if others:
-        text += t("phase.sentence_unknown_other", lang, items="、".join(item_name(k, lang) for k in others))
+        text += t("phase.sentence_unknown_other", lang, items=sep(lang).join(item_name(k, lang) for k in others))
     if plan["policy_items"]:
         text += t("phase.sentence_policy", lang, n=len(plan["policy_items"]),
-                  items="、".join(item_name(i["code"], lang) for i in plan["policy_items"]))
+                  items=sep(lang).join(item_name(i["code"], lang) for i in plan["policy_items"]))
     if not plan["forecast_used"]:
         text += t("phase.no_forecast", lang)
     return text
@@ -90,7 +95,7 @@ def year_frame(plan: dict, lang: str = "zh") -> pd.DataFrame:
             t("phase.col.cumulative", lang): round(to_wan(r["cumulative_yuan"]), 1), t("phase.col.hires", lang): r["hires"],
             t("phase.col.primary", lang): r["pupils"].get("小学", 0), t("phase.col.junior", lang): r["pupils"].get("初中", 0),
             t("phase.col.passing", lang): len(costed) - len(failing),
-            t("phase.col.failing", lang): "、".join(item_name(k, lang) for k in failing) or t("phase.none", lang)})
+            t("phase.col.failing", lang): sep(lang).join(item_name(k, lang) for k in failing) or t("phase.none", lang)})
     return pd.DataFrame(rows)
 
 
@@ -162,7 +167,7 @@ def policy_frame(items: list[dict], std: Standards, lang: str = "zh") -> pd.Data
     for u in items:
         rows.append({t("score.item", lang): item_name(u["code"] if not u.get("stage") else f"{u['stage']}·{u['code']}", lang),
                      t("col.status", lang): t(f"status.{u['status']}", lang), t("plan.measure", lang): t(u["measure"], lang),
-                     t("phase.col.departments", lang): "、".join(t(f"dept.{d}", lang) for d in responsible(u["base"], std))})
+                     t("phase.col.departments", lang): sep(lang).join(t(f"dept.{d}", lang) for d in responsible(u["base"], std))})
     return pd.DataFrame(rows)
 
 

@@ -61,7 +61,7 @@ def test_the_year_by_year_plan_says_when_the_county_passes_under_two_budgets(dem
         assert markdown_text(phasing_views.phased_sentence(p)) in shown
     years = next(df.value for df in at.dataframe if t("phase.col.one_off") in df.value.columns)
     assert years[t("col.year")].tolist() == list(range(2025, 2031))
-    assert years[t("phase.col.one_off")].tolist() == [round(r["one_off_yuan"]) for r in rich["years"]]
+    assert years[t("phase.col.one_off")].tolist() == [round(r["one_off_yuan"] / 1e4, 1) for r in rich["years"]]   # 万元
 
 
 def test_plan_page_gives_the_cheapest_way_to_pass_the_county_cvs(demo_db, monkeypatch):
