@@ -4,6 +4,7 @@ policy items with their departments, and a region's pass years (the planning mod
 and lays out)."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -132,8 +133,9 @@ def phased_sheets(plan: dict, std: Standards, lang: str = "zh") -> dict[str, pd.
 
 
 def phased_chart(plan: dict, lang: str = "zh") -> go.Figure:
-    """Money paid each year (one-off and recurring bars, 万元), the cumulative line against the cumulative budget,
-    and the costed items passing each year (right axis)."""
+    """Money paid each year (one-off and recurring bars, 万元), the cumulative one-off money against the cumulative
+    one-off budget (the budget is for one-off money; the recurring money has its own ceiling), and the costed items
+    passing each year (right axis)."""
     years = [r["year"] for r in plan["years"]]
     budget = plan["inputs"]["budget_yuan"]
     fig = go.Figure([
@@ -141,8 +143,8 @@ def phased_chart(plan: dict, lang: str = "zh") -> go.Figure:
                marker_color="#0072B2"),
         go.Bar(x=years, y=[to_wan(r["recurring_yuan"]) for r in plan["years"]], name=t("money.recurring", lang),
                marker_color="#E69F00"),
-        go.Scatter(x=years, y=[to_wan(r["cumulative_yuan"]) for r in plan["years"]], name=t("phase.cumulative", lang),
-                   mode="lines+markers", line={"color": "#000000"}),
+        go.Scatter(x=years, y=list(np.cumsum([to_wan(r["one_off_yuan"]) for r in plan["years"]])),
+                   name=t("phase.cumulative_one_off", lang), mode="lines+markers", line={"color": "#000000"}),
         go.Scatter(x=years, y=[to_wan(budget * (k + 1)) for k in range(len(years))], name=t("phase.budget_line", lang),
                    mode="lines", line={"color": "#999999", "dash": "dash"}),
         go.Scatter(x=years, y=[_passing(r) for r in plan["years"]], name=t("phase.items_passing", lang), yaxis="y2",
@@ -178,13 +180,15 @@ def responsible(code: str, std: Standards) -> list[str]:
 
 
 def region_frame(out: dict, lang: str = "zh") -> pd.DataFrame:
-    """A region's counties under one budget each: pass year (or —), smallest budget when not, money, items."""
+    """A region's counties under one budget each: pass year (or 期内不能达标), the least budget when it does not
+    pass (— when it does), the money funded in 万元 (one-off, recurring a year), the items short and for policy."""
     c = out["counties"]
     return pd.DataFrame({
         t("col.county", lang): c["county_name"],
         t("phase.col.pass_year", lang): [int(y) if pd.notna(y) else t("phase.not_by_end", lang) for y in c["pass_year"]],
-        t("phase.col.min_budget", lang): [round(to_wan(v), 1) if pd.notna(v) else None for v in c["min_budget_yuan"]],
-        t("plan.one_off_yuan", lang): c["one_off_yuan"].round(), t("plan.recurring_yuan", lang): c["recurring_yuan"].round(),
+        t("phase.col.min_budget", lang): [round(to_wan(v), 1) if pd.notna(v) else "—" for v in c["min_budget_yuan"]],
+        t("money.one_off_wan", lang): to_wan(c["one_off_yuan"].astype(float)).round(1),
+        t("money.recurring_wan", lang): to_wan(c["recurring_yuan"].astype(float)).round(1),
         t("phase.col.short", lang): c["short_at_horizon"], t("phase.col.policy", lang): c["policy_items"]})
 
 
