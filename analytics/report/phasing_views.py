@@ -195,8 +195,9 @@ def region_frame(out: dict, lang: str = "zh") -> pd.DataFrame:
 def timeline_chart(out: dict, lang: str = "zh") -> go.Figure:
     """How many counties can apply in each year: bars of those passing that year, the cumulative line."""
     tl = out["timeline"]
-    fig = go.Figure([go.Bar(x=tl["year"], y=tl["passing"], name=t("phase.tl_new", lang), marker_color="#0072B2"),
-                     go.Scatter(x=tl["year"], y=tl["cumulative"], name=t("phase.tl_cumulative", lang),
+    years = tl["year"].tolist()
+    fig = go.Figure([go.Bar(x=years, y=tl["passing"].tolist(), name=t("phase.tl_new", lang), marker_color="#0072B2"),
+                     go.Scatter(x=years, y=tl["cumulative"].tolist(), name=t("phase.tl_cumulative", lang),
                                 mode="lines+markers", line={"color": "#000000"})])
     fig.update_layout(xaxis={"dtick": 1, "tickformat": "d"},
                       yaxis={"title": t("phase.tl_axis", lang), "rangemode": "tozero", "tickformat": "d",

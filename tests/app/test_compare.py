@@ -2,7 +2,7 @@
 briefing and each county's scorecard agree —, the Excel as numbers, and a county opens from here."""
 import json
 
-from tests.app.apptest import app
+from tests.app.apptest import app, chart_specs
 from tests.helpers import run_cli
 
 
@@ -151,3 +151,28 @@ def test_without_county_outlines_the_page_says_so_instead_of_an_empty_map(demo_d
     assert not at.exception
     assert [i.value for i in at.info] == [t("compare.no_outlines")]
     assert not at.get("component_instance") and len(at.dataframe[0].value) == 9
+
+
+def test_the_counties_pass_years_under_one_budget(demo_db, monkeypatch):
+    """区县比较 › 各区县分年度达标测算 at 2亿 a year (ceiling 1.2亿, 500 hires): every county of 盐城市 with its pass
+    year — the same as its own plan — and the timeline counts those that can apply by each year."""
+    from analytics import service
+    from analytics.i18n import t
+    from analytics.io.storage import Store
+    from ui import state
+    at = app(demo_db, monkeypatch, page="compare", query={"region": "3209", "year": "2024"})
+    at.number_input(key=state.widget_key(state.PHASE_BUDGET, "region")).set_value(20000.0)
+    at.number_input(key=state.widget_key(state.PHASE_CAP, "region")).set_value(12000.0)
+    at.number_input(key=state.widget_key(state.PHASE_HIRES, "region")).set_value(500)
+    at.button(key=state.PHASE_REGION_RUN).click().run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if t("phase.col.pass_year") in d.value.columns)
+    assert len(table) == 9
+    own = service.phased_plan(Store(demo_db), "320902", 2024, budget_wan=20000.0, recurring_cap_wan=12000.0,
+                              hires_per_year=500, method="greedy")
+    shown = table.set_index(t("col.county")).loc["亭湖区", t("phase.col.pass_year")]
+    assert shown == (own["pass_year"] if own["pass_year"] is not None else t("phase.not_by_end"))
+    passing = sum(not isinstance(v, str) for v in table[t("phase.col.pass_year")])
+    timeline = next(s for s in chart_specs(at) if any(tr.get("name") == t("phase.tl_cumulative") for tr in s["data"]))
+    cumulative = next(tr for tr in timeline["data"] if tr.get("name") == t("phase.tl_cumulative"))
+    assert passing >= 1 and max(cumulative["y"]) == passing
