@@ -526,6 +526,11 @@ def guarantee_actions(stats: pd.DataFrame, schools: pd.DataFrame, std: Standards
     return out
 
 
+def _floats(values) -> np.ndarray:
+    """A column as floats with NaN for blanks (nullable integers hold pd.NA, which has no truth value)."""
+    return pd.to_numeric(pd.Series(values), errors="coerce").astype("float64").to_numpy()
+
+
 def measure_actions(tables: dict, std: Standards, costs: dict, names: dict | None = None) -> list[Action]:
     """The measures of the items bought by the head or by the 元 (beyond the seven indicators, G3 and G5):
 
@@ -551,8 +556,8 @@ def measure_actions(tables: dict, std: Standards, costs: dict, names: dict | Non
 
     scope = scope_schools(schools, stats, std, "G4")
     size = sizing.oversized_schools(stats[stats["school_id"].isin(scope["school_id"])], scope, std)
-    for sid, excess in zip(size["school_id"], size["excess"]):
-        if excess == excess and excess > 0:
+    for sid, excess in zip(size["school_id"], _floats(size["excess"])):
+        if not np.isnan(excess) and excess > 0:
             act(sid, contract.WHOLE_SCHOOL, "G4", math.ceil(excess - 1e-9), "个学位", "school_seat")
     parts = stats[stats["stage"] != contract.WHOLE_SCHOOL]
     if "G9" in cfg:
@@ -563,9 +568,10 @@ def measure_actions(tables: dict, std: Standards, costs: dict, names: dict | Non
         ex = tables.get("exchange")
         if ex is not None and len(ex):
             e = ex.drop_duplicates("school_id").set_index("school_id")["trained_360h"]
+            e = pd.Series(_floats(e), index=e.index)
             for sid in scope["school_id"]:
-                t, tr = teachers.get(sid), pd.to_numeric(e.get(sid), errors="coerce")
-                if t == t and t is not None and tr == tr and tr is not None and tr < t * line - 1e-9:
+                t, tr = float(teachers.get(sid, np.nan)), float(e.get(sid, np.nan))
+                if not np.isnan(t) and not np.isnan(tr) and tr < t * line - 1e-9:
                     act(sid, contract.WHOLE_SCHOOL, "G9", math.ceil(t * line - tr - 1e-9), "人", "training_360_hours")
         elif tables.get("county") is not None:
             v = _county_value(tables["county"], "G9")
@@ -576,10 +582,9 @@ def measure_actions(tables: dict, std: Standards, costs: dict, names: dict | Non
         line = float(cfg["G12"]["line"])
         scope = scope_schools(schools, stats, std, "G12")
         mine = parts[parts["school_id"].isin(scope["school_id"])]
-        t = pd.to_numeric(mine["teachers"], errors="coerce")
-        c = pd.to_numeric(mine["certified_teachers"], errors="coerce")
-        for sid, stage, tt, cc in zip(mine["school_id"], mine["stage"], t, c):
-            if tt == tt and cc == cc and cc < tt * line - 1e-9:
+        for sid, stage, tt, cc in zip(mine["school_id"], mine["stage"], _floats(mine["teachers"]),
+                                      _floats(mine["certified_teachers"])):
+            if not np.isnan(tt) and not np.isnan(cc) and cc < tt * line - 1e-9:
                 act(sid, stage, "G12", math.ceil(tt * line - cc - 1e-9), "人", "certification")
     q4 = std["quality"].get("Q4")
     funding = tables.get("funding")
@@ -587,10 +592,8 @@ def measure_actions(tables: dict, std: Standards, costs: dict, names: dict | Non
         share = float(q4["training_share"])
         scope = scope_schools(schools, stats, std, "Q4")
         f = scope[["school_id"]].merge(funding.drop_duplicates("school_id"), on="school_id", how="inner")
-        public = pd.to_numeric(f["public_funds"], errors="coerce")
-        training = pd.to_numeric(f["training_funds"], errors="coerce")
-        for sid, p, tr in zip(f["school_id"], public, training):
-            if p == p and tr == tr and p > 0 and tr < share * p - 1e-9:
+        for sid, p, tr in zip(f["school_id"], _floats(f["public_funds"]), _floats(f["training_funds"])):
+            if not np.isnan(p) and not np.isnan(tr) and p > 0 and tr < share * p - 1e-9:
                 gap = math.ceil(share * p - tr - 1e-9)
                 act(sid, contract.WHOLE_SCHOOL, "Q4", gap, "元/年", "training_funds_per_yuan")
     return out

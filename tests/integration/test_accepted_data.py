@@ -23,6 +23,7 @@ def commands(db, tmp):
     return [["cv", *common, "--year", "2024", "--json"],
             ["scorecard", *common, "--year", "2024", "--json"],
             ["plan", *common, "--year", "2024", "--json"],
+            ["plan", *common, "--year", "2024", "--budget", "3000", "--horizon", "3", "--json"],
             ["forecast", *common, "--json"],
             ["sites", *common, "--stage", "小学", "--k", "1", "--json"],
             ["scenario", *common, "--steps", str(steps), "--json"],
