@@ -103,6 +103,7 @@ def phased_plan(store: Store, county_code: str, year: int, *, budget_wan: float 
     inputs = phasing_inputs(std, budget_wan, recurring_cap_wan, hires_per_year, horizon)
     start = int(start if start is not None else int(year) + 1)
     years = list(range(start, start + inputs["horizon"]))
+    lead_years = int(phasing.phasing_rules(std)["lead_years"] if lead_years is None else lead_years)   # one key either way
 
     def tables_and_forecast():
         t = county_year_tables(store, county_code, year)
