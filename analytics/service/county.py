@@ -135,9 +135,8 @@ def compute_class_sizes(store: Store, county_code: str, year: int) -> dict:
     agreement = contract.class_rows_agreement(stats, classes)
     disagree = names.merge(agreement[~agreement["agree"].astype(bool)].drop(columns=["agree", "year"]), on="school_id")
     if not estimated:
-        special = set(schools.loc[schools["school_type"].map(contract.is_special_education).astype(bool), "school_id"])
-        in_scope = set(stats.loc[stats["stage"] != contract.WHOLE_SCHOOL, "school_id"]) - special
-        unknown = set(disagree["school_id"]) | (set(in_scope) - set(banded["school_id"]))
+        in_scope = set(sc.scope_schools(schools, stats, std, "G5")["school_id"])     # G5's own scope, one definition
+        unknown = set(disagree["school_id"]) | (in_scope - set(banded["school_id"]))
         worst = pd.concat([worst.drop(list(unknown & set(worst.index))),
                            pd.Series(sizing.UNKNOWN_BAND, index=sorted(unknown), dtype=object)])
     over = banded[banded["over_line"]].merge(names, on="school_id", how="left") if len(banded) else banded
