@@ -58,7 +58,7 @@ if len(gaps):
     years = [int(y) for y in gaps.columns]
     when = st.select_slider(tr("forecast_page.year_slider"), years, value=years[min(3, len(years) - 1)], key=state.SEAT_YEAR)
     seats_of = out["seats"].query("stage == @sel.stage").set_index("town")["seats"]
-    tight = float(std["planning"].get("tight_seat_share", 0.05))
+    tight = float(std["planning"]["tight_seat_share"])
     classes = {town: fc.seat_class(g, float(seats_of.get(town, 0)), tight) for town, g in gaps[when].items()}
     fills = {town: (TOWN_SEAT_COLOURS[k], f"{town}：{tr('forecast_page.gap_tip', year=when, gap=f'{gaps.at[town, when]:+,.0f}')}")
              for town, k in classes.items()}

@@ -22,16 +22,16 @@ def county_section(sel, sig: tuple, std: Standards) -> None:
     with st.form(state.PHASE_FORM):
         c = st.columns(4)
         budget = c[0].number_input(tr("phase.budget"), min_value=0.0, step=500.0, key=state.PHASE_BUDGET,
-                                   value=float(rules.get("default_budget_wan", 3000)))
+                                   value=float(rules["default_budget_wan"]))
         budget_b = c[1].number_input(tr("phase.budget_b"), min_value=0.0, step=500.0, key=state.PHASE_BUDGET_B,
-                                     value=float(rules.get("default_budget_wan", 3000)) * 5 / 3)
+                                     value=float(rules["default_compare_budget_wan"]))
         cap = c[2].number_input(tr("phase.recurring_cap"), min_value=0.0, step=500.0, key=state.PHASE_CAP,
-                                value=float(rules.get("default_recurring_cap_wan", 3000)))
+                                value=float(rules["default_recurring_cap_wan"]))
         hires = c[3].number_input(tr("phase.hires"), min_value=0, step=10, key=state.PHASE_HIRES,
-                                  value=int(rules.get("default_hires_per_year", 150)))
+                                  value=int(rules["default_hires_per_year"]))
         d = st.columns(4)
         horizon = d[0].number_input(tr("phase.horizon"), min_value=1, max_value=15, key=state.PHASE_HORIZON,
-                                    value=int(std["planning"].get("plan_horizon_years", 6)))
+                                    value=int(std["planning"]["plan_horizon_years"]))
         start = d[1].number_input(tr("phase.start"), min_value=int(sel.year), max_value=int(sel.year) + 10,
                                   key=state.PHASE_START, value=int(sel.year) + 1)
         lead = d[2].number_input(tr("phase.lead"), min_value=0, max_value=6, key=state.PHASE_LEAD,
@@ -85,11 +85,11 @@ def region_section(sig: tuple, region: str, year: int, std: Standards, labels: d
     rules = phasing_rules(std)
     c = st.columns(4)
     budget = c[0].number_input(tr("phase.budget"), min_value=0.0, step=500.0, key=state.widget_key(state.PHASE_BUDGET, "region"),
-                               value=float(rules.get("default_budget_wan", 3000)))
+                               value=float(rules["default_budget_wan"]))
     cap = c[1].number_input(tr("phase.recurring_cap"), min_value=0.0, step=500.0,
-                            key=state.widget_key(state.PHASE_CAP, "region"), value=float(rules.get("default_recurring_cap_wan", 3000)))
+                            key=state.widget_key(state.PHASE_CAP, "region"), value=float(rules["default_recurring_cap_wan"]))
     hires = c[2].number_input(tr("phase.hires"), min_value=0, step=10, key=state.widget_key(state.PHASE_HIRES, "region"),
-                              value=int(rules.get("default_hires_per_year", 150)))
+                              value=int(rules["default_hires_per_year"]))
     inputs = tuple(sorted({"budget_wan": budget, "recurring_cap_wan": cap, "hires_per_year": int(hires)}.items()))
     kept = state.widget_key(state.PHASE_REGION, region, year, *[v for _, v in inputs])
     if not (c[3].button(tr("phase.region_run"), icon=":material/calculate:", key=state.PHASE_REGION_RUN)

@@ -69,14 +69,8 @@ class Job:
 
 
 def phasing_rules(std: Standards) -> dict:
-    """``planning.phasing`` of the standards with its defaults."""
-    cfg = dict(std["planning"].get("phasing") or {})
-    cfg.setdefault("lead_years", 2)
-    cfg.setdefault("construction", ["L4", "L5", "G3", "G4", "G5"])
-    cfg.setdefault("exact_max_jobs", 400)
-    cfg.setdefault("solver_seconds", 20)
-    cfg.setdefault("budget_step_wan", 10)
-    return cfg
+    """``planning.phasing`` of the standards (national.yaml states every key; a province may override any)."""
+    return dict(std["planning"]["phasing"])
 
 
 def lead_of(action: rect.Action, rules: dict, lead_years: int | None = None) -> int:
@@ -352,7 +346,7 @@ def requirements(tables: dict, factors: pd.DataFrame, years: list[int], std: Sta
     for y in years:
         for _ in range(rounds):
             t = plan_year_tables(tables, factors, y, [j.action for j in jobs], std)
-            g4 = [a for a in rect.measure_actions(t, std, costs, names) if a.indicator == "G4"]
+            g4 = rect.measure_actions(t, std, costs, names, only=("G4",))
             if g4:
                 add(g4, y)
                 t = plan_year_tables(tables, factors, y, [j.action for j in jobs], std)
@@ -441,7 +435,7 @@ def schedule_exact(jobs: list[Job], start: int, end: int, pass_year: int, budget
 
 
 def schedule_greedy(jobs: list[Job], start: int, end: int, pass_year: int, budget: float, cap: float, hires: int,
-                    fill: bool = False) -> list[int | None] | None:
+                    fill: bool = False, repair_max: int | None = None) -> list[int | None] | None:
     """Jobs in an order, each in the earliest year it fits; five orders are tried — by latest start (ties: larger
     one-off, larger yearly payment, more hires first), by yearly payment, by payment per year of its window — and
     the first that places every job wins; then, while it
@@ -455,7 +449,7 @@ def schedule_greedy(jobs: list[Job], start: int, end: int, pass_year: int, budge
     best = None
     for key in keys:
         order = sorted(range(len(jobs)), key=key)
-        placed = _place(jobs, windows, order, start, end, budget, cap, hires, fill)
+        placed = _place(jobs, windows, order, start, end, budget, cap, hires, fill, repair_max)
         if placed is not None and (not fill or best is None or
                                    sum(s is not None for s in placed[0]) > sum(s is not None for s in best[0])):
             best = placed
@@ -478,9 +472,10 @@ def schedule_greedy(jobs: list[Job], start: int, end: int, pass_year: int, budge
     return starts
 
 
-def _place(jobs, windows, order, start, end, budget, cap, hires, fill):
+def _place(jobs, windows, order, start, end, budget, cap, hires, fill, repair_max: int | None):
     """Each job of ``order`` in the earliest year of its window that the budget and hires leave room for — when
-    none, after moving one placed job to another year of its window to make room (up to 2,000 jobs): (starts,
+    none, after moving one placed job to another year of its window to make room (counties of up to
+    ``repair_max`` jobs, ``planning.phasing.repair_max_jobs``; None: always — the search is quadratic): (starts,
     book, fits) or None when one still fits nowhere (``fill``: left out)."""
     years = list(range(start, end + 1))
     paid = {y: 0.0 for y in years}
@@ -521,7 +516,7 @@ def _place(jobs, windows, order, start, end, budget, cap, hires, fill):
     for i in order:
         j = jobs[i]
         s = None if rec_total + j.recurring > cap * (1 + eps) + 1 else next((s for s in windows[i] if fits(i, s)), None)
-        if s is None and rec_total + j.recurring <= cap * (1 + eps) + 1 and len(jobs) <= 2000:
+        if s is None and rec_total + j.recurring <= cap * (1 + eps) + 1 and (repair_max is None or len(jobs) <= repair_max):
             s = repair(i)
         if s is None:
             if fill:
@@ -533,7 +528,7 @@ def _place(jobs, windows, order, start, end, budget, cap, hires, fill):
     return starts, book, fits
 
 
-def earliest_pass(jobs, start, end, budget, cap, hires, method, seconds=20) -> tuple[int | None, list, str]:
+def earliest_pass(jobs, start, end, budget, cap, hires, method, seconds=20, repair_max=None) -> tuple[int | None, list, str]:
     """The first P = start … end with a schedule (module docstring, step 3): (P, starts, method used)."""
     for p in range(start, end + 1):
         if any(not _window(j, start, end, p) for j in jobs):
@@ -543,23 +538,23 @@ def earliest_pass(jobs, start, end, budget, cap, hires, method, seconds=20) -> t
             if starts is not None:
                 return p, starts, "exact"
             if status not in ("Infeasible",):           # stopped at the time limit: the greedy decides
-                starts = schedule_greedy(jobs, start, end, p, budget, cap, hires)
+                starts = schedule_greedy(jobs, start, end, p, budget, cap, hires, repair_max=repair_max)
                 if starts is not None:
                     return p, starts, "greedy"
             continue
-        starts = schedule_greedy(jobs, start, end, p, budget, cap, hires)
+        starts = schedule_greedy(jobs, start, end, p, budget, cap, hires, repair_max=repair_max)
         if starts is not None:
             return p, starts, "greedy"
     return None, [], method
 
 
-def min_budget(jobs, start, end, cap, hires, method, step_yuan: float, seconds=20) -> float | None:
+def min_budget(jobs, start, end, cap, hires, method, step_yuan: float, seconds=20, repair_max=None) -> float | None:
     """The smallest yearly one-off budget (a multiple of ``step_yuan``) with a pass year by the end; None when
     none can (the recurring ceiling, the hires or the lead times stop it whatever the money)."""
     hi = math.ceil(sum(j.one_off for j in jobs) / step_yuan) * step_yuan + step_yuan
 
     def ok(b):
-        return passes_by_end(jobs, start, end, b, cap, hires, method, seconds)
+        return passes_by_end(jobs, start, end, b, cap, hires, method, seconds, repair_max)
 
     if not ok(hi):
         return None
@@ -575,13 +570,13 @@ def min_budget(jobs, start, end, cap, hires, method, step_yuan: float, seconds=2
     return float(hi)
 
 
-def passes_by_end(jobs, start, end, budget, cap, hires, method, seconds=20) -> bool:
+def passes_by_end(jobs, start, end, budget, cap, hires, method, seconds=20, repair_max=None) -> bool:
     """Is there a schedule passing by the end (the loosest pass year)?"""
     if method == "exact":
         starts, status = schedule_exact(jobs, start, end, end, budget, cap, hires, seconds)
         if starts is not None or status == "Infeasible":
             return starts is not None
-    return schedule_greedy(jobs, start, end, end, budget, cap, hires) is not None
+    return schedule_greedy(jobs, start, end, end, budget, cap, hires, repair_max=repair_max) is not None
 
 
 # ---------------------------------------------------------------- the plan
@@ -619,16 +614,18 @@ def phased_plan(tables: dict, forecast_out: dict, std: Standards, costs: dict | 
     if method == "auto":
         method = "exact" if len(jobs) <= rules["exact_max_jobs"] else "greedy"
     seconds = float(rules["solver_seconds"])
-    p, starts, used = earliest_pass(jobs, start, end, budget_yuan, recurring_cap_yuan, hires_per_year, method, seconds)
+    repair = int(rules["repair_max_jobs"])
+    p, starts, used = earliest_pass(jobs, start, end, budget_yuan, recurring_cap_yuan, hires_per_year, method, seconds, repair)
     floor_budget = relaxed_budget = None
     recurring_needed = float(sum(j.recurring for j in jobs))
     step = float(rules["budget_step_wan"]) * YUAN_PER_WAN
     if p is None:
-        starts = schedule_greedy(jobs, start, end, end, budget_yuan, recurring_cap_yuan, hires_per_year, fill=True)
-        floor_budget = min_budget(jobs, start, end, recurring_cap_yuan, hires_per_year, method, step, seconds)
+        starts = schedule_greedy(jobs, start, end, end, budget_yuan, recurring_cap_yuan, hires_per_year, fill=True,
+                                 repair_max=repair)
+        floor_budget = min_budget(jobs, start, end, recurring_cap_yuan, hires_per_year, method, step, seconds, repair)
         if floor_budget is None and recurring_needed > recurring_cap_yuan:
             # the ceiling stops it whatever the one-off money: the least budget once the ceiling meets the need
-            relaxed_budget = min_budget(jobs, start, end, recurring_needed, hires_per_year, method, step, seconds)
+            relaxed_budget = min_budget(jobs, start, end, recurring_needed, hires_per_year, method, step, seconds, repair)
     if progress:
         progress(0.8)
     records, statuses = [], []

@@ -531,7 +531,8 @@ def _floats(values) -> np.ndarray:
     return pd.to_numeric(pd.Series(values), errors="coerce").astype("float64").to_numpy()
 
 
-def measure_actions(tables: dict, std: Standards, costs: dict, names: dict | None = None) -> list[Action]:
+def measure_actions(tables: dict, std: Standards, costs: dict, names: dict | None = None,
+                    only: tuple = ("G4", "G9", "G12", "Q4")) -> list[Action]:
     """The measures of the items bought by the head or by the 元 (beyond the seven indicators, G3 and G5):
 
     - G4 (an oversized school): its pupils above the line, seats = ⌈pupils − limit⌉, moved to a new or
@@ -543,7 +544,7 @@ def measure_actions(tables: dict, std: Standards, costs: dict, names: dict | Non
     - Q4 (training funds ≥ the share of public funds): per school ⌈share × public − training⌉ 元 a year
       (``training_funds_per_yuan``, recurring).
     The same scopes as the scorecard (:func:`analytics.method.scorecard.scope_schools`); a school with a blank
-    input gets no measure (the item stays unknown)."""
+    input gets no measure (the item stays unknown). ``only``: the items to measure."""
     stats, schools = tables["stats"], tables["schools"]
     names = names or dict(zip(schools["school_id"], schools["name"]))
     cfg = std["guarantee"]
@@ -554,13 +555,14 @@ def measure_actions(tables: dict, std: Standards, costs: dict, names: dict | Non
         out.append(Action(sid, stage, code, float(qty), unit, cost, "measure", names.get(sid, ""),
                           recurring_yuan=recurring_part(key, cost)))
 
-    scope = scope_schools(schools, stats, std, "G4")
-    size = sizing.oversized_schools(stats[stats["school_id"].isin(scope["school_id"])], scope, std)
-    for sid, excess in zip(size["school_id"], _floats(size["excess"])):
-        if not np.isnan(excess) and excess > 0:
-            act(sid, contract.WHOLE_SCHOOL, "G4", math.ceil(excess - 1e-9), "个学位", "school_seat")
+    if "G4" in only:
+        scope = scope_schools(schools, stats, std, "G4")
+        size = sizing.oversized_schools(stats[stats["school_id"].isin(scope["school_id"])], scope, std)
+        for sid, excess in zip(size["school_id"], _floats(size["excess"])):
+            if not np.isnan(excess) and excess > 0:
+                act(sid, contract.WHOLE_SCHOOL, "G4", math.ceil(excess - 1e-9), "个学位", "school_seat")
     parts = stats[stats["stage"] != contract.WHOLE_SCHOOL]
-    if "G9" in cfg:
+    if "G9" in cfg and "G9" in only:
         line = float(cfg["G9"]["line"])
         scope = scope_schools(schools, stats, std, "G9")
         mine = parts[parts["school_id"].isin(scope["school_id"])]
@@ -578,7 +580,7 @@ def measure_actions(tables: dict, std: Standards, costs: dict, names: dict | Non
             total = teachers.sum(min_count=1)
             if v is not None and total == total and v < line - 1e-9:
                 act("", contract.WHOLE_SCHOOL, "G9", math.ceil((line - v) * total - 1e-9), "人", "training_360_hours")
-    if "G12" in cfg:
+    if "G12" in cfg and "G12" in only:
         line = float(cfg["G12"]["line"])
         scope = scope_schools(schools, stats, std, "G12")
         mine = parts[parts["school_id"].isin(scope["school_id"])]
@@ -588,7 +590,7 @@ def measure_actions(tables: dict, std: Standards, costs: dict, names: dict | Non
                 act(sid, stage, "G12", math.ceil(tt * line - cc - 1e-9), "人", "certification")
     q4 = std["quality"].get("Q4")
     funding = tables.get("funding")
-    if q4 and funding is not None and len(funding):
+    if q4 and "Q4" in only and funding is not None and len(funding):
         share = float(q4["training_share"])
         scope = scope_schools(schools, stats, std, "Q4")
         f = scope[["school_id"]].merge(funding.drop_duplicates("school_id"), on="school_id", how="inner")

@@ -86,9 +86,9 @@ def phasing_inputs(std, budget_wan=None, recurring_cap_wan=None, hires_per_year=
     """The phased plan's inputs in 元 with the defaults of ``planning.phasing`` for those not given; a ceiling or
     hires of 0 is no limit (:data:`phasing.NO_LIMIT`)."""
     rules = phasing.phasing_rules(std)
-    cap = float(rules.get("default_recurring_cap_wan", 0) if recurring_cap_wan is None else recurring_cap_wan)
-    hires = int(rules.get("default_hires_per_year", 0) if hires_per_year is None else hires_per_year)
-    return {"budget_yuan": float(rules.get("default_budget_wan", 3000) if budget_wan is None else budget_wan) * 1e4,
+    cap = float(rules["default_recurring_cap_wan"] if recurring_cap_wan is None else recurring_cap_wan)
+    hires = int(rules["default_hires_per_year"] if hires_per_year is None else hires_per_year)
+    return {"budget_yuan": float(rules["default_budget_wan"] if budget_wan is None else budget_wan) * 1e4,
             "recurring_cap_yuan": cap * 1e4 if cap > 0 else phasing.NO_LIMIT,
             "hires_per_year": hires if hires > 0 else int(phasing.NO_LIMIT),
             "horizon": int(horizon or rectification.plan_horizon(std))}

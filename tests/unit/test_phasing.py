@@ -64,7 +64,8 @@ def test_teachers_are_hired_when_needed_and_the_limits_hold(method):
 def test_the_greedy_schedule_agrees_with_the_exact_model_on_small_counties():
     """200 random small counties (3–8 jobs, leads 0–2, needs over the years, hires): the greedy finds the exact
     model's pass year (never an earlier one: the exact one is optimal) and costs at most 10 % more over the
-    horizon. The gap and the agreement are what the fallback is trusted for on large counties."""
+    horizon; both schedules keep every year's limits (checked apart from either scheduler). The gap and the
+    agreement are what the fallback is trusted for on large counties."""
     rng = random.Random(31)
     agree, worst = 0, 0.0
     for _ in range(200):
@@ -75,6 +76,9 @@ def test_the_greedy_schedule_agrees_with_the_exact_model_on_small_counties():
         exact = ph.earliest_pass(jobs, 2025, 2030, budget, 200 * WAN, 6, "exact")
         greedy = ph.earliest_pass(jobs, 2025, 2030, budget, 200 * WAN, 6, "greedy")
         assert greedy[0] is None or exact[0] is not None and greedy[0] >= exact[0]
+        for found in (exact, greedy):        # every schedule found keeps each year's budget, ceiling and hires
+            if found[0] is not None:
+                assert ph.feasible(jobs, found[1], 2025, 2030, budget, 200 * WAN, 6)
         if greedy[0] == exact[0]:
             agree += 1
             if exact[0] is not None:
